@@ -1,0 +1,158 @@
+// swift-tools-version:6.0
+//
+// FaxDrop — a watched-folder fax gateway.
+//
+// Licence boundary (SPEC §9): libinotifytools (GPL-2.0-only) and libgs (AGPL-3.0-or-later)
+// must never be linked into the same binary. `faxdrop` links CInotifyTools through
+// FaxDropWatcher; `faxdrop-render` links CGhostscript through FaxDropRenderer. No target
+// that one executable depends on may depend on the other's library. The test bundle
+// links the watcher but never libgs: renderer tests run the `faxdrop-render` executable.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "FaxDrop",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "faxdrop", targets: ["faxdrop"]),
+        .executable(name: "faxdrop-render", targets: ["faxdrop-render"]),
+        .executable(name: "faxdrop-asterisk-sim", targets: ["faxdrop-asterisk-sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+    ],
+    targets: [
+        // MARK: C libraries, one shim target each.
+        .systemLibrary(name: "CInotifyTools", pkgConfig: nil, providers: [.apt(["libinotifytools0-dev"])]),
+        .systemLibrary(name: "CGhostscript", providers: [.apt(["libgs-dev"])]),
+        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+        .target(name: "CFaxDropSystem"),
+        .systemLibrary(name: "CNettle", pkgConfig: "nettle", providers: [.apt(["nettle-dev"])]),
+
+        // MARK: Pure model: codes, numbers, ids, sidecar, configuration, render protocol.
+        .target(name: "FaxDropCore", swiftSettings: strict),
+        // MARK: Every system call, wrapped once.
+        .target(name: "FaxDropSystem", dependencies: ["FaxDropCore", "CFaxDropSystem", "CNettle"], swiftSettings: strict),
+        // MARK: Scheduling as a pure, time-injected state machine.
+        .target(name: "FaxDropScheduler", dependencies: ["FaxDropCore"], swiftSettings: strict),
+        // MARK: Intake: inotify (GPL-2.0-only libinotifytools) — faxdrop only.
+        .target(
+            name: "FaxDropWatcher",
+            dependencies: ["FaxDropCore", "FaxDropSystem", "CInotifyTools", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // MARK: Reading fax TIFFs back (libtiff): page counts, Class F checks.
+        .target(name: "FaxDropFaxImage", dependencies: ["FaxDropCore", "CTIFF"], swiftSettings: strict),
+        // MARK: The renderer engine (AGPL libgs + libtiff) — faxdrop-render only.
+        .target(
+            name: "FaxDropRenderer",
+            dependencies: ["FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "CGhostscript", "CTIFF"],
+            swiftSettings: strict
+        ),
+        // MARK: The daemon's side of the renderer: a pool of `faxdrop-render` worker processes.
+        .target(
+            name: "FaxDropRenderClient",
+            dependencies: ["FaxDropCore", "FaxDropSystem", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // MARK: Asterisk Manager Interface: framing, session state machine, NIO client.
+        .target(
+            name: "FaxDropAMI",
+            dependencies: [
+                "FaxDropCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // MARK: The daemon: spool, journal, sidecars, engine, backends, render pool, HTTP.
+        .target(
+            name: "FaxDropDaemon",
+            dependencies: [
+                "FaxDropCore", "FaxDropSystem", "FaxDropScheduler", "FaxDropWatcher", "FaxDropFaxImage",
+                "FaxDropRenderClient", "FaxDropAMI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // MARK: A fake Asterisk (AMI on loopback) that reproduces the captures.
+        .target(
+            name: "AsteriskSimulator",
+            dependencies: [
+                "FaxDropCore", "FaxDropAMI", "FaxDropFaxImage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: Executables.
+        .executableTarget(
+            name: "faxdrop",
+            dependencies: [
+                "FaxDropDaemon", "FaxDropCore", "FaxDropSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "faxdrop-render",
+            dependencies: ["FaxDropRenderer", "FaxDropCore", "FaxDropSystem"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "faxdrop-asterisk-sim",
+            dependencies: [
+                "AsteriskSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: Tests.
+        .testTarget(name: "FaxDropCoreTests", dependencies: ["FaxDropCore", "FaxDropSystem"], swiftSettings: strict),
+        .testTarget(name: "FaxDropSchedulerTests", dependencies: ["FaxDropScheduler", "FaxDropCore"], swiftSettings: strict),
+        .testTarget(
+            name: "FaxDropWatcherTests",
+            dependencies: ["FaxDropWatcher", "FaxDropSystem", "FaxDropCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "FaxDropRendererTests",
+            dependencies: [
+                "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropRenderClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "FaxDropAMITests",
+            dependencies: [
+                "FaxDropAMI", "FaxDropCore", "AsteriskSimulator",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "FaxDropDaemonTests",
+            dependencies: [
+                "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "AsteriskSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

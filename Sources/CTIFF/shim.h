@@ -1,0 +1,43 @@
+// libtiff (permissive licence). TIFFGetField/TIFFSetField are variadic and cannot be
+// called from Swift, so each tag FaxDrop uses has a typed wrapper here.
+#ifndef FAXDROP_C_TIFF_H
+#define FAXDROP_C_TIFF_H
+#include <stdint.h>
+#include <tiffio.h>
+
+static inline int faxdrop_tiff_get_u32(TIFF *tif, uint32_t tag, uint32_t *value) {
+    return TIFFGetField(tif, tag, value);
+}
+static inline int faxdrop_tiff_get_u16(TIFF *tif, uint32_t tag, uint16_t *value) {
+    return TIFFGetField(tif, tag, value);
+}
+static inline int faxdrop_tiff_get_float(TIFF *tif, uint32_t tag, float *value) {
+    return TIFFGetField(tif, tag, value);
+}
+static inline int faxdrop_tiff_get_u16_pair(TIFF *tif, uint32_t tag, uint16_t *a, uint16_t *b) {
+    return TIFFGetField(tif, tag, a, b);
+}
+static inline int faxdrop_tiff_get_defaulted_u16(TIFF *tif, uint32_t tag, uint16_t *value) {
+    return TIFFGetFieldDefaulted(tif, tag, value);
+}
+static inline int faxdrop_tiff_set_u32(TIFF *tif, uint32_t tag, uint32_t value) {
+    return TIFFSetField(tif, tag, value);
+}
+static inline int faxdrop_tiff_set_u16(TIFF *tif, uint32_t tag, uint16_t value) {
+    return TIFFSetField(tif, tag, (int)value);
+}
+static inline int faxdrop_tiff_set_float(TIFF *tif, uint32_t tag, float value) {
+    return TIFFSetField(tif, tag, (double)value);
+}
+static inline int faxdrop_tiff_set_u16_pair(TIFF *tif, uint32_t tag, uint16_t a, uint16_t b) {
+    return TIFFSetField(tif, tag, (int)a, (int)b);
+}
+static inline int faxdrop_tiff_set_string(TIFF *tif, uint32_t tag, const char *value) {
+    return TIFFSetField(tif, tag, value);
+}
+/// Silences libtiff's default stderr handlers; errors are reported through return codes.
+static inline void faxdrop_tiff_quiet(void) {
+    TIFFSetErrorHandler(NULL);
+    TIFFSetWarningHandler(NULL);
+}
+#endif

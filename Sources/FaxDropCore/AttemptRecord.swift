@@ -1,0 +1,41 @@
+import Foundation
+
+/// One call attempt, as the journal and the sidecar record it (SPEC §3 `attempts`).
+public struct AttemptRecord: Codable, Sendable, Equatable {
+    public var number: Int
+    public var startedAt: Date
+    /// `nil` while the call is in flight.
+    public var endedAt: Date?
+    /// `sent`, or the attempt's error code; `nil` while in flight.
+    public var outcome: String?
+    public var pagesSent: Int
+    /// The first page (1-based) this attempt sent; above 1 when resuming a partial send.
+    public var firstPage: Int
+    public var message: String?
+    public var details: CallDetails
+
+    public init(
+        number: Int, startedAt: Date, endedAt: Date? = nil, outcome: String? = nil, pagesSent: Int = 0,
+        firstPage: Int = 1, message: String? = nil, details: CallDetails = CallDetails()
+    ) {
+        self.number = number
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.outcome = outcome
+        self.pagesSent = pagesSent
+        self.firstPage = firstPage
+        self.message = message
+        self.details = details
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case number
+        case startedAt = "started_at"
+        case endedAt = "ended_at"
+        case outcome
+        case pagesSent = "pages_sent"
+        case firstPage = "first_page"
+        case message
+        case details = "asterisk"
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Where a job is in its life (SPEC §2).
+public enum JobState: String, Codable, Sendable, CaseIterable {
+    /// The journal is written; the document is being renamed in. A job found in this state
+    /// at start-up without its document was never claimed and is dropped (nothing to lose).
+    case claiming
+    case queued
+    case converting
+    /// Rendered; waiting for a concurrency slot, a retry time or Asterisk.
+    case waiting
+    case dialing
+    case sending
+    case done
+    case failed
+
+    public var isFinal: Bool { self == .done || self == .failed }
+    /// A call may be live in these states; after a crash it must be reconciled.
+    public var isInCall: Bool { self == .dialing || self == .sending }
+}
+
+/// The journal of one job, `active/<job-id>/job.json`, rewritten atomically at every
+/// transition. Everything needed to resume the job after a crash is here.
+public struct JobRecord: Codable, Sendable, Equatable {
+    public static let schemaID = "faxdrop.job/v1"
+
+    public var schema: String = JobRecord.schemaID
+    public var jobID: JobID
+    public var state: JobState
+    /// The destination folder's name as found (validated when the job is queued).
+    public var destination: String
+    /// The document's name in `active/<job-id>/` and in the sidecar's `original_name`.
+    public var originalName: String
+    /// The document's file name inside `active/<job-id>/`.
+    public var documentFile: String
+    public var bytes: Int64
+    public var sha256: String
+    public var format: DocumentFormat?
+    public var fax: Sidecar.Fax
+    /// Pages of the rendered image; `nil` until rendered.
+    public var pagesTotal: Int?
+    /// Encoded bytes of each rendered page.
+    public var pageBytes: [Int]
+    /// Pages the far end confirmed, over all attempts (a resumed send adds to it).
+    public var pagesSent: Int
+    public var attempts: [AttemptRecord]
+    public var queuedAt: Date
+    /// Not before this time: the retry delay of the last failure.
+    public var notBefore: Date?
+    /// The cause that set `notBefore` (the last retryable failure).
+    public var lastError: FaxErrorRecord?
+    public var retryOf: JobID?
+    /// Set by `faxdrop cancel`; the daemon ends the job `cancelled` at the next chance.
+    public var cancelRequested: Bool
+
+    public init(
+        jobID: JobID, state: JobState, destination: String, originalName: String, documentFile: String,
+        bytes: Int64 = 0, sha256: String = "", format: DocumentFormat? = nil, fax: Sidecar.Fax,
+        queuedAt: Date, retryOf: JobID? = nil
+    ) {
+        self.jobID = jobID
+        self.state = state
+        self.destination = destination
+        self.originalName = originalName
+        self.documentFile = documentFile
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.format = format
+        self.fax = fax
+        self.pagesTotal = nil
+        self.pageBytes = []
+        self.pagesSent = 0
+        self.attempts = []
+        self.queuedAt = queuedAt
+        self.notBefore = nil
+        self.lastError = nil
+        self.retryOf = retryOf
+        self.cancelRequested = false
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schema
+        case jobID = "job_id"
+        case state, destination
+        case originalName = "original_name"
+        case documentFile = "document_file"
+        case bytes, sha256, format, fax
+        case pagesTotal = "pages_total"
+        case pageBytes = "page_bytes"
+        case pagesSent = "pages_sent"
+        case attempts
+        case queuedAt = "queued_at"
+        case notBefore = "not_before"
+        case lastError = "last_error"
+        case retryOf = "retry_of"
+        case cancelRequested = "cancel_requested"
+    }
+}
+
+/// A `FaxError` as the journal stores it.
+public struct FaxErrorRecord: Codable, Sendable, Equatable {
+    public var code: ErrorCode
+    public var message: String
+    public init(_ error: FaxError) {
+        self.code = error.code
+        self.message = error.message
+    }
+    public var error: FaxError { FaxError(code, message) }
+}

@@ -1,0 +1,159 @@
+import Foundation
+
+/// The result file `done/<job-id>.json` / `failed/<job-id>.json` (SPEC §3), schema
+/// `faxdrop.result/v1`. `etc/faxdrop-result.schema.json` is its JSON Schema.
+public struct Sidecar: Codable, Sendable, Equatable {
+    public static let schemaID = "faxdrop.result/v1"
+
+    public enum Status: String, Codable, Sendable {
+        case sent, failed
+    }
+
+    public struct Document: Codable, Sendable, Equatable {
+        public var originalName: String
+        /// The original's file name beside the sidecar: `<job-id>.<ext>`.
+        public var storedAs: String
+        public var bytes: Int64
+        public var sha256: String
+        /// `nil` when the content is no accepted format.
+        public var format: DocumentFormat?
+
+        public init(originalName: String, storedAs: String, bytes: Int64, sha256: String, format: DocumentFormat?) {
+            self.originalName = originalName
+            self.storedAs = storedAs
+            self.bytes = bytes
+            self.sha256 = sha256
+            self.format = format
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case originalName = "original_name"
+            case storedAs = "stored_as"
+            case bytes, sha256, format
+        }
+
+        // `format` is always present: `null` when the content is no accepted format.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(originalName, forKey: .originalName)
+            try c.encode(storedAs, forKey: .storedAs)
+            try c.encode(bytes, forKey: .bytes)
+            try c.encode(sha256, forKey: .sha256)
+            try c.encode(format, forKey: .format)
+        }
+    }
+
+    public struct Pages: Codable, Sendable, Equatable {
+        public var total: Int
+        public var sent: Int
+        public init(total: Int, sent: Int) {
+            self.total = total
+            self.sent = sent
+        }
+    }
+
+    public struct Fax: Codable, Sendable, Equatable {
+        public var resolution: Resolution
+        public var paper: Paper
+        public var header: String
+        public var localStationID: String
+
+        public init(resolution: Resolution, paper: Paper, header: String, localStationID: String) {
+            self.resolution = resolution
+            self.paper = paper
+            self.header = header
+            self.localStationID = localStationID
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case resolution, paper, header
+            case localStationID = "local_station_id"
+        }
+    }
+
+    public struct Failure: Codable, Sendable, Equatable {
+        public var code: ErrorCode
+        public var message: String
+        public var retryable: Bool
+        public var stage: ErrorStage
+
+        public init(_ error: FaxError) {
+            self.code = error.code
+            self.message = error.message
+            self.retryable = error.code.isRetryable
+            self.stage = error.code.stage
+        }
+    }
+
+    public struct Gateway: Codable, Sendable, Equatable {
+        public var host: String
+        public var version: String
+        public init(host: String, version: String) {
+            self.host = host
+            self.version = version
+        }
+    }
+
+    public var schema: String = Sidecar.schemaID
+    public var jobID: JobID
+    public var status: Status
+    /// The destination as the folder named it (not E.164 when the job failed for that).
+    public var destination: String
+    public var document: Document
+    public var pages: Pages
+    public var fax: Fax
+    public var attempts: [AttemptRecord]
+    public var error: Failure?
+    public var queuedAt: Date
+    public var completedAt: Date
+    public var gateway: Gateway
+    /// The failed job this one retries (`faxdrop retry`), if any.
+    public var retryOf: JobID?
+
+    public init(
+        jobID: JobID, status: Status, destination: String, document: Document, pages: Pages, fax: Fax,
+        attempts: [AttemptRecord], error: Failure?, queuedAt: Date, completedAt: Date, gateway: Gateway,
+        retryOf: JobID? = nil
+    ) {
+        self.jobID = jobID
+        self.status = status
+        self.destination = destination
+        self.document = document
+        self.pages = pages
+        self.fax = fax
+        self.attempts = attempts
+        self.error = error
+        self.queuedAt = queuedAt
+        self.completedAt = completedAt
+        self.gateway = gateway
+        self.retryOf = retryOf
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schema
+        case jobID = "job_id"
+        case status, destination, document, pages, fax, attempts, error
+        case queuedAt = "queued_at"
+        case completedAt = "completed_at"
+        case gateway
+        case retryOf = "retry_of"
+    }
+
+    // `error` is always present: `null` when sent.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(schema, forKey: .schema)
+        try c.encode(jobID, forKey: .jobID)
+        try c.encode(status, forKey: .status)
+        try c.encode(destination, forKey: .destination)
+        try c.encode(document, forKey: .document)
+        try c.encode(pages, forKey: .pages)
+        try c.encode(fax, forKey: .fax)
+        try c.encode(attempts, forKey: .attempts)
+        try c.encode(error, forKey: .error)
+        try c.encode(queuedAt, forKey: .queuedAt)
+        try c.encode(completedAt, forKey: .completedAt)
+        try c.encode(gateway, forKey: .gateway)
+        try c.encode(retryOf, forKey: .retryOf)
+    }
+}

@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes whole files so that a reader sees either the old content or the new, never a
+/// torn one: temp file in the same filesystem, write, `fsync`, `rename`, `fsync` of the folder.
+public enum AtomicFile {
+    /// Writes `bytes` to `path` through a temp file in `stagingDirectory` (which must be
+    /// on the same filesystem as `path`). On failure the temp file is removed and `path`
+    /// is left as it was.
+    public static func write(
+        _ bytes: some Sequence<UInt8>, to path: String, stagingDirectory: String, mode: mode_t = 0o644
+    ) throws {
+        let data = Array(bytes)
+        let temp = "\(stagingDirectory)/.\(basename(path)).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let fd = try Syscall.open(temp, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
+        do {
+            try data.withUnsafeBytes { raw in try Syscall.writeAll(fd, raw) }
+            try Syscall.fsync(fd)
+            Syscall.close(fd)
+            try Syscall.rename(temp, path)
+        } catch {
+            Syscall.close(fd)
+            try? Syscall.unlink(temp)
+            throw error
+        }
+        try Syscall.fsyncDirectory(dirname(path))
+    }
+
+    /// Reads a whole file (regular files only; symlinks are not followed).
+    public static func read(_ path: String, limit: Int = 64 << 20) throws -> [UInt8] {
+        let fd = try Syscall.open(path, O_RDONLY | O_NOFOLLOW)
+        defer { Syscall.close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while out.count < limit {
+            let n = try chunk.withUnsafeMutableBytes { raw in try Syscall.read(fd, into: raw) }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
+    }
+
+    static func basename(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
+    static func dirname(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+}
