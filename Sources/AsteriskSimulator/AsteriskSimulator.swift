@@ -94,6 +94,7 @@ public actor AsteriskSimulator {
     private var uniqueSequence = 0
     private var generation = 0
     public private(set) var port: Int?
+    private var host = "127.0.0.1"
     public private(set) var loginAttempts = 0
     public private(set) var failedLogins = 0
     public private(set) var acceptedConnections = 0
@@ -112,6 +113,12 @@ public actor AsteriskSimulator {
     @discardableResult
     public func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
         generation += 1
+        return try await listen(host: host, port: port)
+    }
+
+    @discardableResult
+    private func listen(host: String, port: Int) async throws -> Int {
+        self.host = host
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -144,6 +151,19 @@ public actor AsteriskSimulator {
     public func dropConnections() async {
         for session in sessions.values { try? await session.channel.close() }
         sessions = [:]
+    }
+
+    /// The manager interface goes away (listener and connections closed) while calls go
+    /// on: results raised meanwhile reach no client but stay in AstDB. `resumeManager()`
+    /// listens again on the same port.
+    public func pauseManager() async {
+        try? await serverChannel?.close()
+        serverChannel = nil
+        await dropConnections()
+    }
+
+    public func resumeManager() async throws {
+        try await listen(host: host, port: port ?? 0)
     }
 
     /// Calls in progress, by the call key (`FAXDROP_CALL`, else the ActionID).

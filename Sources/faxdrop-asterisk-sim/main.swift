@@ -43,8 +43,7 @@ struct AsteriskSimulatorCommand: AsyncParsableCommand {
         }
         let simulator = AsteriskSimulator(options: options, logger: logger)
         let bound = try await simulator.start(host: host, port: port)
-        print("faxdrop-asterisk-sim listening on \(host):\(bound)")
-        fflush(stdout)
+        FileHandle.standardOutput.write(Data("faxdrop-asterisk-sim listening on \(host):\(bound)\n".utf8))
         while true { try await Task.sleep(for: .seconds(3600)) }
     }
 }

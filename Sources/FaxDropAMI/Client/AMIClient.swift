@@ -174,8 +174,8 @@ actor AMIClient {
             perform(machine.connectionClosed(now: .now))
             if Task.isCancelled { break }
             let wait: Duration
-            if case .authenticationFailed(let message) = machine.state {
-                setState(.authenticationFailed(message))
+            if case .authenticationFailed = machine.state {
+                // perform(.authenticationFailed) already set the state and logged it.
                 wait = options.authenticationRetryDelay
             } else {
                 if wasReady { delay = options.reconnectInitialDelay }
