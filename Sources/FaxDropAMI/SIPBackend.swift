@@ -105,7 +105,7 @@ public final class SIPBackend: FaxBackend {
             "originating fax call",
             metadata: [
                 "destination": "\(call.destination)", "channel": "\(originate.channel)",
-                "pages": "\(call.pages)", "deadline_s": "\(Int(deadline.seconds))",
+                "pages": "\(call.pages)", "deadline_s": "\(deadline.milliseconds / 1000)",
             ])
         let result = await client.place(
             originate, jobID: call.jobID.value, attempt: call.attempt, deadline: deadline)

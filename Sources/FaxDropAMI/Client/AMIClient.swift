@@ -192,7 +192,7 @@ actor AMIClient {
     }
 
     private func connect(_ continuation: AsyncStream<AMIConnectionEvent>.Continuation) async throws -> any Channel {
-        let timeout = TimeAmount.nanoseconds(Int64(options.connectTimeout.seconds * 1e9))
+        let timeout = TimeAmount.milliseconds(options.connectTimeout.milliseconds)
         return try await ClientBootstrap(group: group)
             .connectTimeout(timeout)
             .channelOption(.socketOption(.so_keepalive), value: 1)

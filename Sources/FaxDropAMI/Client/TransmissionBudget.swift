@@ -30,3 +30,11 @@ public struct TransmissionBudget: Sendable, Equatable {
         dialTimeout + transmission(pages: call.pages, pageBytes: call.pageBytes)
     }
 }
+
+extension Duration {
+    /// Whole milliseconds (AMI's `Timeout:` unit), rounded down.
+    var milliseconds: Int64 {
+        let c = components
+        return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
+    }
+}

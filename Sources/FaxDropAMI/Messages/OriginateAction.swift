@@ -75,7 +75,7 @@ public struct OriginateAction: Sendable, Equatable {
             "Context": context,
             "Exten": "s",
             "Priority": "1",
-            "Timeout": String(max(1, Int(timeout.seconds * 1000))),
+            "Timeout": String(max(1, Int(timeout.milliseconds))),
             "ChannelId": channelID,
             "Async": "true",
         ])
