@@ -78,6 +78,13 @@ extension AsteriskSimulator {
         21: "Call Rejected", 27: "Destination out of order", 34: "Circuit/channel congestion",
     ]
 
+    /// The fields of `UserEvent(FaxResult, ...)` in FaxDrop's dialplan, in order (a test
+    /// checks `asterisk/etc/asterisk/extensions.conf` raises the same).
+    public static let faxResultFields = [
+        "JobID", "Attempt", "CallID", "Stage", "Status", "Error", "StatusString", "Pages", "HangupCause", "DialStatus",
+        "Mode", "BitRate", "Resolution", "RemoteStationID", "LocalStationID", "Number",
+    ]
+
     /// What `[faxdrop-report]` in extensions.conf does: keep the result in AstDB (once),
     /// then raise `UserEvent(FaxResult, ...)` from the reporting channel (`;2` for the
     /// dial stage, `;1` for the fax stage).
@@ -107,6 +114,7 @@ extension AsteriskSimulator {
             ("LocalStationID", station),
             ("Number", call.number),
         ]
+        assert(fields.map(\.0) == Self.faxResultFields)
         database[dbKey] = StoredResult.encode(fields)
         let half = stage == "dial" ? 2 : 1
         var body = snapshot(call, half: half, state: half == 1 ? 6 : 0, context: "faxdrop-report", exten: "s", priority: 5)
