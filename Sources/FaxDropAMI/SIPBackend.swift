@@ -62,8 +62,10 @@ public final class SIPBackend: FaxBackend {
     /// Starts connecting to Asterisk in the background. Returns at once.
     public func start() async { await client.start() }
 
-    /// Stops reconnecting and closes the connection. Calls still waiting end as
-    /// `interrupted` (their channels keep running in Asterisk; reconcile them after a restart).
+    /// Stops reconnecting and closes the connection. Calls still waiting return
+    /// `.failed(.cancelled)` without being hung up: their channels keep running in Asterisk,
+    /// the dialplan keeps their result in AstDB, and `reconcile` picks it up after a restart.
+    /// (Cancelling a `send` task instead hangs its call up.)
     public func shutdown() async { await client.shutdown() }
 
     public var connectionState: AMIConnectionState {

@@ -280,6 +280,31 @@ final class SIPBackendTests: XCTestCase {
         await h.tearDown()
     }
 
+    /// The daemon stops mid-call: the call is not hung up, and the next daemon's reconcile
+    /// finds it still running (Status) and waits for its FaxResult.
+    func testShutdownLeavesTheCallRunningForTheNextStart() async throws {
+        let h = try await Harness.make()
+        try await h.startConnected()
+        let call = try h.call("+15551230011", pages: 3)
+        let task = Task { await h.backend.send(call) }
+        await eventually("call answered") { await h.simulator.answeredCalls == [call.callID] }
+        await h.backend.shutdown()
+        let stopped = await task.value
+        XCTAssertEqual(stopped.status, .failed(.cancelled))
+        let stillRunning = await h.simulator.activeCalls
+        XCTAssertEqual(stillRunning, [call.callID])
+        let hangups = await h.simulator.hangupRequests
+        XCTAssertEqual(hangups, [])
+
+        let next = SIPBackend(configuration: h.configuration, logger: h.logs.logger, options: Harness.backendOptions())
+        await next.start()
+        let result = await next.reconcile(call, startedAt: Date())
+        XCTAssertEqual(result?.status, .sent)
+        XCTAssertEqual(result?.pagesSent, 3)
+        await next.shutdown()
+        await h.tearDown()
+    }
+
     func testSecretNeverLogged() async throws {
         let h = try await Harness.make()
         try await h.startConnected()

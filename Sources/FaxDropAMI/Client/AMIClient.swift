@@ -68,14 +68,18 @@ actor AMIClient {
         await tickTask?.value
         runTask = nil
         tickTask = nil
+        // The calls are left running in Asterisk (not hung up): their results stay in AstDB
+        // and `reconcile` finds them after the restart. The engine, when stopping, keeps a
+        // call that ends `.cancelled` journaled as in flight.
         for (id, waiter) in waiters {
             waiter.resume(
                 returning: CallResult(
-                    status: .failed(.interrupted), pagesSent: 0,
-                    message: "FaxDrop stopped while the call was in progress; its outcome is unknown",
+                    status: .failed(.cancelled), pagesSent: 0,
+                    message: "FaxDrop stopped during the call; it was left running in Asterisk, to be reconciled",
                     details: CallDetails(channelUniqueID: "fax-\(id)")))
         }
         waiters = [:]
+        machine = AMISessionStateMachine(settings: machine.settings)
         setState(.stopped)
     }
 
