@@ -81,6 +81,30 @@ public final class SIPBackend: FaxBackend {
         await client.waitUntilConnected(timeout: timeout)
     }
 
+    /// For `faxdrop check`: connects and logs in once, and reports how that went —
+    /// `.connected`, `.authenticationFailed(message)`, or `.disconnected(reason)` when
+    /// Asterisk cannot be reached within `timeout`. The password never appears in it.
+    public static func probe(configuration: Configuration, logger: Logger, timeout: Duration = .seconds(5))
+        async -> AMIConnectionState
+    {
+        var options = Options()
+        options.connectTimeout = timeout
+        let backend = SIPBackend(configuration: configuration, logger: logger, options: options)
+        await backend.start()
+        _ = await backend.client.wait(timeout: timeout) { state in
+            switch state {
+            case .connected, .authenticationFailed: return true
+            default: return false
+            }
+        }
+        var state = await backend.connectionState
+        if state == .connecting {
+            state = .disconnected(reason: "no answer from \(configuration.amiHost):\(configuration.amiPort) within \(timeout)")
+        }
+        await backend.shutdown()
+        return state
+    }
+
     /// TCP connections attempted since `start()` (diagnostics).
     public var connectionAttempts: Int {
         get async { await client.connectionAttempts }

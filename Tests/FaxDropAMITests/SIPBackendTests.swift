@@ -159,6 +159,21 @@ final class SIPBackendTests: XCTestCase {
         await h.tearDown()
     }
 
+    func testProbeForFaxdropCheck() async throws {
+        let h = try await Harness.make()
+        let ok = await SIPBackend.probe(configuration: h.configuration, logger: h.logs.logger)
+        XCTAssertEqual(ok, .connected)
+        var wrong = h.configuration
+        wrong.amiPassword = Secret("nope-not-it")
+        let refused = await SIPBackend.probe(configuration: wrong, logger: h.logs.logger)
+        XCTAssertEqual(refused, .authenticationFailed("AMI login as 'faxdrop' refused: Authentication failed"))
+        await h.simulator.stop()
+        let down = await SIPBackend.probe(configuration: h.configuration, logger: h.logs.logger, timeout: .seconds(1))
+        guard case .disconnected = down else { return XCTFail("\(down)") }
+        XCTAssertFalse(h.logs.all.joined().contains("nope-not-it"))
+        await h.tearDown()
+    }
+
     func testUnreachableAsteriskMakesJobsWaitThenConnects() async throws {
         let h = try await Harness.make(startSimulator: false)
         await h.backend.start()

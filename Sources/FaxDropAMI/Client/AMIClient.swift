@@ -85,8 +85,13 @@ actor AMIClient {
 
     /// Waits until connected or `timeout` passes; true when connected.
     func waitUntilConnected(timeout: Duration) async -> Bool {
+        await wait(timeout: timeout) { $0 == .connected }
+    }
+
+    /// Waits until `condition` holds for the connection state, at most `timeout`.
+    func wait(timeout: Duration, until condition: (AMIConnectionState) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
-        while state != .connected {
+        while !condition(state) {
             let remaining = deadline - .now
             if remaining <= .zero { return false }
             let id = nextWaiter
@@ -187,7 +192,8 @@ actor AMIClient {
                 logger.warning(
                     "AMI disconnected; reconnecting",
                     metadata: ["reason": "\(reason)", "retry_in": "\(delay)", "calls_in_flight": "\(waiters.count)"])
-                wait = delay
+                // ±20 % jitter, so several gateways do not reconnect in step.
+                wait = delay * Double.random(in: 0.8...1.2)
                 delay = min(delay * 2, options.reconnectMaximumDelay)
             }
             do { try await Task.sleep(for: wait) } catch { break }
