@@ -15,7 +15,8 @@ public enum Scenario: String, Sendable, CaseIterable {
     case rejected
     /// …0502: SIP 502, cause 27 (destination out of order → CHANUNAVAIL).
     case channelUnavailable
-    /// …0488: answers, then hangs up after the first page ("The call dropped prematurely").
+    /// …0488: answers, then hangs up once the first page is confirmed ("The call dropped
+    /// prematurely", 1 page sent), whatever the page count — as the loopback backend.
     case dropAfterFirstPage
     /// …0606: answers but T.38 never comes up ("error negotiating T.38").
     case negotiationFailure
