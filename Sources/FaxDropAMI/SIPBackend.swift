@@ -117,7 +117,7 @@ public final class SIPBackend: FaxBackend {
 
     public func send(_ call: CallRequest) async -> CallResult {
         var logger = self.logger
-        logger[metadataKey: "job_id"] = "\(call.jobID)"
+        logger[metadataKey: "job"] = "\(call.jobID)"
         logger[metadataKey: "attempt"] = "\(call.attempt)"
         let originate: OriginateAction
         do {
@@ -141,7 +141,7 @@ public final class SIPBackend: FaxBackend {
 
     public func reconcile(_ call: CallRequest, startedAt: Date) async -> CallResult? {
         var logger = self.logger
-        logger[metadataKey: "job_id"] = "\(call.jobID)"
+        logger[metadataKey: "job"] = "\(call.jobID)"
         logger[metadataKey: "attempt"] = "\(call.attempt)"
         guard let originate = try? OriginateAction(call: call, configuration: configuration) else { return nil }
         guard await client.waitUntilConnected(timeout: options.reconcileConnectionWait) else {

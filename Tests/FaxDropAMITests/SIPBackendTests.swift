@@ -88,6 +88,7 @@ final class SIPBackendTests: XCTestCase {
             XCTAssertEqual(result.pagesSent, 0)
             XCTAssertEqual(result.details.hangupCause, cause, number)
             XCTAssertEqual(result.details.endedIn, "dial", number)
+            XCTAssertEqual(result.details.channelUniqueID, "fax-\(calls.first { $0.destination.value == number }!.callID)")
         }
         await h.tearDown()
     }
@@ -334,7 +335,7 @@ final class SIPBackendTests: XCTestCase {
         XCTAssertFalse(logs.isEmpty)
         XCTAssertFalse(logs.joined(separator: "\n").contains(Harness.secret))
         XCTAssertTrue(logs.contains { $0.contains("AMI >>") && $0.contains("Secret: <redacted>") })
-        XCTAssertTrue(logs.contains { $0.contains("job_id=") && $0.contains("busy") })
+        XCTAssertTrue(logs.contains { $0.contains("job=") && $0.contains("busy") })
         await h.tearDown()
     }
 }

@@ -308,9 +308,13 @@ public struct AMISessionStateMachine: Sendable {
         guard let name = message.event?.lowercased() else { return [] }
         switch name {
         case "userevent":
-            guard let result = FaxResultEvent(message), let callID = matchingCall(result) else { return [] }
-            let cause = calls[callID]?.hangupCause
-            return [finish(callID, FaxOutcome.result(of: result, channelHangupCause: cause))]
+            guard var result = FaxResultEvent(message), let callID = matchingCall(result), let call = calls[callID]
+            else { return [] }
+            // Name the call by its ;1 channel even when ;2 raised the event (dial stage).
+            if result.uniqueID.map({ !call.uniqueIDs.contains($0) }) ?? true {
+                result.uniqueID = call.uniqueIDs.first { $0 != call.originate.channelID } ?? call.originate.channelID
+            }
+            return [finish(callID, FaxOutcome.result(of: result, channelHangupCause: call.hangupCause))]
         case "originateresponse":
             guard let id = message.actionID,
                 let callID = calls.first(where: { $0.value.originate.actionID == id })?.key
