@@ -99,7 +99,20 @@ final class AMISessionStateMachineTests: XCTestCase {
         let actions = m.tick(now: t0 + .seconds(300))
         let hangup = sent(actions).first { $0.action == "Hangup" }
         XCTAssertEqual(hangup?["Channel"], "Local/+15551230000@faxout-00000001;1")
-        XCTAssertEqual(results(actions)["JOB-1"]?.status, .failed(.timeout))
+        XCTAssertEqual(results(actions), [:])
+        // The hang-up's FaxResult brings the pages done; the outcome stays timeout.
+        let r = results(m.received(faxResult("JOB-1", status: "FAILED", pages: 2), now: t0 + .seconds(301)))
+        XCTAssertEqual(r["JOB-1"]?.status, .failed(.timeout))
+        XCTAssertEqual(r["JOB-1"]?.pagesSent, 2)
+        XCTAssertEqual(r["JOB-1"]?.details.faxStatus, "FAILED")
+    }
+
+    func testDeadlineWithoutFaxResultEndsAfterTheGrace() {
+        var m = readyMachine()
+        _ = m.originate(originate(), jobID: "JOB", attempt: 1, deadline: t0 + .seconds(300), now: t0)
+        XCTAssertEqual(results(m.tick(now: t0 + .seconds(300))), [:])
+        XCTAssertEqual(results(m.tick(now: t0 + .seconds(302))), [:])
+        XCTAssertEqual(results(m.tick(now: t0 + .seconds(305)))["JOB-1"]?.status, .failed(.timeout))
     }
 
     func testCancelHangsUp() {
@@ -107,7 +120,18 @@ final class AMISessionStateMachineTests: XCTestCase {
         _ = m.originate(originate(), jobID: "JOB", attempt: 1, deadline: t0 + .seconds(300), now: t0)
         let actions = m.cancel(callID: "JOB-1", now: t0)
         XCTAssertEqual(sent(actions).first?["Channel"], "fax-JOB-1")
-        XCTAssertEqual(results(actions)["JOB-1"]?.status, .failed(.cancelled))
+        XCTAssertEqual(m.cancel(callID: "JOB-1", now: t0), [])  // one Hangup only
+        let r = results(m.received(faxResult("JOB-1", status: "FAILED", pages: 1), now: t0))
+        XCTAssertEqual(r["JOB-1"]?.status, .failed(.cancelled))
+        XCTAssertEqual(r["JOB-1"]?.pagesSent, 1)
+    }
+
+    /// A fax that completed as FaxDrop hung it up was sent: the result says so.
+    func testSuccessRacingTheHangupIsSent() {
+        var m = readyMachine()
+        _ = m.originate(originate(), jobID: "JOB", attempt: 1, deadline: t0 + .seconds(300), now: t0)
+        _ = m.cancel(callID: "JOB-1", now: t0)
+        XCTAssertEqual(results(m.received(faxResult("JOB-1", status: "SUCCESS", pages: 3), now: t0))["JOB-1"]?.status, .sent)
     }
 
     func testOriginateRefused() {

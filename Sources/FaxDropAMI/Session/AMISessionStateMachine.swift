@@ -76,6 +76,9 @@ public struct AMISessionStateMachine: Sendable {
         var endedAt: Instant?
         /// The connection dropped while the call was in flight: ask Asterisk what became of it.
         var needsReconcile = false
+        /// FaxDrop hung the call up (deadline or cancel): the code it ends with, and since
+        /// when the FaxResult the hang-up provokes (with the pages done) is awaited.
+        var terminating: (code: ErrorCode, message: String, since: Instant)?
     }
 
     public private(set) var state: ConnectionState = .disconnected
@@ -164,16 +167,20 @@ public struct AMISessionStateMachine: Sendable {
         default: break
         }
         for (callID, call) in calls.sorted(by: { $0.key < $1.key }) {
-            if now >= call.deadline {
-                if state == .ready && !call.needsReconcile {
-                    actions.append(hangupMessage(callID, now: now))
+            if let terminating = call.terminating {
+                if now - terminating.since >= settings.resultGrace {
                     actions.append(
                         finish(
                             callID,
                             CallResult(
-                                status: .failed(.timeout), pagesSent: 0,
-                                message: "no result within the call's deadline; hung up",
+                                status: .failed(terminating.code), pagesSent: 0, message: terminating.message,
                                 details: details(of: call))))
+                }
+            } else if now >= call.deadline {
+                if state == .ready && !call.needsReconcile {
+                    actions += terminate(
+                        callID, .timeout, "no result within the call's deadline (\(call.originate.timeout) to answer "
+                            + "plus the transmission budget); hung up", now: now)
                 } else {
                     actions.append(
                         finish(
@@ -223,18 +230,26 @@ public struct AMISessionStateMachine: Sendable {
         return state == .ready ? [askDatabase(originate.callID, now: now)] : []
     }
 
-    /// Hangs the call up (if AMI is up) and completes it as cancelled.
+    /// Hangs the call up and completes it as cancelled, with the pages the hang-up's
+    /// FaxResult reports (waited for at most `resultGrace`). Without AMI: at once.
     public mutating func cancel(callID: String, now: Instant) -> [Action] {
-        guard let call = calls[callID] else { return [] }
-        var actions: [Action] = []
-        if state == .ready { actions.append(hangupMessage(callID, now: now)) }
-        actions.append(
-            finish(
-                callID,
-                CallResult(
-                    status: .failed(.cancelled), pagesSent: 0, message: "cancelled; the call was hung up",
-                    details: details(of: call))))
-        return actions
+        guard let call = calls[callID], call.terminating == nil else { return [] }
+        guard state == .ready else {
+            return [
+                finish(
+                    callID,
+                    CallResult(
+                        status: .failed(.cancelled), pagesSent: 0,
+                        message: "cancelled; Asterisk was not connected to hang the call up", details: details(of: call)))
+            ]
+        }
+        return terminate(callID, .cancelled, "cancelled; the call was hung up", now: now)
+    }
+
+    /// Sends the AMI Hangup and waits (at most `resultGrace`) for the FaxResult it provokes.
+    mutating func terminate(_ callID: String, _ code: ErrorCode, _ message: String, now: Instant) -> [Action] {
+        calls[callID]?.terminating = (code, message, now)
+        return [hangupMessage(callID, now: now)]
     }
 
     // MARK: Responses
@@ -314,7 +329,13 @@ public struct AMISessionStateMachine: Sendable {
             if result.uniqueID.map({ !call.uniqueIDs.contains($0) }) ?? true {
                 result.uniqueID = call.uniqueIDs.first { $0 != call.originate.channelID } ?? call.originate.channelID
             }
-            return [finish(callID, FaxOutcome.result(of: result, channelHangupCause: call.hangupCause))]
+            var outcome = FaxOutcome.result(of: result, channelHangupCause: call.hangupCause)
+            if let terminating = call.terminating, outcome.status != .sent {
+                // Hung up by FaxDrop: that is why it ended; keep what Asterisk reported.
+                outcome.status = .failed(terminating.code)
+                outcome.message = "\(terminating.message) (Asterisk: \(outcome.message))"
+            }
+            return [finish(callID, outcome)]
         case "originateresponse":
             guard let id = message.actionID,
                 let callID = calls.first(where: { $0.value.originate.actionID == id })?.key
