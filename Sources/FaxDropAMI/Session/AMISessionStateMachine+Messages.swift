@@ -1,0 +1,142 @@
+import FaxDropCore
+
+/// Responses (matched by ActionID) and events (matched by call) from Asterisk.
+extension AMISessionStateMachine {
+    // MARK: Responses
+
+    mutating func handleResponse(_ message: AMIMessage, now: Instant) -> [Action] {
+        guard let id = message.actionID, let action = pending.removeValue(forKey: id) else { return [] }
+        let success = message.response?.caseInsensitiveEquals("Success") == true
+        let text = message["Message"] ?? ""
+        switch action {
+        case .login:
+            if success {
+                state = .ready
+                var actions: [Action] = [.ready(banner: banner ?? "")]
+                for callID in calls.keys.sorted() where calls[callID]?.needsReconcile == true {
+                    actions.append(askDatabase(callID, now: now))
+                }
+                return actions
+            }
+            let reason = text.isEmpty ? "login refused" : text
+            state = .authenticationFailed(reason)
+            return [
+                .authenticationFailed(message: "AMI login as '\(settings.username)' refused: \(reason)"),
+                .close(reason: "login refused"),
+            ]
+        case .ping:
+            pingSentAt = nil
+            return []
+        case .originate(let callID):
+            guard calls[callID] != nil else { return [] }
+            if success {
+                calls[callID]?.originateQueued = true
+                return []
+            }
+            return [
+                finish(
+                    callID,
+                    CallResult(
+                        status: .failed(.internalError), pagesSent: 0,
+                        message: "Asterisk refused the Originate: \(text.isEmpty ? "error" : text)"))
+            ]
+        case .hangup:
+            return []
+        case .databaseGet(let callID):
+            guard calls[callID] != nil else { return [] }
+            if success {
+                // The value follows as a DBGetResponse event with this ActionID.
+                pending[id] = .databaseGet(callID: callID)
+                return []
+            }
+            return [askStatus(callID, now: now)]
+        case .status(let callID):
+            guard calls[callID] != nil else { return [] }
+            if success {
+                calls[callID]?.needsReconcile = false
+                return []
+            }
+            return [
+                finish(
+                    callID,
+                    CallResult(
+                        status: .failed(.interrupted), pagesSent: 0,
+                        message: "the call ended while FaxDrop was not connected to Asterisk, without a recorded result",
+                        details: details(of: calls[callID]!)))
+            ]
+        }
+    }
+
+    // MARK: Events
+
+    mutating func handleEvent(_ message: AMIMessage, now: Instant) -> [Action] {
+        guard let name = message.event?.lowercased() else { return [] }
+        switch name {
+        case "userevent":
+            guard var result = FaxResultEvent(message), let callID = matchingCall(result), let call = calls[callID]
+            else { return [] }
+            // Name the call by its ;1 channel even when ;2 raised the event (dial stage).
+            if result.uniqueID.map({ !call.uniqueIDs.contains($0) }) ?? true {
+                result.uniqueID = call.uniqueIDs.first { $0 != call.originate.channelID } ?? call.originate.channelID
+            }
+            var outcome = FaxOutcome.result(of: result, channelHangupCause: call.hangupCause)
+            if let terminating = call.terminating, outcome.status != .sent {
+                // Hung up by FaxDrop: that is why it ended; keep what Asterisk reported.
+                outcome.status = .failed(terminating.code)
+                outcome.message = "\(terminating.message) (Asterisk: \(outcome.message))"
+            }
+            return [finish(callID, outcome)]
+        case "originateresponse":
+            guard let id = message.actionID,
+                let callID = calls.first(where: { $0.value.originate.actionID == id })?.key
+            else { return [] }
+            let reason = message["Reason"].flatMap { Int($0) }
+            calls[callID]?.originateReason = reason
+            calls[callID]?.originateQueued = true
+            if message["Response"]?.caseInsensitiveEquals("Success") == true {
+                calls[callID]?.answered = true
+                if let uid = message["Uniqueid"], uid != "<unknown>" { calls[callID]?.uniqueIDs.insert(uid) }
+                if let channel = message["Channel"] { calls[callID]?.channelName = channel }
+            } else if calls[callID]?.endedAt == nil {
+                calls[callID]?.endedAt = now
+            }
+            return []
+        case "newchannel":
+            if let uid = message["Uniqueid"], let callID = callOwning(uniqueID: uid) {
+                calls[callID]?.channelName = message["Channel"]
+            }
+            return []
+        case "hangup":
+            if let uid = message["Uniqueid"], let callID = callOwning(uniqueID: uid) {
+                calls[callID]?.hangupCause = message["Cause"].flatMap { Int($0) }
+                if calls[callID]?.endedAt == nil { calls[callID]?.endedAt = now }
+            }
+            return []
+        case "dbgetresponse":
+            guard let id = message.actionID, case .databaseGet(let callID)? = pending.removeValue(forKey: id),
+                calls[callID] != nil
+            else { return [] }
+            let fields = StoredResult.parse(message["Val"] ?? "")
+            var result = FaxResultEvent(fields: { fields[$0] })
+            result.uniqueID = calls[callID]?.originate.channelID
+            guard result.status != nil else { return [askStatus(callID, now: now)] }
+            return [finish(callID, FaxOutcome.result(of: result, channelHangupCause: calls[callID]?.hangupCause))]
+        default:
+            return []
+        }
+    }
+
+    /// The call a FaxResult belongs to: by `CallID` when the dialplan sends it, else by
+    /// job (and attempt). Results of other jobs, or of an earlier attempt, match nothing.
+    func matchingCall(_ result: FaxResultEvent) -> String? {
+        if let callID = result.callID { return calls[callID] != nil ? callID : nil }
+        guard let jobID = result.jobID else { return nil }
+        return calls.first { _, call in
+            call.jobID == jobID && (result.attempt == nil || result.attempt == call.attempt)
+        }?.key
+    }
+
+    func callOwning(uniqueID: String) -> String? {
+        calls.first { $0.value.uniqueIDs.contains(uniqueID) }?.key
+    }
+}
