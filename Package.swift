@@ -15,7 +15,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "FaxDrop",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "faxdrop", targets: ["faxdrop"]),
         .executable(name: "faxdrop-render", targets: ["faxdrop-render"]),
