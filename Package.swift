@@ -84,6 +84,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // MARK: The HTTP API, metrics and notifications (issue 6).
+        .target(
+            name: "FaxDropHTTP",
+            dependencies: [
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // MARK: A fake Asterisk (AMI on loopback) that reproduces the captures.
         .target(
             name: "AsteriskSimulator",
@@ -100,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "faxdrop",
             dependencies: [
-                "FaxDropDaemon", "FaxDropCore", "FaxDropSystem",
+                "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropHTTP", "FaxDropAMI", "FaxDropRenderClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -143,6 +155,14 @@ let package = Package(
                 "FaxDropAMI", "FaxDropCore", "AsteriskSimulator",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "FaxDropHTTPTests",
+            dependencies: [
+                "FaxDropHTTP", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

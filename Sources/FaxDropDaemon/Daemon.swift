@@ -19,7 +19,7 @@ public final class Daemon: Sendable {
     public let engine: Engine
     public let spool: Spool
     private let intake: Intake
-    private let services: [any DaemonService]
+    private let services: Mutex<[any DaemonService]>
     private let logger: Logger
     private let stopSignal = Mutex<CheckedContinuation<Void, Never>?>(nil)
     private let stopRequested = Atomic<Bool>(false)
@@ -39,13 +39,19 @@ public final class Daemon: Sendable {
         self.intake = Intake(
             outgoing: spool.outgoing, settle: configuration.settle,
             rescanInterval: configuration.rescanInterval.timeInterval, logger: logger)
-        self.services = services
+        self.services = Mutex(services)
+    }
+
+    /// Adds a service (HTTP, metrics, notifications) that needs the daemon itself; call
+    /// before `start()`. It starts after the services given at init.
+    public func add(_ service: any DaemonService) {
+        services.withLock { $0.append(service) }
     }
 
     /// Starts everything and returns once the daemon is taking files.
     public func start() async throws {
         try spool.createLayout()
-        for service in services {
+        for service in services.withLock({ $0 }) {
             logger.debug("starting", metadata: ["service": "\(service.serviceName)"])
             try await service.start()
         }
@@ -64,7 +70,7 @@ public final class Daemon: Sendable {
     public func stop() async {
         await intake.stop()
         await engine.stop()
-        for service in services.reversed() { await service.stop() }
+        for service in services.withLock({ $0 }).reversed() { await service.stop() }
         logger.info("faxdrop stopped")
     }
 

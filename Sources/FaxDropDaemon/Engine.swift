@@ -45,7 +45,7 @@ public actor Engine {
     private var unfinished: Set<JobID> = []
     private var ticker: Task<Void, Never>?
     private var stopping = false
-    private var finishedObservers: [@Sendable (JobID, String) -> Void] = []
+    private var observers: [any EngineObserver] = []
 
     public init(
         spool: Spool, settings: Settings, renderer: any DocumentRenderer, backend: any FaxBackend, logger: Logger,
@@ -91,9 +91,9 @@ public actor Engine {
         for task in running { await task.value }
     }
 
-    /// Calls `observer` with the job id and sidecar path whenever a job ends.
-    public func onFinished(_ observer: @escaping @Sendable (JobID, String) -> Void) {
-        finishedObservers.append(observer)
+    /// Adds an observer of renders, attempts and finished jobs.
+    public func addObserver(_ observer: any EngineObserver) {
+        observers.append(observer)
     }
 
     /// Jobs not yet final, by state.
@@ -228,6 +228,7 @@ public actor Engine {
         workTasks[id] = nil
         let log = jobLogger(id)
         let now = clock()
+        for observer in observers { observer.renderEnded(job: id, seconds: reply.seconds, error: reply.error?.code) }
         if let failure = reply.error {
             log.warning("render failed", metadata: ["code": "\(failure.code.rawValue)", "message": "\(failure.message)"])
             await apply(scheduler.renderFailed(id, FaxError(failure.code, failure.message), format: reply.format, now: now))
@@ -301,6 +302,11 @@ public actor Engine {
         case .failed(let code): log.notice("call failed", metadata: ["code": "\(code.rawValue)", "pages": "\(result.pagesSent)", "message": "\(result.message)"])
         case .unavailable: log.warning("backend unavailable; the job waits", metadata: ["message": "\(result.message)"])
         }
+        switch result.status {
+        case .sent: for o in observers { o.attemptEnded(job: id, outcome: "sent", pagesSent: result.pagesSent) }
+        case .failed(let code): for o in observers { o.attemptEnded(job: id, outcome: code.rawValue, pagesSent: result.pagesSent) }
+        case .unavailable: break
+        }
         if stopping, case .failed(.cancelled) = result.status {
             // Shutting down, not an operator's cancel: leave the journal as it is (in call);
             // the next start reconciles it.
@@ -317,11 +323,15 @@ public actor Engine {
     private func finish(_ id: JobID) {
         guard let record = scheduler.jobs[id] else { return }
         do {
-            let path = try results.finish(record, now: clock())
+            let now = clock()
+            let path = try results.finish(record, now: now)
             scheduler.finished(id)
             let status = record.state == .done ? "sent" : "failed"
             jobLogger(id).info("finished", metadata: ["status": "\(status)", "code": "\(record.lastError?.code.rawValue ?? "-")", "sidecar": "\(path)"])
-            for observer in finishedObservers { observer(id, path) }
+            if !observers.isEmpty {
+                let sidecar = results.makeSidecar(record, now: now)
+                for observer in observers { observer.jobFinished(sidecar, sidecarPath: path) }
+            }
         } catch {
             // Typically a full disk: the journal is final, so the next try (or start) ends it.
             jobLogger(id).error("cannot write the result; will try again", metadata: ["error": "\(error)"])
