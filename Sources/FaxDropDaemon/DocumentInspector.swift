@@ -26,13 +26,20 @@ public enum DocumentInspector {
                 bytes: 0, sha256: "", format: nil,
                 error: FaxError(.notARegularFile, "the entry is a \(status.kind.rawValue), not a regular file; it was not opened"))
         }
+        guard status.linkCount == 1 else {
+            // Another name for the same file exists, possibly outside the spool: faxing it
+            // would send a file that was never dropped. It is moved aside unread.
+            return Findings(
+                bytes: status.size, sha256: "", format: nil,
+                error: FaxError(.notARegularFile, "the file has \(status.linkCount) hard links; only files with one name are faxed; it was not opened"))
+        }
         let fd: Int32
         do {
             fd = try Syscall.openForReadingNoFollow(path)
         } catch {
             return Findings(
                 bytes: status.size, sha256: "", format: nil,
-                error: FaxError(.unsupportedFormat, "the document cannot be read: \(error)"))
+                error: FaxError(.unreadableFile, "the document cannot be opened: \(error)"))
         }
         defer { Syscall.close(fd) }
         do {

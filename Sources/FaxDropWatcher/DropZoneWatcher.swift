@@ -117,8 +117,8 @@ public final class DropZoneWatcher: Sendable {
         if mask & UInt32(IN_IGNORED) != 0 { return }
         guard let dirC = inotifytools_filename_from_wd(event.pointee.wd) else { return }
         let dir = Self.trimSlash(String(cString: dirC))
-        let name = Self.name(of: event)
-        guard !name.isEmpty, !IgnoreRules.isIgnored(name) else { return }
+        let rawName = Self.rawName(of: event)
+        guard !rawName.isEmpty, let name = validName(rawName, in: dir), !IgnoreRules.isIgnored(name) else { return }
         let path = dir + "/" + name
         let isDir = mask & UInt32(IN_ISDIR) != 0
         if dir == Self.trimSlash(outgoing) && isDir {
@@ -136,8 +136,11 @@ public final class DropZoneWatcher: Sendable {
         if mask & (UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO)) != 0 {
             handler(.candidate(path))
         } else if mask & UInt32(IN_CREATE) != 0 {
-            // Created but not yet closed: only non-regular entries (links, FIFOs) never close.
-            if let status = try? Syscall.lstatIfExists(path), status.kind != .regular { handler(.candidate(path)) }
+            // Created but not yet closed. Entries that will never be closed after writing —
+            // symlinks, FIFOs, sockets, hard links to existing files — are reported now.
+            if let status = try? Syscall.lstatIfExists(path), status.kind != .regular || status.linkCount > 1 {
+                handler(.candidate(path))
+            }
         }
     }
 
@@ -154,20 +157,48 @@ public final class DropZoneWatcher: Sendable {
     }
 
     private func scanFolder(_ path: String, _ handler: @Sendable (DropZoneEvent) -> Void) {
-        guard let names = try? Syscall.listDirectory(path) else { return }
-        for name in names.sorted() where !IgnoreRules.isIgnored(name) {
-            handler(.candidate(path + "/" + name))
+        guard let names = try? Syscall.listDirectoryRaw(path) else { return }
+        for raw in names {
+            guard let name = validName(raw, in: path) else { continue }
+            if !IgnoreRules.isIgnored(name) { handler(.candidate(path + "/" + name)) }
         }
+    }
+
+    /// The name as a String; a name that is not valid UTF-8 is first renamed in place to a
+    /// valid one (invalid bytes become `_`), since paths travel as Strings from here on.
+    /// The new name's events then report it.
+    private func validName(_ raw: [UInt8], in folder: String) -> String? {
+        if let name = String(validating: raw, as: UTF8.self) { return name }
+        var fixed = String(decoding: raw, as: UTF8.self).replacingOccurrences(of: "\u{FFFD}", with: "_")
+        if fixed.hasPrefix(".") { fixed = "_" + fixed.dropFirst() }
+        let hex = raw.map { String($0, radix: 16) }.joined(separator: " ")
+        for attempt in 0..<100 {
+            let candidate = attempt == 0 ? fixed : "\(attempt)-\(fixed)"
+            do {
+                try Syscall.renameNoReplace(rawFrom: Array((folder + "/").utf8) + raw, folder + "/" + candidate)
+                logger.notice("renamed a file whose name is not UTF-8", metadata: ["bytes": "\(hex)", "now": "\(candidate)"])
+                return nil
+            } catch let error as SystemError where error.isExists {
+                continue
+            } catch let error as SystemError where error.isNotFound {
+                return nil  // renamed already (the scan and the event both saw it) or removed
+            } catch {
+                logger.error("cannot rename a file whose name is not UTF-8", metadata: ["bytes": "\(hex)", "error": "\(error)"])
+                return nil
+            }
+        }
+        return nil
     }
 
     /// Watches every folder under `outgoing/` that is not watched yet and reports every entry.
     private func fullScan(_ handler: @Sendable (DropZoneEvent) -> Void) {
         let root = Self.trimSlash(outgoing)
-        guard let names = try? Syscall.listDirectory(root) else {
+        guard (try? Syscall.lstatIfExists(root)) != nil else {
             logger.error("cannot list the drop zone", metadata: ["folder": "\(root)"])
             return
         }
-        for name in names.sorted() where !IgnoreRules.isIgnored(name) {
+        for raw in ((try? Syscall.listDirectoryRaw(root)) ?? []) {
+            guard let name = validName(raw, in: root), !IgnoreRules.isIgnored(name) else { continue }
             let path = root + "/" + name
             guard let status = try? Syscall.lstatIfExists(path) else { continue }
             if status.kind == .directory {
@@ -182,10 +213,11 @@ public final class DropZoneWatcher: Sendable {
         inotifytools_watch_file(path, Int32(bitPattern: events)) == 1
     }
 
-    private static func name(of event: UnsafeMutablePointer<inotify_event>) -> String {
-        guard event.pointee.len > 0 else { return "" }
+    private static func rawName(of event: UnsafeMutablePointer<inotify_event>) -> [UInt8] {
+        guard event.pointee.len > 0 else { return [] }
         let base = UnsafeMutableRawPointer(event).advanced(by: MemoryLayout<inotify_event>.size)
-        return String(cString: base.assumingMemoryBound(to: CChar.self))
+        let buffer = UnsafeRawBufferPointer(start: base, count: Int(event.pointee.len))
+        return Array(buffer.prefix(while: { $0 != 0 }))
     }
 
     static func trimSlash(_ path: String) -> String {

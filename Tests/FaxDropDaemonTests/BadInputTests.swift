@@ -31,8 +31,7 @@ final class BadInputTests: XCTestCase {
     func testBadInputEndsInFailedWithItsCode() async throws {
         let spool = try TestSpool()
         let recorder = CallRecorder()
-        let daemon = Daemon(configuration: try spool.configuration(), renderer: recorder, backend: recorder, logger: testLogger())
-        try await daemon.start()
+        _ = try await startDaemon(spool, renderer: recorder, backend: recorder)
 
         let pdf = Array("%PDF-1.4\n".utf8) + Array(repeating: 0x20, count: 100)
         try spool.write(pdf, to: "12345/letter.pdf")                      // not E.164
@@ -44,7 +43,6 @@ final class BadInputTests: XCTestCase {
         try spool.write(Array("ignored".utf8), to: "+15551234567/upload.pdf.part")
 
         let sidecars = try await spool.waitForSidecars(5, timeout: 20)
-        await daemon.stop()
 
         let byName = Dictionary(uniqueKeysWithValues: sidecars.map { ($0.document.originalName, $0) })
         XCTAssertEqual(byName["letter.pdf"]?.error?.code, .invalidDestination)

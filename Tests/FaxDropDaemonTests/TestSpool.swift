@@ -93,6 +93,18 @@ struct TestSpool {
     }
 }
 
+extension XCTestCase {
+    /// Starts a daemon on `spool` and stops it when the test ends, pass or fail.
+    func startDaemon(
+        _ spool: TestSpool, _ settings: [String: String] = [:], renderer: any DocumentRenderer, backend: any FaxBackend
+    ) async throws -> Daemon {
+        let daemon = Daemon(configuration: try spool.configuration(settings), renderer: renderer, backend: backend, logger: testLogger())
+        try await daemon.start()
+        addTeardownBlock { await daemon.stop() }
+        return daemon
+    }
+}
+
 /// A logger for tests: warnings and worse on stderr.
 func testLogger() -> Logger {
     var logger = Logger(label: "faxdrop-test") { _ in
