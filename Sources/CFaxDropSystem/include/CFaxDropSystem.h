@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/prctl.h>
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
@@ -13,5 +15,11 @@
 /// works with any glibc. Returns -1 and sets errno on failure.
 static inline int faxdrop_rename_noreplace(const char *from, const char *to) {
     return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+}
+
+/// prctl(PR_SET_PDEATHSIG, signal): the kernel sends `signal` to this process when its
+/// parent exits (prctl is variadic, so it cannot be called from Swift).
+static inline int faxdrop_set_parent_death_signal(int signal) {
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0UL, 0UL, 0UL);
 }
 #endif
