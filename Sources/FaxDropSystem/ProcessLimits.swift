@@ -3,7 +3,7 @@ import CFaxDropSystem
 import Glibc
 #endif
 
-/// Limits a process puts on itself: resource limits and the parent-death signal. Used by
+/// Limits a process puts on itself: resource limits. Used by
 /// the `faxdrop-render` workers so a hostile document cannot exhaust the machine.
 public enum ProcessLimits {
     /// The corresponding C function is `setrlimit`; sets both the soft and the hard limit.
@@ -20,10 +20,4 @@ public enum ProcessLimits {
 
     /// Largest file the process may write (`RLIMIT_FSIZE`).
     public static func limitFileSize(_ bytes: UInt64) throws { try set(RLIMIT_FSIZE, to: bytes) }
-
-    /// Asks the kernel to send `signal` when the parent process exits. The corresponding C
-    /// function is `prctl(PR_SET_PDEATHSIG)`.
-    public static func setParentDeathSignal(_ signal: Int32) throws {
-        _ = try retryingOnInterrupt("prctl") { faxdrop_set_parent_death_signal(signal) }
-    }
 }

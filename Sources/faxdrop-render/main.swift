@@ -95,8 +95,15 @@ do {
 
 if options.worker {
     guard options.positional.isEmpty else { usage() }
-    // Die with the daemon, even in the middle of a job that never ends.
-    try? ProcessLimits.setParentDeathSignal(SIGKILL)
+    // Die with the daemon, even in the middle of a job that never ends. (PR_SET_PDEATHSIG
+    // would fire when the daemon *thread* that spawned us exits, so the parent is polled.)
+    let parent = getppid()
+    Thread.detachNewThread {
+        while true {
+            sleep(1)
+            if getppid() != parent { _exit(3) }
+        }
+    }
     // The reply channel is a private copy of stdout; fd 1 itself now goes to stderr, so
     // nothing printed by a library can corrupt the replies.
     let replyFD = dup(1)

@@ -4,8 +4,6 @@
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <signal.h>
-#include <sys/prctl.h>
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
@@ -17,9 +15,10 @@ static inline int faxdrop_rename_noreplace(const char *from, const char *to) {
     return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
 }
 
-/// prctl(PR_SET_PDEATHSIG, signal): the kernel sends `signal` to this process when its
-/// parent exits (prctl is variadic, so it cannot be called from Swift).
-static inline int faxdrop_set_parent_death_signal(int signal) {
-    return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0UL, 0UL, 0UL);
+
+/// pipe2(fds, O_CLOEXEC) through syscall(2): both ends close-on-exec from the start, so a
+/// process spawned by another thread meanwhile never inherits them.
+static inline int faxdrop_pipe_cloexec(int fds[2]) {
+    return (int)syscall(SYS_pipe2, fds, O_CLOEXEC);
 }
 #endif
