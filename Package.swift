@@ -31,6 +31,8 @@ let package = Package(
         .systemLibrary(name: "CInotifyTools", pkgConfig: nil, providers: [.apt(["libinotifytools0-dev"])]),
         .systemLibrary(name: "CGhostscript", providers: [.apt(["libgs-dev"])]),
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .target(name: "CFaxDropSystem"),
         .systemLibrary(name: "CNettle", pkgConfig: "nettle", providers: [.apt(["nettle-dev"])]),
 
@@ -51,7 +53,7 @@ let package = Package(
         // MARK: The renderer engine (AGPL libgs + libtiff) — faxdrop-render only.
         .target(
             name: "FaxDropRenderer",
-            dependencies: ["FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "CGhostscript", "CTIFF"],
+            dependencies: ["FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "CGhostscript", "CTIFF", "CPNG", "CJPEG"],
             swiftSettings: strict
         ),
         // MARK: The daemon's side of the renderer: a pool of `faxdrop-render` worker processes.
