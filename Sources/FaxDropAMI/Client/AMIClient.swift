@@ -1,0 +1,247 @@
+import FaxDropCore
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The AMI connection: a thin actor around `AMISessionStateMachine` that owns the socket,
+/// reconnects with backoff, drives the machine's clock, and performs its actions.
+actor AMIClient {
+    struct Options: Sendable {
+        var reconnectInitialDelay: Duration = .milliseconds(500)
+        var reconnectMaximumDelay: Duration = .seconds(30)
+        /// After a refused login, wait this long before trying again (no reconnect storm).
+        var authenticationRetryDelay: Duration = .seconds(300)
+        var connectTimeout: Duration = .seconds(5)
+        /// How often deadlines and keep-alives are checked.
+        var tickInterval: Duration = .milliseconds(250)
+    }
+
+    let host: String
+    let port: Int
+    let options: Options
+    let logger: Logger
+    let group: any EventLoopGroup
+    private var machine: AMISessionStateMachine
+    private var channel: (any Channel)?
+    private var waiters: [String: CheckedContinuation<CallResult, Never>] = [:]
+    private var runTask: Task<Void, Never>?
+    private var tickTask: Task<Void, Never>?
+    private(set) var state: AMIConnectionState = .stopped
+    private var stateWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var nextWaiter = 0
+    /// Connection attempts made (for diagnostics and tests).
+    private(set) var connectionAttempts = 0
+
+    init(
+        host: String, port: Int, settings: AMISessionStateMachine.Settings, options: Options, logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.host = host
+        self.port = port
+        self.options = options
+        self.logger = logger
+        self.group = group
+        self.machine = AMISessionStateMachine(settings: settings)
+    }
+
+    // MARK: Lifecycle
+
+    func start() {
+        guard runTask == nil else { return }
+        setState(.connecting)
+        runTask = Task { await self.run() }
+        tickTask = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: self.options.tickInterval)
+                self.tick()
+            }
+        }
+    }
+
+    func shutdown() async {
+        runTask?.cancel()
+        tickTask?.cancel()
+        let closing = channel
+        channel = nil
+        try? await closing?.close()
+        await runTask?.value
+        await tickTask?.value
+        runTask = nil
+        tickTask = nil
+        // The calls are left running in Asterisk (not hung up): their results stay in AstDB
+        // and `reconcile` finds them after the restart. The engine, when stopping, keeps a
+        // call that ends `.cancelled` journaled as in flight.
+        for (id, waiter) in waiters {
+            waiter.resume(
+                returning: CallResult(
+                    status: .failed(.cancelled), pagesSent: 0,
+                    message: "FaxDrop stopped during the call; it was left running in Asterisk, to be reconciled",
+                    details: CallDetails(channelUniqueID: "fax-\(id)")))
+        }
+        waiters = [:]
+        machine = AMISessionStateMachine(settings: machine.settings)
+        setState(.stopped)
+    }
+
+    /// Waits until connected or `timeout` passes; true when connected.
+    func waitUntilConnected(timeout: Duration) async -> Bool {
+        await wait(timeout: timeout) { $0 == .connected }
+    }
+
+    /// Waits until `condition` holds for the connection state, at most `timeout`.
+    func wait(timeout: Duration, until condition: (AMIConnectionState) -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !condition(state) {
+            let remaining = deadline - .now
+            if remaining <= .zero { return false }
+            let id = nextWaiter
+            nextWaiter += 1
+            let timer = Task {
+                try? await Task.sleep(for: min(remaining, .milliseconds(200)))
+                self.wakeStateWaiter(id)
+            }
+            await withCheckedContinuation { stateWaiters[id] = $0 }
+            timer.cancel()
+        }
+        return true
+    }
+
+    private func wakeStateWaiter(_ id: Int) {
+        stateWaiters.removeValue(forKey: id)?.resume()
+    }
+
+    private func setState(_ new: AMIConnectionState) {
+        guard new != state else { return }
+        state = new
+        for waiter in stateWaiters.values { waiter.resume() }
+        stateWaiters = [:]
+    }
+
+    // MARK: Calls
+
+    func place(_ originate: OriginateAction, jobID: String, attempt: Int, deadline: Duration) async -> CallResult {
+        let callID = originate.callID
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<CallResult, Never>) in
+                if Task.isCancelled {
+                    continuation.resume(
+                        returning: CallResult(status: .failed(.cancelled), pagesSent: 0, message: "cancelled before dialling"))
+                    return
+                }
+                waiters[callID] = continuation
+                let now = ContinuousClock.now
+                perform(machine.originate(originate, jobID: jobID, attempt: attempt, deadline: now + deadline, now: now))
+            }
+        } onCancel: {
+            Task { await self.cancel(callID) }
+        }
+    }
+
+    func reconcile(_ originate: OriginateAction, jobID: String, attempt: Int, deadline: Duration) async -> CallResult {
+        await withCheckedContinuation { (continuation: CheckedContinuation<CallResult, Never>) in
+            waiters[originate.callID] = continuation
+            let now = ContinuousClock.now
+            perform(machine.reconcile(originate, jobID: jobID, attempt: attempt, deadline: now + deadline, now: now))
+        }
+    }
+
+    func cancel(_ callID: String) {
+        perform(machine.cancel(callID: callID, now: .now))
+    }
+
+    // MARK: Connection loop
+
+    private func run() async {
+        var delay = options.reconnectInitialDelay
+        while !Task.isCancelled {
+            connectionAttempts += 1
+            var reason = "connection closed by Asterisk"
+            var wasReady = false
+            do {
+                let (stream, continuation) = AsyncStream<AMIConnectionEvent>.makeStream()
+                let channel = try await connect(continuation)
+                self.channel = channel
+                perform(machine.connected(now: .now))
+                for await event in stream {
+                    switch event {
+                    case .frame(let frame):
+                        let actions = machine.received(frame, now: .now)
+                        if actions.contains(where: { if case .ready = $0 { return true } else { return false } }) {
+                            wasReady = true
+                        }
+                        perform(actions)
+                    case .error(let message):
+                        reason = message
+                    }
+                }
+                if self.channel === channel { self.channel = nil }
+                try? await channel.close()
+            } catch {
+                reason = "cannot connect to \(host):\(port): \(error)"
+            }
+            channel = nil
+            perform(machine.connectionClosed(now: .now))
+            if Task.isCancelled { break }
+            let wait: Duration
+            if case .authenticationFailed = machine.state {
+                // perform(.authenticationFailed) already set the state and logged it.
+                wait = options.authenticationRetryDelay
+            } else {
+                if wasReady { delay = options.reconnectInitialDelay }
+                setState(.disconnected(reason: reason))
+                logger.warning(
+                    "AMI disconnected; reconnecting",
+                    metadata: ["reason": "\(reason)", "retry_in": "\(delay)", "calls_in_flight": "\(waiters.count)"])
+                // ±20 % jitter, so several gateways do not reconnect in step.
+                wait = delay * Double.random(in: 0.8...1.2)
+                delay = min(delay * 2, options.reconnectMaximumDelay)
+            }
+            do { try await Task.sleep(for: wait) } catch { break }
+            setState(.connecting)
+        }
+    }
+
+    private func connect(_ continuation: AsyncStream<AMIConnectionEvent>.Continuation) async throws -> any Channel {
+        let timeout = TimeAmount.milliseconds(options.connectTimeout.milliseconds)
+        return try await ClientBootstrap(group: group)
+            .connectTimeout(timeout)
+            .channelOption(.socketOption(.so_keepalive), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        AMIFrameHandler(expectBanner: true, continuation: continuation))
+                }
+            }
+            .connect(host: host, port: port).get()
+    }
+
+    private func tick() {
+        perform(machine.tick(now: .now))
+    }
+
+    // MARK: Actions
+
+    private func perform(_ actions: [AMISessionStateMachine.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let message):
+                guard let channel else { continue }
+                logger.trace("AMI >>", metadata: ["message": "\(message)"])
+                channel.writeAndFlush(ByteBuffer(string: message.encoded), promise: nil)
+            case .complete(let callID, let result):
+                waiters.removeValue(forKey: callID)?.resume(returning: result)
+            case .close(let reason):
+                logger.warning("closing the AMI connection", metadata: ["reason": "\(reason)"])
+                channel?.close(promise: nil)
+            case .ready(let banner):
+                logger.info("AMI connected", metadata: ["host": "\(host)", "port": "\(port)", "banner": "\(banner)"])
+                setState(.connected)
+            case .authenticationFailed(let message):
+                logger.error(
+                    "\(message); check ASTERISK_AMI_USERNAME / ASTERISK_AMI_PASSWORD and manager.conf",
+                    metadata: ["retry_in": "\(options.authenticationRetryDelay)"])
+                setState(.authenticationFailed(message))
+            }
+        }
+    }
+}

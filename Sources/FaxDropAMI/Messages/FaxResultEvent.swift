@@ -1,0 +1,68 @@
+/// The `UserEvent` `FaxResult` the dialplan raises exactly once per attempt (SPEC §7),
+/// read field by field. Older dialplans (the captures') lack some fields; those are nil.
+public struct FaxResultEvent: Sendable, Equatable {
+    public var jobID: String?
+    public var callID: String?
+    public var attempt: Int?
+    /// `SUCCESS` or `FAILED`.
+    public var status: String?
+    public var error: String?
+    /// What `FAXERROR` really said when `error` was normalised (captures' `RawError`).
+    public var rawError: String?
+    public var statusString: String?
+    public var pages: Int?
+    public var hangupCause: Int?
+    public var dialStatus: String?
+    /// `T38`, `audio`, or `none` before the fax stage.
+    public var mode: String?
+    public var bitRate: Int?
+    public var resolution: String?
+    public var remoteStationID: String?
+    /// `dial` or `fax`.
+    public var stage: String?
+    /// Uniqueid of the channel that raised the event.
+    public var uniqueID: String?
+
+    public init() {}
+
+    /// Reads a `FaxResult` user event; nil for any other message.
+    public init?(_ message: AMIMessage) {
+        guard message.event?.caseInsensitiveEquals("UserEvent") == true,
+            message["UserEvent"]?.caseInsensitiveEquals("FaxResult") == true
+        else { return nil }
+        self.init(fields: { message[$0] })
+        uniqueID = message["Uniqueid"]
+    }
+
+    /// Reads the fields from any key-value source (an event, or the AstDB copy).
+    public init(fields: (String) -> String?) {
+        func text(_ key: String) -> String? {
+            guard let v = fields(key)?.trimmingSpaces, !v.isEmpty else { return nil }
+            return v
+        }
+        jobID = text("JobID")
+        callID = text("CallID")
+        attempt = text("Attempt").flatMap { Int($0) }
+        status = text("Status")?.uppercased()
+        error = text("Error")
+        rawError = text("RawError")
+        statusString = text("StatusString")
+        pages = text("Pages").flatMap { Int($0) }
+        hangupCause = text("HangupCause").flatMap { Int($0) }
+        dialStatus = text("DialStatus")?.uppercased()
+        mode = text("Mode")
+        bitRate = text("BitRate").flatMap { Int($0) }
+        resolution = text("Resolution")
+        remoteStationID = text("RemoteStationID")
+        stage = text("Stage")?.lowercased()
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return String(s)
+    }
+}

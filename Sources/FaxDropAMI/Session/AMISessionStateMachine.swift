@@ -1,0 +1,466 @@
+import FaxDropCore
+
+/// The AMI client's protocol logic with no I/O: connection (banner → login → ready),
+/// keep-alive, and every call in flight (Originate → OriginateResponse / Hangup /
+/// UserEvent FaxResult in any order → one result), across reconnects.
+///
+/// A value type: each input is a mutating method taking the current time and returning
+/// the actions the caller performs (write a message, finish a call, close the socket).
+/// Time is always passed in, so deadlines and keep-alives are tested without waiting.
+public struct AMISessionStateMachine: Sendable {
+    public typealias Instant = ContinuousClock.Instant
+
+    public struct Settings: Sendable {
+        public var username: String
+        public var secret: Secret
+        /// A `Ping` is sent after this long without traffic.
+        public var pingInterval: Duration = .seconds(20)
+        /// No answer to a `Ping` within this long: the connection is dead.
+        public var pingTimeout: Duration = .seconds(10)
+        /// Banner and login must complete within this long.
+        public var loginTimeout: Duration = .seconds(10)
+        /// After a call ended (its `;1` hung up, or Originate failed), how long to wait for
+        /// its `FaxResult` before deciding from the AMI events alone.
+        public var resultGrace: Duration = .seconds(5)
+
+        public init(username: String, secret: Secret) {
+            self.username = username
+            self.secret = secret
+        }
+    }
+
+    public enum ConnectionState: Sendable, Equatable {
+        case disconnected
+        case awaitingBanner
+        case authenticating
+        case ready
+        /// Asterisk refused the login; the message says why. Terminal for this connection.
+        case authenticationFailed(String)
+    }
+
+    public enum Action: Sendable, Equatable {
+        /// Write this message to Asterisk.
+        case send(AMIMessage)
+        /// The call has its result; hand it to whoever waits for it.
+        case complete(callID: String, result: CallResult)
+        /// Close the connection (the reason is for the log).
+        case close(reason: String)
+        /// Logged in: the connection can place calls.
+        case ready(banner: String)
+        /// The login was refused: do not retry soon.
+        case authenticationFailed(message: String)
+    }
+
+    /// What an outstanding action's response means.
+    enum PendingAction: Sendable, Equatable {
+        case login, ping
+        case originate(callID: String)
+        case hangup(callID: String)
+        case databaseGet(callID: String)
+        case status(callID: String)
+    }
+
+    struct TrackedCall: Sendable {
+        var originate: OriginateAction
+        var jobID: String
+        var attempt: Int
+        var deadline: Instant
+        /// The `;1` channel's Uniqueids (the ChannelId we chose, or the one Asterisk reported).
+        var uniqueIDs: Set<String>
+        var channelName: String?
+        var originateQueued = false
+        var originateReason: Int?
+        var answered = false
+        var hangupCause: Int?
+        /// When the call was seen to end without a FaxResult yet (grace starts).
+        var endedAt: Instant?
+        /// The connection dropped while the call was in flight: ask Asterisk what became of it.
+        var needsReconcile = false
+        /// FaxDrop hung the call up (deadline or cancel): the code it ends with, and since
+        /// when the FaxResult the hang-up provokes (with the pages done) is awaited.
+        var terminating: (code: ErrorCode, message: String, since: Instant)?
+    }
+
+    public private(set) var state: ConnectionState = .disconnected
+    public private(set) var banner: String?
+    var settings: Settings
+    var calls: [String: TrackedCall] = [:]
+    var pending: [String: PendingAction] = [:]
+    var sequence = 0
+    var lastReceived: Instant?
+    var lastSent: Instant?
+    var pingSentAt: Instant?
+    var connectedAt: Instant?
+
+    public init(settings: Settings) { self.settings = settings }
+
+    /// Calls not yet finished.
+    public var callsInFlight: [String] { calls.keys.sorted() }
+
+    // MARK: Connection
+
+    /// A TCP connection is up; the banner comes next.
+    public mutating func connected(now: Instant) -> [Action] {
+        state = .awaitingBanner
+        banner = nil
+        pending = [:]
+        connectedAt = now
+        lastReceived = now
+        lastSent = now
+        pingSentAt = nil
+        return []
+    }
+
+    /// The connection is gone. Calls stay tracked and are reconciled after the next login.
+    public mutating func connectionClosed(now: Instant) -> [Action] {
+        if case .authenticationFailed = state {} else { state = .disconnected }
+        pending = [:]
+        pingSentAt = nil
+        for id in calls.keys { calls[id]?.needsReconcile = true }
+        return []
+    }
+
+    public mutating func received(_ frame: AMIFrame, now: Instant) -> [Action] {
+        lastReceived = now
+        switch frame {
+        case .banner(let text):
+            guard state == .awaitingBanner else { return [] }
+            guard text.hasPrefix("Asterisk Call Manager/") else {
+                return [.close(reason: "not an Asterisk manager interface: '\(text.prefix(80))'")]
+            }
+            banner = text
+            state = .authenticating
+            let id = nextActionID("login")
+            pending[id] = .login
+            return [
+                send(
+                    AMIMessage([
+                        "Action": "Login", "ActionID": id, "Username": settings.username,
+                        "Secret": settings.secret.value, "Events": "call,user",
+                    ]), now: now)
+            ]
+        case .message(let message):
+            if message.event != nil { return handleEvent(message, now: now) }
+            return handleResponse(message, now: now)
+        }
+    }
+
+    /// Keep-alive, login timeout, per-call deadlines and result grace periods.
+    public mutating func tick(now: Instant) -> [Action] {
+        var actions: [Action] = []
+        switch state {
+        case .awaitingBanner, .authenticating:
+            if let connectedAt, now - connectedAt > settings.loginTimeout {
+                actions.append(.close(reason: "no AMI banner or login answer within \(settings.loginTimeout)"))
+            }
+        case .ready:
+            if let pingSentAt {
+                if now - pingSentAt > settings.pingTimeout {
+                    actions.append(.close(reason: "no answer to Ping within \(settings.pingTimeout)"))
+                }
+            } else if let last = [lastSent, lastReceived].compactMap({ $0 }).max(), now - last >= settings.pingInterval {
+                let id = nextActionID("ping")
+                pending[id] = .ping
+                pingSentAt = now
+                actions.append(send(AMIMessage(["Action": "Ping", "ActionID": id]), now: now))
+            }
+        default: break
+        }
+        for (callID, call) in calls.sorted(by: { $0.key < $1.key }) {
+            if let terminating = call.terminating {
+                if now - terminating.since >= settings.resultGrace {
+                    actions.append(
+                        finish(
+                            callID,
+                            CallResult(
+                                status: .failed(terminating.code), pagesSent: 0, message: terminating.message,
+                                details: details(of: call))))
+                }
+            } else if now >= call.deadline {
+                if state == .ready && !call.needsReconcile {
+                    actions += terminate(
+                        callID, .timeout, "no result within the call's deadline (\(call.originate.timeout) to answer "
+                            + "plus the transmission budget); hung up", now: now)
+                } else {
+                    actions.append(
+                        finish(
+                            callID,
+                            CallResult(
+                                status: .failed(.interrupted), pagesSent: 0,
+                                message: "Asterisk could not be asked what became of the call before its deadline",
+                                details: details(of: call))))
+                }
+            } else if let ended = call.endedAt, now - ended >= settings.resultGrace {
+                actions.append(finish(callID, fallbackResult(call)))
+            }
+        }
+        return actions
+    }
+
+    // MARK: Calls
+
+    /// Places a call. When AMI is not ready the call completes at once as `.unavailable`.
+    public mutating func originate(
+        _ originate: OriginateAction, jobID: String, attempt: Int, deadline: Instant, now: Instant
+    ) -> [Action] {
+        guard state == .ready else {
+            return [
+                .complete(
+                    callID: originate.callID,
+                    result: CallResult(status: .unavailable, pagesSent: 0, message: unavailableMessage))
+            ]
+        }
+        calls[originate.callID] = TrackedCall(
+            originate: originate, jobID: jobID, attempt: attempt, deadline: deadline,
+            uniqueIDs: [originate.channelID])
+        pending[originate.actionID] = .originate(callID: originate.callID)
+        return [send(originate.message, now: now)]
+    }
+
+    /// Takes over a call placed earlier (before a restart): Asterisk is asked what became of it.
+    public mutating func reconcile(
+        _ originate: OriginateAction, jobID: String, attempt: Int, deadline: Instant, now: Instant
+    ) -> [Action] {
+        var call = TrackedCall(
+            originate: originate, jobID: jobID, attempt: attempt, deadline: deadline,
+            uniqueIDs: [originate.channelID])
+        call.originateQueued = true
+        call.needsReconcile = true
+        calls[originate.callID] = call
+        return state == .ready ? [askDatabase(originate.callID, now: now)] : []
+    }
+
+    /// Hangs the call up and completes it as cancelled, with the pages the hang-up's
+    /// FaxResult reports (waited for at most `resultGrace`). Without AMI: at once.
+    public mutating func cancel(callID: String, now: Instant) -> [Action] {
+        guard let call = calls[callID], call.terminating == nil else { return [] }
+        guard state == .ready else {
+            return [
+                finish(
+                    callID,
+                    CallResult(
+                        status: .failed(.cancelled), pagesSent: 0,
+                        message: "cancelled; Asterisk was not connected to hang the call up", details: details(of: call)))
+            ]
+        }
+        return terminate(callID, .cancelled, "cancelled; the call was hung up", now: now)
+    }
+
+    /// Sends the AMI Hangup and waits (at most `resultGrace`) for the FaxResult it provokes.
+    mutating func terminate(_ callID: String, _ code: ErrorCode, _ message: String, now: Instant) -> [Action] {
+        calls[callID]?.terminating = (code, message, now)
+        return [hangupMessage(callID, now: now)]
+    }
+
+    // MARK: Responses
+
+    mutating func handleResponse(_ message: AMIMessage, now: Instant) -> [Action] {
+        guard let id = message.actionID, let action = pending.removeValue(forKey: id) else { return [] }
+        let success = message.response?.caseInsensitiveEquals("Success") == true
+        let text = message["Message"] ?? ""
+        switch action {
+        case .login:
+            if success {
+                state = .ready
+                var actions: [Action] = [.ready(banner: banner ?? "")]
+                for callID in calls.keys.sorted() where calls[callID]?.needsReconcile == true {
+                    actions.append(askDatabase(callID, now: now))
+                }
+                return actions
+            }
+            let reason = text.isEmpty ? "login refused" : text
+            state = .authenticationFailed(reason)
+            return [
+                .authenticationFailed(message: "AMI login as '\(settings.username)' refused: \(reason)"),
+                .close(reason: "login refused"),
+            ]
+        case .ping:
+            pingSentAt = nil
+            return []
+        case .originate(let callID):
+            guard calls[callID] != nil else { return [] }
+            if success {
+                calls[callID]?.originateQueued = true
+                return []
+            }
+            return [
+                finish(
+                    callID,
+                    CallResult(
+                        status: .failed(.internalError), pagesSent: 0,
+                        message: "Asterisk refused the Originate: \(text.isEmpty ? "error" : text)"))
+            ]
+        case .hangup:
+            return []
+        case .databaseGet(let callID):
+            guard calls[callID] != nil else { return [] }
+            if success {
+                // The value follows as a DBGetResponse event with this ActionID.
+                pending[id] = .databaseGet(callID: callID)
+                return []
+            }
+            return [askStatus(callID, now: now)]
+        case .status(let callID):
+            guard calls[callID] != nil else { return [] }
+            if success {
+                calls[callID]?.needsReconcile = false
+                return []
+            }
+            return [
+                finish(
+                    callID,
+                    CallResult(
+                        status: .failed(.interrupted), pagesSent: 0,
+                        message: "the call ended while FaxDrop was not connected to Asterisk, without a recorded result",
+                        details: details(of: calls[callID]!)))
+            ]
+        }
+    }
+
+    // MARK: Events
+
+    mutating func handleEvent(_ message: AMIMessage, now: Instant) -> [Action] {
+        guard let name = message.event?.lowercased() else { return [] }
+        switch name {
+        case "userevent":
+            guard var result = FaxResultEvent(message), let callID = matchingCall(result), let call = calls[callID]
+            else { return [] }
+            // Name the call by its ;1 channel even when ;2 raised the event (dial stage).
+            if result.uniqueID.map({ !call.uniqueIDs.contains($0) }) ?? true {
+                result.uniqueID = call.uniqueIDs.first { $0 != call.originate.channelID } ?? call.originate.channelID
+            }
+            var outcome = FaxOutcome.result(of: result, channelHangupCause: call.hangupCause)
+            if let terminating = call.terminating, outcome.status != .sent {
+                // Hung up by FaxDrop: that is why it ended; keep what Asterisk reported.
+                outcome.status = .failed(terminating.code)
+                outcome.message = "\(terminating.message) (Asterisk: \(outcome.message))"
+            }
+            return [finish(callID, outcome)]
+        case "originateresponse":
+            guard let id = message.actionID,
+                let callID = calls.first(where: { $0.value.originate.actionID == id })?.key
+            else { return [] }
+            let reason = message["Reason"].flatMap { Int($0) }
+            calls[callID]?.originateReason = reason
+            calls[callID]?.originateQueued = true
+            if message["Response"]?.caseInsensitiveEquals("Success") == true {
+                calls[callID]?.answered = true
+                if let uid = message["Uniqueid"], uid != "<unknown>" { calls[callID]?.uniqueIDs.insert(uid) }
+                if let channel = message["Channel"] { calls[callID]?.channelName = channel }
+            } else if calls[callID]?.endedAt == nil {
+                calls[callID]?.endedAt = now
+            }
+            return []
+        case "newchannel":
+            if let uid = message["Uniqueid"], let callID = callOwning(uniqueID: uid) {
+                calls[callID]?.channelName = message["Channel"]
+            }
+            return []
+        case "hangup":
+            if let uid = message["Uniqueid"], let callID = callOwning(uniqueID: uid) {
+                calls[callID]?.hangupCause = message["Cause"].flatMap { Int($0) }
+                if calls[callID]?.endedAt == nil { calls[callID]?.endedAt = now }
+            }
+            return []
+        case "dbgetresponse":
+            guard let id = message.actionID, case .databaseGet(let callID)? = pending.removeValue(forKey: id),
+                calls[callID] != nil
+            else { return [] }
+            let fields = StoredResult.parse(message["Val"] ?? "")
+            var result = FaxResultEvent(fields: { fields[$0] })
+            result.uniqueID = calls[callID]?.originate.channelID
+            guard result.status != nil else { return [askStatus(callID, now: now)] }
+            return [finish(callID, FaxOutcome.result(of: result, channelHangupCause: calls[callID]?.hangupCause))]
+        default:
+            return []
+        }
+    }
+
+    /// The call a FaxResult belongs to: by `CallID` when the dialplan sends it, else by
+    /// job (and attempt). Results of other jobs, or of an earlier attempt, match nothing.
+    func matchingCall(_ result: FaxResultEvent) -> String? {
+        if let callID = result.callID { return calls[callID] != nil ? callID : nil }
+        guard let jobID = result.jobID else { return nil }
+        return calls.first { _, call in
+            call.jobID == jobID && (result.attempt == nil || result.attempt == call.attempt)
+        }?.key
+    }
+
+    func callOwning(uniqueID: String) -> String? {
+        calls.first { $0.value.uniqueIDs.contains(uniqueID) }?.key
+    }
+
+    // MARK: Helpers
+
+    var unavailableMessage: String {
+        switch state {
+        case .authenticationFailed(let reason): return "Asterisk refused the AMI login: \(reason)"
+        default: return "Asterisk (AMI) is not connected"
+        }
+    }
+
+    mutating func nextActionID(_ prefix: String) -> String {
+        sequence += 1
+        return "\(prefix)-\(sequence)"
+    }
+
+    mutating func send(_ message: AMIMessage, now: Instant) -> Action {
+        lastSent = now
+        return .send(message)
+    }
+
+    mutating func hangupMessage(_ callID: String, now: Instant) -> Action {
+        let call = calls[callID]!
+        let id = nextActionID("hangup-\(callID)")
+        pending[id] = .hangup(callID: callID)
+        return send(
+            AMIMessage(["Action": "Hangup", "ActionID": id, "Channel": call.channelName ?? call.originate.channelID]),
+            now: now)
+    }
+
+    mutating func askDatabase(_ callID: String, now: Instant) -> Action {
+        let id = nextActionID("dbget-\(callID)")
+        pending[id] = .databaseGet(callID: callID)
+        return send(AMIMessage(["Action": "DBGet", "ActionID": id, "Family": StoredResult.family, "Key": callID]), now: now)
+    }
+
+    mutating func askStatus(_ callID: String, now: Instant) -> Action {
+        let call = calls[callID]!
+        let id = nextActionID("status-\(callID)")
+        pending[id] = .status(callID: callID)
+        return send(
+            AMIMessage(["Action": "Status", "ActionID": id, "Channel": call.channelName ?? call.originate.channelID]),
+            now: now)
+    }
+
+    mutating func finish(_ callID: String, _ result: CallResult) -> Action {
+        calls[callID] = nil
+        pending = pending.filter { _, action in
+            switch action {
+            case .originate(let id), .hangup(let id), .databaseGet(let id), .status(let id): return id != callID
+            default: return true
+            }
+        }
+        return .complete(callID: callID, result: result)
+    }
+
+    func details(of call: TrackedCall) -> CallDetails {
+        CallDetails(
+            hangupCause: call.hangupCause, dialStatus: call.answered ? "ANSWER" : nil,
+            channelUniqueID: call.originate.channelID, endedIn: call.answered ? "fax" : "dial")
+    }
+
+    /// No FaxResult came (a dialplan without FaxDrop's hang-up handler): decide from the
+    /// OriginateResponse and the Hangup cause.
+    func fallbackResult(_ call: TrackedCall) -> CallResult {
+        if call.answered {
+            return CallResult(
+                status: .failed(.faxTransferFailed), pagesSent: 0,
+                message: "the call ended without a FaxResult event (is FaxDrop's dialplan installed?)",
+                details: details(of: call))
+        }
+        var result = FaxOutcome.resultOfOriginateFailure(reason: call.originateReason, hangupCause: call.hangupCause)
+        result.details.channelUniqueID = call.originate.channelID
+        return result
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+
+/// The live Asterisk captures in `Tests/Fixtures/asterisk-transcripts/`.
+enum Captures {
+    static let directory: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/asterisk-transcripts")
+
+    static let names = [
+        "bad_tiff", "busy", "congestion", "midcall_hangup", "missing_file", "no_answer", "success_1page",
+        "success_2page", "userevent_action", "wrong_password",
+    ]
+
+    static func bytes(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: directory.appendingPathComponent("\(name).txt")))
+    }
+
+    /// Repository root (for `asterisk/` and `.env.example`).
+    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}
+
+/// A small deterministic generator so failures reproduce.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
