@@ -60,7 +60,7 @@ public struct Claimer: Sendable {
         try Syscall.fsyncDirectory(folder)
         record.state = .queued
         logger.info(
-            "claimed", metadata: ["job": "\(id)", "destination": "\(destination)", "name": "\(originalName.debugDescription)"])
+            "claimed", metadata: ["job": "\(id)", "destination": "\(destination)", "name": "\(originalName)"])
         return record
     }
 

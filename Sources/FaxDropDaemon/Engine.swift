@@ -299,7 +299,7 @@ public actor Engine {
                 format: reply.format, now: now))
             return
         }
-        log.info("rendered", metadata: ["pages": "\(pages.count)", "seconds": "\(String(format: "%.3f", reply.seconds))"])
+        log.debug("rendered image checked", metadata: ["pages": "\(pages.count)", "seconds": "\(String(format: "%.3f", reply.seconds))"])
         await apply(scheduler.renderSucceeded(id, pages: pages.count, pageBytes: pages.map(\.encodedBytes), format: reply.format, now: now))
     }
 
