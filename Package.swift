@@ -15,7 +15,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "FaxDrop",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "faxdrop", targets: ["faxdrop"]),
         .executable(name: "faxdrop-render", targets: ["faxdrop-render"]),
@@ -31,6 +31,8 @@ let package = Package(
         .systemLibrary(name: "CInotifyTools", pkgConfig: nil, providers: [.apt(["libinotifytools0-dev"])]),
         .systemLibrary(name: "CGhostscript", providers: [.apt(["libgs-dev"])]),
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .target(name: "CFaxDropSystem"),
         .systemLibrary(name: "CNettle", pkgConfig: "nettle", providers: [.apt(["nettle-dev"])]),
 
@@ -51,7 +53,7 @@ let package = Package(
         // MARK: The renderer engine (AGPL libgs + libtiff) — faxdrop-render only.
         .target(
             name: "FaxDropRenderer",
-            dependencies: ["FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "CGhostscript", "CTIFF"],
+            dependencies: ["FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "CGhostscript", "CTIFF", "CPNG", "CJPEG"],
             swiftSettings: strict
         ),
         // MARK: The daemon's side of the renderer: a pool of `faxdrop-render` worker processes.
@@ -84,6 +86,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // MARK: The HTTP API, metrics and notifications (issue 6).
+        .target(
+            name: "FaxDropHTTP",
+            dependencies: [
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // MARK: A fake Asterisk (AMI on loopback) that reproduces the captures.
         .target(
             name: "AsteriskSimulator",
@@ -100,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "faxdrop",
             dependencies: [
-                "FaxDropDaemon", "FaxDropCore", "FaxDropSystem",
+                "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropHTTP", "FaxDropAMI", "FaxDropRenderClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -143,6 +157,14 @@ let package = Package(
                 "FaxDropAMI", "FaxDropCore", "AsteriskSimulator",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "FaxDropHTTPTests",
+            dependencies: [
+                "FaxDropHTTP", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

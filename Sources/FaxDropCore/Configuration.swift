@@ -84,7 +84,7 @@ public struct Configuration: Sendable {
 
     /// Reads settings from one merged map of keys to values.
     public init(values: [String: String]) throws {
-        var r = Reader(values: values)
+        let r = Reader(values: values)
         backend = try r.enumeration("FAX_BACKEND", default: backend)
         amiHost = r.string("ASTERISK_AMI_HOST", default: amiHost)
         amiPort = try r.int("ASTERISK_AMI_PORT", default: amiPort, range: 1...65535)
@@ -253,7 +253,7 @@ public enum DurationText {
 
 extension Duration {
     /// Seconds as a floating-point number.
-    public var seconds: Double {
+    public var timeInterval: Double {
         let c = components
         return Double(c.seconds) + Double(c.attoseconds) / 1e18
     }

@@ -14,6 +14,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case conversionTimeout = "conversion_timeout"
     case conversionFailed = "conversion_failed"
     case notARegularFile = "not_a_regular_file"
+    case unreadableFile = "unreadable_file"
     case busy
     case noAnswer = "no_answer"
     case congestion
@@ -31,7 +32,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     /// Where in the pipeline this code arises (the sidecar's `error.stage`).
     public var stage: ErrorStage {
         switch self {
-        case .invalidDestination, .emptyFile, .fileTooLarge, .unsupportedFormat, .notARegularFile:
+        case .invalidDestination, .emptyFile, .fileTooLarge, .unsupportedFormat, .notARegularFile, .unreadableFile:
             return .input
         case .tooManyPages, .encryptedDocument, .corruptDocument, .conversionTimeout, .conversionFailed:
             return .conversion

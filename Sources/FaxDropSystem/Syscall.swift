@@ -25,6 +25,13 @@ public enum Syscall {
         throw SystemError("renameat2", path: from, errno: e)
     }
 
+    /// `renameNoReplace` for a path given as raw bytes (a name that is not valid UTF-8).
+    public static func renameNoReplace(rawFrom from: [UInt8], _ to: String) throws {
+        let cFrom = from.map { CChar(bitPattern: $0) } + [0]
+        let result = faxdrop_rename_noreplace(cFrom, to)
+        if result != 0 { throw SystemError("renameat2", path: String(decoding: from, as: UTF8.self), errno: errno) }
+    }
+
     /// The corresponding C function is `mkdir`.
     public static func mkdir(_ path: String, mode: mode_t = 0o755) throws {
         _ = try retryingOnInterrupt("mkdir", path: path) { Glibc.mkdir(path, mode) }

@@ -1,0 +1,32 @@
+import FaxDropCore
+import FaxDropSystem
+import Foundation
+
+/// Reads and writes the journals `active/<job-id>/job.json`, always atomically.
+public struct JournalStore: Sendable {
+    public let spool: Spool
+
+    public init(spool: Spool) {
+        self.spool = spool
+    }
+
+    public func write(_ record: JobRecord) throws {
+        let data = try JSONEncoder.faxdrop().encode(record)
+        try AtomicFile.write(data, to: spool.journal(record.jobID), stagingDirectory: spool.tmp)
+    }
+
+    public func read(_ id: JobID) throws -> JobRecord {
+        let bytes = try AtomicFile.read(spool.journal(id))
+        return try JSONDecoder.faxdrop().decode(JobRecord.self, from: Data(bytes))
+    }
+
+    /// Every job folder in `active/`, with its journal when one could be read.
+    public func scan() throws -> [(id: JobID, record: JobRecord?)] {
+        var found: [(JobID, JobRecord?)] = []
+        for name in try Syscall.listDirectory(spool.active).sorted() {
+            guard let id = JobID(name) else { continue }
+            found.append((id, try? read(id)))
+        }
+        return found
+    }
+}

@@ -1,0 +1,78 @@
+import FaxDropCore
+import FaxDropSystem
+import Foundation
+
+/// Ends a job: moves its document beside the sidecar as `<job-id>.<ext>`, writes the
+/// sidecar last and atomically, then clears `active/<job-id>/`. Every step can be redone,
+/// so a crash anywhere is finished by the next start (SPEC §1, §2).
+public struct ResultWriter: Sendable {
+    public let spool: Spool
+    public let gateway: Sidecar.Gateway
+
+    public init(spool: Spool, gateway: Sidecar.Gateway = .current) {
+        self.spool = spool
+        self.gateway = gateway
+    }
+
+    /// Writes the final result of `record` (state done or failed). Returns the sidecar path.
+    @discardableResult
+    public func finish(_ record: JobRecord, now: Date) throws -> String {
+        let sidecar = makeSidecar(record, now: now)
+        let outcomeFolder = sidecar.status == .sent ? spool.done : spool.failed
+        let stored = outcomeFolder + "/" + sidecar.document.storedAs
+        let document = spool.jobFolder(record.jobID) + "/" + record.documentFile
+        if (try Syscall.lstatIfExists(document)) != nil {
+            try Syscall.rename(document, stored)
+        }
+        let data = try JSONEncoder.faxdrop().encode(sidecar)
+        let path = spool.sidecar(record.jobID, status: sidecar.status)
+        try AtomicFile.write(data, to: path, stagingDirectory: spool.tmp)
+        try clearJobFolder(record.jobID)
+        return path
+    }
+
+    public func makeSidecar(_ record: JobRecord, now: Date) -> Sidecar {
+        let sent = record.state == .done
+        let error = sent ? nil : (record.lastError?.error ?? FaxError(.internalError, "the job ended without a cause"))
+        return Sidecar(
+            jobID: record.jobID, status: sent ? .sent : .failed, destination: record.destination,
+            document: Sidecar.Document(
+                originalName: record.originalName, storedAs: "\(record.jobID.value).\(Self.storedExtension(record))",
+                bytes: record.bytes, sha256: record.sha256, format: record.format),
+            pages: Sidecar.Pages(total: record.pagesTotal ?? 0, sent: record.pagesSent), fax: record.fax,
+            attempts: record.attempts, error: error.map(Sidecar.Failure.init), queuedAt: record.queuedAt,
+            completedAt: now, gateway: gateway, retryOf: record.retryOf)
+    }
+
+    /// The recognised format's extension; otherwise the original's, if it is a plain short
+    /// word; otherwise `bin`.
+    static func storedExtension(_ record: JobRecord) -> String {
+        if let format = record.format { return format.fileExtension }
+        if let dot = record.originalName.lastIndex(of: "."), dot != record.originalName.startIndex {
+            let ext = record.originalName[record.originalName.index(after: dot)...].lowercased()
+            if (1...8).contains(ext.count), ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) { return ext }
+        }
+        return "bin"
+    }
+
+    /// Removes the job's working files (rendered images, then the journal) and its folder.
+    /// Only files FaxDrop derived are removed; anything else keeps the folder in place.
+    func clearJobFolder(_ id: JobID) throws {
+        let folder = spool.jobFolder(id)
+        guard let names = try? Syscall.listDirectory(folder) else { return }
+        for name in names where name.hasSuffix(".tif") { try Syscall.unlink(folder + "/" + name) }
+        try Syscall.unlink(folder + "/job.json")
+        try? Syscall.rmdir(folder)
+    }
+}
+
+extension Sidecar.Gateway {
+    /// This machine's host name and FaxDrop's version.
+    public static var current: Sidecar.Gateway {
+        Sidecar.Gateway(host: ProcessInfo.processInfo.hostName, version: FaxDropVersion.string)
+    }
+}
+
+public enum FaxDropVersion {
+    public static let string = "0.1.0"
+}

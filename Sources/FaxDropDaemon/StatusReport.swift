@@ -1,0 +1,95 @@
+import FaxDropCore
+import FaxDropSystem
+import Foundation
+
+/// What `faxdrop status` shows: jobs waiting in the drop zone, active jobs from their
+/// journals, and ended jobs from their sidecars (SPEC §5). Read-only; secrets never appear
+/// because neither journals nor sidecars hold any.
+public struct StatusReport: Sendable, Encodable {
+    public struct ActiveJob: Sendable, Encodable {
+        public var jobID: JobID
+        public var state: JobState
+        public var destination: String
+        public var originalName: String
+        public var attempts: Int
+        public var pagesTotal: Int?
+        public var pagesSent: Int
+        public var notBefore: Date?
+        public var lastError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case jobID = "job_id"
+            case state, destination
+            case originalName = "original_name"
+            case attempts
+            case pagesTotal = "pages_total"
+            case pagesSent = "pages_sent"
+            case notBefore = "not_before"
+            case lastError = "last_error"
+        }
+    }
+
+    public struct EndedJob: Sendable, Encodable {
+        public var jobID: JobID
+        public var status: Sidecar.Status
+        public var destination: String
+        public var pages: Int
+        public var code: String?
+        public var completedAt: Date
+
+        enum CodingKeys: String, CodingKey {
+            case jobID = "job_id"
+            case status, destination, pages, code
+            case completedAt = "completed_at"
+        }
+    }
+
+    public var waitingInDropZone: Int
+    public var active: [ActiveJob]
+    public var done: [EndedJob]
+    public var failed: [EndedJob]
+
+    enum CodingKeys: String, CodingKey {
+        case waitingInDropZone = "waiting_in_drop_zone"
+        case active, done, failed
+    }
+
+    public static func read(_ spool: Spool) -> StatusReport {
+        var waiting = 0
+        for folder in (try? Syscall.listDirectory(spool.outgoing)) ?? [] {
+            let path = spool.outgoing + "/" + folder
+            if let names = try? Syscall.listDirectory(path) { waiting += names.filter { !$0.hasPrefix(".") }.count } else { waiting += 1 }
+        }
+        let store = JournalStore(spool: spool)
+        let active = ((try? store.scan()) ?? []).compactMap { $0.record }.map(ActiveJob.init)
+        return StatusReport(
+            waitingInDropZone: waiting, active: active, done: ended(spool.done), failed: ended(spool.failed))
+    }
+
+    /// The sidecar of one job, if it has ended.
+    public static func sidecar(_ id: JobID, spool: Spool) -> Sidecar? {
+        guard let path = spool.finalSidecar(id), let bytes = try? AtomicFile.read(path) else { return nil }
+        return try? JSONDecoder.faxdrop().decode(Sidecar.self, from: Data(bytes))
+    }
+
+    static func ended(_ folder: String) -> [EndedJob] {
+        let names = ((try? Syscall.listDirectory(folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        return names.compactMap { name in
+            guard let bytes = try? AtomicFile.read(folder + "/" + name),
+                let s = try? JSONDecoder.faxdrop().decode(Sidecar.self, from: Data(bytes))
+            else { return nil }
+            return EndedJob(
+                jobID: s.jobID, status: s.status, destination: s.destination, pages: s.pages.sent, code: s.error?.code.rawValue,
+                completedAt: s.completedAt)
+        }
+    }
+}
+
+extension StatusReport.ActiveJob {
+    public init(_ r: JobRecord) {
+        self.init(
+            jobID: r.jobID, state: r.state, destination: r.destination, originalName: r.originalName,
+            attempts: r.attempts.count, pagesTotal: r.pagesTotal, pagesSent: r.pagesSent, notBefore: r.notBefore,
+            lastError: r.lastError.map { "\($0.code.rawValue): \($0.message)" })
+    }
+}

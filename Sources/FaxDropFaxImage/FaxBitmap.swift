@@ -1,0 +1,64 @@
+import CTIFF
+import FaxDropCore
+
+/// One decoded bilevel fax page: packed rows, 1 bit per pixel, 1 = black, most significant
+/// bit first.
+public struct FaxBitmap: Sendable {
+    public var width: Int
+    public var height: Int
+    public var bytesPerRow: Int
+    public var bits: [UInt8]
+
+    public func isBlack(x: Int, y: Int) -> Bool {
+        guard x >= 0, y >= 0, x < width, y < height else { return false }
+        return bits[y * bytesPerRow + x >> 3] & (0x80 >> UInt8(x & 7)) != 0
+    }
+
+    /// Black pixels inside a rectangle (clipped to the page).
+    public func blackCount(x: Range<Int>, y: Range<Int>) -> Int {
+        let xs = x.clamped(to: 0..<width), ys = y.clamped(to: 0..<height)
+        var n = 0
+        for row in ys { for col in xs where isBlack(x: col, y: row) { n += 1 } }
+        return n
+    }
+
+    /// Fraction of black pixels on the page.
+    public var blackFraction: Double {
+        var n = 0
+        for y in 0..<height {
+            let start = y * bytesPerRow
+            for x in 0..<(width >> 3) { n += bits[start + x].nonzeroBitCount }
+        }
+        return Double(n) / Double(max(1, width * height))
+    }
+}
+
+extension FaxImage {
+    /// Decodes one page (0-based) of a bilevel TIFF. The corresponding C function is
+    /// `TIFFReadScanline` (libtiff undoes the fill order and the CCITT coding).
+    public static func readBitmap(_ path: String, page: Int) throws -> FaxBitmap {
+        faxdrop_tiff_quiet()
+        guard let tif = TIFFOpen(path, "r") else { throw ReadError(path: path, message: "TIFF file cannot be opened") }
+        defer { TIFFClose(tif) }
+        guard TIFFSetDirectory(tif, UInt32(page)) == 1 else { throw ReadError(path: path, message: "no page \(page + 1)") }
+        var width: UInt32 = 0, height: UInt32 = 0, bps: UInt16 = 0, photometric: UInt16 = 0
+        _ = faxdrop_tiff_get_u32(tif, UInt32(TIFFTAG_IMAGEWIDTH), &width)
+        _ = faxdrop_tiff_get_u32(tif, UInt32(TIFFTAG_IMAGELENGTH), &height)
+        _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_BITSPERSAMPLE), &bps)
+        _ = faxdrop_tiff_get_u16(tif, UInt32(TIFFTAG_PHOTOMETRIC), &photometric)
+        guard bps == 1 else { throw ReadError(path: path, message: "page \(page + 1) is not bilevel") }
+        let bytesPerRow = Int(TIFFScanlineSize(tif))
+        var bits = [UInt8](repeating: 0, count: bytesPerRow * Int(height))
+        let ok = bits.withUnsafeMutableBytes { raw -> Bool in
+            for y in 0..<Int(height) where TIFFReadScanline(tif, raw.baseAddress! + y * bytesPerRow, UInt32(y), 0) != 1 {
+                return false
+            }
+            return true
+        }
+        guard ok else { throw ReadError(path: path, message: "page \(page + 1) cannot be decoded") }
+        if photometric == UInt16(PHOTOMETRIC_MINISBLACK) {
+            for i in bits.indices { bits[i] = ~bits[i] }
+        }
+        return FaxBitmap(width: Int(width), height: Int(height), bytesPerRow: bytesPerRow, bits: bits)
+    }
+}

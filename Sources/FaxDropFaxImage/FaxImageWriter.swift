@@ -1,0 +1,149 @@
+import CTIFF
+import FaxDropCore
+
+/// Writes TIFF Class F pages with libtiff: 1-bit, CCITT G4, min-is-white, fill order
+/// LSB-to-MSB (Class F's recommendation), resolution in inches, one strip per page.
+///
+/// Pages are appended one at a time as packed rows (1 bit per pixel, 1 = black, most
+/// significant bit first, as in memory). The page total is not known while streaming, so
+/// `PageNumber` is written as (n, 0); `FaxImage.copyPages` rewrites it when finishing.
+public final class FaxImageWriter {
+    public let path: String
+    private var tif: OpaquePointer?
+    public private(set) var pagesWritten = 0
+
+    /// Creates (truncates) the file. The corresponding C function is `TIFFOpen`.
+    public init(path: String) throws {
+        faxdrop_tiff_quiet()
+        guard let tif = TIFFOpen(path, "w") else {
+            throw FaxImage.ReadError(path: path, message: "TIFF file cannot be created")
+        }
+        self.path = path
+        self.tif = tif
+    }
+
+    deinit {
+        if let tif { TIFFClose(tif) }
+    }
+
+    /// Appends one page. `rows` holds `height` rows of `bytesPerRow` bytes each.
+    public func appendPage(
+        rows: UnsafeRawBufferPointer, bytesPerRow: Int, width: Int, height: Int, resolution: Resolution,
+        pageNumber: Int? = nil, pageCount: Int = 0
+    ) throws {
+        guard let tif else { throw FaxImage.ReadError(path: path, message: "writer is closed") }
+        precondition(rows.count >= bytesPerRow * height && bytesPerRow * 8 >= width)
+        FaxImage.setClassFTags(
+            tif, width: width, height: height, yResolution: Float(resolution.verticalDPI),
+            compression: UInt16(COMPRESSION_CCITTFAX4), fillOrder: UInt16(FILLORDER_LSB2MSB),
+            pageNumber: pageNumber ?? pagesWritten, pageCount: pageCount)
+        let base = UnsafeMutableRawPointer(mutating: rows.baseAddress!)
+        for y in 0..<height where TIFFWriteScanline(tif, base + y * bytesPerRow, UInt32(y), 0) != 1 {
+            throw FaxImage.ReadError(path: path, message: "cannot encode page \(pagesWritten + 1) row \(y)")
+        }
+        guard TIFFWriteDirectory(tif) == 1 else {
+            throw FaxImage.ReadError(path: path, message: "cannot write page \(pagesWritten + 1)")
+        }
+        pagesWritten += 1
+    }
+
+    /// Flushes and closes the file. The corresponding C function is `TIFFClose`.
+    public func close() {
+        if let tif { TIFFClose(tif) }
+        tif = nil
+    }
+}
+
+extension FaxImage {
+    /// Sets the tags of one Class F page on the current directory.
+    static func setClassFTags(
+        _ tif: OpaquePointer, width: Int, height: Int, yResolution: Float, compression: UInt16, fillOrder: UInt16,
+        pageNumber: Int, pageCount: Int
+    ) {
+        _ = faxdrop_tiff_set_u32(tif, UInt32(TIFFTAG_SUBFILETYPE), UInt32(FILETYPE_PAGE))
+        _ = faxdrop_tiff_set_u32(tif, UInt32(TIFFTAG_IMAGEWIDTH), UInt32(width))
+        _ = faxdrop_tiff_set_u32(tif, UInt32(TIFFTAG_IMAGELENGTH), UInt32(height))
+        _ = faxdrop_tiff_set_u16(tif, UInt32(TIFFTAG_BITSPERSAMPLE), 1)
+        _ = faxdrop_tiff_set_u16(tif, UInt32(TIFFTAG_SAMPLESPERPIXEL), 1)
+        _ = faxdrop_tiff_set_u16(tif, UInt32(TIFFTAG_COMPRESSION), compression)
+        if compression == UInt16(COMPRESSION_CCITTFAX4) {
+            _ = faxdrop_tiff_set_u32(tif, UInt32(TIFFTAG_GROUP4OPTIONS), 0)
+        }
+        _ = faxdrop_tiff_set_u16(tif, UInt32(TIFFTAG_PHOTOMETRIC), UInt16(PHOTOMETRIC_MINISWHITE))
+        _ = faxdrop_tiff_set_u16(tif, UInt32(TIFFTAG_FILLORDER), fillOrder)
+        _ = faxdrop_tiff_set_u16(tif, UInt32(TIFFTAG_ORIENTATION), UInt16(ORIENTATION_TOPLEFT))
+        _ = faxdrop_tiff_set_u16(tif, UInt32(TIFFTAG_PLANARCONFIG), UInt16(PLANARCONFIG_CONTIG))
+        _ = faxdrop_tiff_set_u16(tif, UInt32(TIFFTAG_RESOLUTIONUNIT), UInt16(RESUNIT_INCH))
+        _ = faxdrop_tiff_set_float(tif, UInt32(TIFFTAG_XRESOLUTION), 204)
+        _ = faxdrop_tiff_set_float(tif, UInt32(TIFFTAG_YRESOLUTION), yResolution)
+        _ = faxdrop_tiff_set_u32(tif, UInt32(TIFFTAG_ROWSPERSTRIP), UInt32(height))
+        _ = faxdrop_tiff_set_u16_pair(tif, UInt32(TIFFTAG_PAGENUMBER), UInt16(pageNumber), UInt16(pageCount))
+        _ = faxdrop_tiff_set_string(tif, UInt32(TIFFTAG_SOFTWARE), "FaxDrop")
+    }
+
+    /// Copies some pages of a fax TIFF into a new file, compressed data as it is (no
+    /// re-encoding), renumbering `PageNumber` as (0..<n, n). `pages` are 0-based indexes
+    /// in `source`, in the order wanted; `nil` copies every page. Used to finish a render
+    /// (the page total is known only at the end) and to resume a partly sent fax.
+    /// Returns the copied pages as `inspect` would read them.
+    @discardableResult
+    public static func copyPages(from source: String, to destination: String, pages: [Int]? = nil) throws -> [FaxPageInfo] {
+        faxdrop_tiff_quiet()
+        guard let input = TIFFOpen(source, "r") else {
+            throw ReadError(path: source, message: "TIFF file cannot be opened")
+        }
+        defer { TIFFClose(input) }
+        let available = Int(TIFFNumberOfDirectories(input))
+        let wanted = pages ?? Array(0..<available)
+        if let bad = wanted.first(where: { $0 < 0 || $0 >= available }) {
+            throw ReadError(path: source, message: "page index \(bad) out of range 0..<\(available)")
+        }
+        guard let output = TIFFOpen(destination, "w") else {
+            throw ReadError(path: destination, message: "TIFF file cannot be created")
+        }
+        var closed = false
+        defer { if !closed { TIFFClose(output) } }
+        var buffer: [UInt8] = []
+        for (n, index) in wanted.enumerated() {
+            guard TIFFSetDirectory(input, UInt32(index)) == 1 else {
+                throw ReadError(path: source, message: "cannot read page \(index + 1)")
+            }
+            var width: UInt32 = 0, height: UInt32 = 0, yres: Float = 0
+            var compression: UInt16 = 0, fillOrder: UInt16 = 0, bps: UInt16 = 0, unit: UInt16 = 0
+            _ = faxdrop_tiff_get_u32(input, UInt32(TIFFTAG_IMAGEWIDTH), &width)
+            _ = faxdrop_tiff_get_u32(input, UInt32(TIFFTAG_IMAGELENGTH), &height)
+            _ = faxdrop_tiff_get_float(input, UInt32(TIFFTAG_YRESOLUTION), &yres)
+            _ = faxdrop_tiff_get_defaulted_u16(input, UInt32(TIFFTAG_RESOLUTIONUNIT), &unit)
+            _ = faxdrop_tiff_get_defaulted_u16(input, UInt32(TIFFTAG_COMPRESSION), &compression)
+            _ = faxdrop_tiff_get_defaulted_u16(input, UInt32(TIFFTAG_FILLORDER), &fillOrder)
+            _ = faxdrop_tiff_get_defaulted_u16(input, UInt32(TIFFTAG_BITSPERSAMPLE), &bps)
+            let strips = TIFFNumberOfStrips(input)
+            guard bps == 1, compression == UInt16(COMPRESSION_CCITTFAX4) || compression == UInt16(COMPRESSION_CCITTFAX3),
+                strips == 1
+            else {
+                throw ReadError(path: source, message: "page \(index + 1) is not a one-strip CCITT fax page")
+            }
+            if unit == UInt16(RESUNIT_CENTIMETER) { yres *= 2.54 }
+            setClassFTags(
+                output, width: Int(width), height: Int(height), yResolution: yres, compression: compression,
+                fillOrder: fillOrder, pageNumber: n, pageCount: wanted.count)
+            if compression == UInt16(COMPRESSION_CCITTFAX3) {
+                var options: UInt32 = 0
+                _ = faxdrop_tiff_get_u32(input, UInt32(TIFFTAG_GROUP3OPTIONS), &options)
+                _ = faxdrop_tiff_set_u32(output, UInt32(TIFFTAG_GROUP3OPTIONS), options)
+            }
+            let size = Int(TIFFRawStripSize(input, 0))
+            guard size > 0 else { throw ReadError(path: source, message: "page \(index + 1) has no image data") }
+            if buffer.count < size { buffer = [UInt8](repeating: 0, count: size) }
+            let read = buffer.withUnsafeMutableBytes { TIFFReadRawStrip(input, 0, $0.baseAddress, tmsize_t(size)) }
+            guard read == tmsize_t(size) else { throw ReadError(path: source, message: "page \(index + 1) is truncated") }
+            let wrote = buffer.withUnsafeMutableBytes { TIFFWriteRawStrip(output, 0, $0.baseAddress, tmsize_t(size)) }
+            guard wrote == tmsize_t(size), TIFFWriteDirectory(output) == 1 else {
+                throw ReadError(path: destination, message: "cannot write page \(n + 1)")
+            }
+        }
+        TIFFClose(output)
+        closed = true
+        return try inspect(destination)
+    }
+}

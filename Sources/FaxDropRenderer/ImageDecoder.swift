@@ -1,0 +1,150 @@
+import CJPEG
+import CPNG
+import CTIFF
+import FaxDropCore
+
+/// Decodes raster inputs (TIFF, JPEG, PNG) to gray with the C libraries that read them best:
+/// libtiff for TIFF (every compression and colour model it knows, through
+/// `TIFFReadRGBAImageOriented`), libjpeg(-turbo) and libpng for the others. Ghostscript
+/// reads none of these as documents.
+enum ImageDecoder {
+    /// Images above this many pixels are refused before decoding (a decompression bomb
+    /// guard; 600 dpi A3 is 70 Mpx).
+    static let maximumPixels: UInt64 = 150_000_000
+
+    /// Number of pages (directories) in a TIFF file.
+    static func tiffPageCount(_ path: String) throws(FaxError) -> Int {
+        faxdrop_tiff_quiet()
+        guard let tif = TIFFOpen(path, "r") else { throw FaxError(.corruptDocument, "TIFF file cannot be opened") }
+        defer { TIFFClose(tif) }
+        return Int(TIFFNumberOfDirectories(tif))
+    }
+
+    /// Decodes page `index` (0-based) of a TIFF file.
+    static func tiffPage(_ path: String, index: Int) throws(FaxError) -> GrayImage {
+        faxdrop_tiff_quiet()
+        guard let tif = TIFFOpen(path, "r") else { throw FaxError(.corruptDocument, "TIFF file cannot be opened") }
+        defer { TIFFClose(tif) }
+        guard TIFFSetDirectory(tif, UInt32(index)) == 1 else {
+            throw FaxError(.corruptDocument, "TIFF page \(index + 1) cannot be read")
+        }
+        var width: UInt32 = 0, height: UInt32 = 0
+        _ = faxdrop_tiff_get_u32(tif, UInt32(TIFFTAG_IMAGEWIDTH), &width)
+        _ = faxdrop_tiff_get_u32(tif, UInt32(TIFFTAG_IMAGELENGTH), &height)
+        guard width > 0, height > 0 else { throw FaxError(.corruptDocument, "TIFF page \(index + 1) has no pixels") }
+        guard UInt64(width) * UInt64(height) <= maximumPixels else {
+            throw FaxError(.conversionFailed, "TIFF page \(index + 1) is \(width)x\(height) pixels, too large")
+        }
+        var xres: Float = 0, yres: Float = 0, unit: UInt16 = 0
+        let hasX = faxdrop_tiff_get_float(tif, UInt32(TIFFTAG_XRESOLUTION), &xres) == 1
+        let hasY = faxdrop_tiff_get_float(tif, UInt32(TIFFTAG_YRESOLUTION), &yres) == 1
+        _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_RESOLUTIONUNIT), &unit)
+        var rgba = [UInt32](repeating: 0, count: Int(width) * Int(height))
+        let ok = rgba.withUnsafeMutableBufferPointer {
+            TIFFReadRGBAImageOriented(tif, width, height, $0.baseAddress, Int32(ORIENTATION_TOPLEFT), 0)
+        }
+        guard ok == 1 else { throw FaxError(.corruptDocument, "TIFF page \(index + 1) cannot be decoded") }
+        var gray = [UInt8](repeating: 255, count: rgba.count)
+        for i in rgba.indices {
+            // ABGR in a native-endian word; composite over white by alpha.
+            let p = rgba[i]
+            let r = Int(p & 0xFF), g = Int((p >> 8) & 0xFF), b = Int((p >> 16) & 0xFF), a = Int(p >> 24)
+            let luma = (299 * r + 587 * g + 114 * b) / 1000
+            gray[i] = UInt8((luma * a + 255 * (255 - a)) / 255)
+        }
+        var dpi: (x: Double, y: Double)?
+        if hasX, hasY, xres > 0, yres > 0, unit != UInt16(RESUNIT_NONE) {
+            let factor = unit == UInt16(RESUNIT_CENTIMETER) ? 2.54 : 1
+            dpi = (Double(xres) * factor, Double(yres) * factor)
+        }
+        return GrayImage(width: Int(width), height: Int(height), pixels: gray, dpi: dpi)
+    }
+
+    static func jpeg(_ path: String) throws(FaxError) -> GrayImage {
+        var width: Int32 = 0, height: Int32 = 0, unit: Int32 = 0, xd: Int32 = 0, yd: Int32 = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let count = message.count
+        guard
+            let pixels = message.withUnsafeMutableBufferPointer({
+                faxdrop_jpeg_decode_gray(path, maximumPixels, &width, &height, &unit, &xd, &yd, $0.baseAddress, count)
+            })
+        else { throw FaxError(.corruptDocument, "JPEG cannot be decoded: \(cText(message))") }
+        defer { free(pixels) }
+        let image = Array(UnsafeBufferPointer(start: pixels, count: Int(width) * Int(height)))
+        var dpi: (x: Double, y: Double)?
+        if unit == 1 || unit == 2, xd > 0, yd > 0 {
+            let factor = unit == 2 ? 2.54 : 1
+            dpi = (Double(xd) * factor, Double(yd) * factor)
+        }
+        return GrayImage(width: Int(width), height: Int(height), pixels: image, dpi: dpi)
+    }
+
+    static func png(_ path: String, head: [UInt8]) throws(FaxError) -> GrayImage {
+        var width: Int32 = 0, height: Int32 = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let count = message.count
+        guard
+            let pixels = message.withUnsafeMutableBufferPointer({
+                faxdrop_png_decode_gray(path, maximumPixels, &width, &height, $0.baseAddress, count)
+            })
+        else { throw FaxError(.corruptDocument, "PNG cannot be decoded: \(cText(message))") }
+        defer { free(pixels) }
+        let image = Array(UnsafeBufferPointer(start: pixels, count: Int(width) * Int(height)))
+        return GrayImage(width: Int(width), height: Int(height), pixels: image, dpi: pngDPI(head))
+    }
+
+    /// The `pHYs` chunk's pixels per metre, when it comes before the image data (as the
+    /// PNG specification requires) within the first bytes read.
+    static func pngDPI(_ bytes: [UInt8]) -> (x: Double, y: Double)? {
+        var offset = 8
+        func u32(_ at: Int) -> Int {
+            Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
+        }
+        while offset + 8 <= bytes.count {
+            let length = u32(offset)
+            let type = String(decoding: bytes[(offset + 4)..<(offset + 8)], as: UTF8.self)
+            if type == "pHYs", offset + 17 <= bytes.count {
+                let x = u32(offset + 8), y = u32(offset + 12), unit = bytes[offset + 16]
+                guard unit == 1, x > 0, y > 0 else { return nil }
+                return (Double(x) * 0.0254, Double(y) * 0.0254)
+            }
+            if type == "IDAT" || type == "IEND" { return nil }
+            offset += 12 + length
+        }
+        return nil
+    }
+}
+
+extension GrayImage {
+    /// Places a raster on a fax page: turned to portrait when it is landscape and too wide,
+    /// scaled down to fit (aspect kept, never enlarged beyond its own resolution), centred
+    /// across and at the top. Without a resolution it is fitted to the page.
+    func placedOnFaxPage(resolution: Resolution, paper: Paper) -> GrayImage {
+        let pageWidth = faxPageWidthPixels, pageHeight = paper.heightPixels(resolution)
+        let pageInches = (w: Double(pageWidth) / 204, h: Double(pageHeight) / Double(resolution.verticalDPI))
+        var image = self
+        func inches(_ i: GrayImage) -> (w: Double, h: Double) {
+            if let dpi = i.dpi, dpi.x >= 30, dpi.y >= 30 { return (Double(i.width) / dpi.x, Double(i.height) / dpi.y) }
+            // Unknown resolution: assume it was meant to fill the page width.
+            let scale = pageInches.w / Double(i.width)
+            return (pageInches.w, Double(i.height) * scale)
+        }
+        var size = inches(image)
+        if size.w > size.h && size.w > pageInches.w * 1.02 {
+            image = image.rotatedCounterClockwise()
+            size = inches(image)
+        }
+        let scale = min(1, pageInches.w / size.w, pageInches.h / size.h)
+        let targetWidth = max(1, min(pageWidth, Int((size.w * scale * 204).rounded())))
+        let targetHeight = max(1, min(pageHeight, Int((size.h * scale * Double(resolution.verticalDPI)).rounded())))
+        let scaled = image.resampled(width: targetWidth, height: targetHeight)
+        var page = GrayImage(width: pageWidth, height: pageHeight, fill: 255)
+        page.paste(scaled, x: (pageWidth - targetWidth) / 2, y: 0)
+        return page
+    }
+}
+
+/// The text of a NUL-terminated C buffer.
+private func cText(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

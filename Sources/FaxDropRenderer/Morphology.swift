@@ -1,0 +1,132 @@
+/// Gray-level morphology on 8-bit planes: running minimum / maximum over a rectangle, in
+/// O(1) per pixel whatever the window (van Herk / Gil-Werman: prefix and suffix extrema
+/// inside blocks of the window's length). Horizontal passes walk rows; vertical passes
+/// walk whole rows at a time so memory is read in order.
+enum Morphology {
+    enum Operation { case minimum, maximum }
+
+    /// `dst[x, y] = op(src[x-r...x+r, y])`, the window clipped at the edges.
+    static func horizontal(
+        _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int, radius r: Int,
+        _ op: Operation
+    ) {
+        if r == 0 {
+            dst.update(from: src, count: width * height)
+            return
+        }
+        let w = 2 * r + 1
+        let padded = ((width + 2 * r + w - 1) / w) * w
+        let identity: UInt8 = op == .maximum ? 0 : 255
+        let line = UnsafeMutablePointer<UInt8>.allocate(capacity: padded)
+        let prefix = UnsafeMutablePointer<UInt8>.allocate(capacity: padded)
+        let suffix = UnsafeMutablePointer<UInt8>.allocate(capacity: padded)
+        defer {
+            line.deallocate()
+            prefix.deallocate()
+            suffix.deallocate()
+        }
+        line.initialize(repeating: identity, count: padded)
+        for y in 0..<height {
+            (line + r).update(from: src + y * width, count: width)
+            var block = 0
+            while block < padded {
+                var acc = identity
+                for i in block..<(block + w) {
+                    let v = line[i]
+                    acc = op == .maximum ? max(acc, v) : min(acc, v)
+                    prefix[i] = acc
+                }
+                acc = identity
+                var i = block + w - 1
+                while i >= block {
+                    let v = line[i]
+                    acc = op == .maximum ? max(acc, v) : min(acc, v)
+                    suffix[i] = acc
+                    i -= 1
+                }
+                block += w
+            }
+            let out = dst + y * width
+            if op == .maximum {
+                for x in 0..<width { out[x] = max(suffix[x], prefix[x + 2 * r]) }
+            } else {
+                for x in 0..<width { out[x] = min(suffix[x], prefix[x + 2 * r]) }
+            }
+        }
+    }
+
+    /// `dst[x, y] = op(src[x, y-r...y+r])`, the window clipped at the edges.
+    static func vertical(
+        _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int, radius r: Int,
+        _ op: Operation
+    ) {
+        if r == 0 {
+            dst.update(from: src, count: width * height)
+            return
+        }
+        let w = 2 * r + 1
+        let paddedRows = ((height + 2 * r + w - 1) / w) * w
+        let identity: UInt8 = op == .maximum ? 0 : 255
+        let prefix = UnsafeMutablePointer<UInt8>.allocate(capacity: paddedRows * width)
+        let suffix = UnsafeMutablePointer<UInt8>.allocate(capacity: paddedRows * width)
+        defer {
+            prefix.deallocate()
+            suffix.deallocate()
+        }
+        // Row i of the padded plane is source row i - r, or the identity outside the image.
+        func sourceRow(_ i: Int) -> UnsafePointer<UInt8>? {
+            let y = i - r
+            return y >= 0 && y < height ? src + y * width : nil
+        }
+        func combine(_ into: UnsafeMutablePointer<UInt8>, _ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?) {
+            guard let b else {
+                into.update(from: a, count: width)
+                return
+            }
+            if op == .maximum {
+                for x in 0..<width { into[x] = max(a[x], b[x]) }
+            } else {
+                for x in 0..<width { into[x] = min(a[x], b[x]) }
+            }
+        }
+        var block = 0
+        while block < paddedRows {
+            for i in block..<(block + w) {
+                let row = prefix + i * width
+                if i == block {
+                    if let s = sourceRow(i) { row.update(from: s, count: width) } else { row.update(repeating: identity, count: width) }
+                } else {
+                    combine(row, UnsafePointer(prefix + (i - 1) * width), sourceRow(i))
+                }
+            }
+            var i = block + w - 1
+            while i >= block {
+                let row = suffix + i * width
+                if i == block + w - 1 {
+                    if let s = sourceRow(i) { row.update(from: s, count: width) } else { row.update(repeating: identity, count: width) }
+                } else {
+                    combine(row, UnsafePointer(suffix + (i + 1) * width), sourceRow(i))
+                }
+                i -= 1
+            }
+            block += w
+        }
+        for y in 0..<height {
+            let a = suffix + y * width, b = prefix + (y + 2 * r) * width, out = dst + y * width
+            if op == .maximum {
+                for x in 0..<width { out[x] = max(a[x], b[x]) }
+            } else {
+                for x in 0..<width { out[x] = min(a[x], b[x]) }
+            }
+        }
+    }
+
+    /// Both passes: `op` over the (2rx+1)×(2ry+1) rectangle around each pixel.
+    static func rectangle(
+        _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, scratch: UnsafeMutablePointer<UInt8>,
+        width: Int, height: Int, rx: Int, ry: Int, _ op: Operation
+    ) {
+        horizontal(src, scratch, width: width, height: height, radius: rx, op)
+        vertical(scratch, dst, width: width, height: height, radius: ry, op)
+    }
+}

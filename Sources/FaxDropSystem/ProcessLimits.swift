@@ -1,0 +1,23 @@
+import CFaxDropSystem
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Limits a process puts on itself: resource limits. Used by
+/// the `faxdrop-render` workers so a hostile document cannot exhaust the machine.
+public enum ProcessLimits {
+    /// The corresponding C function is `setrlimit`; sets both the soft and the hard limit.
+    public static func set(_ resource: __rlimit_resource, to value: UInt64) throws {
+        var limit = rlimit(rlim_cur: rlim_t(value), rlim_max: rlim_t(value))
+        _ = try retryingOnInterrupt("setrlimit") { setrlimit(__rlimit_resource_t(resource.rawValue), &limit) }
+    }
+
+    /// Address-space limit in bytes (`RLIMIT_AS`): allocations beyond it fail.
+    public static func limitAddressSpace(_ bytes: UInt64) throws { try set(RLIMIT_AS, to: bytes) }
+
+    /// No core dumps (`RLIMIT_CORE` = 0): a crashing renderer leaves no copy of a document.
+    public static func disableCoreDumps() throws { try set(RLIMIT_CORE, to: 0) }
+
+    /// Largest file the process may write (`RLIMIT_FSIZE`).
+    public static func limitFileSize(_ bytes: UInt64) throws { try set(RLIMIT_FSIZE, to: bytes) }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import FaxDropCore
+import FaxDropDaemon
+import Foundation
+
+@main
+struct FaxDropCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "faxdrop",
+        abstract: "A watched-folder fax gateway: drop a document into spool/outgoing/<+number>/ and it is faxed.",
+        version: FaxDropVersion.string,
+        subcommands: [
+            RunCommand.self, SubmitCommand.self, StatusCommand.self, ConvertCommand.self, CancelCommand.self,
+            RetryCommand.self,
+        ]
+    )
+}
+
+/// `--spool` and `--config`, shared by every command (SPEC §5).
+struct CommonOptions: ParsableArguments {
+    @Option(help: "The spool folder (default ./spool, or FAXDROP_SPOOL).")
+    var spool: String?
+
+    @Option(help: "A KEY=VALUE file of settings; the real environment wins.")
+    var config: String?
+
+    /// The configuration from the environment, the `--config` file and `--spool`.
+    func load() throws -> Configuration {
+        var configuration: Configuration
+        do {
+            configuration = try Configuration(environment: ProcessInfo.processInfo.environment, file: config)
+        } catch let error as ConfigurationError {
+            throw ValidationError("configuration: \(error)")
+        }
+        if let spool { configuration.spool = spool }
+        return configuration
+    }
+}
+
+/// Prints `error: <code>: <message>` on stderr and exits 1.
+struct CodedFailure: Error, CustomStringConvertible {
+    var error: FaxError
+    var description: String { "error: \(error.code.rawValue): \(error.message)" }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

@@ -1,0 +1,32 @@
+import FaxDropAMI
+import FaxDropCore
+import FaxDropDaemon
+import FaxDropRenderClient
+import Logging
+
+/// The renderer pool as the daemon's renderer and as a service it stops on the way out.
+struct RenderPoolService: DocumentRenderer, DaemonService {
+    let pool: RenderPool
+    let serviceName = "renderer"
+
+    init(_ configuration: Configuration, logger: Logger) {
+        pool = RenderPool(
+            executable: configuration.renderer ?? RenderPool.defaultExecutable(), workers: configuration.renderWorkers,
+            timeout: configuration.renderTimeout, logger: logger)
+    }
+
+    func render(_ request: RenderRequest, logger: Logger) async -> RenderReply {
+        await pool.render(request, logger: logger)
+    }
+
+    func start() async throws {}
+    func stop() async { await pool.shutdown() }
+}
+
+/// The AMI connection as a service: connected before the intake starts, closed last.
+struct SIPBackendService: DaemonService {
+    let backend: SIPBackend
+    let serviceName = "asterisk"
+    func start() async throws { await backend.start() }
+    func stop() async { await backend.shutdown() }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import FaxDropCore
+import FaxDropDaemon
+import Foundation
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show what is queued, active, done and failed, or one job.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Argument(help: "A job id: show that job only.")
+    var jobID: String?
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        let configuration = try common.load()
+        let spool = Spool(root: configuration.spool)
+        if let text = jobID {
+            guard let id = JobID(text) else {
+                printError("error: '\(text)' is not a job id")
+                throw ExitCode(1)
+            }
+            try showOne(id, spool: spool)
+            return
+        }
+        let report = StatusReport.read(spool)
+        if json {
+            print(String(decoding: try JSONEncoder.faxdrop().encode(report), as: UTF8.self))
+            return
+        }
+        print("drop zone: \(report.waitingInDropZone) waiting")
+        print("active: \(report.active.count)")
+        for job in report.active {
+            let pages = job.pagesTotal.map { "\(job.pagesSent)/\($0) pages" } ?? "not rendered"
+            var line = "  \(job.jobID)  \(job.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(job.destination)  attempt \(job.attempts)  \(pages)"
+            if let next = job.notBefore { line += "  next try \(Timestamp.format(next))" }
+            if let last = job.lastError { line += "  last: \(last)" }
+            print(line)
+        }
+        print("done: \(report.done.count)")
+        print("failed: \(report.failed.count)")
+        for job in report.failed.suffix(20) {
+            print("  \(job.jobID)  \(job.destination)  \(job.code ?? "-")")
+        }
+    }
+
+    private func showOne(_ id: JobID, spool: Spool) throws {
+        if let sidecar = StatusReport.sidecar(id, spool: spool) {
+            print(String(decoding: try JSONEncoder.faxdrop().encode(sidecar), as: UTF8.self))
+            return
+        }
+        if let record = try? JournalStore(spool: spool).read(id) {
+            let job = StatusReport.ActiveJob(record)
+            if json {
+                print(String(decoding: try JSONEncoder.faxdrop().encode(job), as: UTF8.self))
+            } else {
+                print("\(job.jobID) \(job.state.rawValue) \(job.destination) attempts \(job.attempts) pages \(job.pagesSent)/\(job.pagesTotal.map(String.init) ?? "?")")
+            }
+            return
+        }
+        printError("error: no job \(id) in \(spool.root)")
+        throw ExitCode(1)
+    }
+}

@@ -1,0 +1,115 @@
+import FaxDropCore
+import FaxDropDaemon
+import FaxDropSystem
+import Foundation
+import Logging
+import XCTest
+
+/// A spool in a fresh temporary folder, and the waits and checks daemon tests share.
+struct TestSpool {
+    let root: String
+    var spool: Spool { Spool(root: root) }
+
+    init() throws {
+        let template = NSTemporaryDirectory() + "faxdrop-test-XXXXXX"
+        var bytes = Array(template.utf8CString)
+        guard let made = mkdtemp(&bytes) else { throw SystemError("mkdtemp", errno: errno) }
+        root = String(cString: made) + "/spool"
+        try Spool(root: root).createLayout()
+    }
+
+    /// The package root (where Package.swift is).
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static let corpus = packageRoot + "/../shared/corpus"
+
+    func write(_ bytes: [UInt8], to relative: String) throws {
+        let path = root + "/outgoing/" + relative
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+    }
+
+    func copy(_ source: String, to relative: String) throws {
+        try write(Array(try Data(contentsOf: URL(fileURLWithPath: source))), to: relative)
+    }
+
+    /// Sidecar paths in done/ and failed/.
+    func sidecars() -> (done: [String], failed: [String]) {
+        func list(_ folder: String) -> [String] {
+            ((try? Syscall.listDirectory(folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted().map { folder + "/" + $0 }
+        }
+        return (list(spool.done), list(spool.failed))
+    }
+
+    /// Waits until `count` sidecars exist in total, or fails after `timeout`.
+    @discardableResult
+    func waitForSidecars(_ count: Int, timeout: Double, file: StaticString = #filePath, line: UInt = #line) async throws -> [Sidecar] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let found = sidecars()
+            if found.done.count + found.failed.count >= count {
+                return try (found.done + found.failed).map(Self.readSidecar)
+            }
+            if Date() > deadline {
+                XCTFail("timed out: \(found.done.count + found.failed.count) of \(count) sidecars", file: file, line: line)
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    static func readSidecar(_ path: String) throws -> Sidecar {
+        try JSONDecoder.faxdrop().decode(Sidecar.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    /// Validates sidecar files against etc/faxdrop-result.schema.json with the Python
+    /// `jsonschema` package (installed by .ci/run).
+    static func assertValid(_ paths: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        guard !paths.isEmpty else { return }
+        let process = Process()
+        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, packageRoot + "/scripts/validate-sidecar.py"] + paths
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "sidecars do not validate: \(message)", file: file, line: line)
+    }
+
+    func configuration(_ extra: [String: String] = [:]) throws -> Configuration {
+        var values = [
+            "FAXDROP_SPOOL": root, "FAXDROP_SETTLE_MS": "150", "FAXDROP_LOOPBACK_PAGE_SECONDS": "0",
+            "FAXDROP_RESCAN_SECONDS": "0", "FAXDROP_HTTP": "false",
+        ]
+        values.merge(extra) { _, new in new }
+        return try Configuration(values: values)
+    }
+}
+
+extension XCTestCase {
+    /// Starts a daemon on `spool` and stops it when the test ends, pass or fail.
+    func startDaemon(
+        _ spool: TestSpool, _ settings: [String: String] = [:], renderer: any DocumentRenderer, backend: any FaxBackend
+    ) async throws -> Daemon {
+        let daemon = Daemon(configuration: try spool.configuration(settings), renderer: renderer, backend: backend, logger: testLogger())
+        try await daemon.start()
+        addTeardownBlock { await daemon.stop() }
+        return daemon
+    }
+}
+
+/// A logger for tests: warnings and worse on stderr.
+func testLogger() -> Logger {
+    var logger = Logger(label: "faxdrop-test") { _ in
+        FaxDropLogHandler(label: "faxdrop-test", format: .text, level: .warning, secrets: [])
+    }
+    logger.logLevel = .warning
+    return logger
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages FaxDrop builds, runs and tests with (Debian 12).
+# The Swift toolchain itself is expected at /opt/swift or on PATH (swift.org builds;
+# Debian 12 does not package Swift 6).
+set -euo pipefail
+packages=(
+    pkg-config
+    libinotifytools0-dev inotify-tools   # intake (GPL-2.0-only library: faxdrop only)
+    libgs-dev ghostscript               # rendering (AGPL-3.0-or-later: faxdrop-render only)
+    libtiff-dev                         # fax image writing and reading
+    nettle-dev                          # SHA-256 and HMAC-SHA256
+    python3-jsonschema                  # tests: sidecars validate against the shipped schema
+    gettext-base                        # envsubst for the asterisk/ templates and their test
+)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update
+    $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
+    echo "note: add /opt/swift/usr/bin to PATH" >&2
+fi
