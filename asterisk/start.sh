@@ -66,4 +66,20 @@ if [ "${1:-}" = "--render-only" ]; then
     exit 0
 fi
 chown -R asterisk:asterisk /var/lib/asterisk /var/spool/asterisk /var/log/asterisk /var/run/asterisk 2>/dev/null || true
+
+# FaxDrop keeps job folders group-readable (0750): let the asterisk user read the fax
+# TIFFs by joining the group that owns the spool's active/ folder.
+SPOOL="${FAXDROP_ASTERISK_SPOOL:-${FAXDROP_SPOOL:-/var/spool/faxdrop}}"
+if [ -d "$SPOOL/active" ]; then
+    gid=$(stat -c %g "$SPOOL/active")
+    group=$(awk -F: -v gid="$gid" '$3 == gid { print $1; exit }' /etc/group)
+    if [ -z "$group" ]; then
+        group=faxspool
+        addgroup -g "$gid" "$group"
+    fi
+    addgroup asterisk "$group" 2>/dev/null || true
+else
+    echo "start.sh: $SPOOL/active not found; mount FaxDrop's spool there (FAXDROP_ASTERISK_SPOOL)" >&2
+fi
+
 exec asterisk -f -U asterisk -G asterisk -vvv
