@@ -34,8 +34,10 @@ extension AsteriskSimulator {
         guard context == options.outboundContext, !live, calls[key] == nil else {
             // No such Local extension, or a live channel already uses the ChannelId:
             // OriginateResponse Failure reason 0, before any channel event.
-            broadcast(originateResponse(actionID: message.actionID, success: false, channel: channel, reason: 0,
-                                        uniqueID: channelID ?? "<unknown>", callerID: message["CallerID"]), class: "call")
+            broadcast(
+                originateResponse(
+                    actionID: message.actionID, success: false, channel: channel, reason: 0,
+                    uniqueID: channelID ?? "<unknown>", callerID: message["CallerID"]), class: "call")
             return
         }
         let suffix = nextChannelSuffix()
@@ -60,11 +62,17 @@ extension AsteriskSimulator {
             var quoted = false
             var escaped = false
             for ch in header {
-                if escaped { current.append(ch); escaped = false; continue }
+                if escaped {
+                    current.append(ch)
+                    escaped = false
+                    continue
+                }
                 switch ch {
                 case "\\": escaped = true
                 case "\"": quoted.toggle()
-                case "," where !quoted: items.append(current); current = ""
+                case "," where !quoted:
+                    items.append(current)
+                    current = ""
                 default: current.append(ch)
                 }
             }
@@ -86,9 +94,16 @@ extension AsteriskSimulator {
 
     func run(_ key: String, generation: Int) async {
         guard let call = calls[key] else { return }
-        broadcast(event("Newchannel", "call", snapshot(call, half: 1, state: 0, context: options.outboundContext, exten: call.number)), class: "call")
-        broadcast(event("Newchannel", "call", snapshot(call, half: 2, state: 4, context: options.outboundContext, exten: call.number)), class: "call")
-        var dialBegin = snapshot(call, half: 1, state: 0, context: options.outboundContext, exten: call.number, prefix: "Dest")
+        broadcast(
+            event(
+                "Newchannel", "call",
+                snapshot(call, half: 1, state: 0, context: options.outboundContext, exten: call.number)), class: "call")
+        broadcast(
+            event(
+                "Newchannel", "call",
+                snapshot(call, half: 2, state: 4, context: options.outboundContext, exten: call.number)), class: "call")
+        var dialBegin = snapshot(
+            call, half: 1, state: 0, context: options.outboundContext, exten: call.number, prefix: "Dest")
         dialBegin.append(.init("DialString", "\(call.number)@\(options.outboundContext)"))
         broadcast(event("DialBegin", "call", dialBegin), class: "call")
 
@@ -104,9 +119,18 @@ extension AsteriskSimulator {
         guard alive(key, generation) else { return }
         calls[key]?.answered = true
         guard let answered = calls[key] else { return }
-        broadcast(event("Newstate", "call", snapshot(answered, half: 2, state: 6, context: options.outboundContext, exten: answered.number)), class: "call")
-        broadcast(event("Newstate", "call", snapshot(answered, half: 1, state: 6, context: options.outboundContext, exten: answered.number)), class: "call")
-        var dialEnd = snapshot(answered, half: 1, state: 6, context: options.outboundContext, exten: answered.number, prefix: "Dest")
+        broadcast(
+            event(
+                "Newstate", "call",
+                snapshot(answered, half: 2, state: 6, context: options.outboundContext, exten: answered.number)),
+            class: "call")
+        broadcast(
+            event(
+                "Newstate", "call",
+                snapshot(answered, half: 1, state: 6, context: options.outboundContext, exten: answered.number)),
+            class: "call")
+        var dialEnd = snapshot(
+            answered, half: 1, state: 6, context: options.outboundContext, exten: answered.number, prefix: "Dest")
         dialEnd.append(.init("DialStatus", "ANSWER"))
         broadcast(event("DialEnd", "call", dialEnd), class: "call")
 
@@ -116,15 +140,20 @@ extension AsteriskSimulator {
         guard FileManager.default.isReadableFile(atPath: file) else {
             calls[key] = nil
             broadcast(softHangupRequest(answered, half: 1, cause: 16), class: "call")
-            report(answered, stage: "fax", status: "FAILED", error: "FILE_ERROR", statusString: "error reading file",
-                   pages: 0, cause: 0, mode: "audio", bitRate: nil, resolution: nil, remote: nil)
-            broadcast(originateResponse(actionID: answered.actionID, success: true, channel: answered.name1, reason: 4,
-                                        uniqueID: answered.uniqueID1, callerID: answered.callerID), class: "call")
+            report(
+                answered, stage: "fax", status: "FAILED", error: "FILE_ERROR", statusString: "error reading file",
+                pages: 0, cause: 0, mode: "audio", bitRate: nil, resolution: nil, remote: nil)
+            broadcast(
+                originateResponse(
+                    actionID: answered.actionID, success: true, channel: answered.name1, reason: 4,
+                    uniqueID: answered.uniqueID1, callerID: answered.callerID), class: "call")
             hangups(answered, cause1: 0, cause2: 16)
             return
         }
-        broadcast(originateResponse(actionID: answered.actionID, success: true, channel: answered.name1, reason: 4,
-                                    uniqueID: answered.uniqueID1, callerID: answered.callerID), class: "call")
+        broadcast(
+            originateResponse(
+                actionID: answered.actionID, success: true, channel: answered.name1, reason: 4,
+                uniqueID: answered.uniqueID1, callerID: answered.callerID), class: "call")
 
         await sleep(seconds: 1)  // Wait(1) in [faxsend]
         guard alive(key, generation) else { return }
@@ -134,8 +163,9 @@ extension AsteriskSimulator {
             guard alive(key, generation), let call = calls[key] else { return }
             calls[key] = nil
             broadcast(softHangupRequest(call, half: 1, cause: 16), class: "call")
-            report(call, stage: "fax", status: "FAILED", error: "T38_NEG_ERROR", statusString: "error negotiating T.38",
-                   pages: 0, cause: 16, mode: "audio", bitRate: nil, resolution: nil, remote: nil)
+            report(
+                call, stage: "fax", status: "FAILED", error: "T38_NEG_ERROR", statusString: "error negotiating T.38",
+                pages: 0, cause: 16, mode: "audio", bitRate: nil, resolution: nil, remote: nil)
             hangups(call, cause1: 16, cause2: 16)
             return
         }
@@ -174,19 +204,22 @@ extension AsteriskSimulator {
         broadcast(event("SendFAX", "call", sendFax), class: "call")
         broadcast(softHangupRequest(call, half: 1, cause: 16), class: "call")
         if let failure {
-            report(call, stage: "fax", status: "FAILED", error: failure, statusString: failure, pages: call.pagesSent,
-                   cause: 16, mode: "T38", bitRate: 14400, resolution: resolution,
-                   remote: failure.hasPrefix("TIFF") || call.pagesSent > 0 ? options.remoteStationID : nil)
+            report(
+                call, stage: "fax", status: "FAILED", error: failure, statusString: failure, pages: call.pagesSent,
+                cause: 16, mode: "T38", bitRate: 14400, resolution: resolution,
+                remote: failure.hasPrefix("TIFF") || call.pagesSent > 0 ? options.remoteStationID : nil)
         } else {
-            report(call, stage: "fax", status: "SUCCESS", error: "HANGUP", statusString: "OK", pages: call.pagesSent,
-                   cause: 16, mode: "T38", bitRate: 14400, resolution: resolution, remote: options.remoteStationID)
+            report(
+                call, stage: "fax", status: "SUCCESS", error: "HANGUP", statusString: "OK", pages: call.pagesSent,
+                cause: 16, mode: "T38", bitRate: 14400, resolution: resolution, remote: options.remoteStationID)
         }
         hangups(call, cause1: 16, cause2: 16)
     }
 
     /// The orders seen in the busy, congestion and no_answer captures.
     func dialFailed(_ call: Call, _ failure: (dialStatus: String, cause: Int, reason: Int)) {
-        var dialEnd = snapshot(call, half: 1, state: 0, context: options.outboundContext, exten: call.number, prefix: "Dest")
+        var dialEnd = snapshot(
+            call, half: 1, state: 0, context: options.outboundContext, exten: call.number, prefix: "Dest")
         dialEnd.append(.init("DialStatus", failure.dialStatus == "CHANUNAVAIL" ? "CONGESTION" : failure.dialStatus))
         let response = originateResponse(
             actionID: call.actionID, success: false, channel: call.requestedChannel, reason: failure.reason,
@@ -195,9 +228,10 @@ extension AsteriskSimulator {
         case .noAnswer:
             broadcast(event("DialEnd", "call", dialEnd), class: "call")
             broadcast(hangupRequest(call, half: 1, cause: 19), class: "call")
-            report(call, stage: "dial", status: "FAILED", error: failure.dialStatus,
-                   statusString: "call not answered (\(failure.dialStatus))", pages: 0, cause: failure.cause,
-                   mode: "none", bitRate: nil, resolution: nil, remote: nil)
+            report(
+                call, stage: "dial", status: "FAILED", error: failure.dialStatus,
+                statusString: "call not answered (\(failure.dialStatus))", pages: 0, cause: failure.cause,
+                mode: "none", bitRate: nil, resolution: nil, remote: nil)
             broadcast(response, class: "call")
             hangups(call, cause1: 19, cause2: 19)
         case .busy:
@@ -205,20 +239,23 @@ extension AsteriskSimulator {
             broadcast(hangupRequest(call, half: 2, cause: 0), class: "call")
             broadcast(response, class: "call")
             broadcast(hangup(call, half: 1, cause: 0), class: "call")
-            report(call, stage: "dial", status: "FAILED", error: failure.dialStatus,
-                   statusString: "call not answered (\(failure.dialStatus))", pages: 0, cause: failure.cause,
-                   mode: "none", bitRate: nil, resolution: nil, remote: nil)
+            report(
+                call, stage: "dial", status: "FAILED", error: failure.dialStatus,
+                statusString: "call not answered (\(failure.dialStatus))", pages: 0, cause: failure.cause,
+                mode: "none", bitRate: nil, resolution: nil, remote: nil)
             broadcast(hangup(call, half: 2, cause: failure.cause), class: "call")
         default:
             broadcast(response, class: "call")
             broadcast(event("DialEnd", "call", dialEnd), class: "call")
             broadcast(hangupRequest(call, half: 2, cause: 0), class: "call")
             broadcast(hangup(call, half: 1, cause: 0), class: "call")
-            report(call, stage: "dial", status: "FAILED", error: failure.dialStatus,
-                   statusString: "call not answered (\(failure.dialStatus))", pages: 0, cause: failure.cause,
-                   mode: "none", bitRate: nil, resolution: nil, remote: nil)
-            broadcast(hangup(call, half: 2, cause: failure.cause == 1 || failure.cause == 21 ? 34 : failure.cause),
-                      class: "call")
+            report(
+                call, stage: "dial", status: "FAILED", error: failure.dialStatus,
+                statusString: "call not answered (\(failure.dialStatus))", pages: 0, cause: failure.cause,
+                mode: "none", bitRate: nil, resolution: nil, remote: nil)
+            broadcast(
+                hangup(call, half: 2, cause: failure.cause == 1 || failure.cause == 21 ? 34 : failure.cause),
+                class: "call")
         }
     }
 
@@ -241,22 +278,28 @@ extension AsteriskSimulator {
             if call.faxStarted {
                 emitFaxEnd(call, failure: "The call dropped prematurely", resolution: "8031x7700")
             } else {
-                report(call, stage: "fax", status: "FAILED", error: "HANGUP", statusString: "remote channel hungup",
-                       pages: 0, cause: 16, mode: "audio", bitRate: nil, resolution: nil, remote: nil)
+                report(
+                    call, stage: "fax", status: "FAILED", error: "HANGUP", statusString: "remote channel hungup",
+                    pages: 0, cause: 16, mode: "audio", bitRate: nil, resolution: nil, remote: nil)
                 hangups(call, cause1: 16, cause2: 16)
             }
         } else {
-            report(call, stage: "dial", status: "FAILED", error: "CANCEL", statusString: "call not answered (CANCEL)",
-                   pages: 0, cause: 16, mode: "none", bitRate: nil, resolution: nil, remote: nil)
-            broadcast(originateResponse(actionID: call.actionID, success: false, channel: call.requestedChannel,
-                                        reason: 0, uniqueID: call.uniqueID1, callerID: call.callerID), class: "call")
+            report(
+                call, stage: "dial", status: "FAILED", error: "CANCEL", statusString: "call not answered (CANCEL)",
+                pages: 0, cause: 16, mode: "none", bitRate: nil, resolution: nil, remote: nil)
+            broadcast(
+                originateResponse(
+                    actionID: call.actionID, success: false, channel: call.requestedChannel,
+                    reason: 0, uniqueID: call.uniqueID1, callerID: call.callerID), class: "call")
             hangups(call, cause1: 16, cause2: 16)
         }
     }
 
     func status(_ message: AMIMessage, session: ObjectIdentifier) {
         let wanted = message["Channel"].flatMap { $0.isEmpty ? nil : $0 }
-        let matching = calls.values.filter { wanted == nil || [$0.name1, $0.uniqueID1, $0.name2, $0.uniqueID2].contains(wanted!) }
+        let matching = calls.values.filter {
+            wanted == nil || [$0.name1, $0.uniqueID1, $0.name2, $0.uniqueID2].contains(wanted!)
+        }
         if wanted != nil && matching.isEmpty {
             return reply(session, message, ["Response": "Error", "Message": "No such channel"])
         }
@@ -264,7 +307,9 @@ extension AsteriskSimulator {
         guard let channel = sessionChannel(session) else { return }
         var items = 0
         for call in matching.sorted(by: { $0.key < $1.key }) {
-            var m = event("Status", "call", snapshot(call, half: 1, state: call.answered ? 6 : 0, context: options.sendContext, exten: "s"))
+            var m = event(
+                "Status", "call",
+                snapshot(call, half: 1, state: call.answered ? 6 : 0, context: options.sendContext, exten: "s"))
             if let id = message.actionID { m.append("ActionID", id) }
             write(m.encoded, to: channel)
             items += 1
@@ -284,7 +329,9 @@ extension AsteriskSimulator {
             for half in [1, 2] {
                 var m = AMIMessage(["Event": "CoreShowChannel"])
                 if let id = message.actionID { m.append("ActionID", id) }
-                m.headers += snapshot(call, half: half, state: call.answered ? 6 : 4, context: options.outboundContext, exten: call.number)
+                m.headers += snapshot(
+                    call, half: half, state: call.answered ? 6 : 4, context: options.outboundContext, exten: call.number
+                )
                 write(m.encoded, to: channel)
                 items += 1
             }
@@ -297,7 +344,8 @@ extension AsteriskSimulator {
     }
 
     func databaseGet(_ message: AMIMessage, session: ObjectIdentifier) {
-        let family = message["Family"] ?? "", key = message["Key"] ?? ""
+        let family = message["Family"] ?? ""
+        let key = message["Key"] ?? ""
         guard let value = database["\(family)/\(key)"] else {
             return reply(session, message, ["Response": "Error", "Message": "Database entry not found"])
         }

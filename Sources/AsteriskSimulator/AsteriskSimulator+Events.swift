@@ -54,11 +54,19 @@ extension AsteriskSimulator {
     }
 
     func hangupRequest(_ call: Call, half: Int, cause: Int) -> AMIMessage {
-        event("HangupRequest", "call", snapshot(call, half: half, state: 6, context: options.sendContext, exten: "s") + [.init("Cause", "\(cause)")])
+        event(
+            "HangupRequest", "call",
+            snapshot(call, half: half, state: 6, context: options.sendContext, exten: "s") + [
+                .init("Cause", "\(cause)")
+            ])
     }
 
     func softHangupRequest(_ call: Call, half: Int, cause: Int) -> AMIMessage {
-        event("SoftHangupRequest", "call", snapshot(call, half: half, state: 6, context: options.sendContext, exten: "s") + [.init("Cause", "\(cause)")])
+        event(
+            "SoftHangupRequest", "call",
+            snapshot(call, half: half, state: 6, context: options.sendContext, exten: "s") + [
+                .init("Cause", "\(cause)")
+            ])
     }
 
     func hangup(_ call: Call, half: Int, cause: Int) -> AMIMessage {
@@ -117,7 +125,8 @@ extension AsteriskSimulator {
         assert(fields.map(\.0) == Self.faxResultFields)
         database[dbKey] = StoredResult.encode(fields)
         let half = stage == "dial" ? 2 : 1
-        var body = snapshot(call, half: half, state: half == 1 ? 6 : 0, context: "faxdrop-report", exten: "s", priority: 5)
+        var body = snapshot(
+            call, half: half, state: half == 1 ? 6 : 0, context: "faxdrop-report", exten: "s", priority: 5)
         body.append(.init("UserEvent", "FaxResult"))
         body += fields.map { AMIMessage.Header($0.0, $0.1) }
         broadcast(event("UserEvent", "user", body), class: "user")
@@ -133,8 +142,10 @@ extension AsteriskSimulator {
         other.name1 = "Local/+15550009999@faxout-ffff0000;1"
         other.name2 = "Local/+15550009999@faxout-ffff0000;2"
         broadcast(hangup(other, half: 1, cause: 17), class: "call")
-        broadcast(originateResponse(actionID: "fax-\(other.key)", success: false, channel: "Local/+15550009999@faxout",
-                                    reason: 5, uniqueID: other.uniqueID1, callerID: nil), class: "call")
+        broadcast(
+            originateResponse(
+                actionID: "fax-\(other.key)", success: false, channel: "Local/+15550009999@faxout",
+                reason: 5, uniqueID: other.uniqueID1, callerID: nil), class: "call")
         var foreign = snapshot(other, half: 2, state: 0, context: "faxdrop-report", exten: "s", priority: 5)
         foreign += [
             .init("UserEvent", "FaxResult"), .init("JobID", "01JFOREIGNJOB0000000000000"), .init("Attempt", "1"),
@@ -142,7 +153,9 @@ extension AsteriskSimulator {
             .init("Pages", "0"), .init("HangupCause", "17"), .init("DialStatus", "BUSY"),
         ]
         broadcast(event("UserEvent", "user", foreign), class: "user")
-        if let job = call.variables["FAXDROP_JOB"], let attempt = Int(call.variables["FAXDROP_ATTEMPT"] ?? ""), attempt > 1 {
+        if let job = call.variables["FAXDROP_JOB"], let attempt = Int(call.variables["FAXDROP_ATTEMPT"] ?? ""),
+            attempt > 1
+        {
             var stale = snapshot(other, half: 1, state: 6, context: "faxdrop-report", exten: "s", priority: 5)
             stale += [
                 .init("UserEvent", "FaxResult"), .init("JobID", job), .init("Attempt", "\(attempt - 1)"),

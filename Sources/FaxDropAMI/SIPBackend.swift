@@ -99,7 +99,8 @@ public final class SIPBackend: FaxBackend {
         }
         var state = await backend.connectionState
         if state == .connecting {
-            state = .disconnected(reason: "no answer from \(configuration.amiHost):\(configuration.amiPort) within \(timeout)")
+            state = .disconnected(
+                reason: "no answer from \(configuration.amiHost):\(configuration.amiPort) within \(timeout)")
         }
         await backend.shutdown()
         return state

@@ -20,7 +20,8 @@ struct AsteriskSimulatorCommand: AsyncParsableCommand {
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "TCP port (0 picks a free one and prints it).") var port = 5038
-    @Option(help: "AMI user name.") var username = ProcessInfo.processInfo.environment["ASTERISK_AMI_USERNAME"] ?? "faxdrop"
+    @Option(help: "AMI user name.") var username =
+        ProcessInfo.processInfo.environment["ASTERISK_AMI_USERNAME"] ?? "faxdrop"
     @Option(help: "AMI secret (default: $ASTERISK_AMI_PASSWORD, else faxdrop-secret).")
     var secret = ProcessInfo.processInfo.environment["ASTERISK_AMI_PASSWORD"] ?? "faxdrop-secret"
     @Option(help: "Multiply every simulated delay by this factor (1 = real time).") var timeScale = 0.1

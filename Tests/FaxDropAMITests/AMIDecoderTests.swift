@@ -13,7 +13,9 @@ final class AMIDecoderTests: XCTestCase {
     }
 
     func testBannerIsOneLineWithoutBlankLine() throws {
-        let frames = try decodeAll([Array("Asterisk Call Manager/9.0.0\r\nResponse: Success\r\nActionID: a\r\n\r\n".utf8)[...]])
+        let frames = try decodeAll([
+            Array("Asterisk Call Manager/9.0.0\r\nResponse: Success\r\nActionID: a\r\n\r\n".utf8)[...]
+        ])
         XCTAssertEqual(frames.count, 2)
         XCTAssertEqual(frames[0], .banner("Asterisk Call Manager/9.0.0"))
         guard case .message(let m) = frames[1] else { return XCTFail() }
@@ -22,7 +24,8 @@ final class AMIDecoderTests: XCTestCase {
     }
 
     func testBareLineFeedsStrayLineFeedAndValueBlanks() throws {
-        let text = "Asterisk Call Manager/9.0.0\nResponse: Error\nMessage: Uniqueid length exceeds maximum of 149\n\r\n\r\n"
+        let text =
+            "Asterisk Call Manager/9.0.0\nResponse: Error\nMessage: Uniqueid length exceeds maximum of 149\n\r\n\r\n"
             + "Event: X\nA:no-space\nB:   lead and trail  \nNoColon\n\n"
         let frames = try decodeAll([Array(text.utf8)[...]])
         XCTAssertEqual(frames.count, 3)
@@ -62,7 +65,8 @@ final class AMIDecoderTests: XCTestCase {
 
             XCTAssertEqual(try decodeAll(bytes.indices.map { bytes[$0...$0] }), whole, "\(name) byte by byte")
             for offset in 0...min(bytes.count, 600) {
-                XCTAssertEqual(try decodeAll([bytes[..<offset], bytes[offset...]]), whole, "\(name) split at \(offset)")
+                XCTAssertEqual(
+                    try decodeAll([bytes[..<offset], bytes[offset...]]), whole, "\(name) split at \(offset)")
             }
             for round in 0..<60 {
                 var chunks: [ArraySlice<UInt8>] = []

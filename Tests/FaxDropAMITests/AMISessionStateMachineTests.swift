@@ -27,27 +27,34 @@ final class AMISessionStateMachineTests: XCTestCase {
         _ = m.connected(now: t0)
         let login = sent(m.received(.banner("Asterisk Call Manager/9.0.0"), now: t0))
         XCTAssertEqual(login.first?.action, "Login")
-        let actions = m.received(message(["Response": "Success", "ActionID": login[0].actionID!, "Message": "Authentication accepted"]), now: t0)
+        let actions = m.received(
+            message(["Response": "Success", "ActionID": login[0].actionID!, "Message": "Authentication accepted"]),
+            now: t0)
         XCTAssertEqual(actions, [.ready(banner: "Asterisk Call Manager/9.0.0")])
         XCTAssertEqual(m.state, .ready)
         return m
     }
 
     func originate(_ callID: String = "JOB-1") -> OriginateAction {
-        OriginateAction(callID: callID, channel: "Local/+15551230000@faxout", context: "faxsend", timeout: .seconds(45),
-                        callerID: nil, variables: [])
+        OriginateAction(
+            callID: callID, channel: "Local/+15551230000@faxout", context: "faxsend", timeout: .seconds(45),
+            callerID: nil, variables: [])
     }
 
     func faxResult(_ callID: String, status: String = "SUCCESS", pages: Int = 1) -> AMIFrame {
-        message(["Event": "UserEvent", "Privilege": "user,all", "Uniqueid": "fax-\(callID)", "UserEvent": "FaxResult",
-                 "JobID": "JOB", "Attempt": "1", "CallID": callID, "Stage": "fax", "Status": status, "Error": "HANGUP",
-                 "StatusString": "OK", "Pages": "\(pages)", "HangupCause": "16", "Mode": "T38"])
+        message([
+            "Event": "UserEvent", "Privilege": "user,all", "Uniqueid": "fax-\(callID)", "UserEvent": "FaxResult",
+            "JobID": "JOB", "Attempt": "1", "CallID": callID, "Stage": "fax", "Status": status, "Error": "HANGUP",
+            "StatusString": "OK", "Pages": "\(pages)", "HangupCause": "16", "Mode": "T38",
+        ])
     }
 
     func testNotAnAsteriskBannerCloses() {
         var m = Machine(settings: .init(username: "u", secret: Secret("p")))
         _ = m.connected(now: t0)
-        XCTAssertEqual(m.received(.banner("SSH-2.0-OpenSSH"), now: t0), [.close(reason: "not an Asterisk manager interface: 'SSH-2.0-OpenSSH'")])
+        XCTAssertEqual(
+            m.received(.banner("SSH-2.0-OpenSSH"), now: t0),
+            [.close(reason: "not an Asterisk manager interface: 'SSH-2.0-OpenSSH'")])
     }
 
     func testLoginTimeout() {
@@ -70,7 +77,8 @@ final class AMISessionStateMachineTests: XCTestCase {
         let ping = sent(m.tick(now: t0 + .seconds(20)))
         XCTAssertEqual(ping.first?.action, "Ping")
         XCTAssertEqual(sent(m.tick(now: t0 + .seconds(25))), [])  // one ping outstanding at a time
-        _ = m.received(message(["Response": "Success", "ActionID": ping[0].actionID!, "Ping": "Pong"]), now: t0 + .seconds(26))
+        _ = m.received(
+            message(["Response": "Success", "ActionID": ping[0].actionID!, "Ping": "Pong"]), now: t0 + .seconds(26))
         let second = sent(m.tick(now: t0 + .seconds(46)))
         XCTAssertEqual(second.first?.action, "Ping")
         let dead = m.tick(now: t0 + .seconds(57))
@@ -82,19 +90,28 @@ final class AMISessionStateMachineTests: XCTestCase {
         let out = sent(m.originate(originate(), jobID: "JOB", attempt: 1, deadline: t0 + .seconds(600), now: t0))
         XCTAssertEqual(out.first?["ActionID"], "fax-JOB-1")
         XCTAssertEqual(results(m.received(faxResult("OTHER-1"), now: t0)), [:])
-        XCTAssertEqual(results(m.received(message(["Event": "Hangup", "Uniqueid": "fax-OTHER-1", "Cause": "17"]), now: t0)), [:])
+        XCTAssertEqual(
+            results(m.received(message(["Event": "Hangup", "Uniqueid": "fax-OTHER-1", "Cause": "17"]), now: t0)), [:])
         let r = results(m.received(faxResult("JOB-1", pages: 3), now: t0))
         XCTAssertEqual(r["JOB-1"]?.status, .sent)
         XCTAssertEqual(r["JOB-1"]?.pagesSent, 3)
         // The late response and OriginateResponse change nothing.
-        XCTAssertEqual(m.received(message(["Response": "Success", "ActionID": "fax-JOB-1", "Message": "Originate successfully queued"]), now: t0), [])
-        XCTAssertEqual(m.received(message(["Event": "OriginateResponse", "ActionID": "fax-JOB-1", "Response": "Success", "Reason": "4"]), now: t0), [])
+        XCTAssertEqual(
+            m.received(
+                message(["Response": "Success", "ActionID": "fax-JOB-1", "Message": "Originate successfully queued"]),
+                now: t0), [])
+        XCTAssertEqual(
+            m.received(
+                message(["Event": "OriginateResponse", "ActionID": "fax-JOB-1", "Response": "Success", "Reason": "4"]),
+                now: t0), [])
     }
 
     func testDeadlineHangsUpTheChannel() {
         var m = readyMachine()
         _ = m.originate(originate(), jobID: "JOB", attempt: 1, deadline: t0 + .seconds(300), now: t0)
-        _ = m.received(message(["Event": "Newchannel", "Channel": "Local/+15551230000@faxout-00000001;1", "Uniqueid": "fax-JOB-1"]), now: t0)
+        _ = m.received(
+            message(["Event": "Newchannel", "Channel": "Local/+15551230000@faxout-00000001;1", "Uniqueid": "fax-JOB-1"]
+            ), now: t0)
         XCTAssertEqual(results(m.tick(now: t0 + .seconds(10))), [:])
         let actions = m.tick(now: t0 + .seconds(300))
         let hangup = sent(actions).first { $0.action == "Hangup" }
@@ -131,13 +148,16 @@ final class AMISessionStateMachineTests: XCTestCase {
         var m = readyMachine()
         _ = m.originate(originate(), jobID: "JOB", attempt: 1, deadline: t0 + .seconds(300), now: t0)
         _ = m.cancel(callID: "JOB-1", now: t0)
-        XCTAssertEqual(results(m.received(faxResult("JOB-1", status: "SUCCESS", pages: 3), now: t0))["JOB-1"]?.status, .sent)
+        XCTAssertEqual(
+            results(m.received(faxResult("JOB-1", status: "SUCCESS", pages: 3), now: t0))["JOB-1"]?.status, .sent)
     }
 
     func testOriginateRefused() {
         var m = readyMachine()
         _ = m.originate(originate(), jobID: "JOB", attempt: 1, deadline: t0 + .seconds(300), now: t0)
-        let r = results(m.received(message(["Response": "Error", "ActionID": "fax-JOB-1", "Message": "Permission denied"]), now: t0))
+        let r = results(
+            m.received(
+                message(["Response": "Error", "ActionID": "fax-JOB-1", "Message": "Permission denied"]), now: t0))
         XCTAssertEqual(r["JOB-1"]?.status, .failed(.internalError))
         XCTAssertTrue(r["JOB-1"]?.message.contains("Permission denied") == true)
     }
@@ -146,7 +166,11 @@ final class AMISessionStateMachineTests: XCTestCase {
     func testNoFaxResultFallsBackToOriginateReason() {
         var m = readyMachine()
         _ = m.originate(originate(), jobID: "JOB", attempt: 1, deadline: t0 + .seconds(300), now: t0)
-        _ = m.received(message(["Event": "OriginateResponse", "ActionID": "fax-JOB-1", "Response": "Failure", "Reason": "5", "Uniqueid": "fax-JOB-1"]), now: t0)
+        _ = m.received(
+            message([
+                "Event": "OriginateResponse", "ActionID": "fax-JOB-1", "Response": "Failure", "Reason": "5",
+                "Uniqueid": "fax-JOB-1",
+            ]), now: t0)
         XCTAssertEqual(results(m.tick(now: t0 + .seconds(2))), [:])
         let r = results(m.tick(now: t0 + .seconds(6)))
         XCTAssertEqual(r["JOB-1"]?.status, .failed(.busy))
@@ -159,7 +183,9 @@ final class AMISessionStateMachineTests: XCTestCase {
         _ = m.originate(originate("JOB3-1"), jobID: "JOB3", attempt: 1, deadline: t0 + .seconds(300), now: t0)
         _ = m.connectionClosed(now: t0)
         XCTAssertEqual(m.state, .disconnected)
-        XCTAssertEqual(results(m.originate(originate("JOB4-1"), jobID: "JOB4", attempt: 1, deadline: t0 + .seconds(300), now: t0))["JOB4-1"]?.status, .unavailable)
+        XCTAssertEqual(
+            results(m.originate(originate("JOB4-1"), jobID: "JOB4", attempt: 1, deadline: t0 + .seconds(300), now: t0))[
+                "JOB4-1"]?.status, .unavailable)
 
         _ = m.connected(now: t0)
         let login = sent(m.received(.banner("Asterisk Call Manager/9.0.0"), now: t0))
@@ -169,23 +195,40 @@ final class AMISessionStateMachineTests: XCTestCase {
         XCTAssertEqual(asks[0]["Family"], "FaxDrop")
 
         // JOB-1: the result is in AstDB.
-        XCTAssertEqual(m.received(message(["Response": "Success", "ActionID": asks[0].actionID!, "Message": "Result will follow"]), now: t0), [])
-        let stored = StoredResult.encode([("Stage", "fax"), ("Status", "FAILED"), ("Error", "The call dropped prematurely"),
-                                          ("StatusString", "The call dropped prematurely"), ("Pages", "2"), ("HangupCause", "16")])
-        let r1 = results(m.received(message(["Event": "DBGetResponse", "Family": "FaxDrop", "Key": "JOB-1", "Val": stored, "ActionID": asks[0].actionID!]), now: t0))
+        XCTAssertEqual(
+            m.received(
+                message(["Response": "Success", "ActionID": asks[0].actionID!, "Message": "Result will follow"]),
+                now: t0), [])
+        let stored = StoredResult.encode([
+            ("Stage", "fax"), ("Status", "FAILED"), ("Error", "The call dropped prematurely"),
+            ("StatusString", "The call dropped prematurely"), ("Pages", "2"), ("HangupCause", "16"),
+        ])
+        let r1 = results(
+            m.received(
+                message([
+                    "Event": "DBGetResponse", "Family": "FaxDrop", "Key": "JOB-1", "Val": stored,
+                    "ActionID": asks[0].actionID!,
+                ]), now: t0))
         XCTAssertEqual(r1["JOB-1"]?.status, .failed(.faxTransferFailed))
         XCTAssertEqual(r1["JOB-1"]?.pagesSent, 2)
 
         // JOB2-1: not in AstDB, channel gone → interrupted.
-        let status2 = sent(m.received(message(["Response": "Error", "ActionID": asks[1].actionID!, "Message": "Database entry not found"]), now: t0))
+        let status2 = sent(
+            m.received(
+                message(["Response": "Error", "ActionID": asks[1].actionID!, "Message": "Database entry not found"]),
+                now: t0))
         XCTAssertEqual(status2.first?.action, "Status")
         XCTAssertEqual(status2.first?["Channel"], "fax-JOB2-1")
-        let r2 = results(m.received(message(["Response": "Error", "ActionID": status2[0].actionID!, "Message": "No such channel"]), now: t0))
+        let r2 = results(
+            m.received(
+                message(["Response": "Error", "ActionID": status2[0].actionID!, "Message": "No such channel"]), now: t0)
+        )
         XCTAssertEqual(r2["JOB2-1"]?.status, .failed(.interrupted))
 
         // JOB3-1: still up → keeps waiting for its FaxResult.
         let status3 = sent(m.received(message(["Response": "Error", "ActionID": asks[2].actionID!]), now: t0))
-        XCTAssertEqual(results(m.received(message(["Response": "Success", "ActionID": status3[0].actionID!]), now: t0)), [:])
+        XCTAssertEqual(
+            results(m.received(message(["Response": "Success", "ActionID": status3[0].actionID!]), now: t0)), [:])
         XCTAssertEqual(m.callsInFlight, ["JOB3-1"])
         XCTAssertEqual(results(m.received(faxResult("JOB3-1"), now: t0))["JOB3-1"]?.status, .sent)
     }

@@ -18,7 +18,9 @@ final class AsteriskConfigurationTests: XCTestCase {
             var context = ""
             var exten = ""
             for raw in text.split(separator: "\n") {
-                let line = raw.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+                let line =
+                    raw.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)
+                    ?? ""
                 let t = line.trimmingCharacters(in: .whitespaces)
                 if t.isEmpty { continue }
                 if t.hasPrefix("[") {
@@ -28,14 +30,17 @@ final class AsteriskConfigurationTests: XCTestCase {
                 }
                 guard let arrow = t.range(of: "=>") else {
                     if context == "globals", let eq = t.firstIndex(of: "=") {
-                        globals[t[..<eq].trimmingCharacters(in: .whitespaces)] = t[t.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                        globals[t[..<eq].trimmingCharacters(in: .whitespaces)] = t[t.index(after: eq)...]
+                            .trimmingCharacters(in: .whitespaces)
                     }
                     continue
                 }
                 let kind = t[..<arrow.lowerBound].trimmingCharacters(in: .whitespaces)
                 let rest = t[arrow.upperBound...].trimmingCharacters(in: .whitespaces)
                 // exten => NAME,PRIORITY,App(...)   same => PRIORITY,App(...)
-                var parts = rest.split(separator: ",", maxSplits: kind == "exten" ? 2 : 1, omittingEmptySubsequences: false).map(String.init)
+                var parts = rest.split(
+                    separator: ",", maxSplits: kind == "exten" ? 2 : 1, omittingEmptySubsequences: false
+                ).map(String.init)
                 if kind == "exten" { exten = parts.removeFirst() }
                 contexts[context, default: []].append((exten, parts.last ?? ""))
             }
@@ -58,7 +63,8 @@ final class AsteriskConfigurationTests: XCTestCase {
     }
 
     func dialplan() throws -> Dialplan {
-        Dialplan(try String(contentsOf: asteriskDir.appendingPathComponent("etc/asterisk/extensions.conf"), encoding: .utf8))
+        Dialplan(
+            try String(contentsOf: asteriskDir.appendingPathComponent("etc/asterisk/extensions.conf"), encoding: .utf8))
     }
 
     func testEveryPathRaisesExactlyOneFaxResult() throws {
@@ -73,7 +79,9 @@ final class AsteriskConfigurationTests: XCTestCase {
             XCTAssertFalse(d.extensions(context).isEmpty, context)
             for exten in d.extensions(context) {
                 let apps = d.apps(context, exten)
-                let firstEnding = apps.firstIndex { app in ending.contains { app.hasPrefix($0) || app.contains("?\($0)") } } ?? apps.count
+                let firstEnding =
+                    apps.firstIndex { app in ending.contains { app.hasPrefix($0) || app.contains("?\($0)") } }
+                    ?? apps.count
                 let armed = apps[..<firstEnding].contains { app in
                     if app.hasPrefix("Gosub(faxdrop-report,") { return true }
                     guard app.hasPrefix("Set(CHANNEL(hangup_handler_push)="),
@@ -81,7 +89,10 @@ final class AsteriskConfigurationTests: XCTestCase {
                     else { return false }
                     return d.reachesReport(handler)
                 }
-                XCTAssertTrue(armed, "[\(context)] \(exten): no FaxResult guaranteed before \(apps.dropFirst(firstEnding).first ?? "the end")")
+                XCTAssertTrue(
+                    armed,
+                    "[\(context)] \(exten): no FaxResult guaranteed before \(apps.dropFirst(firstEnding).first ?? "the end")"
+                )
             }
         }
         XCTAssertFalse(d.contexts["faxout"]!.contains { $0.app.hasPrefix("Answer(") }, ";2 must not answer by itself")
@@ -96,11 +107,16 @@ final class AsteriskConfigurationTests: XCTestCase {
         XCTAssertTrue(report[0].contains("LOCK(faxdrop-${FAXDROP_CALL})"))
         XCTAssertTrue(report.contains { $0.contains("DB_EXISTS(FaxDrop/${FAXDROP_CALL})") })
         let arguments = userEvents[0].dropFirst("UserEvent(FaxResult,".count).dropLast()
-        let quoted = arguments.split(separator: "\",\"").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        let quoted = arguments.split(separator: "\",\"").map {
+            $0.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        }
         XCTAssertTrue(arguments.hasPrefix("\"") && arguments.hasSuffix("\""))
         let keys = quoted.map { String($0.prefix { $0 != ":" }) }
         XCTAssertEqual(keys, AsteriskSimulator.faxResultFields, "the simulator must raise what the dialplan raises")
-        for required in ["JobID", "Status", "Error", "StatusString", "Pages", "HangupCause", "DialStatus", "Mode", "BitRate", "RemoteStationID", "Stage"] {
+        for required in [
+            "JobID", "Status", "Error", "StatusString", "Pages", "HangupCause", "DialStatus", "Mode", "BitRate",
+            "RemoteStationID", "Stage",
+        ] {
             XCTAssertTrue(keys.contains(required), required)
         }
     }
@@ -119,7 +135,8 @@ final class AsteriskConfigurationTests: XCTestCase {
     }
 
     func envExample() throws -> [String: String] {
-        try Configuration.parseEnvFile(try String(contentsOf: root.appendingPathComponent(".env.example"), encoding: .utf8))
+        try Configuration.parseEnvFile(
+            try String(contentsOf: root.appendingPathComponent(".env.example"), encoding: .utf8))
     }
 
     func testEnvExampleHasEverySettingAndNoRealSecrets() throws {
@@ -138,18 +155,22 @@ final class AsteriskConfigurationTests: XCTestCase {
     }
 
     func envsubst() throws -> String {
-        for dir in ["/usr/bin", "/bin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: dir + "/envsubst") {
+        for dir in ["/usr/bin", "/bin", "/usr/local/bin"]
+        where FileManager.default.isExecutableFile(atPath: dir + "/envsubst") {
             return dir + "/envsubst"
         }
         throw XCTSkip("envsubst not found: install gettext-base")
     }
 
-    func run(_ executable: String, _ arguments: [String], environment: [String: String], input: Data? = nil) throws -> (Int32, String) {
+    func run(_ executable: String, _ arguments: [String], environment: [String: String], input: Data? = nil) throws -> (
+        Int32, String
+    ) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = environment
-        let output = Pipe(), stdin = Pipe()
+        let output = Pipe()
+        let stdin = Pipe()
         process.standardOutput = output
         process.standardError = output
         process.standardInput = stdin
@@ -172,9 +193,12 @@ final class AsteriskConfigurationTests: XCTestCase {
         XCTAssertEqual(Set(templates.map(\.lastPathComponent)), ["pjsip.conf.template", "manager.conf.template"])
         let format = env.keys.sorted().map { "${\($0)}" }.joined(separator: " ")
         for template in templates {
-            let (status, rendered) = try run(envsubst, [format], environment: env, input: try Data(contentsOf: template))
+            let (status, rendered) = try run(
+                envsubst, [format], environment: env, input: try Data(contentsOf: template))
             XCTAssertEqual(status, 0)
-            XCTAssertFalse(rendered.contains("${"), "\(template.lastPathComponent): \(rendered.components(separatedBy: "\n").filter { $0.contains("${") })")
+            XCTAssertFalse(
+                rendered.contains("${"),
+                "\(template.lastPathComponent): \(rendered.components(separatedBy: "\n").filter { $0.contains("${") })")
             XCTAssertFalse(rendered.contains("$"), template.lastPathComponent)
         }
     }
@@ -185,11 +209,13 @@ final class AsteriskConfigurationTests: XCTestCase {
         let dir = NSTemporaryDirectory() + "faxdrop-asterisk-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: asteriskDir.appendingPathComponent("etc/asterisk/templates").path, toPath: dir + "/templates")
+        try FileManager.default.copyItem(
+            atPath: asteriskDir.appendingPathComponent("etc/asterisk/templates").path, toPath: dir + "/templates")
         var env = try envExample()
         env["PATH"] = "/usr/bin:/bin"
         env["ASTERISK_CONF_DIR"] = dir
-        let (status, output) = try run("/bin/sh", [asteriskDir.appendingPathComponent("start.sh").path, "--render-only"], environment: env)
+        let (status, output) = try run(
+            "/bin/sh", [asteriskDir.appendingPathComponent("start.sh").path, "--render-only"], environment: env)
         XCTAssertEqual(status, 0, output)
         let manager = try String(contentsOfFile: dir + "/manager.conf", encoding: .utf8)
         let pjsip = try String(contentsOfFile: dir + "/pjsip.conf", encoding: .utf8)
@@ -206,13 +232,15 @@ final class AsteriskConfigurationTests: XCTestCase {
 
         // A missing secret stops the container with a clear message.
         env["ASTERISK_AMI_PASSWORD"] = ""
-        let (failed, message) = try run("/bin/sh", [asteriskDir.appendingPathComponent("start.sh").path, "--render-only"], environment: env)
+        let (failed, message) = try run(
+            "/bin/sh", [asteriskDir.appendingPathComponent("start.sh").path, "--render-only"], environment: env)
         XCTAssertNotEqual(failed, 0)
         XCTAssertTrue(message.contains("ASTERISK_AMI_PASSWORD must be set"), message)
     }
 
     func testUdptlRange() throws {
-        let udptl = try String(contentsOf: asteriskDir.appendingPathComponent("etc/asterisk/udptl.conf"), encoding: .utf8)
+        let udptl = try String(
+            contentsOf: asteriskDir.appendingPathComponent("etc/asterisk/udptl.conf"), encoding: .utf8)
         XCTAssertTrue(udptl.contains("udptlstart = 4000"))
         XCTAssertTrue(udptl.contains("udptlend = 4999"))
     }

@@ -72,7 +72,9 @@ final class CaptureReplayTests: XCTestCase {
     }
 
     func testDialFailures() throws {
-        let expected: [(String, ErrorCode, Int)] = [("busy", .busy, 17), ("no_answer", .noAnswer, 19), ("congestion", .congestion, 34)]
+        let expected: [(String, ErrorCode, Int)] = [
+            ("busy", .busy, 17), ("no_answer", .noAnswer, 19), ("congestion", .congestion, 34),
+        ]
         for (name, code, cause) in expected {
             let r = try replayCapture(name)
             let (_, job) = Self.captured(name)
@@ -119,7 +121,8 @@ final class CaptureReplayTests: XCTestCase {
     func testWrongPasswordIsTerminalAndClear() throws {
         let r = try replayCapture("wrong_password")
         XCTAssertEqual(r.machine.state, .authenticationFailed("Authentication failed"))
-        XCTAssertTrue(r.actions.contains(.authenticationFailed(message: "AMI login as 'gateway' refused: Authentication failed")))
+        XCTAssertTrue(
+            r.actions.contains(.authenticationFailed(message: "AMI login as 'gateway' refused: Authentication failed")))
         XCTAssertTrue(r.actions.contains { if case .close = $0 { return true } else { return false } })
         XCTAssertTrue(r.results.isEmpty)
     }
@@ -133,9 +136,15 @@ final class CaptureReplayTests: XCTestCase {
     /// Live Asterisk may deliver the FaxResult before OriginateResponse (AMI-REFERENCE §1.6).
     func testResultBeforeOriginateResponse() throws {
         var frames = try Self.frames(try Captures.bytes("success_1page"))
-        let response = try XCTUnwrap(frames.firstIndex { if case .message(let m) = $0 { return m.event == "OriginateResponse" } else { return false } })
+        let response = try XCTUnwrap(
+            frames.firstIndex {
+                if case .message(let m) = $0 { return m.event == "OriginateResponse" } else { return false }
+            })
         let moved = frames.remove(at: response)
-        let result = try XCTUnwrap(frames.firstIndex { if case .message(let m) = $0 { return m["UserEvent"] == "FaxResult" } else { return false } })
+        let result = try XCTUnwrap(
+            frames.firstIndex {
+                if case .message(let m) = $0 { return m["UserEvent"] == "FaxResult" } else { return false }
+            })
         frames.insert(moved, at: result + 1)
         let r = Self.replay(frames, calls: [Self.captured("success_1page")])
         XCTAssertEqual(r.results["job-success-1p"]?.status, .sent)
@@ -149,7 +158,8 @@ final class CaptureReplayTests: XCTestCase {
         let fax = try Self.frames(try Captures.bytes("success_2page"))
         // Banner + login + FullyBooted from one, then the rest of both alternating.
         var merged = Array(busy.prefix(3))
-        let a = busy.dropFirst(3), b = fax.dropFirst(3)
+        let a = busy.dropFirst(3)
+        let b = fax.dropFirst(3)
         for i in 0..<max(a.count, b.count) {
             if i < a.count { merged.append(a[a.startIndex + i]) }
             if i < b.count { merged.append(b[b.startIndex + i]) }

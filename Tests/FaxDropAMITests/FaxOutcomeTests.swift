@@ -16,24 +16,29 @@ final class FaxOutcomeTests: XCTestCase {
     }
 
     func testSuccessDespiteHangupError() {
-        let r = FaxOutcome.result(of: event(["Status": "SUCCESS", "Error": "HANGUP", "StatusString": "OK", "Pages": "4", "Stage": "fax"]))
+        let r = FaxOutcome.result(
+            of: event(["Status": "SUCCESS", "Error": "HANGUP", "StatusString": "OK", "Pages": "4", "Stage": "fax"]))
         XCTAssertEqual(r.status, .sent)
         XCTAssertEqual(r.pagesSent, 4)
         XCTAssertEqual(r.details.faxError, "HANGUP")
     }
 
     func testNegotiationTexts() {
-        for text in ["Far end cannot receive at the resolution of the image", "Received bad response to DCS or training",
-                     "Received other than DIS while waiting for DIS", "Failed to train with any of the compatible modems",
-                     "T38_NEG_ERROR"] {
-            let r = FaxOutcome.result(of: event(["Status": "FAILED", "Error": text, "StatusString": text, "Pages": "0", "Stage": "fax"]))
+        for text in [
+            "Far end cannot receive at the resolution of the image", "Received bad response to DCS or training",
+            "Received other than DIS while waiting for DIS", "Failed to train with any of the compatible modems",
+            "T38_NEG_ERROR",
+        ] {
+            let r = FaxOutcome.result(
+                of: event(["Status": "FAILED", "Error": text, "StatusString": text, "Pages": "0", "Stage": "fax"]))
             XCTAssertEqual(r.status, .failed(.faxNegotiationFailed), text)
         }
     }
 
     func testDropsDuringTransferKeepPages() {
         for text in ["The call dropped prematurely", "Timer T2 expired while waiting for NSS, DCS or MCF", "TIMEOUT"] {
-            let r = FaxOutcome.result(of: event(["Status": "FAILED", "Error": text, "StatusString": text, "Pages": "2", "Stage": "fax"]))
+            let r = FaxOutcome.result(
+                of: event(["Status": "FAILED", "Error": text, "StatusString": text, "Pages": "2", "Stage": "fax"]))
             XCTAssertEqual(r.status, .failed(.faxTransferFailed), text)
             XCTAssertEqual(r.pagesSent, 2)
         }
@@ -58,10 +63,15 @@ final class FaxOutcomeTests: XCTestCase {
     }
 
     func testAsteriskSpoolMapping() {
-        XCTAssertEqual(OriginateAction.asteriskPath("/srv/spool/active/J/fax.tif", spool: "/srv/spool", asteriskSpool: "/var/spool/faxdrop"),
-                       "/var/spool/faxdrop/active/J/fax.tif")
-        XCTAssertEqual(OriginateAction.asteriskPath("/srv/spool/active/J/fax.tif", spool: "/srv/spool/", asteriskSpool: nil),
-                       "/srv/spool/active/J/fax.tif")
-        XCTAssertEqual(OriginateAction.asteriskPath("/elsewhere/fax.tif", spool: "/srv/spool", asteriskSpool: "/x"), "/elsewhere/fax.tif")
+        XCTAssertEqual(
+            OriginateAction.asteriskPath(
+                "/srv/spool/active/J/fax.tif", spool: "/srv/spool", asteriskSpool: "/var/spool/faxdrop"),
+            "/var/spool/faxdrop/active/J/fax.tif")
+        XCTAssertEqual(
+            OriginateAction.asteriskPath("/srv/spool/active/J/fax.tif", spool: "/srv/spool/", asteriskSpool: nil),
+            "/srv/spool/active/J/fax.tif")
+        XCTAssertEqual(
+            OriginateAction.asteriskPath("/elsewhere/fax.tif", spool: "/srv/spool", asteriskSpool: "/x"),
+            "/elsewhere/fax.tif")
     }
 }

@@ -88,7 +88,8 @@ final class SIPBackendTests: XCTestCase {
             XCTAssertEqual(result.pagesSent, 0)
             XCTAssertEqual(result.details.hangupCause, cause, number)
             XCTAssertEqual(result.details.endedIn, "dial", number)
-            XCTAssertEqual(result.details.channelUniqueID, "fax-\(calls.first { $0.destination.value == number }!.callID)")
+            XCTAssertEqual(
+                result.details.channelUniqueID, "fax-\(calls.first { $0.destination.value == number }!.callID)")
         }
         await h.tearDown()
     }

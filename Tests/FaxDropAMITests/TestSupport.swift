@@ -13,10 +13,14 @@ enum TestTIFF {
     ) throws {
         var out: [UInt8] = [0x49, 0x49, 42, 0]
         func u16(_ v: UInt16) { out += [UInt8(v & 0xFF), UInt8(v >> 8)] }
-        func u32(_ v: UInt32) { out += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8(v >> 24)] }
+        func u32(_ v: UInt32) {
+            out += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8(v >> 24)]
+        }
         func patch(_ at: Int, _ v: UInt32) {
-            out[at] = UInt8(v & 0xFF); out[at + 1] = UInt8((v >> 8) & 0xFF)
-            out[at + 2] = UInt8((v >> 16) & 0xFF); out[at + 3] = UInt8(v >> 24)
+            out[at] = UInt8(v & 0xFF)
+            out[at + 1] = UInt8((v >> 8) & 0xFF)
+            out[at + 2] = UInt8((v >> 16) & 0xFF)
+            out[at + 3] = UInt8(v >> 24)
         }
         var nextPointer = out.count
         u32(0)
@@ -25,7 +29,10 @@ enum TestTIFF {
             let dataOffset = out.count
             out += [UInt8](repeating: page % 2 == 0 ? 0x00 : 0x0F, count: rowBytes * height)
             let rationals = out.count
-            u32(xdpi); u32(1); u32(ydpi); u32(1)
+            u32(xdpi)
+            u32(1)
+            u32(ydpi)
+            u32(1)
             if out.count % 2 == 1 { out.append(0) }
             patch(nextPointer, UInt32(out.count))
             let entries: [(UInt16, UInt16, UInt32, UInt32)] = [
@@ -37,7 +44,10 @@ enum TestTIFF {
             ]
             u16(UInt16(entries.count))
             for (tag, type, count, value) in entries {
-                u16(tag); u16(type); u32(count); u32(value)
+                u16(tag)
+                u16(type)
+                u32(count)
+                u32(value)
             }
             nextPointer = out.count
             u32(0)
@@ -50,8 +60,16 @@ enum TestTIFF {
 final class LogCapture: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
-    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
-    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+    func append(_ line: String) {
+        lock.lock()
+        lines.append(line)
+        lock.unlock()
+    }
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
+    }
 
     var logger: Logger {
         var logger = Logger(label: "faxdrop.test") { _ in Handler(capture: self) }
@@ -125,7 +143,8 @@ struct Harness {
         configure: (inout Configuration) -> Void = { _ in }
     ) async throws -> Harness {
         try FileManager.default.createDirectory(atPath: directory + "/spool/active", withIntermediateDirectories: true)
-        let simulator = AsteriskSimulator(options: options, logger: Logger(label: "sim") { _ in SwiftLogNoOpLogHandler() })
+        let simulator = AsteriskSimulator(
+            options: options, logger: Logger(label: "sim") { _ in SwiftLogNoOpLogHandler() })
         var port = 1
         if startSimulator {
             port = try await simulator.start()

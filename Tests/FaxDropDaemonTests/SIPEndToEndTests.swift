@@ -10,7 +10,9 @@ import XCTest
 /// The renderer pool as the daemon's renderer (what `faxdrop run` wires up).
 private struct PoolRenderer: DocumentRenderer {
     let pool: RenderPool
-    func render(_ request: RenderRequest, logger: Logger) async -> RenderReply { await pool.render(request, logger: logger) }
+    func render(_ request: RenderRequest, logger: Logger) async -> RenderReply {
+        await pool.render(request, logger: logger)
+    }
 }
 
 /// `FAX_BACKEND=sip` end to end: files dropped in the spool are rendered by the real
@@ -36,7 +38,8 @@ final class SIPEndToEndTests: XCTestCase {
         await backend.start()
         let connected = await backend.waitUntilConnected(timeout: .seconds(10))
         XCTAssertTrue(connected)
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 1, timeout: .seconds(60), logger: testLogger())
+        let pool = RenderPool(
+            executable: RenderPool.defaultExecutable(), workers: 1, timeout: .seconds(60), logger: testLogger())
         addTeardownBlock {
             await backend.shutdown()
             await pool.shutdown()
@@ -44,7 +47,8 @@ final class SIPEndToEndTests: XCTestCase {
         }
         _ = try await startDaemon(spool, settings, renderer: PoolRenderer(pool: pool), backend: backend)
 
-        let longText = (1...160).map { "Line \($0) of a letter long enough for three fax pages." }.joined(separator: "\n")
+        let longText = (1...160).map { "Line \($0) of a letter long enough for three fax pages." }.joined(
+            separator: "\n")
         try spool.write(Array("A one-page fax through Asterisk.\n".utf8), to: "+15551230001/hello.txt")
         try spool.write(Array("Nobody answers this line.\n".utf8), to: "+15550100486/busy.txt")
         try spool.write(Array(longText.utf8), to: "+15550100488/drop.txt")

@@ -125,12 +125,14 @@ actor AMIClient {
             await withCheckedContinuation { (continuation: CheckedContinuation<CallResult, Never>) in
                 if Task.isCancelled {
                     continuation.resume(
-                        returning: CallResult(status: .failed(.cancelled), pagesSent: 0, message: "cancelled before dialling"))
+                        returning: CallResult(
+                            status: .failed(.cancelled), pagesSent: 0, message: "cancelled before dialling"))
                     return
                 }
                 waiters[callID] = continuation
                 let now = ContinuousClock.now
-                perform(machine.originate(originate, jobID: jobID, attempt: attempt, deadline: now + deadline, now: now))
+                perform(
+                    machine.originate(originate, jobID: jobID, attempt: attempt, deadline: now + deadline, now: now))
             }
         } onCancel: {
             Task { await self.cancel(callID) }

@@ -32,7 +32,8 @@ extension AMISessionStateMachine {
     mutating func askDatabase(_ callID: String, now: Instant) -> Action {
         let id = nextActionID("dbget-\(callID)")
         pending[id] = .databaseGet(callID: callID)
-        return send(AMIMessage(["Action": "DBGet", "ActionID": id, "Family": StoredResult.family, "Key": callID]), now: now)
+        return send(
+            AMIMessage(["Action": "DBGet", "ActionID": id, "Family": StoredResult.family, "Key": callID]), now: now)
     }
 
     mutating func askStatus(_ callID: String, now: Instant) -> Action {

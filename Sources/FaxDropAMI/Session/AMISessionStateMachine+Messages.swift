@@ -61,7 +61,8 @@ extension AMISessionStateMachine {
                     callID,
                     CallResult(
                         status: .failed(.interrupted), pagesSent: 0,
-                        message: "the call ended while FaxDrop was not connected to Asterisk, without a recorded result",
+                        message:
+                            "the call ended while FaxDrop was not connected to Asterisk, without a recorded result",
                         details: details(of: calls[callID]!)))
             ]
         }

@@ -158,7 +158,8 @@ public struct AMISessionStateMachine: Sendable {
                 if now - pingSentAt > settings.pingTimeout {
                     actions.append(.close(reason: "no answer to Ping within \(settings.pingTimeout)"))
                 }
-            } else if let last = [lastSent, lastReceived].compactMap({ $0 }).max(), now - last >= settings.pingInterval {
+            } else if let last = [lastSent, lastReceived].compactMap({ $0 }).max(), now - last >= settings.pingInterval
+            {
                 let id = nextActionID("ping")
                 pending[id] = .ping
                 pingSentAt = now
@@ -179,7 +180,8 @@ public struct AMISessionStateMachine: Sendable {
             } else if now >= call.deadline {
                 if state == .ready && !call.needsReconcile {
                     actions += terminate(
-                        callID, .timeout, "no result within the call's deadline (\(call.originate.timeout) to answer "
+                        callID, .timeout,
+                        "no result within the call's deadline (\(call.originate.timeout) to answer "
                             + "plus the transmission budget); hung up", now: now)
                 } else {
                     actions.append(
@@ -240,7 +242,8 @@ public struct AMISessionStateMachine: Sendable {
                     callID,
                     CallResult(
                         status: .failed(.cancelled), pagesSent: 0,
-                        message: "cancelled; Asterisk was not connected to hang the call up", details: details(of: call)))
+                        message: "cancelled; Asterisk was not connected to hang the call up", details: details(of: call)
+                    ))
             ]
         }
         return terminate(callID, .cancelled, "cancelled; the call was hung up", now: now)

@@ -39,7 +39,8 @@ public enum FaxOutcome {
         }
         if stage == "dial" {
             let code = dialCode(dialStatus: details.dialStatus, cause: details.hangupCause)
-            return CallResult(status: .failed(code), pagesSent: 0, message: dialMessage(code, details), details: details)
+            return CallResult(
+                status: .failed(code), pagesSent: 0, message: dialMessage(code, details), details: details)
         }
         let text = [event.statusString, event.error, event.rawError].compactMap { $0 }.joined(separator: " / ")
         let reason = event.statusString ?? event.error ?? "unknown fax error"
