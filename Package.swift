@@ -172,6 +172,7 @@ let package = Package(
             name: "FaxDropDaemonTests",
             dependencies: [
                 "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "AsteriskSimulator",
+                "FaxDropRenderClient", "FaxDropAMI",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

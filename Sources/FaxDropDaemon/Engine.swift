@@ -313,7 +313,14 @@ public actor Engine {
 
     private func startCall(_ id: JobID, attempt: Int, firstPage: Int) {
         guard let record = scheduler.jobs[id], var call = callRequest(record, attempt: attempt) else { return }
-        if firstPage > 1, let partial = PageSubset.make(from: call.tiffPath, firstPage: firstPage, spool: spool, id: id) {
+        if firstPage > 1 {
+            guard let partial = PageSubset.make(from: call.tiffPath, firstPage: firstPage, spool: spool, id: id) else {
+                let failure = CallResult(
+                    status: .failed(.internalError), pagesSent: 0,
+                    message: "the unsent pages from page \(firstPage) could not be copied for the retry")
+                Task { await self.callDone(id, failure) }
+                return
+            }
             call.tiffPath = partial.path
             call.pages = partial.pages
             call.pageBytes = Array(call.pageBytes.dropFirst(firstPage - 1))

@@ -9,7 +9,8 @@ import Logging
 ///
 /// Test numbers, by the last four digits of the destination:
 /// `0486` busy, `0480` no answer (after 2 s), `0503` congestion, `0488` the far end hangs up
-/// after the first page. Every other number succeeds.
+/// after the first page of a call that has more (so a resumed send progresses a page per
+/// attempt). Every other number succeeds.
 public struct LoopbackBackend: FaxBackend {
     public let name = "loopback"
     public let pageSeconds: Double
@@ -63,7 +64,7 @@ public struct LoopbackBackend: FaxBackend {
         for _ in pages {
             if await pause(pageSeconds) { return cancelled(sent) }
             sent += 1
-            if behaviour == .dropAfterFirstPage && sent == 1 && pages.count >= 1 {
+            if behaviour == .dropAfterFirstPage && sent == 1 && pages.count > 1 {
                 return CallResult(
                     status: .failed(.faxTransferFailed), pagesSent: sent, message: "The call dropped prematurely",
                     details: details(faxStatus: "FAILED", error: "HANGUP", statusString: "The call dropped prematurely", cause: 16))

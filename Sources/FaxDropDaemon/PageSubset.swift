@@ -1,12 +1,20 @@
 import FaxDropCore
+import FaxDropFaxImage
 
-/// The unsent pages of a fax image, for resuming a partial send.
+/// The unsent pages of a fax image, for resuming a partial send (`FAXDROP_RESUME_PARTIAL`):
+/// a copy of pages `firstPage...` in the job's folder, compressed data copied as it is.
 enum PageSubset {
     struct Made {
         var path: String
         var pages: Int
     }
 
-    /// Not available yet: the caller sends the whole image from page 1.
-    static func make(from path: String, firstPage: Int, spool: Spool, id: JobID) -> Made? { nil }
+    /// `nil` when the copy cannot be made; the caller then sends the whole image.
+    static func make(from path: String, firstPage: Int, spool: Spool, id: JobID) -> Made? {
+        guard let all = try? FaxImage.inspect(path), firstPage >= 2, firstPage <= all.count else { return nil }
+        let destination = spool.jobFolder(id) + "/fax-from-\(firstPage).tif"
+        guard let copied = try? FaxImage.copyPages(from: path, to: destination, pages: Array((firstPage - 1)..<all.count))
+        else { return nil }
+        return Made(path: destination, pages: copied.count)
+    }
 }

@@ -1,35 +1,20 @@
 import FaxDropCore
 import Foundation
 
-/// What the scheduler asks its driver to do. The driver (the daemon's engine) performs the
-/// I/O and reports back with the scheduler's event methods.
-public enum SchedulerAction: Sendable, Equatable {
-    /// The job's journal changed: write it before acting on anything that follows.
-    case persist(JobID)
-    /// Render the job's document.
-    case render(JobID)
-    /// Place a call; the journal already holds the attempt as started.
-    case call(JobID, attempt: Int, firstPage: Int)
-    /// A call for this job was in flight when the daemon stopped: ask the backend what
-    /// became of it, then report `callEnded` (or `callLost`).
-    case reconcile(JobID)
-    /// Hang up the job's live call (it will end with `callEnded`).
-    case hangUp(JobID)
-    /// The job is final (`state` is done or failed; `lastError` says why it failed): move
-    /// the document, write the sidecar, clean up.
-    case finish(JobID)
-}
-
 /// FaxDrop's job scheduler as a pure state machine (SPEC §2). It owns the jobs' journal
 /// records, never touches the outside world, and takes the time as an argument, so a
 /// three-hour retry window is tested in a millisecond.
+///
+/// Every event method returns the actions the driver must perform, in order. The driver
+/// calls `tick(now:)` at `nextWakeup(after:)` and whenever it likes; every other event also
+/// starts the calls that became possible.
 public struct Scheduler: Sendable {
-    public private(set) var jobs: [JobID: JobRecord] = [:]
+    public internal(set) var jobs: [JobID: JobRecord] = [:]
     public var policy: SchedulerPolicy
     /// Jobs with a live call (or one being reconciled).
-    public private(set) var inCall: Set<JobID> = []
+    public internal(set) var inCall: Set<JobID> = []
     /// Start times of recent calls by destination, for the per-hour limit.
-    private var recentCalls: [String: [Date]] = [:]
+    var callLog = DestinationCallLog(window: 3600)
 
     public init(policy: SchedulerPolicy) {
         self.policy = policy
@@ -37,37 +22,32 @@ public struct Scheduler: Sendable {
 
     public var callsInProgress: Int { inCall.count }
 
-    // MARK: Events
+    // MARK: Admission
 
     /// Takes a job in: a new claim (state `queued`) or one recovered from its journal.
+    /// A job the scheduler already holds is ignored, so it can never end twice.
+    ///
+    /// At start-up prefer `admit(_:now:)` with every journal at once: admitted one by one,
+    /// a waiting job could be dialled before a call still in flight to the same destination
+    /// is known.
     public mutating func admit(_ record: JobRecord, now: Date) -> [SchedulerAction] {
-        var record = record
-        let id = record.jobID
-        switch record.state {
-        case .done, .failed:
-            jobs[id] = record
-            return [.finish(id)]
-        case .dialing, .sending:
-            jobs[id] = record
-            inCall.insert(id)
-            return [.reconcile(id)]
-        case .claiming, .queued, .converting:
-            if let failure = policyFailure(record) {
-                jobs[id] = record
-                return fail(id, failure, now: now)
-            }
-            record.state = .converting
-            jobs[id] = record
-            return [.persist(id), .render(id)]
-        case .waiting:
-            if let failure = policyFailure(record) {
-                jobs[id] = record
-                return fail(id, failure, now: now)
-            }
-            jobs[id] = record
-            return dispatch(now: now)
-        }
+        guard jobs[record.jobID] == nil else { return [] }
+        let actions = take(record, now: now)
+        return jobs[record.jobID]?.state == .waiting ? actions + dispatch(now: now) : actions
     }
+
+    /// Takes many jobs in at once (recovery at start-up): calls that were in flight are
+    /// taken first, so they hold their slots and destinations, then calls start oldest first.
+    public mutating func admit(_ records: [JobRecord], now: Date) -> [SchedulerAction] {
+        let ordered = records.sorted { ($0.state.isInCall ? 0 : 1, $0.jobID) < ($1.state.isInCall ? 0 : 1, $1.jobID) }
+        var actions: [SchedulerAction] = []
+        for record in ordered where jobs[record.jobID] == nil {
+            actions += take(record, now: now)
+        }
+        return actions + dispatch(now: now)
+    }
+
+    // MARK: Rendering
 
     /// The document rendered to `pages` pages.
     public mutating func renderSucceeded(
@@ -79,26 +59,32 @@ public struct Scheduler: Sendable {
         if let format { record.format = format }
         if record.cancelRequested {
             jobs[id] = record
-            return fail(id, FaxError(.cancelled, "cancelled by the operator before dialling"), now: now)
+            return fail(id, FaxError(.cancelled, "cancelled by the operator before dialling"))
         }
         record.state = .waiting
         jobs[id] = record
         return [.persist(id)] + dispatch(now: now)
     }
 
-    /// The document could not be rendered: the job fails with the renderer's code.
+    /// The document could not be rendered: the job fails with the renderer's code (or
+    /// `cancelled`, when the operator cancelled it meanwhile).
     public mutating func renderFailed(_ id: JobID, _ error: FaxError, format: DocumentFormat?, now: Date)
         -> [SchedulerAction]
     {
         guard var record = jobs[id], record.state == .converting else { return [] }
         if let format { record.format = format }
         jobs[id] = record
-        return fail(id, error, now: now)
+        if record.cancelRequested {
+            return fail(id, FaxError(.cancelled, "cancelled by the operator before dialling"))
+        }
+        return fail(id, error)
     }
+
+    // MARK: Calls
 
     /// The live call moved from dialling to sending (the far end answered).
     public mutating func callAnswered(_ id: JobID) -> [SchedulerAction] {
-        guard var record = jobs[id], record.state == .dialing else { return [] }
+        guard var record = jobs[id], record.state == .dialing, inCall.contains(id) else { return [] }
         record.state = .sending
         jobs[id] = record
         return [.persist(id)]
@@ -109,47 +95,62 @@ public struct Scheduler: Sendable {
         guard var record = jobs[id], inCall.contains(id), let index = record.attempts.indices.last else { return [] }
         inCall.remove(id)
         var attempt = record.attempts[index]
-        attempt.endedAt = now
-        attempt.pagesSent = result.pagesSent
-        attempt.details = result.details
-        attempt.message = result.message.isEmpty ? nil : result.message
 
-        switch result.status {
-        case .unavailable:
-            // The call was never placed: the attempt does not count and the job waits.
+        if case .unavailable = result.status {
+            // The call was never placed: the attempt does not count, nor does it count
+            // against the per-hour limit, and the job waits for the backend.
             record.attempts.removeLast()
+            callLog.forget(record.destination, at: attempt.startedAt)
             record.state = .waiting
             record.notBefore = now.addingTimeInterval(policy.retryUnavailable)
             jobs[id] = record
             if record.cancelRequested {
-                return fail(id, FaxError(.cancelled, "cancelled by the operator"), now: now)
+                return fail(id, FaxError(.cancelled, "cancelled by the operator")) + dispatch(now: now)
             }
             return [.persist(id)] + dispatch(now: now)
+        }
+
+        attempt.endedAt = now
+        attempt.pagesSent = result.pagesSent
+        attempt.details = result.details
+        attempt.message = result.message.isEmpty ? nil : result.message
+        let confirmed = pagesConfirmed(record, adding: result.pagesSent, from: attempt.firstPage)
+
+        switch result.status {
+        case .unavailable:
+            preconditionFailure("handled above")
         case .sent:
             attempt.outcome = "sent"
             record.attempts[index] = attempt
-            record.pagesSent = min(record.pagesTotal ?? result.pagesSent, pagesConfirmed(record, adding: result.pagesSent, from: attempt.firstPage))
-            if let total = record.pagesTotal { record.pagesSent = total }
+            // The far end confirmed every page, whatever this attempt alone counted.
+            record.pagesSent = record.pagesTotal ?? confirmed
             record.state = .done
+            record.notBefore = nil
             record.lastError = nil
             jobs[id] = record
             return [.persist(id), .finish(id)] + dispatch(now: now)
         case .failed(let code):
             attempt.outcome = code.rawValue
             record.attempts[index] = attempt
-            record.pagesSent = pagesConfirmed(record, adding: result.pagesSent, from: attempt.firstPage)
-            let message = result.message.isEmpty ? Self.defaultMessage(code) : result.message
-            let error = FaxError(code, message)
+            record.pagesSent = confirmed
             jobs[id] = record
             if record.cancelRequested || code == .cancelled {
-                return fail(id, FaxError(.cancelled, "cancelled by the operator during the call"), now: now)
-                    + dispatch(now: now)
+                return fail(id, FaxError(.cancelled, "cancelled by the operator during the call")) + dispatch(now: now)
             }
-            return retryOrFail(id, error, now: now) + dispatch(now: now)
+            let message = result.message.isEmpty ? Self.defaultMessage(code) : result.message
+            return retryOrFail(id, FaxError(code, message), now: now) + dispatch(now: now)
         }
     }
 
-    /// The journal said a call was in flight and the backend cannot tell what became of it.
+    /// `callEnded` for one attempt (the AMI ActionID names it): a result for any other
+    /// attempt — a repeated or late event — is ignored.
+    public mutating func callEnded(_ id: JobID, attempt: Int, _ result: CallResult, now: Date) -> [SchedulerAction] {
+        guard inCall.contains(id), jobs[id]?.attempts.last?.number == attempt else { return [] }
+        return callEnded(id, result, now: now)
+    }
+
+    /// The journal said a call was in flight and the backend cannot tell what became of it:
+    /// the attempt is recorded as `interrupted` and retried.
     public mutating func callLost(_ id: JobID, now: Date) -> [SchedulerAction] {
         callEnded(
             id,
@@ -159,26 +160,28 @@ public struct Scheduler: Sendable {
             now: now)
     }
 
+    // MARK: Operator and time
+
     /// `faxdrop cancel`: a queued or waiting job ends `cancelled` at once; a live call is
-    /// hung up first; a rendering job ends when its render returns.
+    /// hung up first (the job ends when the call does); a rendering job ends when its render
+    /// returns.
     public mutating func cancel(_ id: JobID, now: Date) -> [SchedulerAction] {
         guard var record = jobs[id], !record.state.isFinal else { return [] }
         record.cancelRequested = true
         jobs[id] = record
         if inCall.contains(id) { return [.persist(id), .hangUp(id)] }
         if record.state == .converting { return [.persist(id)] }
-        return fail(id, FaxError(.cancelled, "cancelled by the operator"), now: now)
+        return fail(id, FaxError(.cancelled, "cancelled by the operator"))
     }
 
-    /// Time passed: expire jobs past their kill time and start calls that are due.
+    /// Time passed: fail the waiting jobs that may never be dialled again (past the kill
+    /// time, or out of attempts) and start the calls that are due.
     public mutating func tick(now: Date) -> [SchedulerAction] {
+        callLog.prune(now: now)
         var actions: [SchedulerAction] = []
-        for (id, record) in jobs.sorted(by: { $0.key < $1.key })
-        where record.state == .waiting && now >= killTime(record) {
-            let error = record.lastError.map {
-                FaxError($0.code, "\($0.message) (not sent by the kill time after \(record.attempts.count) attempts)")
-            } ?? FaxError(.expired, "not sent within \(Int(policy.killAfter)) s of queueing")
-            actions += fail(id, error, now: now)
+        let waiting = jobs.values.filter { $0.state == .waiting && !inCall.contains($0.jobID) }
+        for record in waiting.sorted(by: { $0.jobID < $1.jobID }) {
+            if let error = endOfRetries(record, now: now) { actions += fail(record.jobID, error) }
         }
         return actions + dispatch(now: now)
     }
@@ -188,115 +191,30 @@ public struct Scheduler: Sendable {
         if let record = jobs[id], record.state.isFinal { jobs[id] = nil }
     }
 
-    /// The earliest time at which `tick` has something to do, if any.
+    /// The earliest time at which `tick` has something to do — a retry falling due, a
+    /// per-hour window opening, a kill time — or `nil` when only another event (a render or
+    /// a call ending, a new job) can change anything. Never earlier than `now`: a time that
+    /// passed without a tick comes back as `now`.
     public func nextWakeup(after now: Date) -> Date? {
         var earliest: Date?
-        for record in jobs.values where record.state == .waiting {
-            for t in [record.notBefore, killTime(record)].compactMap({ $0 }) where t > now {
-                earliest = min(earliest ?? t, t)
-            }
-        }
-        if policy.maxPerDestinationHour > 0 {
-            for times in recentCalls.values where times.count >= policy.maxPerDestinationHour {
-                if let t = times.first?.addingTimeInterval(3600), t > now { earliest = min(earliest ?? t, t) }
-            }
-        }
-        return earliest
-    }
-
-    // MARK: Internals
-
-    private func killTime(_ record: JobRecord) -> Date { record.queuedAt.addingTimeInterval(policy.killAfter) }
-
-    private func policyFailure(_ record: JobRecord) -> FaxError? {
-        guard let number = E164Number(record.destination) else {
-            return FaxError(
-                .invalidDestination, "'\(record.destination)' is not an E.164 number (+ then 7 to 15 digits)")
-        }
-        if let reason = policy.blockReason(for: number) { return FaxError(.destinationBlocked, reason) }
-        return nil
-    }
-
-    /// Pages confirmed over all attempts: with resume, the pages of this attempt count from
-    /// its first page; without, the best single attempt counts.
-    private func pagesConfirmed(_ record: JobRecord, adding sent: Int, from firstPage: Int) -> Int {
-        if firstPage > 1 { return max(record.pagesSent, firstPage - 1 + sent) }
-        return max(record.pagesSent, sent)
-    }
-
-    private mutating func fail(_ id: JobID, _ error: FaxError, now: Date) -> [SchedulerAction] {
-        guard var record = jobs[id] else { return [] }
-        record.state = .failed
-        record.lastError = FaxErrorRecord(error)
-        record.notBefore = nil
-        jobs[id] = record
-        return [.persist(id), .finish(id)]
-    }
-
-    private mutating func retryOrFail(_ id: JobID, _ error: FaxError, now: Date) -> [SchedulerAction] {
-        guard var record = jobs[id] else { return [] }
-        guard error.code.isRetryable else { return fail(id, error, now: now) }
-        if record.attempts.count >= policy.maxAttempts {
-            return fail(id, FaxError(error.code, "\(error.message) (after \(record.attempts.count) attempts)"), now: now)
-        }
-        let next = now.addingTimeInterval(policy.retryDelay(after: error.code))
-        if next >= killTime(record) {
-            return fail(id, FaxError(error.code, "\(error.message) (no retry before the kill time)"), now: now)
-        }
-        record.state = .waiting
-        record.notBefore = next
-        record.lastError = FaxErrorRecord(error)
-        jobs[id] = record
-        return [.persist(id)]
-    }
-
-    /// Starts every call that may start now, oldest job first.
-    private mutating func dispatch(now: Date) -> [SchedulerAction] {
-        var actions: [SchedulerAction] = []
+        func consider(_ time: Date) { earliest = min(earliest ?? time, time) }
         var perDestination: [String: Int] = [:]
         for id in inCall { if let d = jobs[id]?.destination { perDestination[d, default: 0] += 1 } }
-        let candidates = jobs.values
-            .filter { $0.state == .waiting && !inCall.contains($0.jobID) && ($0.notBefore ?? .distantPast) <= now }
-            .sorted { ($0.queuedAt, $0.jobID) < ($1.queuedAt, $1.jobID) }
-        for candidate in candidates {
-            guard inCall.count < policy.maxCalls else { break }
-            let destination = candidate.destination
-            guard perDestination[destination, default: 0] < policy.maxCallsPerDestination else { continue }
-            guard withinHourlyLimit(destination, now: now) else { continue }
-            var record = candidate
-            let firstPage = policy.resumePartial ? min(record.pagesSent + 1, max(record.pagesTotal ?? 1, 1)) : 1
-            record.attempts.append(AttemptRecord(number: record.attempts.count + 1, startedAt: now, firstPage: firstPage))
-            record.state = .dialing
-            record.notBefore = nil
-            jobs[record.jobID] = record
-            inCall.insert(record.jobID)
-            perDestination[destination, default: 0] += 1
-            recentCalls[destination, default: []].append(now)
-            actions += [.persist(record.jobID), .call(record.jobID, attempt: record.attempts.count, firstPage: firstPage)]
+        let slotFree = inCall.count < policy.maxCalls
+        for record in jobs.values where record.state == .waiting && !inCall.contains(record.jobID) {
+            consider(killTime(record))
+            // A job that waits only for a call to end is started by that call's end.
+            guard slotFree, perDestination[record.destination, default: 0] < policy.maxCallsPerDestination else {
+                continue
+            }
+            var start = record.notBefore ?? now
+            if policy.maxPerDestinationHour > 0,
+                let opening = callLog.nextOpening(record.destination, limit: policy.maxPerDestinationHour, now: now)
+            {
+                start = max(start, opening)
+            }
+            consider(start)
         }
-        return actions
-    }
-
-    private mutating func withinHourlyLimit(_ destination: String, now: Date) -> Bool {
-        guard policy.maxPerDestinationHour > 0 else { return true }
-        let recent = (recentCalls[destination] ?? []).filter { now.timeIntervalSince($0) < 3600 }
-        recentCalls[destination] = recent
-        return recent.count < policy.maxPerDestinationHour
-    }
-
-    static func defaultMessage(_ code: ErrorCode) -> String {
-        switch code {
-        case .busy: return "the line was busy"
-        case .noAnswer: return "no answer"
-        case .congestion: return "the network was congested"
-        case .channelUnavailable: return "no channel was available"
-        case .rejected: return "the call was rejected"
-        case .unallocatedNumber: return "the number is not allocated"
-        case .faxNegotiationFailed: return "the fax machines could not agree on a way to send"
-        case .faxTransferFailed: return "the call dropped while pages were being sent"
-        case .timeout: return "the call produced no result in time and was hung up"
-        case .interrupted: return "the call was interrupted"
-        default: return code.rawValue
-        }
+        return earliest.map { max($0, now) }
     }
 }

@@ -65,7 +65,7 @@ final class BadInputTests: XCTestCase {
         // Ignored names stay where they are; active/ is empty again.
         XCTAssertTrue(FileManager.default.fileExists(atPath: spool.root + "/outgoing/+15551234567/.hidden.pdf"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: spool.root + "/outgoing/+15551234567/upload.pdf.part"))
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: spool.spool.active), [])
+        try await spool.assertActiveEmpties()
         try TestSpool.assertValid(spool.sidecars().failed)
     }
 }

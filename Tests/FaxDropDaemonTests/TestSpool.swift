@@ -63,6 +63,19 @@ struct TestSpool {
         }
     }
 
+    /// Waits until `active/` is empty again (job folders are cleared right after the
+    /// sidecar is written), or fails after `timeout`.
+    func assertActiveEmpties(timeout: Double = 5, file: StaticString = #filePath, line: UInt = #line) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while let left = try? Syscall.listDirectory(spool.active), !left.isEmpty {
+            if Date() > deadline {
+                XCTFail("active/ still holds \(left)", file: file, line: line)
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     static func readSidecar(_ path: String) throws -> Sidecar {
         try JSONDecoder.faxdrop().decode(Sidecar.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     }

@@ -1,0 +1,90 @@
+import FaxDropCore
+import FaxDropDaemon
+import Foundation
+import XCTest
+
+/// `kill -9` of the real `faxdrop run` process at the worst moments; a restart resumes
+/// every job from its journal: nothing lost, nothing ended twice.
+final class CrashRecoveryTests: XCTestCase {
+    private func daemonProcess(_ spool: TestSpool, _ env: [String: String]) throws -> Process {
+        let process = Process()
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("faxdrop")
+        process.executableURL = FileManager.default.isExecutableFile(atPath: binary.path)
+            ? binary : URL(fileURLWithPath: TestSpool.packageRoot + "/.build/debug/faxdrop")
+        process.arguments = ["run", "--spool", spool.root]
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge([
+            "FAXDROP_SETTLE_MS": "100", "FAXDROP_RESCAN_SECONDS": "0", "FAXDROP_HTTP": "false",
+            "FAXDROP_LOG_LEVEL": "warning", "FAXDROP_RETRY_FAX": "0.2",
+        ]) { _, new in new }
+        environment.merge(env) { _, new in new }
+        process.environment = environment
+        try process.run()
+        addTeardownBlock { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        return process
+    }
+
+    private func killHard(_ process: Process) {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    private func waitForJournal(_ spool: TestSpool, timeout: Double, where predicate: (JobRecord) -> Bool) async throws -> JobRecord {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let match = try JournalStore(spool: spool.spool).scan().compactMap(\.record).first(where: predicate) {
+                return match
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        XCTFail("the journal never reached the expected state")
+        throw CancellationError()
+    }
+
+    /// Killed mid-call: the restart records the call as `interrupted` and sends the fax again.
+    func testKilledDuringACallIsInterruptedThenSent() async throws {
+        let spool = try TestSpool()
+        let first = try daemonProcess(spool, ["FAXDROP_LOOPBACK_PAGE_SECONDS": "2"])
+        try spool.copy(TestSpool.corpus + "/pdf/23-onepage-letter.pdf", to: "+15551234567/letter.pdf")
+        let inCall = try await waitForJournal(spool, timeout: 30) { $0.state == .dialing || $0.state == .sending }
+        killHard(first)
+
+        _ = try daemonProcess(spool, ["FAXDROP_LOOPBACK_PAGE_SECONDS": "0"])
+        let sidecars = try await spool.waitForSidecars(1, timeout: 30)
+        let sidecar = try XCTUnwrap(sidecars.first)
+        XCTAssertEqual(sidecar.jobID, inCall.jobID)
+        XCTAssertEqual(sidecar.status, .sent)
+        XCTAssertEqual(sidecar.attempts.map(\.outcome), ["interrupted", "sent"])
+        XCTAssertNotNil(sidecar.attempts.first?.endedAt)
+        try await spool.assertActiveEmpties()
+        try TestSpool.assertValid(spool.sidecars().done)
+    }
+
+    /// Killed while many jobs are at every stage: every file ends in exactly one sidecar.
+    func testKilledRepeatedlyLosesAndDuplicatesNothing() async throws {
+        let spool = try TestSpool()
+        let env = ["FAXDROP_LOOPBACK_PAGE_SECONDS": "0.05", "FAXDROP_MAX_CALLS": "4"]
+        var process = try daemonProcess(spool, env)
+        let document = try Data(contentsOf: URL(fileURLWithPath: TestSpool.corpus + "/pdf/23-onepage-letter.pdf"))
+        var expected = Set<String>()
+        for round in 0..<4 {
+            for i in 0..<15 {
+                let name = "r\(round)-\(i).pdf"
+                try spool.write(Array(document), to: "+1555000\(String(format: "%04d", 3000 + i % 5))/\(name)")
+                expected.insert(name)
+            }
+            // Let some jobs get claimed, rendered, called; then pull the plug.
+            try await Task.sleep(for: .milliseconds(300 + 200 * round))
+            killHard(process)
+            process = try daemonProcess(spool, env)
+        }
+        let sidecars = try await spool.waitForSidecars(expected.count, timeout: 120)
+        try await Task.sleep(for: .milliseconds(500))
+        let all = spool.sidecars().done + spool.sidecars().failed
+        XCTAssertEqual(all.count, expected.count, "no job ended twice")
+        XCTAssertEqual(Set(sidecars.map(\.document.originalName)), expected, "no file lost")
+        XCTAssertTrue(sidecars.allSatisfy { $0.status == .sent }, "\(sidecars.filter { $0.status != .sent }.map(\.error))")
+        try await spool.assertActiveEmpties()
+        try TestSpool.assertValid(all)
+    }
+}

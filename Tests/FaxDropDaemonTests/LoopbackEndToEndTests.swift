@@ -1,0 +1,148 @@
+import FaxDropCore
+import FaxDropDaemon
+import FaxDropRenderClient
+import Foundation
+import Logging
+import XCTest
+
+/// The real pipeline on the loopback line: real inotify, the real `faxdrop-render`
+/// workers (Ghostscript, libtiff), the scheduler, sidecars validated against the schema.
+final class LoopbackEndToEndTests: XCTestCase {
+    struct PoolRenderer: DocumentRenderer {
+        let pool: RenderPool
+        func render(_ request: RenderRequest, logger: Logger) async -> RenderReply { await pool.render(request, logger: logger) }
+    }
+
+    private func startLoopback(_ spool: TestSpool, _ settings: [String: String] = [:]) async throws -> Daemon {
+        let configuration = try spool.configuration(settings)
+        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: testLogger())
+        addTeardownBlock { await pool.shutdown() }
+        let backend = LoopbackBackend(pageSeconds: configuration.loopbackPageSeconds, noAnswerSeconds: 0.3, logger: testLogger())
+        return try await startDaemon(spool, settings, renderer: PoolRenderer(pool: pool), backend: backend)
+    }
+
+    func testTwoPagePDFIsSentWithOneSidecar() async throws {
+        let spool = try TestSpool()
+        _ = try await startLoopback(spool, ["FAXDROP_LOOPBACK_PAGE_SECONDS": "0.1"])
+        try spool.copy(TestSpool.corpus + "/pdf/27-scan-ccitt-forms-only.pdf", to: "+15551234567/forms.pdf")
+        let sidecars = try await spool.waitForSidecars(1, timeout: 30)
+        let sidecar = try XCTUnwrap(sidecars.first)
+        XCTAssertEqual(sidecar.status, .sent)
+        XCTAssertNil(sidecar.error)
+        XCTAssertEqual(sidecar.pages, Sidecar.Pages(total: 2, sent: 2))
+        XCTAssertEqual(sidecar.document.format, .pdf)
+        XCTAssertEqual(sidecar.destination, "+15551234567")
+        XCTAssertEqual(sidecar.attempts.map(\.outcome), ["sent"])
+        XCTAssertEqual(sidecar.attempts.first?.details.faxStatus, "SUCCESS")
+        let original = try Data(contentsOf: URL(fileURLWithPath: TestSpool.corpus + "/pdf/27-scan-ccitt-forms-only.pdf"))
+        let stored = try Data(contentsOf: URL(fileURLWithPath: spool.spool.done + "/" + sidecar.document.storedAs))
+        XCTAssertEqual(stored, original)
+        try await spool.assertActiveEmpties()
+        try TestSpool.assertValid(spool.sidecars().done)
+    }
+
+    /// Each loopback test number ends with the outcome and code the README documents.
+    func testEachTestNumberEndsAsDocumented() async throws {
+        let spool = try TestSpool()
+        _ = try await startLoopback(spool, [
+            "FAXDROP_MAX_ATTEMPTS": "3", "FAXDROP_RETRY_BUSY": "0.2", "FAXDROP_RETRY_NO_ANSWER": "0.2",
+            "FAXDROP_RETRY_CONGESTION": "0.2", "FAXDROP_RETRY_FAX": "0.2", "FAXDROP_MAX_CALLS": "8",
+        ])
+        let threePages = TestSpool.corpus + "/pdf/12-octave-refcard-legal.pdf"
+        let onePage = TestSpool.corpus + "/pdf/23-onepage-letter.pdf"
+        try spool.copy(onePage, to: "+15550000486/busy.pdf")
+        try spool.copy(onePage, to: "+15550000480/noanswer.pdf")
+        try spool.copy(onePage, to: "+15550000503/congestion.pdf")
+        try spool.copy(threePages, to: "+15550000488/drop.pdf")
+        try spool.copy(threePages, to: "+15550001234/fine.pdf")
+        let sidecars = try await spool.waitForSidecars(5, timeout: 60)
+        let byName = Dictionary(uniqueKeysWithValues: sidecars.map { ($0.document.originalName, $0) })
+
+        for (name, code) in [("busy.pdf", ErrorCode.busy), ("noanswer.pdf", .noAnswer), ("congestion.pdf", .congestion)] {
+            let s = try XCTUnwrap(byName[name], name)
+            XCTAssertEqual(s.status, .failed, name)
+            XCTAssertEqual(s.error?.code, code, name)
+            XCTAssertEqual(s.error?.retryable, true, name)
+            XCTAssertEqual(s.attempts.count, 3, "\(name): retried up to FAXDROP_MAX_ATTEMPTS")
+            XCTAssertEqual(Set(s.attempts.map(\.outcome)), [code.rawValue], name)
+            XCTAssertEqual(s.pages.sent, 0, name)
+        }
+        // 0488 hangs up after the first page of each call; with resume, each retry starts at
+        // the first unsent page, so three calls deliver the three pages.
+        let drop = try XCTUnwrap(byName["drop.pdf"])
+        XCTAssertEqual(drop.status, .sent)
+        XCTAssertEqual(drop.pages, Sidecar.Pages(total: 3, sent: 3))
+        XCTAssertEqual(drop.attempts.map(\.outcome), ["fax_transfer_failed", "fax_transfer_failed", "sent"])
+        XCTAssertEqual(drop.attempts.map(\.firstPage), [1, 2, 3])
+        XCTAssertEqual(drop.attempts.map(\.pagesSent), [1, 1, 1])
+        XCTAssertEqual(drop.attempts.first?.details.statusString, "The call dropped prematurely")
+        XCTAssertEqual(byName["fine.pdf"]?.status, .sent)
+        XCTAssertEqual(byName["fine.pdf"]?.pages.sent, 3)
+        try TestSpool.assertValid(spool.sidecars().done + spool.sidecars().failed)
+    }
+
+    /// 1,000 files dropped at once into 10 destination folders: 1,000 sidecars, no job twice.
+    func testThousandFilesInTenFolders() async throws {
+        let spool = try TestSpool()
+        _ = try await startLoopback(spool, ["FAXDROP_MAX_CALLS": "20", "FAXDROP_MAX_CALLS_PER_DESTINATION": "5"])
+        let staging = spool.root + "/../staging"
+        let document = try Data(contentsOf: URL(fileURLWithPath: TestSpool.corpus + "/pdf/23-onepage-letter.pdf"))
+        var expected = Set<String>()
+        for folder in 0..<10 {
+            let number = "+1555000\(String(format: "%04d", 2000 + folder))"
+            try FileManager.default.createDirectory(atPath: staging + "/" + number, withIntermediateDirectories: true)
+            for i in 0..<100 {
+                XCTAssertTrue(FileManager.default.createFile(atPath: staging + "/\(number)/doc-\(i).pdf", contents: document))
+                expected.insert("\(number)/doc-\(i).pdf")
+            }
+        }
+        // The folders land at once: some files arrive before their folder is watched.
+        for folder in try FileManager.default.contentsOfDirectory(atPath: staging) {
+            try FileManager.default.moveItem(atPath: staging + "/" + folder, toPath: spool.spool.outgoing + "/" + folder)
+        }
+        let sidecars = try await spool.waitForSidecars(1000, timeout: 600)
+        XCTAssertEqual(sidecars.count, 1000)
+        let names = sidecars.map { "\($0.destination)/\($0.document.originalName)" }
+        XCTAssertEqual(Set(names), expected, "every file once")
+        XCTAssertEqual(names.count, Set(names).count, "no job twice")
+        XCTAssertEqual(Set(sidecars.map(\.jobID)).count, 1000)
+        XCTAssertTrue(sidecars.allSatisfy { $0.status == .sent && $0.pages.sent == 1 })
+        try TestSpool.assertValid(Array(spool.sidecars().done.prefix(50)))
+    }
+
+    /// `faxdrop cancel` hangs up a live call; `faxdrop retry` queues the failed job again
+    /// as a new job naming the old one.
+    func testCancelALiveCallThenRetryIt() async throws {
+        let spool = try TestSpool()
+        _ = try await startLoopback(spool, ["FAXDROP_LOOPBACK_PAGE_SECONDS": "3"])
+        try spool.copy(TestSpool.corpus + "/pdf/23-onepage-letter.pdf", to: "+15551234567/long-call.pdf")
+        let journal = JournalStore(spool: spool.spool)
+        var live: JobRecord?
+        let deadline = Date().addingTimeInterval(30)
+        while live == nil && Date() < deadline {
+            live = try journal.scan().compactMap(\.record).first { $0.state == .dialing || $0.state == .sending }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let job = try XCTUnwrap(live, "the call never started")
+        try ControlRequest.cancel(job.jobID).post(to: spool.spool)
+        let first = try await spool.waitForSidecars(1, timeout: 10)
+        let cancelled = try XCTUnwrap(first.first)
+        XCTAssertEqual(cancelled.jobID, job.jobID)
+        XCTAssertEqual(cancelled.error?.code, .cancelled)
+        XCTAssertEqual(cancelled.attempts.count, 1)
+        XCTAssertEqual(cancelled.pages.sent, 0)
+
+        var generator = JobIDGenerator()
+        let retryID = generator.next(milliseconds: UInt64(Date().timeIntervalSince1970 * 1000))
+        try ControlRequest.retry(old: job.jobID, new: retryID).post(to: spool.spool)
+        let both = try await spool.waitForSidecars(2, timeout: 30)
+        let retried = try XCTUnwrap(both.first { $0.jobID == retryID })
+        XCTAssertEqual(retried.status, .sent)
+        XCTAssertEqual(retried.retryOf, job.jobID)
+        XCTAssertEqual(retried.document.sha256, cancelled.document.sha256)
+        // The failed job's record and document are left as they were.
+        XCTAssertNotNil(StatusReport.sidecar(job.jobID, spool: spool.spool))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.spool.failed + "/" + cancelled.document.storedAs))
+        try TestSpool.assertValid(spool.sidecars().done + spool.sidecars().failed)
+    }
+}
