@@ -16,7 +16,8 @@ public enum Scenario: String, Sendable, CaseIterable {
     /// …0502: SIP 502, cause 27 (destination out of order → CHANUNAVAIL).
     case channelUnavailable
     /// …0488: answers, then hangs up once the first page is confirmed ("The call dropped
-    /// prematurely", 1 page sent), whatever the page count — as the loopback backend.
+    /// prematurely", 1 page sent) when there are more pages; a one-page fax goes through.
+    /// As the loopback backend: with resume, each retry delivers one more page.
     case dropAfterFirstPage
     /// …0606: answers but T.38 never comes up ("error negotiating T.38").
     case negotiationFailure

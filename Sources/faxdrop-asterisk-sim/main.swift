@@ -14,7 +14,7 @@ struct AsteriskSimulatorCommand: AsyncParsableCommand {
             ASTERISK_AMI_USERNAME and ASTERISK_AMI_PASSWORD. The outcome of a call depends on the
             last four digits of the number: 0486 busy, 0480 no answer, 0503 congestion,
             0404 unallocated number, 0403 rejected, 0502 channel unavailable, 0488 line drops
-            after the first page, 0606 T.38 negotiation fails, 0408 never ends; anything else
+            after the first of several pages, 0606 T.38 negotiation fails, 0408 never ends; anything else
             is answered and the TIFF is checked as spandsp would.
             """)
 

@@ -7,83 +7,149 @@ import Foundation
 import Logging
 import XCTest
 
-/// The renderer pool as the daemon's renderer (what `faxdrop run` wires up).
-private struct PoolRenderer: DocumentRenderer {
-    let pool: RenderPool
-    func render(_ request: RenderRequest, logger: Logger) async -> RenderReply {
-        await pool.render(request, logger: logger)
-    }
-}
-
-/// `FAX_BACKEND=sip` end to end: files dropped in the spool are rendered by the real
-/// `faxdrop-render`, sent through `SIPBackend` over TCP to the simulated Asterisk (which
-/// checks the TIFF as spandsp does), and end in sidecars.
+/// `LoopbackEndToEndTests` again with `FAX_BACKEND=sip`: real inotify, the real
+/// `faxdrop-render` workers, the scheduler, and `SIPBackend` over TCP to the simulated
+/// Asterisk, which checks each TIFF as spandsp would; sidecars validated against the schema.
 final class SIPEndToEndTests: XCTestCase {
-    func testDroppedFilesAreFaxedThroughSimulatedAsterisk() async throws {
-        let spool = try TestSpool()
+    struct PoolRenderer: DocumentRenderer {
+        let pool: RenderPool
+        func render(_ request: RenderRequest, logger: Logger) async -> RenderReply {
+            await pool.render(request, logger: logger)
+        }
+    }
+
+    static let secret = "e2e-ami-secret"
+
+    /// Starts the simulator on a free loopback port, a connected `SIPBackend`, and the daemon.
+    private func startSIP(_ spool: TestSpool, _ settings: [String: String] = [:], timeScale: Double = 0.005)
+        async throws -> AsteriskSimulator
+    {
         var options = AsteriskSimulator.Options()
         options.username = "faxdrop"
-        options.secret = "e2e-ami-secret"
-        options.timeScale = 0.005
+        options.secret = Self.secret
+        options.timeScale = timeScale
         let simulator = AsteriskSimulator(options: options, logger: testLogger())
-        let port = try await simulator.start()  // 127.0.0.1, a free port
-
-        let settings = [
+        let port = try await simulator.start()
+        var settings = settings
+        settings.merge([
             "FAX_BACKEND": "sip", "ASTERISK_AMI_HOST": "127.0.0.1", "ASTERISK_AMI_PORT": "\(port)",
-            "ASTERISK_AMI_USERNAME": "faxdrop", "ASTERISK_AMI_PASSWORD": "e2e-ami-secret",
-            "FAXDROP_MAX_ATTEMPTS": "1", "FAX_HEADER": "FaxDrop, end to end",
-        ]
+            "ASTERISK_AMI_USERNAME": "faxdrop", "ASTERISK_AMI_PASSWORD": Self.secret,
+        ]) { old, _ in old }
         let configuration = try spool.configuration(settings)
         let backend = SIPBackend(configuration: configuration, logger: testLogger())
         await backend.start()
         let connected = await backend.waitUntilConnected(timeout: .seconds(10))
-        XCTAssertTrue(connected)
+        XCTAssertTrue(connected, "no AMI connection to the simulator")
         let pool = RenderPool(
-            executable: RenderPool.defaultExecutable(), workers: 1, timeout: .seconds(60), logger: testLogger())
+            executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: testLogger())
         addTeardownBlock {
             await backend.shutdown()
             await pool.shutdown()
             await simulator.stop()
         }
         _ = try await startDaemon(spool, settings, renderer: PoolRenderer(pool: pool), backend: backend)
+        return simulator
+    }
 
-        let longText = (1...160).map { "Line \($0) of a letter long enough for three fax pages." }.joined(
-            separator: "\n")
-        try spool.write(Array("A one-page fax through Asterisk.\n".utf8), to: "+15551230001/hello.txt")
-        try spool.write(Array("Nobody answers this line.\n".utf8), to: "+15550100486/busy.txt")
-        try spool.write(Array(longText.utf8), to: "+15550100488/drop.txt")
+    func testTwoPagePDFIsSentWithOneSidecar() async throws {
+        let spool = try TestSpool()
+        let simulator = try await startSIP(spool, ["FAX_HEADER": "FaxDrop, end to end"])
+        try spool.copy(TestSpool.corpus + "/pdf/27-scan-ccitt-forms-only.pdf", to: "+15551234567/forms.pdf")
+        let sidecars = try await spool.waitForSidecars(1, timeout: 30)
+        let sidecar = try XCTUnwrap(sidecars.first)
+        XCTAssertEqual(sidecar.status, .sent)
+        XCTAssertNil(sidecar.error)
+        XCTAssertEqual(sidecar.pages, Sidecar.Pages(total: 2, sent: 2))
+        XCTAssertEqual(sidecar.attempts.map(\.outcome), ["sent"])
+        let details = try XCTUnwrap(sidecar.attempts.first?.details)
+        XCTAssertEqual(details.faxStatus, "SUCCESS")
+        XCTAssertEqual(details.faxError, "HANGUP")
+        XCTAssertEqual(details.mode, "T38")
+        XCTAssertEqual(details.bitRate, 14400)
+        XCTAssertEqual(details.dialStatus, "ANSWER")
+        XCTAssertEqual(details.channelUniqueID, "fax-\(sidecar.jobID.value)-1")
+        // What Asterisk was asked: the rendered TIFF, and the header intact despite its comma.
+        let originates = await simulator.originates
+        let originate = try XCTUnwrap(originates.first)
+        XCTAssertEqual(originate.message["Channel"], "Local/+15551234567@faxout")
+        XCTAssertTrue(originate.variables["FAXFILE"]?.hasSuffix("/\(sidecar.jobID.value)/fax.tif") == true)
+        XCTAssertEqual(PercentEncoding.decode(originate.variables["FAXDROP_HEADER"] ?? ""), "FaxDrop, end to end")
+        try await spool.assertActiveEmpties()
+        try TestSpool.assertValid(spool.sidecars().done)
+    }
 
-        let sidecars = try await spool.waitForSidecars(3, timeout: 90)
+    /// Each test number ends with the outcome and code the README documents, as on loopback.
+    func testEachTestNumberEndsAsDocumented() async throws {
+        let spool = try TestSpool()
+        _ = try await startSIP(
+            spool,
+            [
+                "FAXDROP_MAX_ATTEMPTS": "3", "FAXDROP_RETRY_BUSY": "0.2", "FAXDROP_RETRY_NO_ANSWER": "0.2",
+                "FAXDROP_RETRY_CONGESTION": "0.2", "FAXDROP_RETRY_FAX": "0.2", "FAXDROP_MAX_CALLS": "8",
+                "FAXDROP_DIAL_TIMEOUT": "20",
+            ])
+        let threePages = TestSpool.corpus + "/pdf/12-octave-refcard-legal.pdf"
+        let onePage = TestSpool.corpus + "/pdf/23-onepage-letter.pdf"
+        try spool.copy(onePage, to: "+15550000486/busy.pdf")
+        try spool.copy(onePage, to: "+15550000480/noanswer.pdf")
+        try spool.copy(onePage, to: "+15550000503/congestion.pdf")
+        try spool.copy(threePages, to: "+15550000488/drop.pdf")
+        try spool.copy(threePages, to: "+15550001234/fine.pdf")
+        let sidecars = try await spool.waitForSidecars(5, timeout: 90)
         let byName = Dictionary(uniqueKeysWithValues: sidecars.map { ($0.document.originalName, $0) })
 
-        let hello = try XCTUnwrap(byName["hello.txt"])
-        XCTAssertEqual(hello.status, .sent)
-        XCTAssertEqual(hello.pages.sent, hello.pages.total)
-        XCTAssertEqual(hello.attempts.count, 1)
-        XCTAssertEqual(hello.attempts.first?.details.faxStatus, "SUCCESS")
-        XCTAssertEqual(hello.attempts.first?.details.mode, "T38")
-        XCTAssertEqual(hello.attempts.first?.details.channelUniqueID, "fax-\(hello.jobID.value)-1")
-
-        let busy = try XCTUnwrap(byName["busy.txt"])
-        XCTAssertEqual(busy.status, .failed)
-        XCTAssertEqual(busy.error?.code, .busy)
-        XCTAssertEqual(busy.attempts.first?.details.dialStatus, "BUSY")
-        XCTAssertEqual(busy.attempts.first?.details.hangupCause, 17)
-
-        let drop = try XCTUnwrap(byName["drop.txt"])
-        XCTAssertEqual(drop.status, .failed)
-        XCTAssertEqual(drop.error?.code, .faxTransferFailed)
-        XCTAssertGreaterThanOrEqual(drop.pages.total, 2)
-        XCTAssertEqual(drop.attempts.first?.pagesSent, 1)
-        XCTAssertEqual(drop.attempts.first?.details.statusString, "The call dropped prematurely")
-
-        // What Asterisk was asked to send is the TIFF the daemon rendered, and the header survived its comma.
-        let originates = await simulator.originates
-        XCTAssertEqual(originates.count, 3)
-        for o in originates {
-            XCTAssertTrue(o.variables["FAXFILE"]?.hasSuffix("/fax.tif") == true)
-            XCTAssertEqual(PercentEncoding.decode(o.variables["FAXDROP_HEADER"] ?? ""), "FaxDrop, end to end")
+        let expected: [(String, ErrorCode, Int)] = [
+            ("busy.pdf", .busy, 17), ("noanswer.pdf", .noAnswer, 19), ("congestion.pdf", .congestion, 34),
+        ]
+        for (name, code, cause) in expected {
+            let s = try XCTUnwrap(byName[name], name)
+            XCTAssertEqual(s.status, .failed, name)
+            XCTAssertEqual(s.error?.code, code, name)
+            XCTAssertEqual(s.error?.retryable, true, name)
+            XCTAssertEqual(s.attempts.count, 3, "\(name): retried up to FAXDROP_MAX_ATTEMPTS")
+            XCTAssertEqual(Set(s.attempts.map(\.outcome)), [code.rawValue], name)
+            XCTAssertEqual(Set(s.attempts.map(\.details.hangupCause)), [cause], name)
+            XCTAssertEqual(s.pages.sent, 0, name)
         }
+        // 0488 hangs up after the first of several pages; with resume, each retry starts at
+        // the first unsent page, so three calls deliver the three pages.
+        let drop = try XCTUnwrap(byName["drop.pdf"])
+        XCTAssertEqual(drop.status, .sent)
+        XCTAssertEqual(drop.pages, Sidecar.Pages(total: 3, sent: 3))
+        XCTAssertEqual(drop.attempts.map(\.outcome), ["fax_transfer_failed", "fax_transfer_failed", "sent"])
+        XCTAssertEqual(drop.attempts.map(\.firstPage), [1, 2, 3])
+        XCTAssertEqual(drop.attempts.map(\.pagesSent), [1, 1, 1])
+        XCTAssertEqual(drop.attempts.first?.details.statusString, "The call dropped prematurely")
+        XCTAssertEqual(byName["fine.pdf"]?.status, .sent)
+        XCTAssertEqual(byName["fine.pdf"]?.pages.sent, 3)
         try TestSpool.assertValid(spool.sidecars().done + spool.sidecars().failed)
+    }
+
+    /// `faxdrop cancel` hangs up a live call over AMI.
+    func testCancelHangsUpTheLiveCall() async throws {
+        let spool = try TestSpool()
+        let simulator = try await startSIP(spool, timeScale: 0.2)  // 4 s a page
+        try spool.copy(TestSpool.corpus + "/pdf/23-onepage-letter.pdf", to: "+15551234567/long-call.pdf")
+        let journal = JournalStore(spool: spool.spool)
+        var live: JobRecord?
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let answered = await simulator.answeredCalls
+            live = try journal.scan().compactMap(\.record).first { $0.state == .sending || $0.state == .dialing }
+            if live != nil && !answered.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let job = try XCTUnwrap(live, "the call never started")
+        try ControlRequest.cancel(job.jobID).post(to: spool.spool)
+        let sidecars = try await spool.waitForSidecars(1, timeout: 15)
+        let sidecar = try XCTUnwrap(sidecars.first)
+        XCTAssertEqual(sidecar.error?.code, .cancelled)
+        XCTAssertEqual(sidecar.attempts.count, 1)
+        let hangups = await simulator.hangupRequests
+        XCTAssertEqual(hangups.count, 1)
+        XCTAssertTrue(hangups.first?.hasPrefix("Local/+15551234567@faxout-") == true, "\(hangups)")
+        let active = await simulator.activeCalls
+        XCTAssertEqual(active, [])
+        try TestSpool.assertValid(spool.sidecars().failed)
     }
 }
