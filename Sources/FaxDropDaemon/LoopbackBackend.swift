@@ -53,11 +53,12 @@ public struct LoopbackBackend: FaxBackend {
         do {
             pages = try FaxImage.inspect(call.tiffPath)
         } catch {
-            return CallResult(status: .failed(.faxTransferFailed), pagesSent: 0, message: "TIFF/F file cannot be opened",
+            // FaxDrop wrote this file: a fault of ours, which another attempt would repeat.
+            return CallResult(status: .failed(.internalError), pagesSent: 0, message: "TIFF/F file cannot be opened",
                               details: CallDetails(faxStatus: "FAILED", faxError: "FILE_ERROR", endedIn: "fax"))
         }
         if let problem = pages.lazy.flatMap(FaxImage.classFProblems).first {
-            return CallResult(status: .failed(.faxTransferFailed), pagesSent: 0, message: "the fax image cannot be sent: \(problem)",
+            return CallResult(status: .failed(.internalError), pagesSent: 0, message: "the fax image cannot be sent: \(problem)",
                               details: CallDetails(faxStatus: "FAILED", faxError: "FILE_ERROR", endedIn: "fax"))
         }
         var sent = 0

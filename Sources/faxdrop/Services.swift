@@ -27,6 +27,11 @@ struct RenderPoolService: DocumentRenderer, DaemonService {
 struct SIPBackendService: DaemonService {
     let backend: SIPBackend
     let serviceName = "asterisk"
-    func start() async throws { await backend.start() }
+    /// Connects in the background; waits briefly so the first jobs find AMI ready. Jobs
+    /// that find it unreachable wait without burning an attempt.
+    func start() async throws {
+        await backend.start()
+        _ = await backend.waitUntilConnected(timeout: .seconds(2))
+    }
     func stop() async { await backend.shutdown() }
 }
