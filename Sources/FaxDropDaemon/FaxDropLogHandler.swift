@@ -18,7 +18,7 @@ public struct FaxDropLogHandler: LogHandler {
         self.label = label
         self.format = format
         self.logLevel = level
-        self.secrets = secrets.filter { $0.count >= 4 }
+        self.secrets = secrets.filter { $0.count >= 8 }
         self.sink = sink
     }
 
