@@ -173,4 +173,18 @@ final class CaptureReplayTests: XCTestCase {
         XCTAssertEqual(onlyFax.results.count, 1)
         XCTAssertEqual(onlyFax.results["job-success-2p"]?.status, .sent)
     }
+
+    /// Every frame of a capture arrives twice (a reconnect replaying events, a second AMI
+    /// session): the call still completes exactly once, with the same outcome.
+    func testDuplicateEventsCompleteACallOnce() throws {
+        for name in ["success_2page", "busy", "midcall_hangup"] {
+            let frames = try Self.frames(try Captures.bytes(name))
+            let doubled = Array(frames.prefix(3)) + frames.dropFirst(3).flatMap { [$0, $0] }
+            let once = try replayCapture(name)
+            let twice = Self.replay(doubled, calls: [Self.captured(name)])
+            let completions = twice.actions.filter { if case .complete = $0 { return true } else { return false } }
+            XCTAssertEqual(completions.count, 1, name)
+            XCTAssertEqual(twice.results, once.results, name)
+        }
+    }
 }
