@@ -1,0 +1,187 @@
+import FaxDropCore
+import FaxDropFaxImage
+import FaxDropScheduler
+import FaxDropSystem
+import Foundation
+import Logging
+
+/// Carrying out the scheduler's actions: journal writes, renders, calls, sidecars.
+extension Engine {
+    func apply(_ actions: [SchedulerAction]) async {
+        for action in actions {
+            switch action {
+            case .persist(let id):
+                if let record = scheduler.jobs[id] { persist(record) }
+            case .render(let id):
+                startRender(id)
+            case .call(let id, let attempt, let firstPage):
+                startCall(id, attempt: attempt, firstPage: firstPage)
+            case .reconcile(let id):
+                startReconcile(id)
+            case .hangUp(let id):
+                callTasks[id]?.cancel()
+            case .finish(let id):
+                finish(id)
+            }
+        }
+    }
+
+    func persist(_ record: JobRecord) {
+        do {
+            try journal.write(record)
+        } catch {
+            logger.error("cannot write the journal", metadata: ["job": "\(record.jobID)", "error": "\(error)"])
+        }
+    }
+
+    func jobLogger(_ id: JobID) -> Logger {
+        var l = logger
+        l[metadataKey: "job"] = "\(id)"
+        return l
+    }
+
+    func startRender(_ id: JobID) {
+        guard let record = scheduler.jobs[id] else { return }
+        let request = RenderRequest(
+            id: id.value, input: spool.document(id), output: spool.faxImage(id), resolution: record.fax.resolution,
+            paper: record.fax.paper, maxPages: settings.maxPages, maxBytes: settings.maxBytes,
+            trimBlankTail: settings.trimBlankTail)
+        let renderer = self.renderer
+        let log = jobLogger(id)
+        log.info("rendering", metadata: ["format": "\(record.format?.rawValue ?? "unknown")"])
+        workTasks[id] = Task {
+            let reply = await renderer.render(request, logger: log)
+            await self.renderDone(id, reply, output: request.output)
+        }
+    }
+
+    func renderDone(_ id: JobID, _ reply: RenderReply, output: String) async {
+        workTasks[id] = nil
+        let log = jobLogger(id)
+        let now = clock()
+        for observer in observers { observer.renderEnded(job: id, seconds: reply.seconds, error: reply.error?.code) }
+        if let failure = reply.error {
+            log.warning("render failed", metadata: ["code": "\(failure.code.rawValue)", "message": "\(failure.message)"])
+            await apply(scheduler.renderFailed(id, FaxError(failure.code, failure.message), format: reply.format, now: now))
+            return
+        }
+        // The page count comes from the image itself, not from the renderer's word.
+        let pages: [FaxPageInfo]
+        do {
+            pages = try FaxImage.inspect(output)
+        } catch {
+            await apply(scheduler.renderFailed(id, FaxError(.conversionFailed, "the rendered image is unreadable: \(error)"), format: reply.format, now: now))
+            return
+        }
+        guard !pages.isEmpty, pages.count == reply.pages else {
+            await apply(scheduler.renderFailed(
+                id, FaxError(.conversionFailed, "the renderer reported \(reply.pages) pages but wrote \(pages.count)"),
+                format: reply.format, now: now))
+            return
+        }
+        log.debug("rendered image checked", metadata: ["pages": "\(pages.count)", "seconds": "\(String(format: "%.3f", reply.seconds))"])
+        await apply(scheduler.renderSucceeded(id, pages: pages.count, pageBytes: pages.map(\.encodedBytes), format: reply.format, now: now))
+    }
+
+    func callRequest(_ record: JobRecord, attempt: Int) -> CallRequest? {
+        guard let number = E164Number(record.destination) else { return nil }
+        return CallRequest(
+            jobID: record.jobID, attempt: attempt, destination: number, tiffPath: spool.faxImage(record.jobID),
+            pages: record.pagesTotal ?? 0, pageBytes: record.pageBytes, header: record.fax.header,
+            localStationID: record.fax.localStationID)
+    }
+
+    func startCall(_ id: JobID, attempt: Int, firstPage: Int) {
+        guard let record = scheduler.jobs[id], var call = callRequest(record, attempt: attempt) else { return }
+        if firstPage > 1 {
+            guard let partial = PageSubset.make(from: call.tiffPath, firstPage: firstPage, spool: spool, id: id) else {
+                let failure = CallResult(
+                    status: .failed(.internalError), pagesSent: 0,
+                    message: "the unsent pages from page \(firstPage) could not be copied for the retry")
+                Task { await self.callDone(id, failure) }
+                return
+            }
+            call.tiffPath = partial.path
+            call.pages = partial.pages
+            call.pageBytes = Array(call.pageBytes.dropFirst(firstPage - 1))
+        }
+        let backend = self.backend
+        let log = jobLogger(id)
+        log.info("calling", metadata: ["attempt": "\(attempt)", "destination": "\(call.destination)", "first_page": "\(firstPage)"])
+        callTasks[id] = Task {
+            let result = await backend.send(call)
+            await self.callDone(id, result)
+        }
+    }
+
+    func startReconcile(_ id: JobID) {
+        guard let record = scheduler.jobs[id], let attempt = record.attempts.last,
+            let call = callRequest(record, attempt: attempt.number)
+        else {
+            Task { await self.callLost(id) }
+            return
+        }
+        let backend = self.backend
+        jobLogger(id).info("reconciling a call that was in flight", metadata: ["attempt": "\(attempt.number)"])
+        callTasks[id] = Task {
+            if let result = await backend.reconcile(call, startedAt: attempt.startedAt) {
+                await self.callDone(id, result)
+            } else {
+                await self.callLost(id)
+            }
+        }
+    }
+
+    func callDone(_ id: JobID, _ result: CallResult) async {
+        callTasks[id] = nil
+        let log = jobLogger(id)
+        switch result.status {
+        case .sent: log.info("sent", metadata: ["pages": "\(result.pagesSent)"])
+        case .failed(let code): log.notice("call failed", metadata: ["code": "\(code.rawValue)", "pages": "\(result.pagesSent)", "message": "\(result.message)"])
+        case .unavailable: log.warning("backend unavailable; the job waits", metadata: ["message": "\(result.message)"])
+        }
+        switch result.status {
+        case .sent: for o in observers { o.attemptEnded(job: id, outcome: "sent", pagesSent: result.pagesSent) }
+        case .failed(let code): for o in observers { o.attemptEnded(job: id, outcome: code.rawValue, pagesSent: result.pagesSent) }
+        case .unavailable: break
+        }
+        if stopping, case .failed(.cancelled) = result.status {
+            // Shutting down, not an operator's cancel: leave the journal as it is (in call);
+            // the next start reconciles it.
+            return
+        }
+        await apply(scheduler.callEnded(id, result, now: clock()))
+    }
+
+    func callLost(_ id: JobID) async {
+        callTasks[id] = nil
+        await apply(scheduler.callLost(id, now: clock()))
+    }
+
+    func finish(_ id: JobID) {
+        guard let record = scheduler.jobs[id] else { return }
+        do {
+            let now = clock()
+            let path = try results.finish(record, now: now)
+            scheduler.finished(id)
+            let status = record.state == .done ? "sent" : "failed"
+            jobLogger(id).info("finished", metadata: ["status": "\(status)", "code": "\(record.lastError?.code.rawValue ?? "-")", "sidecar": "\(path)"])
+            if !observers.isEmpty {
+                let sidecar = results.makeSidecar(record, now: now)
+                for observer in observers { observer.jobFinished(sidecar, sidecarPath: path) }
+            }
+        } catch {
+            // Typically a full disk: the journal is final, so the next try (or start) ends it.
+            jobLogger(id).error("cannot write the result; will try again", metadata: ["error": "\(error)"])
+            Task {
+                try? await Task.sleep(for: .seconds(5))
+                await self.retryFinish(id)
+            }
+        }
+    }
+
+    func retryFinish(_ id: JobID) async {
+        guard !stopping, scheduler.jobs[id]?.state.isFinal == true else { return }
+        finish(id)
+    }
+}

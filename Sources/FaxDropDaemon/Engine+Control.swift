@@ -1,0 +1,63 @@
+import FaxDropCore
+import FaxDropFaxImage
+import FaxDropScheduler
+import FaxDropSystem
+import Foundation
+import Logging
+
+/// The timer: operator requests (`faxdrop cancel`, `faxdrop retry`) and time-driven
+/// scheduling (retries due, kill times).
+extension Engine {
+    func tick() async {
+        guard !stopping else { return }
+        let now = clock()
+        if now.timeIntervalSince(lastControlPoll) >= 1 || now < lastControlPoll {
+            lastControlPoll = now
+            await handleControlRequests()
+        }
+        await apply(scheduler.tick(now: now))
+    }
+
+    /// Carries out `faxdrop cancel` and `faxdrop retry` requests.
+    func handleControlRequests() async {
+        for (request, path) in ControlRequest.pending(in: spool) {
+            switch request {
+            case .cancel(let id):
+                if scheduler.jobs[id] != nil {
+                    jobLogger(id).notice("cancel requested by the operator")
+                    await apply(scheduler.cancel(id, now: clock()))
+                } else {
+                    jobLogger(id).notice("cancel requested for a job that is not active; ignored")
+                }
+            case .retry(let old, let new):
+                await retry(old, as: new)
+            }
+            try? Syscall.unlink(path)
+        }
+    }
+
+    /// Queues the failed job `old` again as `new`, from a copy of its kept document.
+    func retry(_ old: JobID, as new: JobID) async {
+        let log = jobLogger(new)
+        guard let sidecar = StatusReport.sidecar(old, spool: spool), sidecar.status == .failed else {
+            log.warning("retry requested for a job that has not failed", metadata: ["retry_of": "\(old)"])
+            return
+        }
+        let folder = spool.jobFolder(new)
+        do {
+            try Syscall.mkdir(folder, mode: 0o750)
+            let bytes = try AtomicFile.read(spool.failed + "/" + sidecar.document.storedAs, limit: Int.max)
+            try AtomicFile.write(bytes, to: spool.document(new), stagingDirectory: spool.tmp)
+        } catch {
+            log.error("cannot queue the retry", metadata: ["retry_of": "\(old)", "error": "\(error)"])
+            try? Syscall.unlink(spool.document(new))
+            try? Syscall.rmdir(folder)
+            return
+        }
+        let record = JobRecord(
+            jobID: new, state: .queued, destination: sidecar.destination, originalName: sidecar.document.originalName,
+            documentFile: "document", fax: sidecar.fax, queuedAt: clock(), retryOf: old)
+        log.info("retrying a failed job", metadata: ["retry_of": "\(old)"])
+        await admitClaimed(record, now: clock())
+    }
+}
