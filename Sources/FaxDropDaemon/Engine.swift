@@ -71,6 +71,7 @@ public actor Engine {
     /// Resumes every job in `active/` from its journal, then starts the timer.
     public func start() async throws {
         try spool.createLayout()
+        removeStaleTempFiles()
         for (id, record) in try journal.scan() {
             await recover(id, record)
         }
@@ -102,4 +103,13 @@ public actor Engine {
     public func snapshot() -> [JobRecord] { scheduler.jobs.values.sorted { $0.jobID < $1.jobID } }
 
     public var callsInProgress: Int { scheduler.callsInProgress }
+
+    /// Temp files of atomic writes that a crash interrupted (`tmp/.<name>.<pid>.<n>.tmp`).
+    /// Nothing else in `tmp/` is touched: staged submissions there are renamed in by
+    /// their submitter.
+    func removeStaleTempFiles() {
+        for name in (try? Syscall.listDirectory(spool.tmp)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            try? Syscall.unlink(spool.tmp + "/" + name)
+        }
+    }
 }
