@@ -101,6 +101,19 @@ final class RecoveryTests: XCTestCase {
         XCTAssertEqual(h.advance(60).calls, [call(1, attempt: 2)])
     }
 
+    /// A result for an earlier attempt (a repeated or late event) does not end the live one.
+    func testResultForAnEarlierAttemptIsIgnored() {
+        var h = Harness()
+        h.queue(1)
+        XCTAssertEqual(h.scheduler.callEnded(jid(1), attempt: 1, failed(.busy), now: t0), [.persist(jid(1))])
+        XCTAssertEqual(h.scheduler.callEnded(jid(1), attempt: 1, failed(.busy), now: t0), [], "repeated")
+        XCTAssertEqual(h.advance(180).calls, [call(1, attempt: 2)])
+        XCTAssertEqual(h.scheduler.callEnded(jid(1), attempt: 1, sent(pages: 5), now: h.now), [], "late")
+        XCTAssertEqual(h.job(1)?.state, .dialing)
+        XCTAssertEqual(h.scheduler.callsInProgress, 1)
+        XCTAssertEqual(h.scheduler.callEnded(jid(1), attempt: 2, sent(pages: 5), now: h.now).finishes, [jid(1)])
+    }
+
     func testInterruptedLastAttemptFailsWithInterrupted() {
         var h = Harness()
         _ = h.scheduler.admit(journal(1, .dialing, attempts: 5, open: true), now: t0)
