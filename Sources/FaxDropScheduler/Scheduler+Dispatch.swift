@@ -11,6 +11,7 @@ extension Scheduler {
         let id = record.jobID
         // Calls placed before a restart still count against the per-hour limit.
         for attempt in record.attempts { callLog.record(record.destination, at: attempt.startedAt) }
+        var changed = false
         switch record.state {
         case .done, .failed:
             jobs[id] = record
@@ -21,15 +22,15 @@ extension Scheduler {
                 inCall.insert(id)
                 return [.reconcile(id)]
             }
-            // No attempt is open, so no call can be in flight: the job just waits.
+            // No attempt is open, so no call can be in flight: the job is only waiting.
             record.state = .waiting
-            jobs[id] = record
-            return [.persist(id)]
+            changed = true
+            fallthrough
         case .claiming, .queued, .converting, .waiting:
             jobs[id] = record
             if let failure = policyFailure(record) { return fail(id, failure) }
             if record.cancelRequested { return fail(id, FaxError(.cancelled, "cancelled by the operator")) }
-            if record.state == .waiting { return [] }
+            if record.state == .waiting { return changed ? [.persist(id)] : [] }
             record.state = .converting
             jobs[id] = record
             return [.persist(id), .render(id)]

@@ -126,6 +126,16 @@ final class RecoveryTests: XCTestCase {
         var h = Harness()
         XCTAssertEqual(h.scheduler.admit(journal(1, .dialing), now: t0), [.persist(jid(1)), .persist(jid(1)), .call(jid(1), attempt: 1, firstPage: 1)])
         XCTAssertEqual(h.scheduler.callsInProgress, 1)
+
+        var cancelled = journal(1, .sending, attempts: 1)
+        cancelled.cancelRequested = true
+        var g = Harness()
+        XCTAssertEqual(g.scheduler.admit(cancelled, now: t0), [.persist(jid(1)), .finish(jid(1))])
+        XCTAssertEqual(g.job(1)?.lastError?.code, .cancelled)
+
+        var denied = Harness(SchedulerPolicy(denyPrefixes: ["+1555"]))
+        XCTAssertEqual(denied.scheduler.admit(journal(1, .dialing, attempts: 1), now: t0).finishes, [jid(1)])
+        XCTAssertEqual(denied.job(1)?.lastError?.code, .destinationBlocked)
     }
 
     func testFinalJobsAreFinishedAgainAndThenForgotten() {
