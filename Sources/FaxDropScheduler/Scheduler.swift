@@ -36,12 +36,12 @@ public struct Scheduler: Sendable {
         return jobs[record.jobID]?.state == .waiting ? actions + dispatch(now: now) : actions
     }
 
-    /// Takes many jobs in at once (recovery at start-up): calls that were in flight are
-    /// taken first, so they hold their slots and destinations, then calls start oldest first.
+    /// Takes many jobs in at once (recovery at start-up). Every journal is taken before any
+    /// call starts, so calls that were in flight hold their slots and destinations; then
+    /// calls start oldest first.
     public mutating func admit(_ records: [JobRecord], now: Date) -> [SchedulerAction] {
-        let ordered = records.sorted { ($0.state.isInCall ? 0 : 1, $0.jobID) < ($1.state.isInCall ? 0 : 1, $1.jobID) }
         var actions: [SchedulerAction] = []
-        for record in ordered where jobs[record.jobID] == nil {
+        for record in records.sorted(by: { $0.jobID < $1.jobID }) where jobs[record.jobID] == nil {
             actions += take(record, now: now)
         }
         return actions + dispatch(now: now)
