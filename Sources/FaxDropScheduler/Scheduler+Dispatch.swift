@@ -53,7 +53,8 @@ extension Scheduler {
         let cause = lastCause(record)
         if now >= killTime(record) {
             guard let cause else { return FaxError(.expired, "not sent within \(Int(policy.killAfter)) s of queueing") }
-            return FaxError(cause.code, "\(cause.message) (not sent by the kill time, \(record.attempts.count) attempts)")
+            return FaxError(
+                cause.code, "\(cause.message) (not sent by the kill time, \(record.attempts.count) attempts)")
         }
         if record.attempts.count >= policy.maxAttempts {
             let cause = cause ?? FaxError(.expired, "no attempts left")
@@ -131,14 +132,17 @@ extension Scheduler {
             }
             var record = candidate
             let firstPage = policy.resumePartial ? min(record.pagesSent + 1, max(record.pagesTotal ?? 1, 1)) : 1
-            record.attempts.append(AttemptRecord(number: record.attempts.count + 1, startedAt: now, firstPage: firstPage))
+            record.attempts.append(
+                AttemptRecord(number: record.attempts.count + 1, startedAt: now, firstPage: firstPage))
             record.state = .dialing
             record.notBefore = nil
             jobs[record.jobID] = record
             inCall.insert(record.jobID)
             perDestination[destination, default: 0] += 1
             callLog.record(destination, at: now)
-            actions += [.persist(record.jobID), .call(record.jobID, attempt: record.attempts.count, firstPage: firstPage)]
+            actions += [
+                .persist(record.jobID), .call(record.jobID, attempt: record.attempts.count, firstPage: firstPage),
+            ]
         }
         return actions
     }

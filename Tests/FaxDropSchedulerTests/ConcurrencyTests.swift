@@ -126,7 +126,8 @@ final class ConcurrencyTests: XCTestCase {
         record.state = .waiting
         record.pagesTotal = 5
         record.attempts = [-1200.0, -600].enumerated().map {
-            AttemptRecord(number: $0.offset + 1, startedAt: t0.addingTimeInterval($0.element), endedAt: t0, outcome: "busy")
+            AttemptRecord(
+                number: $0.offset + 1, startedAt: t0.addingTimeInterval($0.element), endedAt: t0, outcome: "busy")
         }
         record.lastError = FaxErrorRecord(FaxError(.busy, "busy"))
         record.notBefore = t0.addingTimeInterval(-400)

@@ -25,7 +25,8 @@ final class RecoveryTests: XCTestCase {
     func testJobsNotYetRenderedAreRenderedAgain() {
         for state in [JobState.claiming, .queued, .converting] {
             var h = Harness()
-            XCTAssertEqual(h.scheduler.admit(journal(1, state), now: t0), [.persist(jid(1)), .render(jid(1))], "\(state)")
+            XCTAssertEqual(
+                h.scheduler.admit(journal(1, state), now: t0), [.persist(jid(1)), .render(jid(1))], "\(state)")
             XCTAssertEqual(h.job(1)?.state, .converting)
             XCTAssertEqual(
                 h.scheduler.renderSucceeded(jid(1), pages: 5, pageBytes: [], format: nil, now: t0).calls, [call(1)])
@@ -124,7 +125,9 @@ final class RecoveryTests: XCTestCase {
     /// A journal that says "in a call" with no open attempt has no call to reconcile.
     func testInCallJournalWithoutAnOpenAttemptWaits() {
         var h = Harness()
-        XCTAssertEqual(h.scheduler.admit(journal(1, .dialing), now: t0), [.persist(jid(1)), .persist(jid(1)), .call(jid(1), attempt: 1, firstPage: 1)])
+        XCTAssertEqual(
+            h.scheduler.admit(journal(1, .dialing), now: t0),
+            [.persist(jid(1)), .persist(jid(1)), .call(jid(1), attempt: 1, firstPage: 1)])
         XCTAssertEqual(h.scheduler.callsInProgress, 1)
 
         var cancelled = journal(1, .sending, attempts: 1)

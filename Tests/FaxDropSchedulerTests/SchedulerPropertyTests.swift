@@ -51,9 +51,15 @@ struct Simulation {
         var jobs = 0, done = 0, expired = 0, cancelled = 0, outOfAttempts = 0, resumed = 0
         var crashes = 0, reconciled = 0, unavailable = 0
         mutating func add(_ o: Totals) {
-            jobs += o.jobs; done += o.done; expired += o.expired; cancelled += o.cancelled
-            outOfAttempts += o.outOfAttempts; resumed += o.resumed; crashes += o.crashes
-            reconciled += o.reconciled; unavailable += o.unavailable
+            jobs += o.jobs
+            done += o.done
+            expired += o.expired
+            cancelled += o.cancelled
+            outOfAttempts += o.outOfAttempts
+            resumed += o.resumed
+            crashes += o.crashes
+            reconciled += o.reconciled
+            unavailable += o.unavailable
         }
     }
 
@@ -270,7 +276,8 @@ struct Simulation {
         XCTAssertNil(live[id], "two calls for one job")
         XCTAssertLessThan(now, queuedAt[id]!.addingTimeInterval(policy.killAfter), "dialled past the kill time")
         XCTAssertLessThanOrEqual(attempt, policy.maxAttempts)
-        XCTAssertTrue(E164Number(record.destination) != nil && !record.destination.hasPrefix("+1900"), "dialled a blocked number")
+        XCTAssertTrue(
+            E164Number(record.destination) != nil && !record.destination.hasPrefix("+1900"), "dialled a blocked number")
         let total = record.pagesTotal ?? 0
         XCTAssertTrue((1...max(total, 1)).contains(firstPage))
         if policy.resumePartial {
