@@ -27,7 +27,7 @@ public struct Scheduler: Sendable {
     /// Takes a job in: a new claim (state `queued`) or one recovered from its journal.
     /// A job the scheduler already holds is ignored, so it can never end twice.
     ///
-    /// At start-up prefer `admit(_:now:)` with every journal at once: admitted one by one,
+    /// At start-up prefer the array form of `admit` with every journal at once: one by one,
     /// a waiting job could be dialled before a call still in flight to the same destination
     /// is known.
     public mutating func admit(_ record: JobRecord, now: Date) -> [SchedulerAction] {
