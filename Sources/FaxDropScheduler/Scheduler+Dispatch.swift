@@ -11,6 +11,7 @@ extension Scheduler {
         let id = record.jobID
         // Calls placed before a restart still count against the per-hour limit.
         for attempt in record.attempts { callLog.record(record.destination, at: attempt.startedAt) }
+        var changed = false
         switch record.state {
         case .done, .failed:
             jobs[id] = record
@@ -21,15 +22,15 @@ extension Scheduler {
                 inCall.insert(id)
                 return [.reconcile(id)]
             }
-            // No attempt is open, so no call can be in flight: the job just waits.
+            // No attempt is open, so no call can be in flight: the job is only waiting.
             record.state = .waiting
-            jobs[id] = record
-            return [.persist(id)]
+            changed = true
+            fallthrough
         case .claiming, .queued, .converting, .waiting:
             jobs[id] = record
             if let failure = policyFailure(record) { return fail(id, failure) }
             if record.cancelRequested { return fail(id, FaxError(.cancelled, "cancelled by the operator")) }
-            if record.state == .waiting { return [] }
+            if record.state == .waiting { return changed ? [.persist(id)] : [] }
             record.state = .converting
             jobs[id] = record
             return [.persist(id), .render(id)]
@@ -52,7 +53,8 @@ extension Scheduler {
         let cause = lastCause(record)
         if now >= killTime(record) {
             guard let cause else { return FaxError(.expired, "not sent within \(Int(policy.killAfter)) s of queueing") }
-            return FaxError(cause.code, "\(cause.message) (not sent by the kill time, \(record.attempts.count) attempts)")
+            return FaxError(
+                cause.code, "\(cause.message) (not sent by the kill time, \(record.attempts.count) attempts)")
         }
         if record.attempts.count >= policy.maxAttempts {
             let cause = cause ?? FaxError(.expired, "no attempts left")
@@ -130,14 +132,17 @@ extension Scheduler {
             }
             var record = candidate
             let firstPage = policy.resumePartial ? min(record.pagesSent + 1, max(record.pagesTotal ?? 1, 1)) : 1
-            record.attempts.append(AttemptRecord(number: record.attempts.count + 1, startedAt: now, firstPage: firstPage))
+            record.attempts.append(
+                AttemptRecord(number: record.attempts.count + 1, startedAt: now, firstPage: firstPage))
             record.state = .dialing
             record.notBefore = nil
             jobs[record.jobID] = record
             inCall.insert(record.jobID)
             perDestination[destination, default: 0] += 1
             callLog.record(destination, at: now)
-            actions += [.persist(record.jobID), .call(record.jobID, attempt: record.attempts.count, firstPage: firstPage)]
+            actions += [
+                .persist(record.jobID), .call(record.jobID, attempt: record.attempts.count, firstPage: firstPage),
+            ]
         }
         return actions
     }

@@ -27,7 +27,7 @@ public struct Scheduler: Sendable {
     /// Takes a job in: a new claim (state `queued`) or one recovered from its journal.
     /// A job the scheduler already holds is ignored, so it can never end twice.
     ///
-    /// At start-up prefer `admit(_:now:)` with every journal at once: admitted one by one,
+    /// At start-up prefer the array form of `admit` with every journal at once: one by one,
     /// a waiting job could be dialled before a call still in flight to the same destination
     /// is known.
     public mutating func admit(_ record: JobRecord, now: Date) -> [SchedulerAction] {
@@ -36,12 +36,12 @@ public struct Scheduler: Sendable {
         return jobs[record.jobID]?.state == .waiting ? actions + dispatch(now: now) : actions
     }
 
-    /// Takes many jobs in at once (recovery at start-up): calls that were in flight are
-    /// taken first, so they hold their slots and destinations, then calls start oldest first.
+    /// Takes many jobs in at once (recovery at start-up). Every journal is taken before any
+    /// call starts, so calls that were in flight hold their slots and destinations; then
+    /// calls start oldest first.
     public mutating func admit(_ records: [JobRecord], now: Date) -> [SchedulerAction] {
-        let ordered = records.sorted { ($0.state.isInCall ? 0 : 1, $0.jobID) < ($1.state.isInCall ? 0 : 1, $1.jobID) }
         var actions: [SchedulerAction] = []
-        for record in ordered where jobs[record.jobID] == nil {
+        for record in records.sorted(by: { $0.jobID < $1.jobID }) where jobs[record.jobID] == nil {
             actions += take(record, now: now)
         }
         return actions + dispatch(now: now)

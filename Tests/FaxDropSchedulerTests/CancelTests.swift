@@ -55,7 +55,8 @@ final class CancelTests: XCTestCase {
         XCTAssertEqual(h.job(1)?.state, .sending, "nothing ends before the call does")
         XCTAssertEqual(h.scheduler.callsInProgress, 1)
         let actions = h.end(1, failed(.cancelled, pages: 1))
-        XCTAssertEqual(actions, [.persist(jid(1)), .finish(jid(1)), .persist(jid(2)), .call(jid(2), attempt: 1, firstPage: 1)])
+        XCTAssertEqual(
+            actions, [.persist(jid(1)), .finish(jid(1)), .persist(jid(2)), .call(jid(2), attempt: 1, firstPage: 1)])
         XCTAssertEqual(h.job(1)?.lastError?.code, .cancelled)
         XCTAssertEqual(h.job(1)?.attempts.last?.outcome, "cancelled")
         XCTAssertEqual(h.job(1)?.pagesSent, 1)

@@ -97,6 +97,21 @@ final class ConcurrencyTests: XCTestCase {
         XCTAssertEqual(h.advance(3600).calls, [call(2)])
     }
 
+    /// The window is an hour long, open at its old end: a call exactly an hour after the last
+    /// one may start, also when a call's end (not a tick) frees it.
+    func testHourWindowOpensExactlyAnHourLater() {
+        var h = Harness(SchedulerPolicy(maxPerDestinationHour: 1))
+        h.queue(1, to: "+15550001001")
+        h.queue(3, to: "+15550003000")
+        h.now = t0.addingTimeInterval(10)
+        h.end(1, sent(pages: 5))
+        XCTAssertEqual(h.queue(2, to: "+15550001001").calls, [])
+        h.now = t0.addingTimeInterval(3599)
+        XCTAssertEqual(h.queue(4, to: "+15550004000").calls, [call(4)], "job 2 is still held")
+        h.now = t0.addingTimeInterval(3600)
+        XCTAssertEqual(h.end(3, failed(.rejected)).calls, [call(2)])
+    }
+
     func testUnplacedCallsDoNotCountAgainstTheHourLimit() {
         var h = Harness(SchedulerPolicy(retryUnavailable: 5, maxPerDestinationHour: 1))
         h.queue(1)
@@ -111,7 +126,8 @@ final class ConcurrencyTests: XCTestCase {
         record.state = .waiting
         record.pagesTotal = 5
         record.attempts = [-1200.0, -600].enumerated().map {
-            AttemptRecord(number: $0.offset + 1, startedAt: t0.addingTimeInterval($0.element), endedAt: t0, outcome: "busy")
+            AttemptRecord(
+                number: $0.offset + 1, startedAt: t0.addingTimeInterval($0.element), endedAt: t0, outcome: "busy")
         }
         record.lastError = FaxErrorRecord(FaxError(.busy, "busy"))
         record.notBefore = t0.addingTimeInterval(-400)

@@ -25,7 +25,8 @@ final class RecoveryTests: XCTestCase {
     func testJobsNotYetRenderedAreRenderedAgain() {
         for state in [JobState.claiming, .queued, .converting] {
             var h = Harness()
-            XCTAssertEqual(h.scheduler.admit(journal(1, state), now: t0), [.persist(jid(1)), .render(jid(1))], "\(state)")
+            XCTAssertEqual(
+                h.scheduler.admit(journal(1, state), now: t0), [.persist(jid(1)), .render(jid(1))], "\(state)")
             XCTAssertEqual(h.job(1)?.state, .converting)
             XCTAssertEqual(
                 h.scheduler.renderSucceeded(jid(1), pages: 5, pageBytes: [], format: nil, now: t0).calls, [call(1)])
@@ -101,6 +102,19 @@ final class RecoveryTests: XCTestCase {
         XCTAssertEqual(h.advance(60).calls, [call(1, attempt: 2)])
     }
 
+    /// A result for an earlier attempt (a repeated or late event) does not end the live one.
+    func testResultForAnEarlierAttemptIsIgnored() {
+        var h = Harness()
+        h.queue(1)
+        XCTAssertEqual(h.scheduler.callEnded(jid(1), attempt: 1, failed(.busy), now: t0), [.persist(jid(1))])
+        XCTAssertEqual(h.scheduler.callEnded(jid(1), attempt: 1, failed(.busy), now: t0), [], "repeated")
+        XCTAssertEqual(h.advance(180).calls, [call(1, attempt: 2)])
+        XCTAssertEqual(h.scheduler.callEnded(jid(1), attempt: 1, sent(pages: 5), now: h.now), [], "late")
+        XCTAssertEqual(h.job(1)?.state, .dialing)
+        XCTAssertEqual(h.scheduler.callsInProgress, 1)
+        XCTAssertEqual(h.scheduler.callEnded(jid(1), attempt: 2, sent(pages: 5), now: h.now).finishes, [jid(1)])
+    }
+
     func testInterruptedLastAttemptFailsWithInterrupted() {
         var h = Harness()
         _ = h.scheduler.admit(journal(1, .dialing, attempts: 5, open: true), now: t0)
@@ -111,8 +125,20 @@ final class RecoveryTests: XCTestCase {
     /// A journal that says "in a call" with no open attempt has no call to reconcile.
     func testInCallJournalWithoutAnOpenAttemptWaits() {
         var h = Harness()
-        XCTAssertEqual(h.scheduler.admit(journal(1, .dialing), now: t0), [.persist(jid(1)), .persist(jid(1)), .call(jid(1), attempt: 1, firstPage: 1)])
+        XCTAssertEqual(
+            h.scheduler.admit(journal(1, .dialing), now: t0),
+            [.persist(jid(1)), .persist(jid(1)), .call(jid(1), attempt: 1, firstPage: 1)])
         XCTAssertEqual(h.scheduler.callsInProgress, 1)
+
+        var cancelled = journal(1, .sending, attempts: 1)
+        cancelled.cancelRequested = true
+        var g = Harness()
+        XCTAssertEqual(g.scheduler.admit(cancelled, now: t0), [.persist(jid(1)), .finish(jid(1))])
+        XCTAssertEqual(g.job(1)?.lastError?.code, .cancelled)
+
+        var denied = Harness(SchedulerPolicy(denyPrefixes: ["+1555"]))
+        XCTAssertEqual(denied.scheduler.admit(journal(1, .dialing, attempts: 1), now: t0).finishes, [jid(1)])
+        XCTAssertEqual(denied.job(1)?.lastError?.code, .destinationBlocked)
     }
 
     func testFinalJobsAreFinishedAgainAndThenForgotten() {

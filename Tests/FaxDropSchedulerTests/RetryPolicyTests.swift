@@ -144,6 +144,21 @@ final class RetryPolicyTests: XCTestCase {
         XCTAssertEqual(h.job(1)?.lastError?.code, .noAnswer)
     }
 
+    /// A retry that would fall exactly on the kill time is not waited for.
+    func testRetryLandingOnTheKillTimeFailsAtOnce() {
+        var h = Harness(SchedulerPolicy(killAfter: 180))
+        h.queue(1)
+        XCTAssertEqual(h.end(1, failed(.faxTransferFailed)), [.persist(jid(1))], "a retry at 60, before 180")
+        XCTAssertEqual(h.advance(60).calls, [call(1, attempt: 2)])
+        XCTAssertEqual(h.end(1, failed(.noAnswer)), [.persist(jid(1)), .finish(jid(1))], "a retry at 360")
+
+        var g = Harness(SchedulerPolicy(killAfter: 180))
+        g.queue(1)
+        XCTAssertEqual(g.end(1, failed(.busy)), [.persist(jid(1)), .finish(jid(1))], "a retry exactly at 180")
+        XCTAssertEqual(g.job(1)?.lastError?.code, .busy)
+        XCTAssertEqual(g.job(1)?.state, .failed)
+    }
+
     func testJobThatNeverGotASlotExpiresAtTheKillTime() {
         var h = Harness(SchedulerPolicy(maxCalls: 1, killAfter: 3 * 3600))
         h.queue(1, to: "+15550001001")

@@ -30,7 +30,9 @@ struct Call: Equatable, CustomStringConvertible {
 extension Array where Element == SchedulerAction {
     var calls: [Call] {
         compactMap {
-            if case .call(let id, let attempt, let firstPage) = $0 { return Call(id: id, attempt: attempt, firstPage: firstPage) }
+            if case .call(let id, let attempt, let firstPage) = $0 {
+                return Call(id: id, attempt: attempt, firstPage: firstPage)
+            }
             return nil
         }
     }
@@ -105,4 +107,6 @@ struct Harness {
     }
 }
 
-func call(_ n: Int, attempt: Int = 1, firstPage: Int = 1) -> Call { Call(id: jid(n), attempt: attempt, firstPage: firstPage) }
+func call(_ n: Int, attempt: Int = 1, firstPage: Int = 1) -> Call {
+    Call(id: jid(n), attempt: attempt, firstPage: firstPage)
+}
