@@ -98,7 +98,7 @@ extension Engine {
                 let failure = CallResult(
                     status: .failed(.internalError), pagesSent: 0,
                     message: "the unsent pages from page \(firstPage) could not be copied for the retry")
-                Task { await self.callDone(id, failure) }
+                Task { await self.callDone(id, attempt: attempt, failure) }
                 return
             }
             call.tiffPath = partial.path
@@ -110,7 +110,7 @@ extension Engine {
         log.info("calling", metadata: ["attempt": "\(attempt)", "destination": "\(call.destination)", "first_page": "\(firstPage)"])
         callTasks[id] = Task {
             let result = await backend.send(call)
-            await self.callDone(id, result)
+            await self.callDone(id, attempt: attempt, result)
         }
     }
 
@@ -125,14 +125,14 @@ extension Engine {
         jobLogger(id).info("reconciling a call that was in flight", metadata: ["attempt": "\(attempt.number)"])
         callTasks[id] = Task {
             if let result = await backend.reconcile(call, startedAt: attempt.startedAt) {
-                await self.callDone(id, result)
+                await self.callDone(id, attempt: attempt.number, result)
             } else {
                 await self.callLost(id)
             }
         }
     }
 
-    func callDone(_ id: JobID, _ result: CallResult) async {
+    func callDone(_ id: JobID, attempt: Int, _ result: CallResult) async {
         callTasks[id] = nil
         let log = jobLogger(id)
         switch result.status {
@@ -150,7 +150,7 @@ extension Engine {
             // the next start reconciles it.
             return
         }
-        await apply(scheduler.callEnded(id, result, now: clock()))
+        await apply(scheduler.callEnded(id, attempt: attempt, result, now: clock()))
     }
 
     func callLost(_ id: JobID) async {

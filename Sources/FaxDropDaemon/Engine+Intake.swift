@@ -30,46 +30,62 @@ extension Engine {
     }
 
     func admitClaimed(_ claimed: JobRecord, now: Date) async {
+        let record = inspected(claimed)
+        persist(record)
+        await apply(scheduler.admit(record, now: now))
+    }
+
+    /// The claimed job with its document's size, digest and format; an input error ends it
+    /// before anything is rendered or dialled. An invalid destination is reported first
+    /// (the scheduler checks it), whatever the document.
+    func inspected(_ claimed: JobRecord) -> JobRecord {
         var record = claimed
         let findings = DocumentInspector.inspect(spool.document(record.jobID), maxBytes: settings.maxBytes)
         record.bytes = findings.bytes
         record.sha256 = findings.sha256
         record.format = findings.format
-        // An invalid destination is reported first (the scheduler checks it); otherwise an
-        // input error ends the job before anything is rendered or dialled.
         if let error = findings.error, E164Number(record.destination) != nil {
             record.state = .failed
             record.lastError = FaxErrorRecord(error)
         }
-        persist(record)
-        await apply(scheduler.admit(record, now: now))
+        return record
     }
 
-    func recover(_ id: JobID, _ record: JobRecord?) async {
-        let now = clock()
+    /// Resumes every job in `active/` from its journal. All are admitted together, so
+    /// calls start only once every job (and every call that was in flight) is known.
+    func recoverAll() async throws {
+        var resumed: [JobRecord] = []
+        for (id, record) in try journal.scan() {
+            if let record = recovered(id, record) { resumed.append(record) }
+        }
+        if !resumed.isEmpty { logger.info("resuming jobs from their journals", metadata: ["jobs": "\(resumed.count)"]) }
+        await apply(scheduler.admit(resumed, now: clock()))
+    }
+
+    /// What to resume of one job folder, or `nil` when there is nothing to resume.
+    func recovered(_ id: JobID, _ record: JobRecord?) -> JobRecord? {
         guard var record else {
             // A folder without a readable journal: not a job FaxDrop can resume. Leave it
             // for an operator rather than guess; nothing in it is deleted.
             logger.error("job folder without a readable journal; left as it is", metadata: ["job": "\(id)"])
-            return
+            return nil
         }
         if spool.finalSidecar(id) != nil {
             try? results.clearJobFolder(id)
-            return
+            return nil
         }
         if record.state == .claiming {
             guard (try? Syscall.lstatIfExists(spool.document(id))) != nil else {
                 // The rename never happened: the entry is still in the drop zone.
                 try? Syscall.unlink(spool.journal(id))
                 try? Syscall.rmdir(spool.jobFolder(id))
-                return
+                return nil
             }
             record.state = .queued
-            logger.info("resuming a claim", metadata: ["job": "\(id)"])
-            await admitClaimed(record, now: now)
-            return
+            record = inspected(record)
+            persist(record)
         }
-        logger.info("resuming", metadata: ["job": "\(id)", "state": "\(record.state.rawValue)"])
-        await apply(scheduler.admit(record, now: now))
+        logger.debug("resuming", metadata: ["job": "\(id)", "state": "\(record.state.rawValue)"])
+        return record
     }
 }

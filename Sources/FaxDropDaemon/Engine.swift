@@ -72,9 +72,7 @@ public actor Engine {
     public func start() async throws {
         try spool.createLayout()
         removeStaleTempFiles()
-        for (id, record) in try journal.scan() {
-            await recover(id, record)
-        }
+        try await recoverAll()
         await handleControlRequests()
         let interval = Duration.milliseconds(100)
         ticker = Task { [weak self] in
