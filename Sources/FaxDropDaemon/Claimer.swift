@@ -57,7 +57,6 @@ public struct Claimer: Sendable {
             try? Syscall.rmdir(folder)
             throw error
         }
-        try Syscall.fsyncDirectory(folder)
         record.state = .queued
         logger.info(
             "claimed", metadata: ["job": "\(id)", "destination": "\(destination)", "name": "\(originalName)"])

@@ -158,11 +158,23 @@ extension Engine {
         await apply(scheduler.callLost(id, now: clock()))
     }
 
+    /// Writes the job's sidecar off the engine (a durable write waits for the disk), then
+    /// forgets the job. A failed write (typically a full disk) is tried again every 5 s;
+    /// the journal is final, so a restart would end the job too.
     func finish(_ id: JobID) {
-        guard let record = scheduler.jobs[id] else { return }
-        do {
-            let now = clock()
-            let path = try results.finish(record, now: now)
+        guard let record = scheduler.jobs[id], finishTasks[id] == nil else { return }
+        let results = self.results
+        let now = clock()
+        finishTasks[id] = Task {
+            let outcome = await Self.resultWriting.run { Result { try results.finish(record, now: now) } }
+            await self.finished(id, record, now: now, outcome)
+        }
+    }
+
+    func finished(_ id: JobID, _ record: JobRecord, now: Date, _ outcome: Result<String, any Error>) async {
+        finishTasks[id] = nil
+        switch outcome {
+        case .success(let path):
             scheduler.finished(id)
             let status = record.state == .done ? "sent" : "failed"
             jobLogger(id).info("finished", metadata: ["status": "\(status)", "code": "\(record.lastError?.code.rawValue ?? "-")", "sidecar": "\(path)"])
@@ -170,8 +182,7 @@ extension Engine {
                 let sidecar = results.makeSidecar(record, now: now)
                 for observer in observers { observer.jobFinished(sidecar, sidecarPath: path) }
             }
-        } catch {
-            // Typically a full disk: the journal is final, so the next try (or start) ends it.
+        case .failure(let error):
             jobLogger(id).error("cannot write the result; will try again", metadata: ["error": "\(error)"])
             Task {
                 try? await Task.sleep(for: .seconds(5))
@@ -183,5 +194,24 @@ extension Engine {
     func retryFinish(_ id: JobID) async {
         guard !stopping, scheduler.jobs[id]?.state.isFinal == true else { return }
         finish(id)
+    }
+
+    /// One serial queue for sidecar writes: they wait on the disk, never on the engine.
+    static let resultWriting = BlockingQueue(label: "faxdrop.results")
+}
+
+/// Runs blocking work (file writes that `fsync`) on a serial dispatch queue and awaits it,
+/// so it never holds an actor or a thread of the cooperative pool.
+struct BlockingQueue: Sendable {
+    let queue: DispatchQueue
+
+    init(label: String) {
+        queue = DispatchQueue(label: label, qos: .utility)
+    }
+
+    func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: body()) }
+        }
     }
 }

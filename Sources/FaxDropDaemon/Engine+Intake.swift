@@ -7,19 +7,28 @@ import Logging
 
 /// Taking jobs in: claims from the drop zone, recovery from journals at start-up.
 extension Engine {
-    /// A settled entry of the drop zone: claim it and queue its job.
-    public func take(_ path: String) async {
-        guard !stopping else { return }
+    /// A settled entry of the drop zone: claim it and queue its job. The claim and the
+    /// look at the document happen on the caller's task; only the admission is the engine's.
+    public nonisolated func take(_ path: String) async {
         let now = clock()
         let record: JobRecord
         do {
             guard let claimed = try claimer.claim(path, now: now, logger: logger) else { return }
-            record = claimed
+            record = inspected(claimed)
         } catch {
             logger.error("cannot claim", metadata: ["path": "\(path)", "error": "\(error)"])
             return
         }
-        await admitClaimed(record, now: now)
+        await admit(record, now: now)
+    }
+
+    func admit(_ record: JobRecord, now: Date) async {
+        // While stopping, the journal is enough: the job is resumed at the next start.
+        guard !stopping else { return persist(record) }
+        // A job that ended on input is journaled as final before its result is written;
+        // every other admission is journaled by the scheduler's own `persist`.
+        if record.state.isFinal { persist(record) }
+        await apply(scheduler.admit(record, now: now))
     }
 
     /// Cancels a job (`faxdrop cancel`, `DELETE` over HTTP). `false` if it is not active here.
@@ -30,15 +39,13 @@ extension Engine {
     }
 
     func admitClaimed(_ claimed: JobRecord, now: Date) async {
-        let record = inspected(claimed)
-        persist(record)
-        await apply(scheduler.admit(record, now: now))
+        await admit(inspected(claimed), now: now)
     }
 
     /// The claimed job with its document's size, digest and format; an input error ends it
     /// before anything is rendered or dialled. An invalid destination is reported first
     /// (the scheduler checks it), whatever the document.
-    func inspected(_ claimed: JobRecord) -> JobRecord {
+    nonisolated func inspected(_ claimed: JobRecord) -> JobRecord {
         var record = claimed
         let findings = DocumentInspector.inspect(spool.document(record.jobID), maxBytes: settings.maxBytes)
         record.bytes = findings.bytes

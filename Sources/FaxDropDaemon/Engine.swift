@@ -42,6 +42,7 @@ public actor Engine {
     var scheduler: Scheduler
     var callTasks: [JobID: Task<Void, Never>] = [:]
     var workTasks: [JobID: Task<Void, Never>] = [:]
+    var finishTasks: [JobID: Task<Void, Never>] = [:]
     var unfinished: Set<JobID> = []
     var ticker: Task<Void, Never>?
     var stopping = false
@@ -90,6 +91,10 @@ public actor Engine {
         ticker?.cancel()
         let running = Array(callTasks.values) + Array(workTasks.values)
         for task in running { await task.value }
+        // Results decided on the way out are written before the engine stops.
+        while let task = finishTasks.values.first {
+            await task.value
+        }
     }
 
     /// Adds an observer of renders, attempts and finished jobs.

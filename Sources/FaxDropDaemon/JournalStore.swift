@@ -2,7 +2,10 @@ import FaxDropCore
 import FaxDropSystem
 import Foundation
 
-/// Reads and writes the journals `active/<job-id>/job.json`, always atomically.
+/// Reads and writes the journals `active/<job-id>/job.json`, always atomically (temp file
+/// and rename). Journals are not `fsync`ed: a kill leaves the last journal whole, and after
+/// a power cut an older journal is a state the job safely resumes from (at worst a page is
+/// sent again). Sidecars, the final word, are always written durably.
 public struct JournalStore: Sendable {
     public let spool: Spool
 
@@ -12,7 +15,7 @@ public struct JournalStore: Sendable {
 
     public func write(_ record: JobRecord) throws {
         let data = try JSONEncoder.faxdrop().encode(record)
-        try AtomicFile.write(data, to: spool.journal(record.jobID), stagingDirectory: spool.tmp)
+        try AtomicFile.write(data, to: spool.journal(record.jobID), stagingDirectory: spool.tmp, durable: false)
     }
 
     public func read(_ id: JobID) throws -> JobRecord {
