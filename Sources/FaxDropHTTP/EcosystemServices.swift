@@ -21,7 +21,8 @@ public struct EcosystemServices: Sendable {
     /// - Throws: `SettingError` for a webhook URL that is not `http://`.
     public static func make(
         configuration: Configuration, daemon: Daemon, amiConnected: (@Sendable () -> Bool?)? = nil,
-        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        webhookBackoff: WebhookNotifier.Backoff = .init(), logger: Logger
     ) async throws -> EcosystemServices {
         let engine = daemon.engine
         let spool = daemon.spool
@@ -64,7 +65,8 @@ public struct EcosystemServices: Sendable {
                 throw SettingError(
                     key: "FAXDROP_WEBHOOK_URL", problem: "expected an http://host[:port]/path URL (https is not supported)")
             }
-            let webhook = WebhookNotifier(target: target, secret: configuration.webhookSecret, metrics: metrics, logger: logger)
+            let webhook = WebhookNotifier(
+                target: target, secret: configuration.webhookSecret, backoff: webhookBackoff, metrics: metrics, logger: logger)
             await engine.addObserver(webhook)
             services.append(webhook)
         }

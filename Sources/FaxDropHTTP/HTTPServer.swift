@@ -108,9 +108,17 @@ struct HTTPConnection {
                 var parts = inbound.makeAsyncIterator()
                 while let part = try await parts.next() {
                     guard case .head(let head) = part else { continue }
-                    let response = try await respond(to: head, &parts, outbound)
+                    var reading = RequestReading()
+                    let response = try await respond(to: head, &parts, outbound, &reading)
                     try await write(response, for: head, outbound)
-                    if response.closeConnection || !head.isKeepAlive { return }
+                    if response.closeConnection || !head.isKeepAlive {
+                        // Read what the client is still sending (up to a bound) so that it
+                        // sees the answer instead of a reset connection.
+                        // A client waiting for `100 Continue` sends nothing more.
+                        let waiting = head.expectsContinue && !reading.continued
+                        if !reading.ended && !waiting { try await linger(&parts) }
+                        return
+                    }
                 }
             }
         } catch {
@@ -118,34 +126,60 @@ struct HTTPConnection {
         }
     }
 
-    private func respond(to head: HTTPRequestHead, _ parts: inout Inbound, _ outbound: Outbound) async throws -> APIResponse {
+    /// Whether the request's `.end` has been read.
+    struct RequestReading {
+        var ended = false
+        /// `100 Continue` was sent.
+        var continued = false
+    }
+
+    /// The most bytes read and dropped after an early refusal before the connection is closed.
+    static let maxLingerBytes = 4 << 20
+
+    private func linger(_ parts: inout Inbound) async throws {
+        var seen = 0
+        while let part = try await parts.next() {
+            switch part {
+            case .head, .end: return
+            case .body(let buffer):
+                seen += buffer.readableBytes
+                if seen > Self.maxLingerBytes { return }
+            }
+        }
+    }
+
+    private func respond(
+        to head: HTTPRequestHead, _ parts: inout Inbound, _ outbound: Outbound, _ reading: inout RequestReading
+    ) async throws -> APIResponse {
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
         switch (head.method, path) {
         case (.POST, "/fax"):
-            return try await upload(head, &parts, outbound)
+            return try await upload(head, &parts, outbound, &reading)
         case (.GET, _) where path.hasPrefix("/fax/"):
-            guard try await drain(&parts) else { return .error(413, .badRequest, "a GET has no body").closing() }
+            guard try await drain(&parts, &reading) else { return .error(413, .badRequest, "a GET has no body").closing() }
             if let refusal = routes.api.authorize(apiKeyHeader: head.headers.first(name: "X-API-Key")) { return refusal }
             return await routes.api.job(String(path.dropFirst(5)))
         case (.GET, "/metrics"):
-            guard try await drain(&parts) else { return .error(413, .badRequest, "a GET has no body").closing() }
+            guard try await drain(&parts, &reading) else { return .error(413, .badRequest, "a GET has no body").closing() }
             var response = APIResponse(
                 status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(await routes.metrics().utf8))
             response.closeConnection = false
             return response
         case (.GET, "/healthz"):
-            guard try await drain(&parts) else { return .error(413, .badRequest, "a GET has no body").closing() }
+            guard try await drain(&parts, &reading) else { return .error(413, .badRequest, "a GET has no body").closing() }
             return await routes.health()
         case (_, "/fax"), (_, "/metrics"), (_, "/healthz"):
             return .error(405, .methodNotAllowed, "\(head.method) is not allowed on \(path)").closing()
         default:
-            guard try await drain(&parts) else { return .error(404, .notFound, "no route \(path)").closing() }
+            guard try await drain(&parts, &reading) else { return .error(404, .notFound, "no route \(path)").closing() }
             return .error(404, .notFound, "no route \(path)")
         }
     }
 
     /// `POST /fax`: refused on its headers when it can be, otherwise parsed as it streams.
-    private func upload(_ head: HTTPRequestHead, _ parts: inout Inbound, _ outbound: Outbound) async throws -> APIResponse {
+    private func upload(
+        _ head: HTTPRequestHead, _ parts: inout Inbound, _ outbound: Outbound, _ reading: inout RequestReading
+    ) async throws -> APIResponse {
         if let refusal = routes.api.authorize(apiKeyHeader: head.headers.first(name: "X-API-Key")) {
             return refusal.closing()
         }
@@ -155,8 +189,9 @@ struct HTTPConnection {
         case .refuse(let refusal): return refusal.closing()
         case .accept(let b): boundary = b
         }
-        if head.headers.first(name: "Expect")?.lowercased() == "100-continue" {
+        if head.expectsContinue {
             try await outbound.write(.head(HTTPResponseHead(version: head.version, status: .continue)))
+            reading.continued = true
         }
         var upload = FaxUpload(boundary: boundary, maxBytes: routes.api.maxBytes)
         while let part = try await parts.next() {
@@ -172,6 +207,7 @@ struct HTTPConnection {
                     return .error(400, .badRequest, "malformed multipart body: \(why)").closing()
                 }
             case .end:
+                reading.ended = true
                 do {
                     try upload.finish()
                 } catch {
@@ -184,7 +220,7 @@ struct HTTPConnection {
     }
 
     /// Reads a request's body to its end and drops it; `false` when it was too long.
-    private func drain(_ parts: inout Inbound) async throws -> Bool {
+    private func drain(_ parts: inout Inbound, _ reading: inout RequestReading) async throws -> Bool {
         var seen = 0
         while let part = try await parts.next() {
             switch part {
@@ -192,7 +228,9 @@ struct HTTPConnection {
             case .body(let buffer):
                 seen += buffer.readableBytes
                 if seen > Self.maxIgnoredBody { return false }
-            case .end: return true
+            case .end:
+                reading.ended = true
+                return true
             }
         }
         throw CancellationError()
@@ -212,4 +250,8 @@ struct HTTPConnection {
         logger.debug(
             "HTTP", metadata: ["method": "\(head.method)", "uri": "\(head.uri)", "status": "\(response.status)"])
     }
+}
+
+extension HTTPRequestHead {
+    var expectsContinue: Bool { headers.first(name: "Expect")?.lowercased() == "100-continue" }
 }

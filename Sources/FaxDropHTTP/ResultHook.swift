@@ -1,5 +1,6 @@
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropSystem
 import Foundation
 import Logging
 import Synchronization
@@ -81,45 +82,50 @@ public final class ResultHook: EngineObserver, DaemonService {
     func run(_ job: JobID, sidecarPath: String, environment: [String: String]) async {
         var log = logger
         log[metadataKey: "job"] = "\(job)"
-        let argv = arguments(sidecarPath: sidecarPath)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        let ended = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { p in
-            ended.continuation.yield(p.terminationStatus)
-            ended.continuation.finish()
-        }
+        let pid: pid_t
         do {
-            try process.run()
+            pid = try ChildProcess.spawn(arguments(sidecarPath: sidecarPath), environment: environment)
         } catch {
             metrics?.hook("failed")
             log.error("FAXDROP_ON_RESULT could not be started", metadata: ["error": "\(error)"])
             return
         }
-        let pid = process.processIdentifier
-        let timeout = self.timeout
-        let killer = Task { () -> Bool in
-            guard (try? await Task.sleep(for: timeout)) != nil else { return false }
-            kill(pid, SIGTERM)
-            if (try? await Task.sleep(for: .seconds(5))) != nil { kill(pid, SIGKILL) }
-            return true
+        // Polled, not waited for on a thread: at most a few hooks run at once.
+        let started = ContinuousClock.now
+        var terminated = false
+        var ended: ChildProcess.Termination?
+        while ended == nil {
+            do {
+                ended = try ChildProcess.poll(pid)
+            } catch {
+                log.error("FAXDROP_ON_RESULT: cannot learn how the hook ended", metadata: ["error": "\(error)"])
+                return
+            }
+            if ended != nil { break }
+            let elapsed = started.duration(to: .now)
+            if elapsed > timeout && !terminated {
+                ChildProcess.signalGroup(pid, SIGTERM)
+                terminated = true
+            } else if elapsed > timeout + .seconds(5) {
+                ChildProcess.signalGroup(pid, SIGKILL)
+            }
+            try? await Task.sleep(for: .milliseconds(50))
         }
-        var status: Int32 = -1
-        for await s in ended.stream { status = s }
-        killer.cancel()
-        let timedOut = await killer.value
-        if status == 0 && process.terminationReason == .exit {
+        switch ended {
+        case .exited(0)?:
             metrics?.hook("ok")
             log.info("FAXDROP_ON_RESULT ran", metadata: ["exit": "0"])
-        } else if timedOut {
+        case _ where terminated:
             metrics?.hook("timeout")
-            log.warning("FAXDROP_ON_RESULT was stopped", metadata: ["signal": "\(status)", "timeout": "\(timeout)"])
-        } else {
+            log.warning("FAXDROP_ON_RESULT took too long and was stopped", metadata: ["timeout": "\(timeout)"])
+        case .exited(let code)?:
             metrics?.hook("failed")
-            log.warning("FAXDROP_ON_RESULT failed", metadata: ["exit": "\(status)"])
+            log.warning("FAXDROP_ON_RESULT failed", metadata: ["exit": "\(code)"])
+        case .signalled(let signal)?:
+            metrics?.hook("failed")
+            log.warning("FAXDROP_ON_RESULT was killed", metadata: ["signal": "\(signal)"])
+        case nil:
+            break
         }
     }
 }
