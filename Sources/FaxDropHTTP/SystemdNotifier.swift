@@ -16,6 +16,8 @@ public final class SystemdNotifier: DaemonService {
     private let logger: Logger
     private let socket: UnixDatagramSocket?
     private let watchdog = Mutex<Task<Void, Never>?>(nil)
+    /// Set after a failed send, so a run of failures is logged once.
+    private let failing = Atomic<Bool>(false)
 
     /// - Parameter alive: asked before each watchdog ping; a ping is sent only when it
     ///   returns `true`, so a wedged engine stops the pings and systemd restarts FaxDrop.
@@ -44,9 +46,12 @@ public final class SystemdNotifier: DaemonService {
         guard let socket, let socketPath else { return false }
         do {
             try socket.send(Array(text.utf8), to: socketPath)
+            if failing.exchange(false, ordering: .relaxed) { logger.info("notifying systemd again") }
             return true
         } catch {
-            logger.warning("cannot notify systemd", metadata: ["socket": "\(socketPath)", "error": "\(error)"])
+            if !failing.exchange(true, ordering: .relaxed) {
+                logger.warning("cannot notify systemd", metadata: ["socket": "\(socketPath)", "error": "\(error)"])
+            }
             return false
         }
     }

@@ -14,14 +14,15 @@ public final class UnixDatagramSocket: Sendable {
 
     deinit { Glibc.close(fd) }
 
-    /// The corresponding C function is `sendto`: one datagram to the socket at `path`.
+    /// The corresponding C function is `sendto`: one datagram to the socket at `path`. It never
+    /// blocks (`MSG_DONTWAIT`): when the receiver's queue is full it fails with `EAGAIN`.
     public func send(_ message: [UInt8], to path: String) throws {
         var (address, length) = try Self.address(path)
         _ = try withUnsafePointer(to: &address) { pointer in
             try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                 try message.withUnsafeBytes { raw in
                     try retryingOnInterrupt("sendto", path: path) {
-                        Glibc.sendto(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), sa, length)
+                        Glibc.sendto(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), sa, length)
                     }
                 }
             }

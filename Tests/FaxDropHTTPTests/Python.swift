@@ -105,7 +105,11 @@ final class WebhookReceiver {
     deinit {
         ChildProcess.signalGroup(pid, SIGKILL)
         while true {
-            guard let ended = try? ChildProcess.poll(pid), ended == nil else { break }
+            do {
+                if try ChildProcess.poll(pid) != nil { break }
+            } catch {
+                break
+            }
             usleep(10_000)
         }
     }

@@ -59,6 +59,17 @@ enum Fixtures {
         return path
     }
 
+    /// A failed job's sidecar, for observers fed by hand.
+    static func sidecar(destination: String) -> Sidecar {
+        Sidecar(
+            jobID: JobID("01KB2Y9M4Q3V8J6T0ZP1C5R7WX")!, status: .failed, destination: destination,
+            document: .init(originalName: "x.pdf", storedAs: "x.pdf", bytes: 1, sha256: "", format: .pdf),
+            pages: .init(total: 0, sent: 0),
+            fax: .init(resolution: .fine, paper: .letter, header: "", localStationID: ""), attempts: [],
+            error: .init(FaxError(.invalidDestination, "no")), queuedAt: Date(), completedAt: Date(),
+            gateway: .init(host: "h", version: "v"))
+    }
+
     static func sha256(ofFile path: String) throws -> String {
         SHA256.hex(try AtomicFile.read(path))
     }
