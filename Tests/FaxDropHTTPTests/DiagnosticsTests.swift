@@ -135,15 +135,5 @@ final class FakeAMI {
         port = found
     }
 
-    deinit {
-        ChildProcess.signalGroup(pid, SIGKILL)
-        while true {
-            do {
-                if try ChildProcess.poll(pid) != nil { break }
-            } catch {
-                break
-            }
-            usleep(10_000)
-        }
-    }
+    deinit { stopChild(pid) }
 }

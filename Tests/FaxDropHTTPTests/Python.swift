@@ -102,15 +102,5 @@ final class WebhookReceiver {
         throw CancellationError()
     }
 
-    deinit {
-        ChildProcess.signalGroup(pid, SIGKILL)
-        while true {
-            do {
-                if try ChildProcess.poll(pid) != nil { break }
-            } catch {
-                break
-            }
-            usleep(10_000)
-        }
-    }
+    deinit { stopChild(pid) }
 }

@@ -219,3 +219,25 @@ struct RunningGateway {
 
     func stop() async { await daemon.stop() }
 }
+
+/// Stops a child started with `ChildProcess.spawn` and its process group: SIGTERM, a grace
+/// period, then SIGKILL; reaps it.
+func stopChild(_ pid: pid_t, grace: Double = 0) {
+    func ended() -> Bool {
+        do {
+            return try ChildProcess.poll(pid) != nil
+        } catch {
+            return true
+        }
+    }
+    if grace > 0 {
+        ChildProcess.signalGroup(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(grace)
+        while Date() < deadline {
+            if ended() { return }
+            usleep(20_000)
+        }
+    }
+    ChildProcess.signalGroup(pid, SIGKILL)
+    while !ended() { usleep(10_000) }
+}
