@@ -32,6 +32,9 @@ public final class HTTPServer: DaemonService {
         self.logger = logger
     }
 
+    /// A connection that sends nothing for this long is closed (idle keep-alive, stalled upload).
+    static let idleTimeout = TimeAmount.seconds(60)
+
     /// The port listened on, once started.
     public var boundPort: Int? { running.withLock { $0?.port } }
 
@@ -42,6 +45,9 @@ public final class HTTPServer: DaemonService {
             .serverChannelOption(.backlog, value: 64)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        IdleStateHandler(readTimeout: HTTPServer.idleTimeout), CloseOnIdle(),
+                    ])
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     return try Connection(wrappingChannelSynchronously: channel)
                 }
@@ -254,4 +260,17 @@ struct HTTPConnection {
 
 extension HTTPRequestHead {
     var expectsContinue: Bool { headers.first(name: "Expect")?.lowercased() == "100-continue" }
+}
+
+/// Closes a connection when `IdleStateHandler` reports that nothing was read for a while.
+final class CloseOnIdle: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
 }

@@ -44,13 +44,17 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
         }
     }
 
+    /// How long `stop` waits for deliveries in flight.
+    public let stopGrace: Duration
+
     /// The most deliveries waiting at once; beyond it a delivery is dropped and logged.
     public static let maxPending = 1000
 
     public init(
         target: HTTPPost.Target, secret: Secret?, client: HTTPPost = HTTPPost(), backoff: Backoff = Backoff(),
-        metrics: Metrics? = nil, logger: Logger
+        stopGrace: Duration = .seconds(5), metrics: Metrics? = nil, logger: Logger
     ) {
+        self.stopGrace = stopGrace
         self.target = target
         self.secret = secret.flatMap { $0.isEmpty ? nil : $0 }
         self.client = client
@@ -70,7 +74,14 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
         }
     }
 
+    /// Gives deliveries in flight `stopGrace` to end (jobs that ended during the shutdown),
+    /// then drops the rest.
     public func stop() async {
+        let grace = stopGrace
+        let deadline = ContinuousClock.now + grace
+        while state.withLock({ !$0.tasks.isEmpty }) && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
         let pending = state.withLock { s -> [Task<Void, Never>] in
             s.stopped = true
             return Array(s.tasks.values)

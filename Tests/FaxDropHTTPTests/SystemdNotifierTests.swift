@@ -27,9 +27,9 @@ final class SystemdNotifierTests: XCTestCase {
         try listener.bind(name)
         let spool = try HTTPTestSpool()
         let notifier = SystemdNotifier(
-            environment: ["NOTIFY_SOCKET": name, "WATCHDOG_USEC": "100000", "WATCHDOG_PID": "\(getpid())"],
+            environment: ["NOTIFY_SOCKET": name, "WATCHDOG_USEC": "400000", "WATCHDOG_PID": "\(getpid())"],
             logger: quietLogger())
-        XCTAssertEqual(notifier.watchdogInterval, .milliseconds(50))
+        XCTAssertEqual(notifier.watchdogInterval, .milliseconds(200))
         let daemon = Daemon(
             configuration: try spool.configuration(["FAXDROP_HTTP": "false"]), renderer: GhostscriptTestRenderer(),
             backend: LoopbackBackend(pageSeconds: 0, logger: quietLogger()), services: [notifier], logger: quietLogger())
@@ -45,10 +45,10 @@ final class SystemdNotifierTests: XCTestCase {
         let untilStopping = try messages(listener) { $0.hasPrefix("STOPPING=1") }
         XCTAssertTrue(untilStopping.allSatisfy { $0 == "WATCHDOG=1" || $0.hasPrefix("STOPPING=1") })
         // After stop, the pings end.
-        while let late = try listener.receive(timeoutMilliseconds: 150) {
+        while let late = try listener.receive(timeoutMilliseconds: 250) {
             XCTAssertEqual(String(decoding: late, as: UTF8.self), "WATCHDOG=1", "only pings already in flight")
         }
-        XCTAssertNil(try listener.receive(timeoutMilliseconds: 200))
+        XCTAssertNil(try listener.receive(timeoutMilliseconds: 500))
     }
 
     func testPathSocketAndNoWatchdogForAnotherPid() async throws {
