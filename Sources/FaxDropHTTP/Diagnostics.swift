@@ -96,7 +96,7 @@ public struct Diagnostics: Sendable {
         var findings: [Finding] = []
         if !missing.isEmpty {
             // `faxdrop run` creates what is missing, if it may write where the folders go.
-            let parent = AtomicFilePath.parent(spool.root)
+            let parent = URL(fileURLWithPath: spool.root).deletingLastPathComponent().path
             let creatable = (try? Syscall.lstatIfExists(spool.root)) != nil
                 ? Syscall.isWritable(spool.root) : Syscall.isWritable(parent)
             findings.append(
@@ -196,9 +196,3 @@ public struct Diagnostics: Sendable {
     }
 }
 
-enum AtomicFilePath {
-    static func parent(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-}

@@ -167,10 +167,8 @@ struct HTTPConnection {
             return await routes.api.job(String(path.dropFirst(5)))
         case (.GET, "/metrics"):
             guard try await drain(&parts, &reading) else { return .error(413, .badRequest, "a GET has no body").closing() }
-            var response = APIResponse(
+            return APIResponse(
                 status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(await routes.metrics().utf8))
-            response.closeConnection = false
-            return response
         case (.GET, "/healthz"):
             guard try await drain(&parts, &reading) else { return .error(413, .badRequest, "a GET has no body").closing() }
             return await routes.health()

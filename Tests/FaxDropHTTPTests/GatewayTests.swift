@@ -76,10 +76,20 @@ final class GatewayTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: hookOutput, encoding: .utf8), sidecarPath + "\n")
 
         // Metrics parse with the reference parser and count what happened.
-        try await Task.sleep(for: .milliseconds(200))
-        let metricsAnswer = try curl([gateway.base + "/metrics"])
-        XCTAssertEqual(metricsAnswer.status, 200)
-        let samples = try parsePrometheus(metricsAnswer.body)
+        // (The hook's and the webhook's counters move once they have ended: poll a little.)
+        var samples: [String: Double] = [:]
+        let metricsDeadline = Date().addingTimeInterval(15)
+        while Date() < metricsDeadline {
+            let metricsAnswer = try curl([gateway.base + "/metrics"])
+            XCTAssertEqual(metricsAnswer.status, 200)
+            samples = try parsePrometheus(metricsAnswer.body)
+            if samples["faxdrop_result_hooks_total{result=\"ok\"}"] == 1
+                && samples["faxdrop_webhook_deliveries_total{result=\"delivered\"}"] == 1
+            {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         XCTAssertEqual(samples["faxdrop_jobs_finished_total{code=\"\",status=\"sent\"}"], 1)
         XCTAssertEqual(samples["faxdrop_call_attempts_total{outcome=\"sent\"}"], 1)
         XCTAssertEqual(samples["faxdrop_pages_sent_total"], 1)

@@ -67,7 +67,13 @@ final class LogTests: XCTestCase {
         let id = try XCTUnwrap((posted.json?["id"] as? String).flatMap(JobID.init))
         _ = try await spool.waitForSidecar(id, timeout: 60)
         _ = try await receiver.waitFor(1, timeout: 20)
-        try await Task.sleep(for: .milliseconds(300))
+        // The hook's and the webhook's own lines come once they have ended.
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            if text.contains("FAXDROP_ON_RESULT ran") && text.contains("webhook delivered") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         await gateway.stop()
 
         let parsed = try lines(path)
