@@ -24,8 +24,10 @@ final class GatewayTests: XCTestCase {
                 "FAXDROP_WEBHOOK_SECRET": "webhook-secret-1",
             ])
         let pdf = Fixtures.onePageLetter
+        // Exactly the seed's command line, `localhost` included (curl tries ::1, then 127.0.0.1).
         let posted = try curl([
-            "-X", "POST", gateway.base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567", "-F", "file=@\(pdf)",
+            "-X", "POST", "http://localhost:\(gateway.port)/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567",
+            "-F", "file=@\(pdf)",
         ])
         XCTAssertEqual(posted.status, 202, posted.body)
         let id = try XCTUnwrap((posted.json?["id"] as? String).flatMap(JobID.init))
