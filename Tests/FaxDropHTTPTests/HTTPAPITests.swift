@@ -149,4 +149,26 @@ final class HTTPAPITests: XCTestCase {
         let result = try runProgram("/usr/bin/curl", ["-sS", "-w", "%{http_code} %{num_connects}\n"] + urls.flatMap { ["-o", "/dev/null", $0] })
         XCTAssertEqual(result.output, "200 1\n200 0\n200 0\n")
     }
+
+    /// A client that keeps a connection open (idle keep-alive, a stalled upload) does not hold
+    /// up the daemon's stop.
+    func testStopDoesNotWaitForIdleClients() async throws {
+        try await start()
+        let port = server.boundPort!
+        let script = """
+            import socket, sys, time
+            idle = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+            stalled = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+            stalled.sendall(b"POST /fax HTTP/1.1\\r\\nHost: x\\r\\nX-API-Key: k\\r\\nContent-Type: multipart/form-data; boundary=b\\r\\nContent-Length: 100000\\r\\n\\r\\n--b\\r\\n")
+            print("connected", flush=True)
+            time.sleep(60)
+            """
+        let holder = try ChildProcess.spawn([python] + pythonPrefix + ["-c", script, "\(port)"], environment: ProcessInfo.processInfo.environment)
+        defer { stopChild(holder) }
+        try await Task.sleep(for: .milliseconds(700))
+        let started = ContinuousClock.now
+        await server.stop()
+        server = nil
+        XCTAssertLessThan(started.duration(to: .now), .seconds(3))
+    }
 }
