@@ -14,7 +14,9 @@ public struct FaxAPI: Sendable {
     private let submitter: Submitter
     private let logger: Logger
 
+    /// Removes uploads a crash left half-written in `tmp/`.
     public init(spool: Spool, apiKey: Secret?, maxBytes: Int64, logger: Logger) {
+        StagedUpload.removeLeftovers(spool)
         self.spool = spool
         self.key = APIKey(apiKey)
         self.maxBytes = maxBytes
@@ -57,37 +59,53 @@ public struct FaxAPI: Sendable {
         .error(413, .fileTooLarge, "the document is larger than \(maxBytes) bytes (FAXDROP_MAX_BYTES)")
     }
 
-    /// Queues a collected upload through the same atomic path as `faxdrop submit`.
-    public func submit(_ upload: FaxUpload) async -> APIResponse {
+    /// A place in `tmp/` for the next upload's document; `nil` (logged) when there is none.
+    public func stage() -> StagedUpload? {
+        do {
+            return try StagedUpload(spool: spool)
+        } catch {
+            logger.error("cannot stage an upload", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    func spoolUnavailable() -> APIResponse {
+        .error(503, .spoolUnavailable, "the document could not be stored; the gateway's log says why")
+    }
+
+    /// Queues a received upload through the same atomic path as `faxdrop submit`: the staged
+    /// document is synced and renamed into the drop zone.
+    public func submit(_ upload: FaxUpload, staged: StagedUpload) async -> APIResponse {
         guard let to = upload.to?.trimmingSpaces() else {
             return .error(400, .badRequest, "the field 'to' is missing")
         }
         guard let number = E164Number(to) else {
             return .error(400, .invalidDestination, "'\(to)' is not an E.164 number (+ then 7 to 15 digits, the first 1-9)")
         }
-        guard let file = upload.file else {
+        guard upload.hasFile else {
             return .error(400, .badRequest, "the field 'file' is missing")
         }
-        guard !file.isEmpty else {
+        guard upload.fileBytes > 0 else {
             return .error(400, .emptyFile, "the file is empty (0 bytes)")
         }
-        guard Int64(file.count) <= maxBytes else { return tooLarge() }
-        guard let format = DocumentFormat.sniff(file.prefix(4096)) else {
+        guard upload.fileBytes <= maxBytes else { return tooLarge() }
+        guard let format = DocumentFormat.sniff(upload.head) else {
             return .error(415, .unsupportedFormat, "the content is none of PDF, PostScript, TIFF, JPEG, PNG or UTF-8 text")
         }
         let name = upload.fileName.flatMap { $0.isEmpty ? nil : $0 } ?? "document.\(format.fileExtension)"
         let submitter = self.submitter
         do {
             let id = try await NIOThreadPool.singleton.runIfActive {
-                try submitter.submit(bytes: file, to: number, name: Self.lastPathComponent(name))
+                try staged.finish()
+                return try submitter.submit(stagedFile: staged.path, to: number, name: Self.lastPathComponent(name))
             }
             logger.info(
                 "queued over HTTP",
-                metadata: ["job": "\(id)", "destination": "\(number)", "bytes": "\(file.count)", "format": "\(format.rawValue)"])
+                metadata: ["job": "\(id)", "destination": "\(number)", "bytes": "\(upload.fileBytes)", "format": "\(format.rawValue)"])
             return .json(202, Queued(id: id.value, status: "queued"))
         } catch {
             logger.error("cannot queue an upload", metadata: ["error": "\(error)"])
-            return .error(503, .spoolUnavailable, "the document could not be queued; the gateway's log says why")
+            return spoolUnavailable()
         }
     }
 

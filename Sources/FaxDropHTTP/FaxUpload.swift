@@ -1,30 +1,38 @@
-/// Collects the fields of a `POST /fax` body as it streams in: `to` (a short text field)
-/// and `file` (the document, held up to `maxBytes`). Other fields are read and dropped.
+/// Collects the fields of a `POST /fax` body as it streams in: `to` (a short text field) and
+/// `file`, whose bytes go to the caller's sink as they arrive (only its first 4 KiB are kept,
+/// to recognise the format). Other fields are read and dropped.
 public struct FaxUpload: Sendable {
     public enum Problem: Error, Sendable, Equatable {
         case malformed(String)
         /// The document is larger than `maxBytes`.
         case tooLarge
+        /// The sink could not take the bytes (the spool is full or not writable).
+        case storage(String)
     }
 
     public private(set) var to: String?
     public private(set) var fileName: String?
-    public private(set) var file: [UInt8]?
+    public private(set) var hasFile = false
+    public private(set) var fileBytes: Int64 = 0
+    /// The document's first bytes, for `DocumentFormat.sniff`.
+    public private(set) var head: [UInt8] = []
 
     private var parser: MultipartParser
-    private let maxBytes: Int
+    private let maxBytes: Int64
     private var current: MultipartParser.PartHeaders?
     private var toBytes: [UInt8] = []
 
     /// The most bytes of a text field; a number needs 16.
     static let maxFieldBytes = 256
+    static let headBytes = 4096
 
     public init(boundary: String, maxBytes: Int64) {
         parser = MultipartParser(boundary: boundary)
-        self.maxBytes = Int(clamping: maxBytes)
+        self.maxBytes = maxBytes
     }
 
-    public mutating func feed(_ bytes: some Collection<UInt8>) throws(Problem) {
+    /// Consumes a piece of the body; the document's bytes in it are passed to `file`.
+    public mutating func feed(_ bytes: some Collection<UInt8>, file: ([UInt8]) throws -> Void) throws(Problem) {
         let events: [MultipartParser.Event]
         do {
             events = try parser.feed(bytes)
@@ -36,8 +44,8 @@ public struct FaxUpload: Sendable {
             case .partBegan(let headers):
                 current = headers
                 if headers.name == "file" {
-                    if file != nil { throw .malformed("more than one file field") }
-                    file = []
+                    if hasFile { throw .malformed("more than one file field") }
+                    hasFile = true
                     fileName = headers.filename
                 } else if headers.name == "to" {
                     toBytes = []
@@ -45,8 +53,14 @@ public struct FaxUpload: Sendable {
             case .partData(let data):
                 guard let current else { continue }
                 if current.name == "file" {
-                    if (file?.count ?? 0) + data.count > maxBytes { throw .tooLarge }
-                    file?.append(contentsOf: data)
+                    fileBytes += Int64(data.count)
+                    if fileBytes > maxBytes { throw .tooLarge }
+                    if head.count < Self.headBytes { head += data.prefix(Self.headBytes - head.count) }
+                    do {
+                        try file(data)
+                    } catch {
+                        throw .storage("\(error)")
+                    }
                 } else if current.name == "to" {
                     if toBytes.count + data.count > Self.maxFieldBytes { throw .malformed("the field 'to' is too long") }
                     toBytes.append(contentsOf: data)

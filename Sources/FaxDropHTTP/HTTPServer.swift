@@ -197,6 +197,7 @@ struct HTTPConnection {
             try await outbound.write(.head(HTTPResponseHead(version: head.version, status: .continue)))
             reading.continued = true
         }
+        guard let staged = routes.api.stage() else { return routes.api.spoolUnavailable().closing() }
         var upload = FaxUpload(boundary: boundary, maxBytes: routes.api.maxBytes)
         while let part = try await parts.next() {
             switch part {
@@ -204,11 +205,14 @@ struct HTTPConnection {
                 return .error(400, .badRequest, "a request began inside another").closing()
             case .body(let buffer):
                 do {
-                    try upload.feed(buffer.readableBytesView)
+                    try upload.feed(buffer.readableBytesView) { try staged.write($0) }
                 } catch .tooLarge {
                     return routes.api.tooLarge().closing()
                 } catch .malformed(let why) {
                     return .error(400, .badRequest, "malformed multipart body: \(why)").closing()
+                } catch .storage(let why) {
+                    logger.error("cannot store an upload", metadata: ["error": "\(why)"])
+                    return routes.api.spoolUnavailable().closing()
                 }
             case .end:
                 reading.ended = true
@@ -217,7 +221,7 @@ struct HTTPConnection {
                 } catch {
                     return .error(400, .badRequest, "malformed multipart body")
                 }
-                return await routes.api.submit(upload)
+                return await routes.api.submit(upload, staged: staged)
             }
         }
         throw CancellationError()  // the client went away mid-body

@@ -27,6 +27,18 @@ final class HTTPAPITests: XCTestCase {
         await server?.stop()
     }
 
+    /// Refused uploads leave nothing staged in tmp/ (once the connection has let go of them).
+    private func assertNothingStaged(file: StaticString = #filePath, line: UInt = #line) async throws {
+        let deadline = Date().addingTimeInterval(5)
+        var names: [String] = []
+        repeat {
+            names = try Syscall.listDirectory(spool.spool.tmp)
+            if names.isEmpty { return }
+            try await Task.sleep(for: .milliseconds(20))
+        } while Date() < deadline
+        XCTFail("left in tmp/: \(names)", file: file, line: line)
+    }
+
     /// The seed's example, exactly: 202, an id, and the document in the drop zone byte for byte.
     func testSeedCurlExampleQueuesTheDocument() async throws {
         try await start()
@@ -38,6 +50,7 @@ final class HTTPAPITests: XCTestCase {
         let folder = spool.spool.outgoing + "/+15551234567"
         let names = try Syscall.listDirectory(folder)
         XCTAssertEqual(names, ["\(id.value)--x.pdf"])
+        XCTAssertEqual(try Syscall.lstat(folder + "/" + names[0]).mode & 0o777, 0o640)
         XCTAssertEqual(try Fixtures.sha256(ofFile: folder + "/" + names[0]), try Fixtures.sha256(ofFile: pdf))
         XCTAssertEqual(try Syscall.listDirectory(spool.spool.tmp), [], "nothing is left staged")
 
@@ -114,6 +127,7 @@ final class HTTPAPITests: XCTestCase {
         try Data(repeating: UInt8(ascii: "a"), count: 1000).write(to: URL(fileURLWithPath: exact))
         let fits = try curl(["-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567", "-F", "file=@\(exact)"])
         XCTAssertEqual(fits.status, 202)
+        try await assertNothingStaged()
     }
 
     func testUnsupportedDocumentIs415() async throws {
@@ -132,6 +146,18 @@ final class HTTPAPITests: XCTestCase {
         XCTAssertEqual(emptyAnswer.status, 400)
         XCTAssertEqual(emptyAnswer.errorCode, "empty_file")
         XCTAssertEqual(try Syscall.listDirectory(spool.spool.outgoing), [])
+        try await assertNothingStaged()
+    }
+
+    /// An upload half-written when the gateway died is removed at the next start.
+    func testLeftoverUploadsAreRemovedAtStart() async throws {
+        try await start()
+        let leftover = spool.spool.tmp + "/" + StagedUpload.prefix + "123.part"
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: leftover))
+        let other = spool.spool.tmp + "/.job.json.1.2.tmp"
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: other))
+        _ = FaxAPI(spool: spool.spool, apiKey: nil, maxBytes: 1, logger: quietLogger())
+        XCTAssertEqual(try Syscall.listDirectory(spool.spool.tmp), [".job.json.1.2.tmp"], "only FaxAPI's own leftovers go")
     }
 
     func testUnknownJobsAndRoutes() async throws {

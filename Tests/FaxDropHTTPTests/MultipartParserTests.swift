@@ -19,17 +19,27 @@ final class MultipartParserTests: XCTestCase {
     static let trickyFile: [UInt8] =
         Array("%PDF-1.4\r\n--\r\n\r\n--".utf8) + Array("\r\n--\(boundary.dropLast())".utf8) + Array(0...255) + [13, 10, 45]
 
-    func collect(_ body: [UInt8], pieces: [Int]) throws -> FaxUpload {
+    struct Collected {
+        var upload: FaxUpload
+        var file: [UInt8]?
+        var to: String? { upload.to }
+        var fileName: String? { upload.fileName }
+    }
+
+    func collect(_ body: [UInt8], pieces: [Int]) throws -> Collected {
         var upload = FaxUpload(boundary: Self.boundary, maxBytes: 1 << 20)
+        var file: [UInt8] = []
         var offset = 0
         for size in pieces {
             let end = min(body.count, offset + size)
-            try upload.feed(body[offset..<end])
+            try upload.feed(body[offset..<end]) { file += $0 }
             offset = end
         }
-        try upload.feed(body[offset...])
+        try upload.feed(body[offset...]) { file += $0 }
         try upload.finish()
-        return upload
+        XCTAssertEqual(upload.fileBytes, Int64(file.count))
+        XCTAssertEqual(upload.head, Array(file.prefix(4096)))
+        return Collected(upload: upload, file: upload.hasFile ? file : nil)
     }
 
     func testEverySplitInTwo() throws {
@@ -74,14 +84,14 @@ final class MultipartParserTests: XCTestCase {
     func testTruncatedBodyIsRefused() throws {
         let body = Self.body(file: [1, 2, 3])
         var upload = FaxUpload(boundary: Self.boundary, maxBytes: 100)
-        try upload.feed(body.dropLast(10))
+        try upload.feed(body.dropLast(10)) { _ in }
         XCTAssertThrowsError(try upload.finish())
     }
 
     func testOversizedFileStopsEarly() throws {
         var upload = FaxUpload(boundary: Self.boundary, maxBytes: 100)
         let body = Self.body(file: Array(repeating: 65, count: 1000))
-        XCTAssertThrowsError(try upload.feed(body)) { error in
+        XCTAssertThrowsError(try upload.feed(body) { _ in }) { error in
             XCTAssertEqual(error as? FaxUpload.Problem, .tooLarge)
         }
     }
@@ -89,6 +99,6 @@ final class MultipartParserTests: XCTestCase {
     func testHeaderFloodIsRefused() throws {
         var upload = FaxUpload(boundary: Self.boundary, maxBytes: 100)
         let head = Array("--\(Self.boundary)\r\nX: ".utf8) + Array(repeating: 65, count: 10_000)
-        XCTAssertThrowsError(try upload.feed(head))
+        XCTAssertThrowsError(try upload.feed(head) { _ in })
     }
 }
