@@ -32,6 +32,8 @@ public struct EcosystemServices: Sendable {
 
         var http: HTTPServer?
         if configuration.httpEnabled {
+            // Uploads a crash left half-written in tmp/.
+            StagedUpload.removeLeftovers(spool)
             let api = FaxAPI(spool: spool, apiKey: configuration.apiKey, maxBytes: configuration.maxBytes, logger: logger)
             let routes = HTTPRoutes(
                 api: api,

@@ -14,9 +14,7 @@ public struct FaxAPI: Sendable {
     private let submitter: Submitter
     private let logger: Logger
 
-    /// Removes uploads a crash left half-written in `tmp/`.
     public init(spool: Spool, apiKey: Secret?, maxBytes: Int64, logger: Logger) {
-        StagedUpload.removeLeftovers(spool)
         self.spool = spool
         self.key = APIKey(apiKey)
         self.maxBytes = maxBytes

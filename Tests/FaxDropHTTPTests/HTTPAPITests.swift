@@ -156,8 +156,8 @@ final class HTTPAPITests: XCTestCase {
         try Data("partial".utf8).write(to: URL(fileURLWithPath: leftover))
         let other = spool.spool.tmp + "/.job.json.1.2.tmp"
         try Data("{}".utf8).write(to: URL(fileURLWithPath: other))
-        _ = FaxAPI(spool: spool.spool, apiKey: nil, maxBytes: 1, logger: quietLogger())
-        XCTAssertEqual(try Syscall.listDirectory(spool.spool.tmp), [".job.json.1.2.tmp"], "only FaxAPI's own leftovers go")
+        StagedUpload.removeLeftovers(spool.spool)  // as EcosystemServices.make does at start
+        XCTAssertEqual(try Syscall.listDirectory(spool.spool.tmp), [".job.json.1.2.tmp"], "only uploads go")
     }
 
     func testUnknownJobsAndRoutes() async throws {
