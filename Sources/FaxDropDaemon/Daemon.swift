@@ -9,6 +9,15 @@ public protocol DaemonService: Sendable {
     var serviceName: String { get }
     func start() async throws
     func stop() async
+    /// Called once the whole daemon is taking files (after every `start`).
+    func daemonDidStart() async
+    /// Called when stopping begins, before the intake stops.
+    func daemonWillStop() async
+}
+
+extension DaemonService {
+    public func daemonDidStart() async {}
+    public func daemonWillStop() async {}
 }
 
 /// `faxdrop run`: the watcher feeds the engine, which renders, calls and writes sidecars.
@@ -58,6 +67,7 @@ public final class Daemon: Sendable {
         try await engine.start()
         let engine = self.engine
         try intake.start { path in await engine.take(path) }
+        for service in services.withLock({ $0 }) { await service.daemonDidStart() }
         logger.info(
             "faxdrop is running",
             metadata: [
@@ -68,6 +78,7 @@ public final class Daemon: Sendable {
 
     /// Stops in order: intake, engine (calls in flight), then services in reverse.
     public func stop() async {
+        for service in services.withLock({ $0 }) { await service.daemonWillStop() }
         await intake.stop()
         await engine.stop()
         for service in services.withLock({ $0 }).reversed() { await service.stop() }

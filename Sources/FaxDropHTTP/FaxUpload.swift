@@ -1,0 +1,85 @@
+/// Collects the fields of a `POST /fax` body as it streams in: `to` (a short text field) and
+/// `file`, whose bytes go to the caller's sink as they arrive (only its first 4 KiB are kept,
+/// to recognise the format). Other fields are read and dropped.
+public struct FaxUpload: Sendable {
+    public enum Problem: Error, Sendable, Equatable {
+        case malformed(String)
+        /// The document is larger than `maxBytes`.
+        case tooLarge
+        /// The sink could not take the bytes (the spool is full or not writable).
+        case storage(String)
+    }
+
+    public private(set) var to: String?
+    public private(set) var fileName: String?
+    public private(set) var hasFile = false
+    public private(set) var fileBytes: Int64 = 0
+    /// The document's first bytes, for `DocumentFormat.sniff`.
+    public private(set) var head: [UInt8] = []
+
+    private var parser: MultipartParser
+    private let maxBytes: Int64
+    private var current: MultipartParser.PartHeaders?
+    private var toBytes: [UInt8] = []
+
+    /// The most bytes of a text field; a number needs 16.
+    static let maxFieldBytes = 256
+    static let headBytes = 4096
+
+    public init(boundary: String, maxBytes: Int64) {
+        parser = MultipartParser(boundary: boundary)
+        self.maxBytes = maxBytes
+    }
+
+    /// Consumes a piece of the body; the document's bytes in it are passed to `file`.
+    public mutating func feed(_ bytes: some Collection<UInt8>, file: ([UInt8]) throws -> Void) throws(Problem) {
+        let events: [MultipartParser.Event]
+        do {
+            events = try parser.feed(bytes)
+        } catch {
+            throw .malformed(error.description)
+        }
+        for event in events {
+            switch event {
+            case .partBegan(let headers):
+                current = headers
+                if headers.name == "file" {
+                    if hasFile { throw .malformed("more than one file field") }
+                    hasFile = true
+                    fileName = headers.filename
+                } else if headers.name == "to" {
+                    toBytes = []
+                }
+            case .partData(let data):
+                guard let current else { continue }
+                if current.name == "file" {
+                    fileBytes += Int64(data.count)
+                    if fileBytes > maxBytes { throw .tooLarge }
+                    if head.count < Self.headBytes { head += data.prefix(Self.headBytes - head.count) }
+                    do {
+                        try file(data)
+                    } catch {
+                        throw .storage("\(error)")
+                    }
+                } else if current.name == "to" {
+                    if toBytes.count + data.count > Self.maxFieldBytes { throw .malformed("the field 'to' is too long") }
+                    toBytes.append(contentsOf: data)
+                }
+            case .partEnded:
+                if current?.name == "to" { to = String(decoding: toBytes, as: UTF8.self) }
+                current = nil
+            case .finished:
+                break
+            }
+        }
+    }
+
+    /// At the end of the body.
+    public func finish() throws(Problem) {
+        do {
+            try parser.finish()
+        } catch {
+            throw .malformed(error.description)
+        }
+    }
+}

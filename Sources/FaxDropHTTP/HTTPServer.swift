@@ -1,0 +1,278 @@
+import FaxDropCore
+import FaxDropDaemon
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// The HTTP API (SPEC §8) on NIOHTTP1, as a daemon service: `POST /fax`, `GET /fax/{id}`,
+/// `GET /metrics`, `GET /healthz`. Each connection is served by one task reading request
+/// parts in order; uploads are parsed as they stream in, so an oversized or unauthorised
+/// upload is refused before its body is read.
+public final class HTTPServer: DaemonService {
+    public let serviceName = "http"
+    public let host: String
+    public let port: Int
+    private let routes: HTTPRoutes
+    private let logger: Logger
+    private let running = Mutex<Running?>(nil)
+
+    struct Running {
+        var channel: any Channel
+        var task: Task<Void, Never>
+        var port: Int
+    }
+
+    /// - Parameter port: 0 binds an ephemeral port; read it from `boundPort` after `start()`.
+    public init(host: String, port: Int, routes: HTTPRoutes, logger: Logger) {
+        self.host = host
+        self.port = port
+        self.routes = routes
+        self.logger = logger
+    }
+
+    /// A connection that sends nothing for this long is closed (idle keep-alive, stalled upload).
+    static let idleTimeout = TimeAmount.seconds(60)
+
+    /// The port listened on, once started.
+    public var boundPort: Int? { running.withLock { $0?.port } }
+
+    public func start() async throws {
+        typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 64)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        IdleStateHandler(readTimeout: HTTPServer.idleTimeout), CloseOnIdle(),
+                    ])
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    return try Connection(wrappingChannelSynchronously: channel)
+                }
+            }
+        let bound = server.channel.localAddress?.port ?? port
+        let routes = self.routes
+        let logger = self.logger
+        let task = Task {
+            do {
+                try await server.executeThenClose { connections in
+                    try await withThrowingDiscardingTaskGroup { group in
+                        for try await connection in connections {
+                            group.addTask { await HTTPConnection(routes: routes, logger: logger).serve(connection) }
+                        }
+                    }
+                }
+            } catch is CancellationError {
+            } catch {
+                logger.error("the HTTP server stopped", metadata: ["error": "\(error)"])
+            }
+        }
+        running.withLock { $0 = Running(channel: server.channel, task: task, port: bound) }
+        logger.info("HTTP API listening", metadata: ["host": "\(host)", "port": "\(bound)"])
+    }
+
+    public func stop() async {
+        guard let current = running.withLock({ r -> Running? in defer { r = nil }; return r }) else { return }
+        try? await current.channel.close()
+        current.task.cancel()
+        await current.task.value
+    }
+}
+
+/// What the server answers, route by route.
+public struct HTTPRoutes: Sendable {
+    public var api: FaxAPI
+    public var metrics: @Sendable () async -> String
+    public var health: @Sendable () async -> APIResponse
+
+    public init(
+        api: FaxAPI, metrics: @escaping @Sendable () async -> String, health: @escaping @Sendable () async -> APIResponse
+    ) {
+        self.api = api
+        self.metrics = metrics
+        self.health = health
+    }
+}
+
+/// One client connection: requests in order, keep-alive unless the client or an early
+/// refusal ends it.
+struct HTTPConnection {
+    typealias Inbound = NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator
+    typealias Outbound = NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+
+    let routes: HTTPRoutes
+    let logger: Logger
+
+    /// The most body bytes read and dropped for routes that take none.
+    static let maxIgnoredBody = 64 * 1024
+
+    func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var parts = inbound.makeAsyncIterator()
+                while let part = try await parts.next() {
+                    guard case .head(let head) = part else { continue }
+                    var reading = RequestReading()
+                    let response = try await respond(to: head, &parts, outbound, &reading)
+                    try await write(response, for: head, outbound)
+                    if response.closeConnection || !head.isKeepAlive {
+                        // Read what the client is still sending (up to a bound) so that it
+                        // sees the answer instead of a reset connection.
+                        // A client waiting for `100 Continue` sends nothing more.
+                        let waiting = head.expectsContinue && !reading.continued
+                        if !reading.ended && !waiting { try await linger(&parts) }
+                        return
+                    }
+                }
+            }
+        } catch {
+            logger.debug("HTTP connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Whether the request's `.end` has been read.
+    struct RequestReading {
+        var ended = false
+        /// `100 Continue` was sent.
+        var continued = false
+    }
+
+    /// The most bytes read and dropped after an early refusal before the connection is closed.
+    static let maxLingerBytes = 4 << 20
+
+    private func linger(_ parts: inout Inbound) async throws {
+        var seen = 0
+        while let part = try await parts.next() {
+            switch part {
+            case .head, .end: return
+            case .body(let buffer):
+                seen += buffer.readableBytes
+                if seen > Self.maxLingerBytes { return }
+            }
+        }
+    }
+
+    private func respond(
+        to head: HTTPRequestHead, _ parts: inout Inbound, _ outbound: Outbound, _ reading: inout RequestReading
+    ) async throws -> APIResponse {
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        switch (head.method, path) {
+        case (.POST, "/fax"):
+            return try await upload(head, &parts, outbound, &reading)
+        case (.GET, _) where path.hasPrefix("/fax/"):
+            guard try await drain(&parts, &reading) else { return .error(413, .badRequest, "a GET has no body").closing() }
+            if let refusal = routes.api.authorize(apiKeyHeader: head.headers.first(name: "X-API-Key")) { return refusal }
+            return await routes.api.job(String(path.dropFirst(5)))
+        case (.GET, "/metrics"):
+            guard try await drain(&parts, &reading) else { return .error(413, .badRequest, "a GET has no body").closing() }
+            return APIResponse(
+                status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(await routes.metrics().utf8))
+        case (.GET, "/healthz"):
+            guard try await drain(&parts, &reading) else { return .error(413, .badRequest, "a GET has no body").closing() }
+            return await routes.health()
+        case (_, "/fax"), (_, "/metrics"), (_, "/healthz"):
+            return .error(405, .methodNotAllowed, "\(head.method) is not allowed on \(path)").closing()
+        default:
+            guard try await drain(&parts, &reading) else { return .error(404, .notFound, "no route \(path)").closing() }
+            return .error(404, .notFound, "no route \(path)")
+        }
+    }
+
+    /// `POST /fax`: refused on its headers when it can be, otherwise parsed as it streams.
+    private func upload(
+        _ head: HTTPRequestHead, _ parts: inout Inbound, _ outbound: Outbound, _ reading: inout RequestReading
+    ) async throws -> APIResponse {
+        if let refusal = routes.api.authorize(apiKeyHeader: head.headers.first(name: "X-API-Key")) {
+            return refusal.closing()
+        }
+        let length = head.headers.first(name: "Content-Length").flatMap { Int64($0) }
+        let boundary: String
+        switch routes.api.admitUpload(contentType: head.headers.first(name: "Content-Type"), contentLength: length) {
+        case .refuse(let refusal): return refusal.closing()
+        case .accept(let b): boundary = b
+        }
+        if head.expectsContinue {
+            try await outbound.write(.head(HTTPResponseHead(version: head.version, status: .continue)))
+            reading.continued = true
+        }
+        guard let staged = routes.api.stage() else { return routes.api.spoolUnavailable().closing() }
+        var upload = FaxUpload(boundary: boundary, maxBytes: routes.api.maxBytes)
+        while let part = try await parts.next() {
+            switch part {
+            case .head:
+                return .error(400, .badRequest, "a request began inside another").closing()
+            case .body(let buffer):
+                do {
+                    try upload.feed(buffer.readableBytesView) { try staged.write($0) }
+                } catch .tooLarge {
+                    return routes.api.tooLarge().closing()
+                } catch .malformed(let why) {
+                    return .error(400, .badRequest, "malformed multipart body: \(why)").closing()
+                } catch .storage(let why) {
+                    logger.error("cannot store an upload", metadata: ["error": "\(why)"])
+                    return routes.api.spoolUnavailable().closing()
+                }
+            case .end:
+                reading.ended = true
+                do {
+                    try upload.finish()
+                } catch {
+                    return .error(400, .badRequest, "malformed multipart body")
+                }
+                return await routes.api.submit(upload, staged: staged)
+            }
+        }
+        throw CancellationError()  // the client went away mid-body
+    }
+
+    /// Reads a request's body to its end and drops it; `false` when it was too long.
+    private func drain(_ parts: inout Inbound, _ reading: inout RequestReading) async throws -> Bool {
+        var seen = 0
+        while let part = try await parts.next() {
+            switch part {
+            case .head: return false
+            case .body(let buffer):
+                seen += buffer.readableBytes
+                if seen > Self.maxIgnoredBody { return false }
+            case .end:
+                reading.ended = true
+                return true
+            }
+        }
+        throw CancellationError()
+    }
+
+    private func write(_ response: APIResponse, for head: HTTPRequestHead, _ outbound: Outbound) async throws {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: response.contentType)
+        headers.add(name: "Content-Length", value: String(response.body.count))
+        headers.add(name: "Cache-Control", value: "no-store")
+        if response.closeConnection || !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
+        let responseHead = HTTPResponseHead(
+            version: head.version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        try await outbound.write(contentsOf: [
+            .head(responseHead), .body(.byteBuffer(ByteBuffer(bytes: response.body))), .end(nil),
+        ])
+        logger.debug(
+            "HTTP", metadata: ["method": "\(head.method)", "uri": "\(head.uri)", "status": "\(response.status)"])
+    }
+}
+
+extension HTTPRequestHead {
+    var expectsContinue: Bool { headers.first(name: "Expect")?.lowercased() == "100-continue" }
+}
+
+/// Closes a connection when `IdleStateHandler` reports that nothing was read for a while.
+final class CloseOnIdle: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import FaxDropCore
+import FaxDropDaemon
+import Foundation
+import Synchronization
+
+/// Counters fed by the engine (an `EngineObserver`) and rendered as Prometheus text
+/// exposition 0.0.4 for `GET /metrics`. Counters start at zero with the process, as
+/// Prometheus expects; gauges are read from the engine when scraped.
+public final class Metrics: EngineObserver, Sendable {
+    /// Upper bounds of the render time histogram, in seconds.
+    public static let renderBuckets: [Double] = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
+
+    struct Counts {
+        var finished: [Key: Int] = [:]
+        var attempts: [String: Int] = [:]
+        var pagesSent = 0
+        var renderBucketCounts = [Int](repeating: 0, count: Metrics.renderBuckets.count)
+        var renderCount = 0
+        var renderSum = 0.0
+        var renderFailures: [String: Int] = [:]
+        var webhook: [String: Int] = [:]
+        var hooks: [String: Int] = [:]
+    }
+
+    struct Key: Hashable {
+        var status: String
+        var code: String
+    }
+
+    private let counts = Mutex(Counts())
+
+    public init() {}
+
+    public func renderEnded(job: JobID, seconds: Double, error: ErrorCode?) {
+        counts.withLock { c in
+            c.renderCount += 1
+            c.renderSum += seconds
+            for (i, bound) in Self.renderBuckets.enumerated() where seconds <= bound { c.renderBucketCounts[i] += 1 }
+            if let error { c.renderFailures[error.rawValue, default: 0] += 1 }
+        }
+    }
+
+    public func attemptEnded(job: JobID, outcome: String, pagesSent: Int) {
+        counts.withLock { c in
+            c.attempts[outcome, default: 0] += 1
+            c.pagesSent += pagesSent
+        }
+    }
+
+    public func jobFinished(_ sidecar: Sidecar, sidecarPath: String) {
+        let key = Key(status: sidecar.status.rawValue, code: sidecar.error?.code.rawValue ?? "")
+        counts.withLock { $0.finished[key, default: 0] += 1 }
+    }
+
+    /// A webhook delivery ended: `delivered`, `retried` or `abandoned`.
+    func webhook(_ result: String) {
+        counts.withLock { $0.webhook[result, default: 0] += 1 }
+    }
+
+    /// A result hook ended: `ok`, `failed` or `timeout`.
+    func hook(_ result: String) {
+        counts.withLock { $0.hooks[result, default: 0] += 1 }
+    }
+
+    /// What the scrape reads from the running daemon.
+    public struct Live: Sendable {
+        public var jobs: [JobRecord]
+        public var callsInProgress: Int
+        public var dropZoneFiles: Int
+        public var amiConnected: Bool?
+
+        public init(jobs: [JobRecord], callsInProgress: Int, dropZoneFiles: Int, amiConnected: Bool?) {
+            self.jobs = jobs
+            self.callsInProgress = callsInProgress
+            self.dropZoneFiles = dropZoneFiles
+            self.amiConnected = amiConnected
+        }
+    }
+
+    /// The text exposition.
+    public func exposition(_ live: Live) -> String {
+        let c = counts.withLock { $0 }
+        var out = PrometheusText()
+        out.family("faxdrop_build_info", .gauge, "FaxDrop's version.")
+        out.sample("faxdrop_build_info", ["version": FaxDropVersion.string], 1)
+
+        out.family("faxdrop_jobs_finished_total", .counter, "Jobs that ended, by status and error code (empty when sent).")
+        for (key, n) in c.finished.sorted(by: { ($0.key.status, $0.key.code) < ($1.key.status, $1.key.code) }) {
+            out.sample("faxdrop_jobs_finished_total", ["status": key.status, "code": key.code], Double(n))
+        }
+
+        out.family("faxdrop_jobs", .gauge, "Active jobs by state (the queue).")
+        var byState: [JobState: Int] = [:]
+        for job in live.jobs { byState[job.state, default: 0] += 1 }
+        for state in JobState.allCases where !state.isFinal {
+            out.sample("faxdrop_jobs", ["state": state.rawValue], Double(byState[state] ?? 0))
+        }
+        out.family("faxdrop_drop_zone_files", .gauge, "Entries in outgoing/ not yet claimed.")
+        out.sample("faxdrop_drop_zone_files", [:], Double(live.dropZoneFiles))
+
+        out.family("faxdrop_calls_in_progress", .gauge, "Calls being dialled or sent now.")
+        out.sample("faxdrop_calls_in_progress", [:], Double(live.callsInProgress))
+
+        out.family("faxdrop_call_attempts_total", .counter, "Call attempts that ended, by outcome (sent or an error code).")
+        for (outcome, n) in c.attempts.sorted(by: { $0.key < $1.key }) {
+            out.sample("faxdrop_call_attempts_total", ["outcome": outcome], Double(n))
+        }
+
+        out.family("faxdrop_pages_sent_total", .counter, "Pages confirmed by the far end.")
+        out.sample("faxdrop_pages_sent_total", [:], Double(c.pagesSent))
+
+        out.family("faxdrop_render_seconds", .histogram, "Time to render one document in a worker.")
+        for (i, bound) in Self.renderBuckets.enumerated() {
+            out.sample("faxdrop_render_seconds_bucket", ["le": PrometheusText.number(bound)], Double(c.renderBucketCounts[i]))
+        }
+        out.sample("faxdrop_render_seconds_bucket", ["le": "+Inf"], Double(c.renderCount))
+        out.sample("faxdrop_render_seconds_sum", [:], c.renderSum)
+        out.sample("faxdrop_render_seconds_count", [:], Double(c.renderCount))
+
+        out.family("faxdrop_render_failures_total", .counter, "Renders that failed, by error code.")
+        for (code, n) in c.renderFailures.sorted(by: { $0.key < $1.key }) {
+            out.sample("faxdrop_render_failures_total", ["code": code], Double(n))
+        }
+
+        if let connected = live.amiConnected {
+            out.family("faxdrop_ami_connected", .gauge, "1 while the Asterisk Manager Interface session is logged in.")
+            out.sample("faxdrop_ami_connected", [:], connected ? 1 : 0)
+        }
+
+        out.family("faxdrop_webhook_deliveries_total", .counter, "Webhook POSTs by result (delivered, retried, abandoned).")
+        for (result, n) in c.webhook.sorted(by: { $0.key < $1.key }) {
+            out.sample("faxdrop_webhook_deliveries_total", ["result": result], Double(n))
+        }
+        out.family("faxdrop_result_hooks_total", .counter, "FAXDROP_ON_RESULT runs by result (ok, failed, timeout).")
+        for (result, n) in c.hooks.sorted(by: { $0.key < $1.key }) {
+            out.sample("faxdrop_result_hooks_total", ["result": result], Double(n))
+        }
+        return out.text
+    }
+}
+
+/// Builds Prometheus text format 0.0.4: `# HELP`, `# TYPE`, then samples with escaped labels.
+struct PrometheusText {
+    enum Kind: String {
+        case counter, gauge, histogram
+    }
+
+    private(set) var text = ""
+
+    mutating func family(_ name: String, _ kind: Kind, _ help: String) {
+        text += "# HELP \(name) \(help.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n"))\n"
+        text += "# TYPE \(name) \(kind.rawValue)\n"
+    }
+
+    mutating func sample(_ name: String, _ labels: [String: String], _ value: Double) {
+        text += name
+        if !labels.isEmpty {
+            let pairs = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\(Self.escape($0.value))\"" }
+            text += "{" + pairs.joined(separator: ",") + "}"
+        }
+        text += " " + Self.number(value) + "\n"
+    }
+
+    static func escape(_ value: String) -> String {
+        var out = ""
+        for c in value {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    static func number(_ value: Double) -> String {
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        if value.isNaN { return "NaN" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
+}

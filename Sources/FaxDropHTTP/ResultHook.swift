@@ -1,0 +1,156 @@
+import FaxDropCore
+import FaxDropDaemon
+import FaxDropSystem
+import Foundation
+import Logging
+import Synchronization
+
+/// `FAXDROP_ON_RESULT`: when a job ends, runs the configured command with the sidecar's
+/// path as its last argument, as HylaFAX's `notify` does. The command is the operator's
+/// own shell text; the path is never pasted into it but passed as `$1`:
+///
+///     /bin/sh -c '<FAXDROP_ON_RESULT> "$1"' faxdrop-on-result <sidecar path>
+///
+/// so no file or folder name can inject shell syntax. The hook also gets
+/// `FAXDROP_JOB_ID`, `FAXDROP_STATUS`, `FAXDROP_ERROR_CODE`, `FAXDROP_DESTINATION` and
+/// `FAXDROP_SIDECAR` in its environment, and none of FaxDrop's secrets. Hooks run beside
+/// the engine, a few at a time; one that outlives `timeout` is terminated.
+public final class ResultHook: EngineObserver, DaemonService {
+    public let serviceName = "on-result"
+    public let command: String
+    public let timeout: Duration
+    private let environment: [String: String]
+    private let metrics: Metrics?
+    private let logger: Logger
+    private let slots = HookSlots(limit: 4)
+    private let tasks = Mutex<(running: [Int: Task<Void, Never>], next: Int, stopped: Bool)>(([:], 0, false))
+
+    /// Variables a hook never inherits.
+    public static let secretVariables = [
+        "API_KEY", "ASTERISK_AMI_PASSWORD", "SIP_PASSWORD", "FAXDROP_WEBHOOK_SECRET", "NOTIFY_SOCKET",
+    ]
+
+    public init(
+        command: String, timeout: Duration = .seconds(60),
+        environment: [String: String] = ProcessInfo.processInfo.environment, metrics: Metrics? = nil, logger: Logger
+    ) {
+        self.command = command
+        self.timeout = timeout
+        self.environment = environment.filter { !Self.secretVariables.contains($0.key) }
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// The argv that runs the hook for `sidecarPath`.
+    public func arguments(sidecarPath: String) -> [String] {
+        ["/bin/sh", "-c", command + " \"$1\"", "faxdrop-on-result", sidecarPath]
+    }
+
+    public func start() async throws {}
+
+    /// Waits for hooks already running (each is bounded by `timeout`); starts no more.
+    public func stop() async {
+        let running = tasks.withLock { t -> [Task<Void, Never>] in
+            t.stopped = true
+            return Array(t.running.values)
+        }
+        for task in running { await task.value }
+    }
+
+    public func jobFinished(_ sidecar: Sidecar, sidecarPath: String) {
+        var env = environment
+        env["FAXDROP_JOB_ID"] = sidecar.jobID.value
+        env["FAXDROP_STATUS"] = sidecar.status.rawValue
+        env["FAXDROP_ERROR_CODE"] = sidecar.error?.code.rawValue ?? ""
+        env["FAXDROP_DESTINATION"] = sidecar.destination
+        env["FAXDROP_SIDECAR"] = sidecarPath
+        let job = sidecar.jobID
+        let hookEnvironment = env
+        tasks.withLock { t in
+            guard !t.stopped else { return }
+            let key = t.next
+            t.next += 1
+            t.running[key] = Task { [self] in
+                await slots.acquire()
+                await run(job, sidecarPath: sidecarPath, environment: hookEnvironment)
+                await slots.release()
+                _ = tasks.withLock { $0.running.removeValue(forKey: key) }
+            }
+        }
+    }
+
+    func run(_ job: JobID, sidecarPath: String, environment: [String: String]) async {
+        var log = logger
+        log[metadataKey: "job"] = "\(job)"
+        let pid: pid_t
+        do {
+            pid = try ChildProcess.spawn(arguments(sidecarPath: sidecarPath), environment: environment)
+        } catch {
+            metrics?.hook("failed")
+            log.error("FAXDROP_ON_RESULT could not be started", metadata: ["error": "\(error)"])
+            return
+        }
+        // Polled, not waited for on a thread: at most a few hooks run at once.
+        let started = ContinuousClock.now
+        var terminated = false
+        var ended: ChildProcess.Termination?
+        while ended == nil {
+            do {
+                ended = try ChildProcess.poll(pid)
+            } catch {
+                log.error("FAXDROP_ON_RESULT: cannot learn how the hook ended", metadata: ["error": "\(error)"])
+                return
+            }
+            if ended != nil { break }
+            let elapsed = started.duration(to: .now)
+            if elapsed > timeout && !terminated {
+                ChildProcess.signalGroup(pid, SIGTERM)
+                terminated = true
+            } else if elapsed > timeout + .seconds(5) {
+                ChildProcess.signalGroup(pid, SIGKILL)
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        switch ended {
+        case .exited(0)?:
+            metrics?.hook("ok")
+            log.info("FAXDROP_ON_RESULT ran", metadata: ["exit": "0"])
+        case _ where terminated:
+            metrics?.hook("timeout")
+            log.warning("FAXDROP_ON_RESULT took too long and was stopped", metadata: ["timeout": "\(timeout)"])
+        case .exited(let code)?:
+            metrics?.hook("failed")
+            log.warning("FAXDROP_ON_RESULT failed", metadata: ["exit": "\(code)"])
+        case .signalled(let signal)?:
+            metrics?.hook("failed")
+            log.warning("FAXDROP_ON_RESULT was killed", metadata: ["signal": "\(signal)"])
+        case nil:
+            break
+        }
+    }
+}
+
+/// A counting semaphore for hook processes.
+actor HookSlots {
+    private let limit: Int
+    private var inUse = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func acquire() async {
+        if inUse < limit {
+            inUse += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty {
+            inUse -= 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+}

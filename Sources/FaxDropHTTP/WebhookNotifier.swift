@@ -1,0 +1,160 @@
+import FaxDropCore
+import FaxDropDaemon
+import FaxDropSystem
+import Logging
+import Synchronization
+
+/// `FAXDROP_WEBHOOK_URL`: when a job ends, POSTs its sidecar file, byte for byte, with
+/// `X-FaxDrop-Signature: sha256=<hex HMAC-SHA256 of the body keyed with
+/// FAXDROP_WEBHOOK_SECRET>`. Each delivery runs in its own task, retried with exponential
+/// backoff on a connection error, a timeout, 408, 429 or 5xx; the engine only hands the
+/// path over and never waits. Deliveries still pending at shutdown are dropped (logged):
+/// the sidecars stay in `done/` and `failed/` for a consumer to reconcile.
+public final class WebhookNotifier: EngineObserver, DaemonService {
+    public let serviceName = "webhook"
+    public let target: HTTPPost.Target
+    private let secret: Secret?
+    private let client: HTTPPost
+    private let backoff: Backoff
+    private let metrics: Metrics?
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    struct State {
+        var tasks: [Int: Task<Void, Never>] = [:]
+        var next = 0
+        var stopped = false
+    }
+
+    /// Retry delays: `first`, doubled each time up to `max`, for at most `attempts` tries.
+    public struct Backoff: Sendable {
+        public var first: Duration
+        public var max: Duration
+        public var attempts: Int
+        public init(first: Duration = .seconds(2), max: Duration = .seconds(300), attempts: Int = 10) {
+            self.first = first
+            self.max = max
+            self.attempts = attempts
+        }
+
+        func delay(after attempt: Int) -> Duration {
+            var d = first
+            for _ in 1..<Swift.max(1, attempt) where d < max { d = d * 2 }
+            return Swift.min(d, max)
+        }
+    }
+
+    /// How long `stop` waits for deliveries in flight.
+    public let stopGrace: Duration
+
+    /// The most deliveries waiting at once; beyond it a delivery is dropped and logged.
+    public static let maxPending = 1000
+
+    public init(
+        target: HTTPPost.Target, secret: Secret?, client: HTTPPost = HTTPPost(), backoff: Backoff = Backoff(),
+        stopGrace: Duration = .seconds(5), metrics: Metrics? = nil, logger: Logger
+    ) {
+        self.stopGrace = stopGrace
+        self.target = target
+        self.secret = secret.flatMap { $0.isEmpty ? nil : $0 }
+        self.client = client
+        self.backoff = backoff
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// The header value for `body`: `sha256=<hex>`.
+    public static func signature(body: [UInt8], secret: Secret) -> String {
+        "sha256=" + HMACSHA256.hex(key: Array(secret.value.utf8), message: body)
+    }
+
+    public func start() async throws {
+        if secret == nil {
+            logger.warning("FAXDROP_WEBHOOK_URL is set without FAXDROP_WEBHOOK_SECRET: webhooks are not signed")
+        }
+    }
+
+    /// Gives deliveries in flight `stopGrace` to end (jobs that ended during the shutdown),
+    /// then drops the rest.
+    public func stop() async {
+        let grace = stopGrace
+        let deadline = ContinuousClock.now + grace
+        while state.withLock({ !$0.tasks.isEmpty }) && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let pending = state.withLock { s -> [Task<Void, Never>] in
+            s.stopped = true
+            return Array(s.tasks.values)
+        }
+        if !pending.isEmpty {
+            logger.warning("stopping with webhook deliveries pending; they are dropped", metadata: ["count": "\(pending.count)"])
+        }
+        for task in pending { task.cancel() }
+        for task in pending { await task.value }
+    }
+
+    public func jobFinished(_ sidecar: Sidecar, sidecarPath: String) {
+        let job = sidecar.jobID
+        state.withLock { s in
+            guard !s.stopped else { return }
+            guard s.tasks.count < Self.maxPending else {
+                logger.error("too many webhook deliveries pending; this one is dropped", metadata: ["job": "\(job)"])
+                return
+            }
+            let key = s.next
+            s.next += 1
+            s.tasks[key] = Task { [self] in
+                await deliver(job, sidecarPath: sidecarPath)
+                _ = state.withLock { $0.tasks.removeValue(forKey: key) }
+            }
+        }
+    }
+
+    /// Posts one sidecar until it is accepted, refused for good, or the attempts run out.
+    func deliver(_ job: JobID, sidecarPath: String) async {
+        var log = logger
+        log[metadataKey: "job"] = "\(job)"
+        let body: [UInt8]
+        do {
+            body = try AtomicFile.read(sidecarPath)
+        } catch {
+            log.error("webhook: cannot read the sidecar", metadata: ["path": "\(sidecarPath)", "error": "\(error)"])
+            return
+        }
+        var headers = [("Content-Type", "application/json"), ("X-FaxDrop-Job", job.value)]
+        if let secret { headers.append(("X-FaxDrop-Signature", Self.signature(body: body, secret: secret))) }
+        for attempt in 1...backoff.attempts {
+            if Task.isCancelled { return }
+            let problem: String
+            do {
+                let status = try await client.post(target, headers: headers + [("X-FaxDrop-Attempt", "\(attempt)")], body: body)
+                if (200..<300).contains(status) {
+                    metrics?.webhook("delivered")
+                    log.info("webhook delivered", metadata: ["status": "\(status)", "attempt": "\(attempt)"])
+                    return
+                }
+                guard status == 408 || status == 429 || status >= 500 else {
+                    metrics?.webhook("abandoned")
+                    log.error("webhook refused; not retried", metadata: ["status": "\(status)", "url": "\(target)"])
+                    return
+                }
+                problem = "HTTP \(status)"
+            } catch {
+                problem = "\(error)"
+            }
+            guard attempt < backoff.attempts else { break }
+            metrics?.webhook("retried")
+            let delay = backoff.delay(after: attempt)
+            log.warning(
+                "webhook failed; will retry",
+                metadata: ["attempt": "\(attempt)", "problem": "\(problem)", "retry_in": "\(delay)", "url": "\(target)"])
+            do {
+                try await Task.sleep(for: delay)
+            } catch {
+                return
+            }
+        }
+        metrics?.webhook("abandoned")
+        log.error("webhook not delivered; giving up", metadata: ["attempts": "\(backoff.attempts)", "url": "\(target)"])
+    }
+}

@@ -1,0 +1,243 @@
+import FaxDropCore
+import FaxDropDaemon
+import FaxDropHTTP
+import FaxDropSystem
+import Foundation
+import Logging
+import XCTest
+
+/// A fresh spool in a temporary folder, and the configuration tests run with.
+struct HTTPTestSpool {
+    let base: String
+    var root: String { base + "/spool" }
+    var spool: Spool { Spool(root: root) }
+
+    init() throws {
+        var template = Array((NSTemporaryDirectory() + "faxdrop-http-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw SystemError("mkdtemp", errno: errno) }
+        base = String(cString: made)
+        try Spool(root: base + "/spool").createLayout()
+    }
+
+    func configuration(_ extra: [String: String] = [:]) throws -> Configuration {
+        var values = [
+            "FAXDROP_SPOOL": root, "FAXDROP_SETTLE_MS": "150", "FAXDROP_LOOPBACK_PAGE_SECONDS": "0",
+            "FAXDROP_RESCAN_SECONDS": "0", "FAXDROP_HTTP_HOST": "127.0.0.1", "FAXDROP_HTTP_PORT": "0",
+        ]
+        values.merge(extra) { _, new in new }
+        return try Configuration(values: values)
+    }
+
+    /// Waits for the sidecar of `id`; fails after `timeout` seconds.
+    func waitForSidecar(_ id: JobID, timeout: Double) async throws -> Sidecar {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let sidecar = StatusReport.sidecar(id, spool: spool) { return sidecar }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        XCTFail("no sidecar for \(id) within \(timeout) s")
+        throw CancellationError()
+    }
+}
+
+enum Fixtures {
+    /// The package root (where Package.swift is).
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static let corpus = packageRoot + "/../shared/corpus"
+    static let onePageLetter = corpus + "/pdf/23-onepage-letter.pdf"
+
+    /// A small valid PDF written into `folder`.
+    static func tinyPDF(in folder: String, name: String = "x.pdf") throws -> String {
+        let path = folder + "/" + name
+        let text = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// A failed job's sidecar, for observers fed by hand.
+    static func sidecar(destination: String) -> Sidecar {
+        Sidecar(
+            jobID: JobID("01KB2Y9M4Q3V8J6T0ZP1C5R7WX")!, status: .failed, destination: destination,
+            document: .init(originalName: "x.pdf", storedAs: "x.pdf", bytes: 1, sha256: "", format: .pdf),
+            pages: .init(total: 0, sent: 0),
+            fax: .init(resolution: .fine, paper: .letter, header: "", localStationID: ""), attempts: [],
+            error: .init(FaxError(.invalidDestination, "no")), queuedAt: Date(), completedAt: Date(),
+            gateway: .init(host: "h", version: "v"))
+    }
+
+    static func sha256(ofFile path: String) throws -> String {
+        SHA256.hex(try AtomicFile.read(path))
+    }
+}
+
+/// A logger for tests: warnings and worse on stderr.
+func quietLogger() -> Logger {
+    Logger(label: "faxdrop-http-test") { _ in
+        FaxDropLogHandler(label: "faxdrop-http-test", format: .text, level: .warning, secrets: [])
+    }
+}
+
+/// Runs a program and collects its standard output.
+@discardableResult
+func runProgram(_ executable: String, _ arguments: [String], input: Data? = nil) throws -> (status: Int32, output: String, error: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    let inPipe = Pipe()
+    process.standardInput = input == nil ? FileHandle.nullDevice : inPipe
+    try process.run()
+    if let input {
+        inPipe.fileHandleForWriting.write(input)
+        try inPipe.fileHandleForWriting.close()
+    }
+    let errorData = ErrorCollector(err.fileHandleForReading)
+    let output = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self), errorData.text())
+}
+
+/// Reads a pipe on another thread so a chatty stderr cannot block the child.
+final class ErrorCollector: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+    func text() -> String {
+        done.wait()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// An answer as curl saw it.
+struct CurlAnswer {
+    var status: Int
+    var body: String
+    var json: [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
+    }
+    var errorCode: String? { (json?["error"] as? [String: Any])?["code"] as? String }
+}
+
+/// Real curl, as users run it.
+func curl(_ arguments: [String]) throws -> CurlAnswer {
+    let result = try runProgram("/usr/bin/curl", ["-sS", "-w", "\n%{http_code}"] + arguments)
+    var lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
+    let status = Int(lines.popLast() ?? "") ?? -1
+    if status <= 0 { XCTFail("curl failed: \(result.error)") }
+    return CurlAnswer(status: status, body: lines.joined(separator: "\n"))
+}
+
+/// Renders with the `gs` command-line tool into TIFF G4 at 204×196 dpi, 1728 pixels wide:
+/// a stand-in for the renderer pool (`FaxDropRenderClient.RenderPool`), which is not on this
+/// branch. Tests that need a job to reach `sent` use it; after the merge they can use the pool.
+struct GhostscriptTestRenderer: DocumentRenderer {
+    func render(_ request: RenderRequest, logger: Logger) async -> RenderReply {
+        let started = Date()
+        let format = (try? AtomicFile.read(request.input, limit: 4096)).flatMap { DocumentFormat.sniff($0) }
+        do {
+            let result = try runProgram(
+                "/usr/bin/gs",
+                [
+                    "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=tiffg4", "-r204x196", "-g1728x2156",
+                    "-dFIXEDMEDIA", "-dPDFFitPage", "-sOutputFile=\(request.output)", request.input,
+                ])
+            guard result.status == 0 else {
+                return RenderReply(
+                    id: request.id, format: format, pages: 0, pageBytes: [], seconds: 0,
+                    error: .init(code: .conversionFailed, message: result.error))
+            }
+            let pages = try TIFFPageCounter.count(request.output)
+            return RenderReply(
+                id: request.id, format: format, pages: pages, pageBytes: Array(repeating: 5000, count: pages),
+                seconds: Date().timeIntervalSince(started), error: nil)
+        } catch {
+            return RenderReply(
+                id: request.id, format: format, pages: 0, pageBytes: [], seconds: 0,
+                error: .init(code: .conversionFailed, message: "\(error)"))
+        }
+    }
+}
+
+/// Counts the IFDs (pages) of a classic little- or big-endian TIFF.
+enum TIFFPageCounter {
+    static func count(_ path: String) throws -> Int {
+        let b = try AtomicFile.read(path)
+        guard b.count >= 8 else { return 0 }
+        let little = b[0] == 0x49
+        func u16(_ o: Int) -> Int { little ? Int(b[o]) | Int(b[o + 1]) << 8 : Int(b[o]) << 8 | Int(b[o + 1]) }
+        func u32(_ o: Int) -> Int { little ? u16(o) | u16(o + 2) << 16 : u16(o) << 16 | u16(o + 2) }
+        var offset = u32(4)
+        var pages = 0
+        while offset != 0, offset + 2 <= b.count, pages < 10_000 {
+            pages += 1
+            let entries = u16(offset)
+            let next = offset + 2 + entries * 12
+            guard next + 4 <= b.count else { break }
+            offset = u32(next)
+        }
+        return pages
+    }
+}
+
+/// A daemon on a test spool with the loopback line, a renderer and the ecosystem services.
+struct RunningGateway {
+    let spool: HTTPTestSpool
+    let daemon: Daemon
+    let ecosystem: EcosystemServices
+    var port: Int { ecosystem.http?.boundPort ?? 0 }
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    static func start(
+        _ spool: HTTPTestSpool, settings: [String: String] = [:], environment: [String: String] = [:],
+        renderer: any DocumentRenderer = GhostscriptTestRenderer(), logger: Logger = quietLogger(),
+        webhookBackoff: WebhookNotifier.Backoff = .init(first: .milliseconds(100), max: .seconds(1), attempts: 5)
+    ) async throws -> RunningGateway {
+        let configuration = try spool.configuration(settings)
+        let daemon = Daemon(
+            configuration: configuration, renderer: renderer,
+            backend: LoopbackBackend(pageSeconds: 0, logger: logger), logger: logger)
+        let ecosystem = try await EcosystemServices.make(
+            configuration: configuration, daemon: daemon, environment: environment, webhookBackoff: webhookBackoff,
+            logger: logger)
+        for service in ecosystem.services { daemon.add(service) }
+        try await daemon.start()
+        return RunningGateway(spool: spool, daemon: daemon, ecosystem: ecosystem)
+    }
+
+    func stop() async { await daemon.stop() }
+}
+
+/// Stops a child started with `ChildProcess.spawn` and its process group: SIGTERM, a grace
+/// period, then SIGKILL; reaps it.
+func stopChild(_ pid: pid_t, grace: Double = 0) {
+    func ended() -> Bool {
+        do {
+            return try ChildProcess.poll(pid) != nil
+        } catch {
+            return true
+        }
+    }
+    if grace > 0 {
+        ChildProcess.signalGroup(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(grace)
+        while Date() < deadline {
+            if ended() { return }
+            usleep(20_000)
+        }
+    }
+    ChildProcess.signalGroup(pid, SIGKILL)
+    while !ended() { usleep(10_000) }
+}
