@@ -163,7 +163,7 @@ let package = Package(
         .testTarget(
             name: "FaxDropHTTPTests",
             dependencies: [
-                "FaxDropHTTP", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem",
+                "FaxDropHTTP", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropRenderClient",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -16,10 +16,11 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--files", type=int, default=10_000)
 parser.add_argument("--folders", type=int, default=100)
 parser.add_argument("--no-wait-for-sidecars", action="store_true")
+parser.add_argument("--under", help="make the temporary spool in this folder (e.g. a tmpfs mount)")
 args = parser.parse_args()
 
 binary = build()
-spool = temp_spool("faxdrop-burst-")
+spool = temp_spool("faxdrop-burst-", args.under)
 gateway = Gateway(binary, spool, {
     "FAXDROP_LOOPBACK_PAGE_SECONDS": "0", "FAXDROP_MAX_CALLS": "50", "FAXDROP_MAX_CALLS_PER_DESTINATION": "10",
     "FAXDROP_LOG_LEVEL": "warning", "FAXDROP_SETTLE_MS": "2000",
@@ -44,7 +45,7 @@ while waiting_in_drop_zone(spool) > 0:
 claimed_after = time.monotonic() - start
 settle = 2.0
 daemon_rss, renderer_rss = gateway.peak_rss_mb()
-print(f"files: {args.files} over {args.folders} folders (dropped in {dropped:.2f} s)")
+print(f"files: {args.files} over {args.folders} folders (dropped in {dropped:.2f} s), spool in {spool.parent}")
 print(f"all claimed after: {claimed_after:.2f} s (including the {settle:.0f} s settle time)")
 print(f"claims per second: {args.files / max(claimed_after - settle, 1e-3):.0f} (after the settle time), "
       f"{args.files / claimed_after:.0f} (overall)")

@@ -53,15 +53,19 @@ class Gateway:
                 return 0.0
             return 0.0
         children = []
-        try:
-            children = [int(p) for p in open(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read().split()]
-        except OSError:
-            pass
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == self.process.pid:
+                    children.append(int(entry))
         return hwm(self.process.pid), max([hwm(c) for c in children] or [0.0])
 
 
-def temp_spool(prefix):
-    base = pathlib.Path(tempfile.mkdtemp(prefix=prefix))
+def temp_spool(prefix, parent=None):
+    base = pathlib.Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     spool = base / "spool"
     for sub in ("outgoing", "active", "done", "failed", "tmp"):
         (spool / sub).mkdir(parents=True)

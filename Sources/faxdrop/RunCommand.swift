@@ -2,6 +2,7 @@ import ArgumentParser
 import FaxDropAMI
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropHTTP
 import Foundation
 
 struct RunCommand: AsyncParsableCommand {
@@ -16,16 +17,27 @@ struct RunCommand: AsyncParsableCommand {
         let renderer = RenderPoolService(configuration, logger: logger)
         var services: [any DaemonService] = [renderer]
         let backend: any FaxBackend
+        var amiConnected: (@Sendable () -> Bool?)? = nil
         switch configuration.backend {
         case .loopback:
             backend = LoopbackBackend(pageSeconds: configuration.loopbackPageSeconds, logger: logger)
         case .sip:
             let sip = SIPBackend(configuration: configuration, logger: logger)
-            services.append(SIPBackendService(backend: sip))
+            let status = SIPBackendService(backend: sip)
+            services.append(status)
+            amiConnected = { status.connected.withLock { $0 } }
             backend = sip
         }
         let daemon = Daemon(
             configuration: configuration, renderer: renderer, backend: backend, services: services, logger: logger)
+        do {
+            let ecosystem = try await EcosystemServices.make(
+                configuration: configuration, daemon: daemon, amiConnected: amiConnected, logger: logger)
+            for service in ecosystem.services { daemon.add(service) }
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
         do {
             try await daemon.run()
         } catch {

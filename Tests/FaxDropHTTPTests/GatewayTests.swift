@@ -6,9 +6,7 @@ import Foundation
 import XCTest
 
 /// The whole gateway: daemon, loopback line, HTTP API, metrics, result hook and webhook.
-///
-/// The renderer is `GhostscriptTestRenderer` (the `gs` tool) until the renderer pool is on
-/// this branch; with the pool merged, `RunningGateway.start` can take it instead.
+/// The renderer is the real pool of `faxdrop-render` workers.
 final class GatewayTests: XCTestCase {
     /// The "done when": the seed's curl example returns an id whose `GET /fax/{id}`
     /// ends `sent`; the hook and the signed webhook see the sidecar; `/metrics` parses.

@@ -1,5 +1,6 @@
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropRenderClient
 import FaxDropHTTP
 import FaxDropSystem
 import Foundation
@@ -140,55 +141,14 @@ func curl(_ arguments: [String]) throws -> CurlAnswer {
     return CurlAnswer(status: status, body: lines.joined(separator: "\n"))
 }
 
-/// Renders with the `gs` command-line tool into TIFF G4 at 204×196 dpi, 1728 pixels wide:
-/// a stand-in for the renderer pool (`FaxDropRenderClient.RenderPool`), which is not on this
-/// branch. Tests that need a job to reach `sent` use it; after the merge they can use the pool.
-struct GhostscriptTestRenderer: DocumentRenderer {
-    func render(_ request: RenderRequest, logger: Logger) async -> RenderReply {
-        let started = Date()
-        let format = (try? AtomicFile.read(request.input, limit: 4096)).flatMap { DocumentFormat.sniff($0) }
-        do {
-            let result = try runProgram(
-                "/usr/bin/gs",
-                [
-                    "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=tiffg4", "-r204x196", "-g1728x2156",
-                    "-dFIXEDMEDIA", "-dPDFFitPage", "-sOutputFile=\(request.output)", request.input,
-                ])
-            guard result.status == 0 else {
-                return RenderReply(
-                    id: request.id, format: format, pages: 0, pageBytes: [], seconds: 0,
-                    error: .init(code: .conversionFailed, message: result.error))
-            }
-            let pages = try TIFFPageCounter.count(request.output)
-            return RenderReply(
-                id: request.id, format: format, pages: pages, pageBytes: Array(repeating: 5000, count: pages),
-                seconds: Date().timeIntervalSince(started), error: nil)
-        } catch {
-            return RenderReply(
-                id: request.id, format: format, pages: 0, pageBytes: [], seconds: 0,
-                error: .init(code: .conversionFailed, message: "\(error)"))
-        }
-    }
-}
+/// The daemon's real renderer: `faxdrop-render` workers (built beside the test bundle),
+/// one pool shared by the tests of this process. Its workers end with the process.
+struct PoolTestRenderer: DocumentRenderer {
+    static let pool = RenderPool(
+        executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: quietLogger())
 
-/// Counts the IFDs (pages) of a classic little- or big-endian TIFF.
-enum TIFFPageCounter {
-    static func count(_ path: String) throws -> Int {
-        let b = try AtomicFile.read(path)
-        guard b.count >= 8 else { return 0 }
-        let little = b[0] == 0x49
-        func u16(_ o: Int) -> Int { little ? Int(b[o]) | Int(b[o + 1]) << 8 : Int(b[o]) << 8 | Int(b[o + 1]) }
-        func u32(_ o: Int) -> Int { little ? u16(o) | u16(o + 2) << 16 : u16(o) << 16 | u16(o + 2) }
-        var offset = u32(4)
-        var pages = 0
-        while offset != 0, offset + 2 <= b.count, pages < 10_000 {
-            pages += 1
-            let entries = u16(offset)
-            let next = offset + 2 + entries * 12
-            guard next + 4 <= b.count else { break }
-            offset = u32(next)
-        }
-        return pages
+    func render(_ request: RenderRequest, logger: Logger) async -> RenderReply {
+        await Self.pool.render(request, logger: logger)
     }
 }
 
@@ -202,7 +162,7 @@ struct RunningGateway {
 
     static func start(
         _ spool: HTTPTestSpool, settings: [String: String] = [:], environment: [String: String] = [:],
-        renderer: any DocumentRenderer = GhostscriptTestRenderer(), logger: Logger = quietLogger(),
+        renderer: any DocumentRenderer = PoolTestRenderer(), logger: Logger = quietLogger(),
         webhookBackoff: WebhookNotifier.Backoff = .init(first: .milliseconds(100), max: .seconds(1), attempts: 5)
     ) async throws -> RunningGateway {
         let configuration = try spool.configuration(settings)

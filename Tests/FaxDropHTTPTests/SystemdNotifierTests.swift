@@ -31,7 +31,7 @@ final class SystemdNotifierTests: XCTestCase {
             logger: quietLogger())
         XCTAssertEqual(notifier.watchdogInterval, .milliseconds(200))
         let daemon = Daemon(
-            configuration: try spool.configuration(["FAXDROP_HTTP": "false"]), renderer: GhostscriptTestRenderer(),
+            configuration: try spool.configuration(["FAXDROP_HTTP": "false"]), renderer: PoolTestRenderer(),
             backend: LoopbackBackend(pageSeconds: 0, logger: quietLogger()), services: [notifier], logger: quietLogger())
         try await daemon.start()
         let untilReady = try messages(listener) { $0.hasPrefix("READY=1") }
