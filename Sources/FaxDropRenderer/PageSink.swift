@@ -1,3 +1,4 @@
+import Foundation
 import FaxDropCore
 import FaxDropFaxImage
 
@@ -10,6 +11,8 @@ final class PageSink {
     let trimBlankTail: Bool
     private let binarizer: Binarizer
     private(set) var pages = 0
+    static let profile = ProcessInfo.processInfo.environment["FAXDROP_RENDER_PROFILE"] != nil
+    private var lastPageEnd = ContinuousClock().now
     /// Why the sink refused a page, when it did.
     private(set) var failure: FaxError?
 
@@ -49,7 +52,17 @@ final class PageSink {
             failure = error
             throw error
         }
+        let clock = ContinuousClock()
+        let t0 = clock.now
         let page = binarizer.binarize(pixels, stride: stride, width: width, height: height, verticalDPI: resolution.verticalDPI)
+        let t1 = clock.now
+        defer {
+            if PageSink.profile {
+                FileHandle.standardError.write(
+                    Data("page \(pages): binarize \(t1 - t0) local=\(page.local) photo=\(page.hasPhoto) write \(clock.now - t1) since-last \(t0 - lastPageEnd)\n".utf8))
+            }
+            lastPageEnd = clock.now
+        }
         var rows = page.height
         if trimBlankTail {
             // HylaFAX-style page chop: cut a blank tail of at least an inch, keeping a
