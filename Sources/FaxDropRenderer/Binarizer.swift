@@ -92,11 +92,21 @@ final class Binarizer {
                     var x = 0
                     while x < width {
                         let end = min(x + 8, width)
-                        // Fast case: eight white pixels (most of a page).
-                        if end - x == 8 && UnsafeRawPointer(row + x).loadUnaligned(as: UInt64.self) == UInt64.max {
-                            out[x >> 3] = 0
-                            x = end
-                            continue
+                        if end - x == 8 {
+                            // Eight pixels at once (little-endian: the first pixel is the low byte).
+                            let word = UnsafeRawPointer(row + x).loadUnaligned(as: UInt64.self)
+                            if word == UInt64.max {
+                                out[x >> 3] = 0
+                                x = end
+                                continue
+                            }
+                            // Every byte 0 or 255: its bits all equal their neighbours.
+                            if (word ^ (word << 1)) & 0xFEFE_FEFE_FEFE_FEFE == 0 {
+                                let dark = (~word & 0x8080_8080_8080_8080) >> 7
+                                out[x >> 3] = UInt8(truncatingIfNeeded: (dark &* 0x8040_2010_0804_0201) >> 56)
+                                x = end
+                                continue
+                            }
                         }
                         var byte: UInt8 = 0
                         var mids = 0

@@ -80,6 +80,8 @@ public final class Renderer {
             try sink.add(try ImageDecoder.png(request.input, head: head).placedOnFaxPage(
                 resolution: request.resolution, paper: request.paper))
         }
+        sink.drain()
+        if let failure = sink.failure { throw failure }
         writer.close()
         guard sink.pages > 0 else { throw FaxError(.corruptDocument, "the document has no printable page") }
         do {
@@ -205,6 +207,7 @@ public final class Renderer {
         }
         gs.onPage = { [unowned sink] page in sink.accept(page) }
         let rendered = gs.run(Self.guarded("process_trailer_attrs 1 \(expected) dopdfpages runpdfend"))
+        sink.drain()
         if let failure = sink.failure {
             session = nil
             throw failure
@@ -228,6 +231,7 @@ public final class Renderer {
         gs.permitReading(request.input)
         gs.onPage = { [unowned sink] page in sink.accept(page) }
         let result = gs.run(Self.guarded("\(PostScript.string(request.input)) run"))
+        sink.drain()
         gs.onPage = nil
         if let failure = sink.failure { throw failure }
         if let name = Self.errorName(result.output) {
@@ -255,6 +259,7 @@ public final class Renderer {
         gs.onPage = { [unowned sink] page in sink.accept(page) }
         defer { gs.onPage = nil }
         let result = gs.run(Self.guarded(document.postScript(paper: request.paper, resolution: request.resolution)))
+        sink.drain()
         if let failure = sink.failure {
             session = nil
             throw failure
