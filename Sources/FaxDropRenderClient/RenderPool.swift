@@ -76,6 +76,9 @@ public actor RenderPool {
                     ])
             }
             return reply
+        case .timedOut where isShutDown:
+            await retire(worker)
+            return Self.failure(request, .conversionFailed, "the renderer was stopped: FaxDrop is shutting down")
         case .timedOut:
             await retire(worker)
             logger.warning("render timed out; worker killed", metadata: ["worker": "\(worker.number)"])

@@ -177,7 +177,17 @@ public final class Renderer {
         return [line, name].compactMap { $0 }.joined(separator: "; ").nilIfEmpty ?? "no detail"
     }
 
+    /// The absolute, symlink-free path Ghostscript is allowed to read (its control paths
+    /// are compared as strings). The corresponding C function is `realpath`.
+    static func resolved(_ path: String) -> String {
+        guard let real = realpath(path, nil) else { return path }
+        defer { free(real) }
+        return String(cString: real)
+    }
+
     private func renderPDF(_ request: RenderRequest, sink: PageSink) throws(FaxError) {
+        var request = request
+        request.input = Self.resolved(request.input)
         let gs = try interpreter(for: request)
         gs.permitReading(request.input)
         gs.countJob()
@@ -225,6 +235,8 @@ public final class Renderer {
     }
 
     private func renderPostScript(_ request: RenderRequest, sink: PageSink) throws(FaxError) {
+        var request = request
+        request.input = Self.resolved(request.input)
         let gs = try interpreter(for: request)
         // A PostScript program can change the interpreter's state for good: never reuse it.
         defer { session = nil }
