@@ -74,8 +74,9 @@ public final class Renderer {
                     resolution: request.resolution, paper: request.paper))
             }
         case .jpeg:
-            try sink.add(try ImageDecoder.jpeg(request.input).placedOnFaxPage(
-                resolution: request.resolution, paper: request.paper))
+            let photo = try ImageDecoder.jpeg(request.input)
+                .orientedForDisplay(exifOrientation: ImageDecoder.exifOrientation(head))
+            try sink.add(photo.placedOnFaxPage(resolution: request.resolution, paper: request.paper))
         case .png:
             try sink.add(try ImageDecoder.png(request.input, head: head).placedOnFaxPage(
                 resolution: request.resolution, paper: request.paper))
@@ -242,8 +243,15 @@ public final class Renderer {
         defer { session = nil }
         gs.permitReading(request.input)
         gs.onPage = { [unowned sink] page in sink.accept(page) }
-        let result = gs.run(Self.guarded("\(PostScript.string(request.input)) run"))
+        var result = gs.run(Self.guarded("\(PostScript.string(request.input)) run"))
         sink.drain()
+        // An EPS file draws one page and, as EPS should, never shows it.
+        if sink.pages == 0, sink.failure == nil, Self.errorName(result.output) == nil, result.code >= 0,
+            Self.isEncapsulated(request.input)
+        {
+            result = gs.run(Self.guarded("showpage"))
+            sink.drain()
+        }
         gs.onPage = nil
         if let failure = sink.failure { throw failure }
         if let name = Self.errorName(result.output) {
@@ -253,6 +261,12 @@ public final class Renderer {
         guard result.code >= 0 || result.code == -101 else {
             throw FaxError(.corruptDocument, "the PostScript program failed: \(Self.diagnosis(result.output))")
         }
+    }
+
+    /// Whether a PostScript file says it is EPS on its first line (`%!PS-Adobe-3.0 EPSF-3.0`).
+    static func isEncapsulated(_ path: String) -> Bool {
+        guard let head = try? AtomicFile.read(path, limit: 256) else { return false }
+        return String(decoding: head.prefix(while: { $0 != 0x0A && $0 != 0x0D }), as: UTF8.self).contains("EPSF")
     }
 
     private func renderText(_ request: RenderRequest, sink: PageSink) throws(FaxError) {
