@@ -125,6 +125,14 @@ let package = Package(
             dependencies: ["FaxDropRenderer", "FaxDropCore", "FaxDropSystem"],
             swiftSettings: strict
         ),
+        // The rendering benchmark of issue 3 (a command in the README, not a test).
+        .executableTarget(
+            name: "faxdrop-render-bench",
+            dependencies: [
+                "FaxDropRenderClient", "FaxDropFaxImage", "FaxDropCore", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "faxdrop-asterisk-sim",
             dependencies: [

@@ -72,15 +72,27 @@ static inline int faxdrop_gs_callout(void *instance, void *callout_handle, const
     return -1;
 }
 
+/// Keeps the first quarter of the capacity as it came and the latest output after it, so
+/// both the first error and the markers FaxDrop prints last survive a chatty document.
 static inline int faxdrop_gs_capture(void *handle, const char *str, int len) {
     faxdrop_gs_display *d = (faxdrop_gs_display *)handle;
-    int room = FAXDROP_GS_OUTPUT_CAPACITY - d->output_length;
-    int n = len < room ? len : room;
-    if (n > 0) {
-        memcpy(d->output + d->output_length, str, (size_t)n);
-        d->output_length += n;
+    const int head = FAXDROP_GS_OUTPUT_CAPACITY / 4;
+    if (len > FAXDROP_GS_OUTPUT_CAPACITY - head) {
+        int start = d->output_length < head ? d->output_length : head;
+        int keep = FAXDROP_GS_OUTPUT_CAPACITY - start;
+        memcpy(d->output + start, str + len - keep, (size_t)keep);
+        d->output_length = start + keep;
         d->output[d->output_length] = 0;
+        return len;
     }
+    int overflow = d->output_length + len - FAXDROP_GS_OUTPUT_CAPACITY;
+    if (overflow > 0) {
+        memmove(d->output + head, d->output + head + overflow, (size_t)(d->output_length - head - overflow));
+        d->output_length -= overflow;
+    }
+    memcpy(d->output + d->output_length, str, (size_t)len);
+    d->output_length += len;
+    d->output[d->output_length] = 0;
     return len;
 }
 static inline int faxdrop_gs_no_input(void *handle, char *buf, int len) {

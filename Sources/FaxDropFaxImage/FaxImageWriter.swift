@@ -38,8 +38,15 @@ public final class FaxImageWriter {
             compression: UInt16(COMPRESSION_CCITTFAX4), fillOrder: UInt16(FILLORDER_LSB2MSB),
             pageNumber: pageNumber ?? pagesWritten, pageCount: pageCount)
         let base = UnsafeMutableRawPointer(mutating: rows.baseAddress!)
-        for y in 0..<height where TIFFWriteScanline(tif, base + y * bytesPerRow, UInt32(y), 0) != 1 {
-            throw FaxImage.ReadError(path: path, message: "cannot encode page \(pagesWritten + 1) row \(y)")
+        // One strip per page, encoded in one call. The corresponding C function is `TIFFWriteEncodedStrip`.
+        if bytesPerRow == Int(TIFFScanlineSize(tif)) {
+            guard TIFFWriteEncodedStrip(tif, 0, base, tmsize_t(bytesPerRow * height)) >= 0 else {
+                throw FaxImage.ReadError(path: path, message: "cannot encode page \(pagesWritten + 1)")
+            }
+        } else {
+            for y in 0..<height where TIFFWriteScanline(tif, base + y * bytesPerRow, UInt32(y), 0) != 1 {
+                throw FaxImage.ReadError(path: path, message: "cannot encode page \(pagesWritten + 1) row \(y)")
+            }
         }
         guard TIFFWriteDirectory(tif) == 1 else {
             throw FaxImage.ReadError(path: path, message: "cannot write page \(pagesWritten + 1)")

@@ -51,15 +51,32 @@ public actor RenderPool {
     public func render(_ request: RenderRequest, logger: Logger) async -> RenderReply {
         var logger = logger
         logger[metadataKey: "job"] = "\(request.id)"
-        let worker: WorkerProcess
-        do {
-            worker = try await checkOut(logger: logger)
-        } catch {
-            logger.error("cannot start a renderer", metadata: ["error": "\(error)", "executable": "\(executable)"])
-            return Self.failure(request, .conversionFailed, "the renderer cannot be started: \(error)")
+        // A worker that exited while idle is noticed when the request cannot be written to
+        // it; the job then goes to a fresh worker (once).
+        for attempt in 1...2 {
+            let worker: WorkerProcess
+            do {
+                worker = try await checkOut(logger: logger)
+            } catch {
+                logger.error("cannot start a renderer", metadata: ["error": "\(error)", "executable": "\(executable)"])
+                return Self.failure(request, .conversionFailed, "the renderer cannot be started: \(error)")
+            }
+            logger.debug("rendering", metadata: ["worker": "\(worker.number)", "input": "\(request.input)"])
+            let outcome = await worker.perform(request, timeout: timeout)
+            if case .notSent(let reason) = outcome {
+                await retire(worker)
+                logger.warning("renderer had exited; replaced", metadata: ["reason": "\(reason)", "worker": "\(worker.number)"])
+                if attempt == 1 { continue }
+                return Self.failure(request, .conversionFailed, reason)
+            }
+            return await finish(request, worker: worker, outcome: outcome, logger: logger)
         }
-        logger.debug("rendering", metadata: ["worker": "\(worker.number)", "input": "\(request.input)"])
-        let outcome = await worker.perform(request, timeout: timeout)
+        return Self.failure(request, .conversionFailed, "the renderer could not take the job")
+    }
+
+    private func finish(
+        _ request: RenderRequest, worker: WorkerProcess, outcome: WorkerProcess.Outcome, logger: Logger
+    ) async -> RenderReply {
         switch outcome {
         case .reply(let reply, let healthy):
             if healthy { checkIn(worker) } else { await retire(worker) }
@@ -76,12 +93,15 @@ public actor RenderPool {
                     ])
             }
             return reply
+        case .timedOut where isShutDown:
+            await retire(worker)
+            return Self.failure(request, .conversionFailed, "the renderer was stopped: FaxDrop is shutting down")
         case .timedOut:
             await retire(worker)
             logger.warning("render timed out; worker killed", metadata: ["worker": "\(worker.number)"])
             return Self.failure(
                 request, .conversionTimeout, "rendering took longer than \(timeout) (FAXDROP_RENDER_TIMEOUT)")
-        case .failed(let reason):
+        case .failed(let reason), .notSent(let reason):
             await retire(worker)
             logger.warning("renderer failed; worker replaced", metadata: ["reason": "\(reason)", "worker": "\(worker.number)"])
             return Self.failure(request, .conversionFailed, reason)

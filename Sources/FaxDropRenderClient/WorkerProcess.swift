@@ -17,6 +17,8 @@ final class WorkerProcess: @unchecked Sendable {
         case timedOut
         /// The worker died or answered garbage; the string says how.
         case failed(String)
+        /// The request could not even be sent (the worker had exited while idle).
+        case notSent(String)
     }
 
     let pid: pid_t
@@ -61,8 +63,19 @@ final class WorkerProcess: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, fromWorker.write, 1)
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), strdup("--worker"), nil]
         defer { for p in argv { free(p) } }
+        // The environment as is, except that a crashing worker dies at once instead of
+        // running Swift's backtracer (which can take longer than the render timeout).
+        var environment: [UnsafeMutablePointer<CChar>?] = []
+        var entry = environ
+        while let variable = entry.pointee {
+            if !String(cString: variable).hasPrefix("SWIFT_BACKTRACE=") { environment.append(strdup(variable)) }
+            entry += 1
+        }
+        environment.append(strdup("SWIFT_BACKTRACE=enable=no"))
+        environment.append(nil)
+        defer { for p in environment { free(p) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let result = posix_spawn(&pid, executable, &actions, nil, argv, environment)
         Syscall.close(toWorker.read)
         Syscall.close(fromWorker.write)
         guard result == 0 else {
@@ -85,7 +98,7 @@ final class WorkerProcess: @unchecked Sendable {
         do {
             try line.withUnsafeBytes { try Syscall.writeAll(requestFD, $0) }
         } catch {
-            return .failed("cannot send the request: \(error)")
+            return .notSent("cannot send the request: \(error)")
         }
         let timer = Task { [self] in
             do {

@@ -32,6 +32,27 @@ struct GrayImage {
         return GrayImage(width: h, height: w, pixels: out, dpi: dpi.map { ($0.y, $0.x) })
     }
 
+    /// Turned a quarter clockwise (the top edge becomes the right edge).
+    func rotatedClockwise() -> GrayImage {
+        rotatedCounterClockwise().rotatedHalf()
+    }
+
+    /// Turned upside down.
+    func rotatedHalf() -> GrayImage {
+        GrayImage(width: width, height: height, pixels: pixels.reversed(), dpi: dpi)
+    }
+
+    /// Upright as EXIF `Orientation` says it should be shown (1 as stored, 3 turned
+    /// half, 6 turned clockwise, 8 counter-clockwise; mirrored values are turned only).
+    func orientedForDisplay(exifOrientation: Int) -> GrayImage {
+        switch exifOrientation {
+        case 3, 4: return rotatedHalf()
+        case 5, 6: return rotatedClockwise()
+        case 7, 8: return rotatedCounterClockwise()
+        default: return self
+        }
+    }
+
     /// Resampled to `newWidth`×`newHeight` by area averaging (each output pixel is the
     /// mean of the source area it covers; enlarging degrades to linear-ish interpolation).
     func resampled(width newWidth: Int, height newHeight: Int) -> GrayImage {

@@ -79,6 +79,40 @@ enum ImageDecoder {
         return GrayImage(width: Int(width), height: Int(height), pixels: image, dpi: dpi)
     }
 
+    /// The EXIF `Orientation` (1...8) of a JPEG, read from its APP1 segment in `head`;
+    /// 1 when absent. Phone cameras store pixels as the sensor saw them and set this tag.
+    static func exifOrientation(_ head: [UInt8]) -> Int {
+        var offset = 2
+        while offset + 4 <= head.count, head[offset] == 0xFF {
+            let marker = head[offset + 1]
+            let length = Int(head[offset + 2]) << 8 | Int(head[offset + 3])
+            if marker == 0xDA || marker == 0xD9 { return 1 }  // image data: no EXIF before it
+            let body = offset + 4
+            if marker == 0xE1, body + 14 <= head.count, Array(head[body..<(body + 6)]) == Array("Exif\0\0".utf8) {
+                let tiff = body + 6
+                let little = head[tiff] == 0x49
+                func u16(_ at: Int) -> Int {
+                    guard at + 2 <= head.count else { return 0 }
+                    return little ? Int(head[at]) | Int(head[at + 1]) << 8 : Int(head[at]) << 8 | Int(head[at + 1])
+                }
+                func u32(_ at: Int) -> Int { little ? u16(at) | u16(at + 2) << 16 : u16(at) << 16 | u16(at + 2) }
+                let ifd = tiff + u32(tiff + 4)
+                let entries = u16(ifd)
+                for i in 0..<entries {
+                    let entry = ifd + 2 + 12 * i
+                    guard entry + 12 <= head.count else { break }
+                    if u16(entry) == 0x0112 {
+                        let value = u16(entry + 8)
+                        return (1...8).contains(value) ? value : 1
+                    }
+                }
+                return 1
+            }
+            offset += 2 + length
+        }
+        return 1
+    }
+
     static func png(_ path: String, head: [UInt8]) throws(FaxError) -> GrayImage {
         var width: Int32 = 0, height: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)

@@ -5,10 +5,45 @@
 enum Morphology {
     enum Operation { case minimum, maximum }
 
+    /// The extremum, as a type, so each pass is compiled once per operation.
+    protocol Extremum {
+        static var identity: UInt8 { get }
+        static func pick(_ a: UInt8, _ b: UInt8) -> UInt8
+    }
+    enum Lowest: Extremum {
+        static var identity: UInt8 { 255 }
+        @inline(__always) static func pick(_ a: UInt8, _ b: UInt8) -> UInt8 { min(a, b) }
+    }
+    enum Highest: Extremum {
+        static var identity: UInt8 { 0 }
+        @inline(__always) static func pick(_ a: UInt8, _ b: UInt8) -> UInt8 { max(a, b) }
+    }
+
     /// `dst[x, y] = op(src[x-r...x+r, y])`, the window clipped at the edges.
     static func horizontal(
         _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int, radius r: Int,
         _ op: Operation
+    ) {
+        switch op {
+        case .minimum: horizontal(src, dst, width: width, height: height, radius: r, Lowest.self)
+        case .maximum: horizontal(src, dst, width: width, height: height, radius: r, Highest.self)
+        }
+    }
+
+    static func vertical(
+        _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int, radius r: Int,
+        _ op: Operation, workspace: Workspace
+    ) {
+        switch op {
+        case .minimum: vertical(src, dst, width: width, height: height, radius: r, Lowest.self, workspace: workspace)
+        case .maximum: vertical(src, dst, width: width, height: height, radius: r, Highest.self, workspace: workspace)
+        }
+    }
+
+    @inline(__always)
+    private static func horizontal<E: Extremum>(
+        _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int, radius r: Int,
+        _: E.Type
     ) {
         if r == 0 {
             dst.update(from: src, count: width * height)
@@ -16,7 +51,7 @@ enum Morphology {
         }
         let w = 2 * r + 1
         let padded = ((width + 2 * r + w - 1) / w) * w
-        let identity: UInt8 = op == .maximum ? 0 : 255
+        let identity = E.identity
         let line = UnsafeMutablePointer<UInt8>.allocate(capacity: padded)
         let prefix = UnsafeMutablePointer<UInt8>.allocate(capacity: padded)
         let suffix = UnsafeMutablePointer<UInt8>.allocate(capacity: padded)
@@ -33,32 +68,29 @@ enum Morphology {
                 var acc = identity
                 for i in block..<(block + w) {
                     let v = line[i]
-                    acc = op == .maximum ? max(acc, v) : min(acc, v)
+                    acc = E.pick(acc, v)
                     prefix[i] = acc
                 }
                 acc = identity
                 var i = block + w - 1
                 while i >= block {
                     let v = line[i]
-                    acc = op == .maximum ? max(acc, v) : min(acc, v)
+                    acc = E.pick(acc, v)
                     suffix[i] = acc
                     i -= 1
                 }
                 block += w
             }
             let out = dst + y * width
-            if op == .maximum {
-                for x in 0..<width { out[x] = max(suffix[x], prefix[x + 2 * r]) }
-            } else {
-                for x in 0..<width { out[x] = min(suffix[x], prefix[x + 2 * r]) }
-            }
+            for x in 0..<width { out[x] = E.pick(suffix[x], prefix[x + 2 * r]) }
         }
     }
 
     /// `dst[x, y] = op(src[x, y-r...y+r])`, the window clipped at the edges.
-    static func vertical(
+    @inline(__always)
+    private static func vertical<E: Extremum>(
         _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int, radius r: Int,
-        _ op: Operation
+        _: E.Type, workspace: Workspace
     ) {
         if r == 0 {
             dst.update(from: src, count: width * height)
@@ -66,13 +98,9 @@ enum Morphology {
         }
         let w = 2 * r + 1
         let paddedRows = ((height + 2 * r + w - 1) / w) * w
-        let identity: UInt8 = op == .maximum ? 0 : 255
-        let prefix = UnsafeMutablePointer<UInt8>.allocate(capacity: paddedRows * width)
-        let suffix = UnsafeMutablePointer<UInt8>.allocate(capacity: paddedRows * width)
-        defer {
-            prefix.deallocate()
-            suffix.deallocate()
-        }
+        let identity = E.identity
+        let prefix = workspace.take(paddedRows * width, slot: 0)
+        let suffix = workspace.take(paddedRows * width, slot: 1)
         // Row i of the padded plane is source row i - r, or the identity outside the image.
         func sourceRow(_ i: Int) -> UnsafePointer<UInt8>? {
             let y = i - r
@@ -83,11 +111,7 @@ enum Morphology {
                 into.update(from: a, count: width)
                 return
             }
-            if op == .maximum {
-                for x in 0..<width { into[x] = max(a[x], b[x]) }
-            } else {
-                for x in 0..<width { into[x] = min(a[x], b[x]) }
-            }
+            for x in 0..<width { into[x] = E.pick(a[x], b[x]) }
         }
         var block = 0
         while block < paddedRows {
@@ -113,20 +137,39 @@ enum Morphology {
         }
         for y in 0..<height {
             let a = suffix + y * width, b = prefix + (y + 2 * r) * width, out = dst + y * width
-            if op == .maximum {
-                for x in 0..<width { out[x] = max(a[x], b[x]) }
-            } else {
-                for x in 0..<width { out[x] = min(a[x], b[x]) }
-            }
+            for x in 0..<width { out[x] = E.pick(a[x], b[x]) }
         }
     }
 
     /// Both passes: `op` over the (2rx+1)×(2ry+1) rectangle around each pixel.
     static func rectangle(
         _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, scratch: UnsafeMutablePointer<UInt8>,
-        width: Int, height: Int, rx: Int, ry: Int, _ op: Operation
+        width: Int, height: Int, rx: Int, ry: Int, _ op: Operation, workspace: Workspace
     ) {
         horizontal(src, scratch, width: width, height: height, radius: rx, op)
-        vertical(scratch, dst, width: width, height: height, radius: ry, op)
+        vertical(scratch, dst, width: width, height: height, radius: ry, op, workspace: workspace)
+    }
+
+    /// Buffers reused from call to call (fresh large allocations cost page faults).
+    final class Workspace {
+        private var buffers: [UnsafeMutablePointer<UInt8>] = []
+        private var sizes: [Int] = []
+
+        init() {}
+
+        deinit { for b in buffers { b.deallocate() } }
+
+        func take(_ count: Int, slot: Int) -> UnsafeMutablePointer<UInt8> {
+            while buffers.count <= slot {
+                buffers.append(.allocate(capacity: 1))
+                sizes.append(1)
+            }
+            if sizes[slot] < count {
+                buffers[slot].deallocate()
+                buffers[slot] = .allocate(capacity: count)
+                sizes[slot] = count
+            }
+            return buffers[slot]
+        }
     }
 }

@@ -1,17 +1,31 @@
+import Dispatch
 import FaxDropCore
 import FaxDropFaxImage
+import Foundation
 
 /// Receives gray pages in order, binarises them and appends them to the job's TIFF.
 /// Stops the job (by throwing, or by answering false to Ghostscript) past the page limit.
-final class PageSink {
+///
+/// Binarising and G4 coding run on a second thread, a page behind the interpreter, so a
+/// document takes about as long as Ghostscript's own rendering: each page is copied out of
+/// Ghostscript's buffer (at most two in flight) and handed to a serial queue.
+final class PageSink: @unchecked Sendable {
     let writer: FaxImageWriter
     let resolution: Resolution
     let maximumPages: Int
     let trimBlankTail: Bool
     private let binarizer: Binarizer
+    private let queue = DispatchQueue(label: "faxdrop.render.pages")
+    private let inFlight = DispatchSemaphore(value: 2)
+    private let lock = NSLock()
+    private var firstFailure: FaxError?
+    private var spareBuffers: [[UInt8]] = []
+    /// Pages accepted so far (the interpreter's thread only).
     private(set) var pages = 0
+    static let profile = ProcessInfo.processInfo.environment["FAXDROP_RENDER_PROFILE"] != nil
+
     /// Why the sink refused a page, when it did.
-    private(set) var failure: FaxError?
+    var failure: FaxError? { lock.withLock { firstFailure } }
 
     init(writer: FaxImageWriter, binarizer: Binarizer, resolution: Resolution, maximumPages: Int, trimBlankTail: Bool) {
         self.writer = writer
@@ -40,16 +54,48 @@ final class PageSink {
     func add(_ pixels: UnsafePointer<UInt8>, stride: Int, width: Int, height: Int) throws(FaxError) {
         if let failure { throw failure }
         guard pages < maximumPages else {
-            let error = FaxError(.tooManyPages, "the document has more than \(maximumPages) pages (FAXDROP_MAX_PAGES)")
-            failure = error
-            throw error
+            throw fail(FaxError(.tooManyPages, "the document has more than \(maximumPages) pages (FAXDROP_MAX_PAGES)"))
         }
         guard width == faxPageWidthPixels else {
-            let error = FaxError(.conversionFailed, "page \(pages + 1) rendered \(width) pixels wide, not \(faxPageWidthPixels)")
-            failure = error
-            throw error
+            throw fail(FaxError(.conversionFailed, "page \(pages + 1) rendered \(width) pixels wide, not \(faxPageWidthPixels)"))
         }
-        let page = binarizer.binarize(pixels, stride: stride, width: width, height: height, verticalDPI: resolution.verticalDPI)
+        inFlight.wait()
+        var copy = lock.withLock { spareBuffers.popLast() } ?? []
+        if copy.count != width * height { copy = [UInt8](repeating: 0, count: width * height) }
+        copy.withUnsafeMutableBufferPointer { out in
+            for y in 0..<height { (out.baseAddress! + y * width).update(from: pixels + y * stride, count: width) }
+        }
+        pages += 1
+        let number = pages
+        let gray = copy
+        queue.async { [self] in
+            defer { inFlight.signal() }
+            if failure == nil { write(gray, width: width, height: height, number: number) }
+            lock.withLock { spareBuffers.append(gray) }
+        }
+    }
+
+    /// Waits until every accepted page is written (or refused).
+    func drain() {
+        queue.sync {}
+    }
+
+    @discardableResult
+    private func fail(_ error: FaxError) -> FaxError {
+        lock.withLock {
+            if firstFailure == nil { firstFailure = error }
+            return firstFailure!
+        }
+    }
+
+    /// Binarises and appends one page (the queue's thread).
+    private func write(_ gray: [UInt8], width: Int, height: Int, number: Int) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let page = gray.withUnsafeBufferPointer {
+            binarizer.binarize($0.baseAddress!, stride: width, width: width, height: height, verticalDPI: resolution.verticalDPI)
+        }
+        let binarized = clock.now
         var rows = page.height
         if trimBlankTail {
             // HylaFAX-style page chop: cut a blank tail of at least an inch, keeping a
@@ -64,10 +110,13 @@ final class PageSink {
                     rows: raw, bytesPerRow: page.bytesPerRow, width: page.width, height: rows, resolution: resolution)
             }
         } catch {
-            let failure = FaxError(.conversionFailed, "cannot write the fax image: \(error)")
-            self.failure = failure
-            throw failure
+            fail(FaxError(.conversionFailed, "cannot write the fax image: \(error)"))
         }
-        pages += 1
+        if PageSink.profile {
+            FileHandle.standardError.write(
+                Data(
+                    "page \(number): binarize \(binarized - start) local=\(page.local) photo=\(page.hasPhoto) write \(clock.now - binarized)\n"
+                        .utf8))
+        }
     }
 }

@@ -74,12 +74,15 @@ public final class Renderer {
                     resolution: request.resolution, paper: request.paper))
             }
         case .jpeg:
-            try sink.add(try ImageDecoder.jpeg(request.input).placedOnFaxPage(
-                resolution: request.resolution, paper: request.paper))
+            let photo = try ImageDecoder.jpeg(request.input)
+                .orientedForDisplay(exifOrientation: ImageDecoder.exifOrientation(head))
+            try sink.add(photo.placedOnFaxPage(resolution: request.resolution, paper: request.paper))
         case .png:
             try sink.add(try ImageDecoder.png(request.input, head: head).placedOnFaxPage(
                 resolution: request.resolution, paper: request.paper))
         }
+        sink.drain()
+        if let failure = sink.failure { throw failure }
         writer.close()
         guard sink.pages > 0 else { throw FaxError(.corruptDocument, "the document has no printable page") }
         do {
@@ -175,7 +178,17 @@ public final class Renderer {
         return [line, name].compactMap { $0 }.joined(separator: "; ").nilIfEmpty ?? "no detail"
     }
 
+    /// The absolute, symlink-free path Ghostscript is allowed to read (its control paths
+    /// are compared as strings). The corresponding C function is `realpath`.
+    static func resolved(_ path: String) -> String {
+        guard let real = realpath(path, nil) else { return path }
+        defer { free(real) }
+        return String(cString: real)
+    }
+
     private func renderPDF(_ request: RenderRequest, sink: PageSink) throws(FaxError) {
+        var request = request
+        request.input = Self.resolved(request.input)
         let gs = try interpreter(for: request)
         gs.permitReading(request.input)
         gs.countJob()
@@ -205,6 +218,7 @@ public final class Renderer {
         }
         gs.onPage = { [unowned sink] page in sink.accept(page) }
         let rendered = gs.run(Self.guarded("process_trailer_attrs 1 \(expected) dopdfpages runpdfend"))
+        sink.drain()
         if let failure = sink.failure {
             session = nil
             throw failure
@@ -222,12 +236,22 @@ public final class Renderer {
     }
 
     private func renderPostScript(_ request: RenderRequest, sink: PageSink) throws(FaxError) {
+        var request = request
+        request.input = Self.resolved(request.input)
         let gs = try interpreter(for: request)
         // A PostScript program can change the interpreter's state for good: never reuse it.
         defer { session = nil }
         gs.permitReading(request.input)
         gs.onPage = { [unowned sink] page in sink.accept(page) }
-        let result = gs.run(Self.guarded("\(PostScript.string(request.input)) run"))
+        var result = gs.run(Self.guarded("\(PostScript.string(request.input)) run"))
+        sink.drain()
+        // An EPS file draws one page and, as EPS should, never shows it.
+        if sink.pages == 0, sink.failure == nil, Self.errorName(result.output) == nil, result.code >= 0,
+            Self.isEncapsulated(request.input)
+        {
+            result = gs.run(Self.guarded("showpage"))
+            sink.drain()
+        }
         gs.onPage = nil
         if let failure = sink.failure { throw failure }
         if let name = Self.errorName(result.output) {
@@ -237,6 +261,12 @@ public final class Renderer {
         guard result.code >= 0 || result.code == -101 else {
             throw FaxError(.corruptDocument, "the PostScript program failed: \(Self.diagnosis(result.output))")
         }
+    }
+
+    /// Whether a PostScript file says it is EPS on its first line (`%!PS-Adobe-3.0 EPSF-3.0`).
+    static func isEncapsulated(_ path: String) -> Bool {
+        guard let head = try? AtomicFile.read(path, limit: 256) else { return false }
+        return String(decoding: head.prefix(while: { $0 != 0x0A && $0 != 0x0D }), as: UTF8.self).contains("EPSF")
     }
 
     private func renderText(_ request: RenderRequest, sink: PageSink) throws(FaxError) {
@@ -255,6 +285,7 @@ public final class Renderer {
         gs.onPage = { [unowned sink] page in sink.accept(page) }
         defer { gs.onPage = nil }
         let result = gs.run(Self.guarded(document.postScript(paper: request.paper, resolution: request.resolution)))
+        sink.drain()
         if let failure = sink.failure {
             session = nil
             throw failure

@@ -14,6 +14,11 @@ final class InputFormatTests: XCTestCase {
         try writeFile(postScript, Data(
                 "%!PS\n/Helvetica findfont 24 scalefont setfont 72 700 moveto (Hello fax) show showpage\n72 700 moveto (Page two) show showpage\n"
                     .utf8))
+        let eps = "\(dir)/figure.eps"
+        try writeFile(
+            eps,
+            Data(
+                "%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 200 100\n0 0 moveto 200 100 lineto 8 setlinewidth stroke\n%%EOF\n".utf8))
         let unicodeText = "\(dir)/notes"
         try writeFile(unicodeText, Data("Grüße aus Köln – “quoted” text\twith a tab\n\u{0C}second page after a form feed\n".utf8))
         let cases: [(String, DocumentFormat, Int)] = [
@@ -22,6 +27,7 @@ final class InputFormatTests: XCTestCase {
             (RenderTestSupport.corpusFile("images/scan-200dpi-color-3p-lzw.tif"), .tiff, 3),
             (RenderTestSupport.corpusFile("images/plain-text-gpl3.txt"), .text, 12),
             (postScript, .postscript, 2),
+            (eps, .postscript, 1),
             (unicodeText, .text, 2),
         ]
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -58,6 +64,44 @@ final class InputFormatTests: XCTestCase {
         try assertClassF("\(dir)/t.tif", pages: 1, trimmed: true)
         let page = try XCTUnwrap(FaxImage.inspect("\(dir)/t.tif").first)
         XCTAssertLessThan(page.height, 600, "a two-line page is chopped after its text")
+        await pool.shutdown()
+    }
+
+    /// Black pixels per row, blank rows at both ends cut off.
+    private func inkProfile(_ bitmap: FaxBitmap) -> [Int] {
+        var rows = (0..<bitmap.height).map { bitmap.blackCount(x: 0..<bitmap.width, y: $0..<($0 + 1)) }
+        while rows.last == 0 { rows.removeLast() }
+        while rows.first == 0 { rows.removeFirst() }
+        return rows
+    }
+
+    func testPhotoTurnedByItsEXIFOrientationArrivesUpright() async throws {
+        try RenderTestSupport.checkExecutable()
+        let dir = try RenderTestSupport.scratch(self)
+        let original = try Data(contentsOf: URL(fileURLWithPath: RenderTestSupport.corpusFile("images/scan-300dpi-gray.jpg")))
+        // APP1 "Exif" with IFD0 holding Orientation = 3 (shown upside down from storage).
+        let app1: [UInt8] =
+            [0xFF, 0xE1, 0x00, 0x22] + Array("Exif\0\0".utf8) + [0x4D, 0x4D, 0x00, 0x2A, 0, 0, 0, 8, 0, 1]
+            + [0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1, 0x00, 0x03, 0, 0] + [0, 0, 0, 0]
+        try writeFile("\(dir)/upside-down.jpg", original.prefix(2) + Data(app1) + original.dropFirst(2))
+        let pool = RenderTestSupport.makePool(workers: 2)
+        async let plain = pool.render(
+            RenderRequest(id: "plain", input: RenderTestSupport.corpusFile("images/scan-300dpi-gray.jpg"), output: "\(dir)/p.tif"),
+            logger: RenderTestSupport.logger)
+        async let turned = pool.render(
+            RenderRequest(id: "turned", input: "\(dir)/upside-down.jpg", output: "\(dir)/t.tif"), logger: RenderTestSupport.logger)
+        let (a, b) = await (plain, turned)
+        XCTAssertNil(a.error)
+        XCTAssertNil(b.error)
+        let upright = inkProfile(try FaxImage.readBitmap("\(dir)/p.tif", page: 0))
+        let fromTagged = inkProfile(try FaxImage.readBitmap("\(dir)/t.tif", page: 0))
+        XCTAssertEqual(Double(upright.count), Double(fromTagged.count), accuracy: 8)
+        let n = min(upright.count, fromTagged.count)
+        let total = Double(upright.reduce(0, +))
+        let reversedDistance = (0..<n).map { abs(upright[$0] - fromTagged[n - 1 - $0]) }.reduce(0, +)
+        let sameDistance = (0..<n).map { abs(upright[$0] - fromTagged[$0]) }.reduce(0, +)
+        XCTAssertLessThan(Double(reversedDistance) / total, 0.25, "the tagged photo is the plain one turned half")
+        XCTAssertGreaterThan(sameDistance, reversedDistance * 2)
         await pool.shutdown()
     }
 }

@@ -59,4 +59,73 @@ final class IsolationTests: XCTestCase {
         XCTAssertNil(next.error)
         await pool.shutdown()
     }
+
+    /// The pids of this process's `faxdrop-render --worker` children.
+    private func workerChildren() -> [Int32] {
+        let me = getpid()
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 2, Int32(fields[1]) == me, fields[0] != "Z",
+                let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
+            else { return false }
+            return String(decoding: cmdline, as: UTF8.self).contains("--worker")
+        }
+    }
+
+    func testWorkerThatDiedWhileIdleIsReplacedWithoutFailingTheNextJob() async throws {
+        try RenderTestSupport.checkExecutable()
+        let dir = try RenderTestSupport.scratch(self)
+        let pool = RenderTestSupport.makePool(workers: 1)
+        let input = RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf")
+        let first = await pool.render(RenderRequest(id: "1", input: input, output: "\(dir)/1.tif"), logger: RenderTestSupport.logger)
+        XCTAssertNil(first.error)
+        let workers = workerChildren()
+        XCTAssertEqual(workers.count, 1)
+        for pid in workers { kill(pid, SIGKILL) }
+        // Wait until the kernel has ended it (it stays a zombie until the pool reaps it).
+        while !workerChildren().isEmpty { usleep(10_000) }
+        let second = await pool.render(RenderRequest(id: "2", input: input, output: "\(dir)/2.tif"), logger: RenderTestSupport.logger)
+        XCTAssertNil(second.error, second.error?.message ?? "")
+        XCTAssertEqual(second.pages, 1)
+        await pool.shutdown()
+    }
+
+    /// CPU time used by a process, in clock ticks (utime + stime of /proc/PID/stat).
+    private func cpuTicks(_ pid: Int32) -> Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13 else { return 0 }
+        return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
+    }
+
+    func testWorkerCrashMidJobFailsThatJobOnly() async throws {
+        try RenderTestSupport.checkExecutable()
+        let dir = try RenderTestSupport.scratch(self)
+        let loop = "\(dir)/loop.ps"
+        try writeFile(loop, Data("%!PS\n{} loop\n".utf8))
+        let pool = RenderTestSupport.makePool(workers: 1, timeout: .seconds(120))
+        async let crashed = pool.render(
+            RenderRequest(id: "crash", input: loop, output: "\(dir)/c.tif"), logger: RenderTestSupport.logger)
+        // Once the worker has spent half a second of CPU it is inside the loop: kill it.
+        var victim: Int32?
+        while victim == nil {
+            victim = workerChildren().first { cpuTicks($0) >= 50 }
+            if victim == nil { usleep(20_000) }
+        }
+        kill(victim!, SIGSEGV)
+        let reply = await crashed
+        XCTAssertEqual(reply.error?.code, .conversionFailed)
+        XCTAssertTrue(reply.error?.message.contains("Segmentation") ?? false, reply.error?.message ?? "")
+        let next = await pool.render(
+            RenderRequest(id: "next", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(dir)/n.tif"),
+            logger: RenderTestSupport.logger)
+        XCTAssertNil(next.error)
+        await pool.shutdown()
+    }
 }
