@@ -141,15 +141,20 @@ func curl(_ arguments: [String]) throws -> CurlAnswer {
     return CurlAnswer(status: status, body: lines.joined(separator: "\n"))
 }
 
-/// The daemon's real renderer: `faxdrop-render` workers (built beside the test bundle),
-/// one pool shared by the tests of this process. Its workers end with the process.
-struct PoolTestRenderer: DocumentRenderer {
-    static let pool = RenderPool(
+/// The daemon's real renderer: `faxdrop-render` workers (built beside the test bundle).
+/// As a service of the daemon it shuts its workers down when the daemon stops, so no
+/// worker outlives its test (renderer tests count this process's workers).
+final class PoolTestRenderer: DocumentRenderer, DaemonService {
+    let pool = RenderPool(
         executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: quietLogger())
+    let serviceName = "renderer"
 
     func render(_ request: RenderRequest, logger: Logger) async -> RenderReply {
-        await Self.pool.render(request, logger: logger)
+        await pool.render(request, logger: logger)
     }
+
+    func start() async throws {}
+    func stop() async { await pool.shutdown() }
 }
 
 /// A daemon on a test spool with the loopback line, a renderer and the ecosystem services.
@@ -162,13 +167,14 @@ struct RunningGateway {
 
     static func start(
         _ spool: HTTPTestSpool, settings: [String: String] = [:], environment: [String: String] = [:],
-        renderer: any DocumentRenderer = PoolTestRenderer(), logger: Logger = quietLogger(),
+        renderer: (any DocumentRenderer)? = nil, logger: Logger = quietLogger(),
         webhookBackoff: WebhookNotifier.Backoff = .init(first: .milliseconds(100), max: .seconds(1), attempts: 5)
     ) async throws -> RunningGateway {
         let configuration = try spool.configuration(settings)
+        let pool = renderer == nil ? PoolTestRenderer() : nil
         let daemon = Daemon(
-            configuration: configuration, renderer: renderer,
-            backend: LoopbackBackend(pageSeconds: 0, logger: logger), logger: logger)
+            configuration: configuration, renderer: renderer ?? pool!,
+            backend: LoopbackBackend(pageSeconds: 0, logger: logger), services: pool.map { [$0] } ?? [], logger: logger)
         let ecosystem = try await EcosystemServices.make(
             configuration: configuration, daemon: daemon, environment: environment, webhookBackoff: webhookBackoff,
             logger: logger)

@@ -30,9 +30,11 @@ final class SystemdNotifierTests: XCTestCase {
             environment: ["NOTIFY_SOCKET": name, "WATCHDOG_USEC": "400000", "WATCHDOG_PID": "\(getpid())"],
             logger: quietLogger())
         XCTAssertEqual(notifier.watchdogInterval, .milliseconds(200))
+        let renderer = PoolTestRenderer()
         let daemon = Daemon(
-            configuration: try spool.configuration(["FAXDROP_HTTP": "false"]), renderer: PoolTestRenderer(),
-            backend: LoopbackBackend(pageSeconds: 0, logger: quietLogger()), services: [notifier], logger: quietLogger())
+            configuration: try spool.configuration(["FAXDROP_HTTP": "false"]), renderer: renderer,
+            backend: LoopbackBackend(pageSeconds: 0, logger: quietLogger()), services: [renderer, notifier],
+            logger: quietLogger())
         try await daemon.start()
         let untilReady = try messages(listener) { $0.hasPrefix("READY=1") }
         XCTAssertTrue(untilReady.last!.contains("MAINPID=\(getpid())"))
