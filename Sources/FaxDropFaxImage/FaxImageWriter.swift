@@ -92,6 +92,7 @@ extension FaxImage {
     /// re-encoding), renumbering `PageNumber` as (0..<n, n). `pages` are 0-based indexes
     /// in `source`, in the order wanted; `nil` copies every page. Used to finish a render
     /// (the page total is known only at the end) and to resume a partly sent fax.
+    /// `destination` is written in place: give it a temporary name and rename it.
     /// Returns the copied pages as `inspect` would read them.
     @discardableResult
     public static func copyPages(from source: String, to destination: String, pages: [Int]? = nil) throws -> [FaxPageInfo] {

@@ -155,14 +155,16 @@ func ocrRecall(tiff: String, pdf: String, pages: [Int], scratch: String, tessera
     return recall(reference: reference, ocr: ocr)
 }
 
-/// Peak RSS (VmHWM) in MB of running processes whose command line starts with `prefix`.
+/// Peak RSS (VmHWM) in MB of this process's children whose command line contains `needle`.
 func peakRSSOfProcesses(matching needle: String) -> [Double] {
+    let me = "\(getpid())"
     guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
     var result: [Double] = []
     for pid in entries where Int(pid) != nil {
         guard let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
             String(decoding: cmdline, as: UTF8.self).replacingOccurrences(of: "\0", with: " ").contains(needle),
             let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            status.split(separator: "\n").contains(where: { $0.hasPrefix("PPid:") && $0.hasSuffix("\t\(me)") }),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
             let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
         else { continue }

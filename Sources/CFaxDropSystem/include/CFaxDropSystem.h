@@ -15,7 +15,6 @@ static inline int faxdrop_rename_noreplace(const char *from, const char *to) {
     return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
 }
 
-
 /// pipe2(fds, O_CLOEXEC) through syscall(2): both ends close-on-exec from the start, so a
 /// process spawned by another thread meanwhile never inherits them.
 static inline int faxdrop_pipe_cloexec(int fds[2]) {
