@@ -52,7 +52,9 @@ public actor RenderPool {
         var logger = logger
         logger[metadataKey: "job"] = "\(request.id)"
         // A worker that exited while idle is noticed when the request cannot be written to
-        // it; the job then goes to a fresh worker (once).
+        // it, or when a worker that had answered before dies without answering this job;
+        // the job then goes to a fresh worker (once). A document that kills workers kills
+        // the fresh one too and fails `conversion_failed`.
         for attempt in 1...2 {
             let worker: WorkerProcess
             do {
@@ -62,7 +64,13 @@ public actor RenderPool {
                 return Self.failure(request, .conversionFailed, "the renderer cannot be started: \(error)")
             }
             logger.debug("rendering", metadata: ["worker": "\(worker.number)", "input": "\(request.input)"])
+            let reused = worker.jobsAnswered > 0
             let outcome = await worker.perform(request, timeout: timeout)
+            if case .failed(let reason) = outcome, reused, attempt == 1, !isShutDown {
+                await retire(worker)
+                logger.warning("renderer died without answering; retrying on a fresh one", metadata: ["reason": "\(reason)", "worker": "\(worker.number)"])
+                continue
+            }
             if case .notSent(let reason) = outcome {
                 await retire(worker)
                 logger.warning("renderer had exited; replaced", metadata: ["reason": "\(reason)", "worker": "\(worker.number)"])

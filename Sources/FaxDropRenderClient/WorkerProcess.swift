@@ -31,6 +31,10 @@ final class WorkerProcess: @unchecked Sendable {
     private var closedRequests = false
     /// Bytes read after the last full line; only touched by the one reading thread of a job.
     private var pending: [UInt8] = []
+    /// Jobs this worker has answered; a worker that has answered before may have died
+    /// while idle, which is not the next document's fault.
+    private var answered = 0
+    var jobsAnswered: Int { lock.withLock { answered } }
 
     private init(pid: pid_t, number: Int, requestFD: Int32, replyFD: Int32) {
         self.pid = pid
@@ -114,6 +118,7 @@ final class WorkerProcess: @unchecked Sendable {
         timer.cancel()
         let wasKilled = lock.withLock { killed }
         if let answer, let reply = try? JSONDecoder().decode(RenderReply.self, from: Data(answer)), reply.id == request.id {
+            lock.withLock { answered += 1 }
             return .reply(reply, healthy: !wasKilled)
         }
         if wasKilled { return .timedOut }

@@ -20,4 +20,16 @@ public enum ProcessLimits {
 
     /// Largest file the process may write (`RLIMIT_FSIZE`).
     public static func limitFileSize(_ bytes: UInt64) throws { try set(RLIMIT_FSIZE, to: bytes) }
+
+    /// Lowers this process's scheduling priority by `increment` (the corresponding C
+    /// function is `setpriority`). Renderers run below the daemon, so claiming files,
+    /// answering AMI and HTTP stay quick while every core renders.
+    public static func lowerPriority(by increment: Int32) throws {
+        errno = 0
+        let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        if current == -1 && errno != 0 { throw SystemError("getpriority", errno: errno) }
+        _ = try retryingOnInterrupt("setpriority") {
+            setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, min(19, current + increment))
+        }
+    }
 }

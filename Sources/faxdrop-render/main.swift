@@ -95,6 +95,8 @@ do {
 
 if options.worker {
     guard options.positional.isEmpty else { usage() }
+    // Below the daemon: rendering uses every core it gets, the daemon must stay responsive.
+    try? ProcessLimits.lowerPriority(by: 10)
     // Die with the daemon, even in the middle of a job that never ends. (PR_SET_PDEATHSIG
     // would fire when the daemon *thread* that spawned us exits, so the parent is polled.)
     let parent = getppid()
