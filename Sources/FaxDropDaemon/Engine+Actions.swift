@@ -11,7 +11,7 @@ extension Engine {
         for action in actions {
             switch action {
             case .persist(let id):
-                if let record = scheduler.jobs[id] { persist(record) }
+                if let record = scheduler.jobs[id], !journalAlreadySays(record) { persist(record) }
             case .render(let id):
                 startRender(id)
             case .call(let id, let attempt, let firstPage):
@@ -29,9 +29,18 @@ extension Engine {
     func persist(_ record: JobRecord) {
         do {
             try journal.write(record)
+            journaled[record.jobID] = record.state
         } catch {
             logger.error("cannot write the journal", metadata: ["job": "\(record.jobID)", "error": "\(error)"])
         }
+    }
+
+    /// A fresh claim's journal (`claiming`, document in place) already resumes exactly as a
+    /// `converting` one would: the document is examined and rendered again. Skipping that
+    /// one rewrite halves the files a burst of drops creates.
+    func journalAlreadySays(_ record: JobRecord) -> Bool {
+        record.state == .converting && record.attempts.isEmpty && !record.cancelRequested
+            && journaled[record.jobID] == .claiming
     }
 
     func jobLogger(_ id: JobID) -> Logger {
@@ -176,6 +185,7 @@ extension Engine {
         switch outcome {
         case .success(let path):
             scheduler.finished(id)
+            journaled[id] = nil
             let status = record.state == .done ? "sent" : "failed"
             jobLogger(id).info("finished", metadata: ["status": "\(status)", "code": "\(record.lastError?.code.rawValue ?? "-")", "sidecar": "\(path)"])
             if !observers.isEmpty {

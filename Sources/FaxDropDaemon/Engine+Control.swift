@@ -44,19 +44,23 @@ extension Engine {
             return
         }
         let folder = spool.jobFolder(new)
+        var record = JobRecord(
+            jobID: new, state: .claiming, destination: sidecar.destination, originalName: sidecar.document.originalName,
+            documentFile: "document", fax: sidecar.fax, queuedAt: clock(), retryOf: old)
         do {
+            // As a claim: the journal first, then the document (a copy; the old job keeps its own).
             try Syscall.mkdir(folder, mode: 0o750)
+            try journal.write(record)
             let bytes = try AtomicFile.read(spool.failed + "/" + sidecar.document.storedAs, limit: Int.max)
             try AtomicFile.write(bytes, to: spool.document(new), stagingDirectory: spool.tmp)
         } catch {
             log.error("cannot queue the retry", metadata: ["retry_of": "\(old)", "error": "\(error)"])
             try? Syscall.unlink(spool.document(new))
+            try? Syscall.unlink(spool.journal(new))
             try? Syscall.rmdir(folder)
             return
         }
-        let record = JobRecord(
-            jobID: new, state: .queued, destination: sidecar.destination, originalName: sidecar.document.originalName,
-            documentFile: "document", fax: sidecar.fax, queuedAt: clock(), retryOf: old)
+        record.state = .queued
         log.info("retrying a failed job", metadata: ["retry_of": "\(old)"])
         await admitClaimed(record, now: clock())
     }

@@ -23,6 +23,7 @@ extension Engine {
     }
 
     func admit(_ record: JobRecord, now: Date) async {
+        journaled[record.jobID] = .claiming  // what the claim wrote
         // While stopping, the journal is enough: the job is resumed at the next start.
         guard !stopping else { return persist(record) }
         // A job that ended on input is journaled as final before its result is written;

@@ -43,6 +43,8 @@ public actor Engine {
     var callTasks: [JobID: Task<Void, Never>] = [:]
     var workTasks: [JobID: Task<Void, Never>] = [:]
     var finishTasks: [JobID: Task<Void, Never>] = [:]
+    /// The state each active job's journal on disk holds.
+    var journaled: [JobID: JobState] = [:]
     var unfinished: Set<JobID> = []
     var ticker: Task<Void, Never>?
     var stopping = false
