@@ -73,8 +73,14 @@ extension Engine {
     /// What to resume of one job folder, or `nil` when there is nothing to resume.
     func recovered(_ id: JobID, _ record: JobRecord?) -> JobRecord? {
         guard var record else {
-            // A folder without a readable journal: not a job FaxDrop can resume. Leave it
-            // for an operator rather than guess; nothing in it is deleted.
+            let folder = spool.jobFolder(id)
+            if (try? Syscall.listDirectory(folder))?.isEmpty == true {
+                // A claim stopped between its mkdir and its journal: nothing was claimed.
+                try? Syscall.rmdir(folder)
+                return nil
+            }
+            // A folder with content but no readable journal: not a job FaxDrop can resume.
+            // Leave it for an operator rather than guess; nothing in it is deleted.
             logger.error("job folder without a readable journal; left as it is", metadata: ["job": "\(id)"])
             return nil
         }

@@ -88,3 +88,30 @@ final class CrashRecoveryTests: XCTestCase {
         try TestSpool.assertValid(all)
     }
 }
+
+/// What a crash can leave in `active/`, recovered at the next start.
+final class RecoveryLeftoversTests: XCTestCase {
+    func testEmptyJobFolderIsRemovedAndAClaimWithoutItsDocumentIsUndone() async throws {
+        let spool = try TestSpool()
+        // Killed between the claim's mkdir and its journal.
+        var generator = JobIDGenerator()
+        let empty = generator.next(milliseconds: 1_700_000_000_000)
+        try FileManager.default.createDirectory(atPath: spool.spool.jobFolder(empty), withIntermediateDirectories: false)
+        // Killed between the journal and the rename: the file is still in the drop zone.
+        let unclaimed = generator.next(milliseconds: 1_700_000_000_001)
+        try FileManager.default.createDirectory(atPath: spool.spool.jobFolder(unclaimed), withIntermediateDirectories: false)
+        let record = JobRecord(
+            jobID: unclaimed, state: .claiming, destination: "+15551234567", originalName: "a.pdf", documentFile: "document",
+            fax: Sidecar.Fax(resolution: .fine, paper: .letter, header: "", localStationID: ""), queuedAt: Date())
+        try JournalStore(spool: spool.spool).write(record)
+        // Something without a journal that holds a file: left for an operator.
+        let odd = generator.next(milliseconds: 1_700_000_000_002)
+        try FileManager.default.createDirectory(atPath: spool.spool.jobFolder(odd), withIntermediateDirectories: false)
+        FileManager.default.createFile(atPath: spool.spool.jobFolder(odd) + "/document", contents: Data("x".utf8))
+
+        let recorder = CallRecorder()
+        _ = try await startDaemon(spool, renderer: recorder, backend: recorder)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: spool.spool.active), [odd.value])
+        XCTAssertEqual(spool.sidecars().done + spool.sidecars().failed, [])
+    }
+}
