@@ -55,15 +55,25 @@ public struct StatusReport: Sendable, Encodable {
     }
 
     public static func read(_ spool: Spool) -> StatusReport {
-        var waiting = 0
-        for folder in (try? Syscall.listDirectory(spool.outgoing)) ?? [] {
-            let path = spool.outgoing + "/" + folder
-            if let names = try? Syscall.listDirectory(path) { waiting += names.filter { !$0.hasPrefix(".") }.count } else { waiting += 1 }
-        }
+        let waiting = waitingInDropZone(spool)
         let store = JournalStore(spool: spool)
         let active = ((try? store.scan()) ?? []).compactMap { $0.record }.map(ActiveJob.init)
         return StatusReport(
             waitingInDropZone: waiting, active: active, done: ended(spool.done), failed: ended(spool.failed))
+    }
+
+    /// Entries waiting in `outgoing/<folder>/` (and stray files in `outgoing/`), hidden
+    /// names left out.
+    public static func waitingInDropZone(_ spool: Spool) -> Int {
+        var count = 0
+        for folder in (try? Syscall.listDirectory(spool.outgoing)) ?? [] {
+            if let names = try? Syscall.listDirectory(spool.outgoing + "/" + folder) {
+                count += names.filter { !$0.hasPrefix(".") }.count
+            } else if !folder.hasPrefix(".") {
+                count += 1
+            }
+        }
+        return count
     }
 
     /// The sidecar of one job, if it has ended.

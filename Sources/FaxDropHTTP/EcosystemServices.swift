@@ -40,7 +40,7 @@ public struct EcosystemServices: Sendable {
                 metrics: {
                     let live = Metrics.Live(
                         jobs: await engine.snapshot(), callsInProgress: await engine.callsInProgress,
-                        dropZoneFiles: (try? await NIOThreadPool.singleton.runIfActive { countDropZone(spool) }) ?? 0,
+                        dropZoneFiles: (try? await NIOThreadPool.singleton.runIfActive { StatusReport.waitingInDropZone(spool) }) ?? 0,
                         amiConnected: amiConnected?())
                     return metrics.exposition(live)
                 },
@@ -81,20 +81,6 @@ public struct EcosystemServices: Sendable {
             }, logger: logger)
         services.append(systemd)
         return EcosystemServices(services: services, metrics: metrics, http: http, systemd: systemd)
-    }
-
-    /// Entries waiting in `outgoing/<folder>/`, hidden names left out.
-    static func countDropZone(_ spool: Spool) -> Int {
-        var count = 0
-        for folder in (try? Syscall.listDirectory(spool.outgoing)) ?? [] {
-            let path = spool.outgoing + "/" + folder
-            if let names = try? Syscall.listDirectory(path) {
-                count += names.filter { !$0.hasPrefix(".") }.count
-            } else if !folder.hasPrefix(".") {
-                count += 1
-            }
-        }
-        return count
     }
 
     /// `GET /healthz`: 200 when the spool can be written (and AMI is logged in, with sip).

@@ -58,26 +58,7 @@ final class LoopbackEndToEndTests: XCTestCase {
         let sidecars = try await spool.waitForSidecars(5, timeout: 60)
         let byName = Dictionary(uniqueKeysWithValues: sidecars.map { ($0.document.originalName, $0) })
 
-        for (name, code) in [("busy.pdf", ErrorCode.busy), ("noanswer.pdf", .noAnswer), ("congestion.pdf", .congestion)] {
-            let s = try XCTUnwrap(byName[name], name)
-            XCTAssertEqual(s.status, .failed, name)
-            XCTAssertEqual(s.error?.code, code, name)
-            XCTAssertEqual(s.error?.retryable, true, name)
-            XCTAssertEqual(s.attempts.count, 3, "\(name): retried up to FAXDROP_MAX_ATTEMPTS")
-            XCTAssertEqual(Set(s.attempts.map(\.outcome)), [code.rawValue], name)
-            XCTAssertEqual(s.pages.sent, 0, name)
-        }
-        // 0488 hangs up after the first page of each call; with resume, each retry starts at
-        // the first unsent page, so three calls deliver the three pages.
-        let drop = try XCTUnwrap(byName["drop.pdf"])
-        XCTAssertEqual(drop.status, .sent)
-        XCTAssertEqual(drop.pages, Sidecar.Pages(total: 3, sent: 3))
-        XCTAssertEqual(drop.attempts.map(\.outcome), ["fax_transfer_failed", "fax_transfer_failed", "sent"])
-        XCTAssertEqual(drop.attempts.map(\.firstPage), [1, 2, 3])
-        XCTAssertEqual(drop.attempts.map(\.pagesSent), [1, 1, 1])
-        XCTAssertEqual(drop.attempts.first?.details.statusString, "The call dropped prematurely")
-        XCTAssertEqual(byName["fine.pdf"]?.status, .sent)
-        XCTAssertEqual(byName["fine.pdf"]?.pages.sent, 3)
+        try assertTestNumberOutcomes(byName)
         try TestSpool.assertValid(spool.sidecars().done + spool.sidecars().failed)
     }
 
