@@ -1,10 +1,11 @@
 import Foundation
 
-/// The live Asterisk captures in `Tests/Fixtures/asterisk-transcripts/`.
+/// The live Asterisk captures in the project's shared ground truth,
+/// `../shared/asterisk/transcripts/` beside the repository (as CI lays it out).
 enum Captures {
     static let directory: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/asterisk-transcripts")
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/asterisk/transcripts")
 
     static let names = [
         "bad_tiff", "busy", "congestion", "midcall_hangup", "missing_file", "no_answer", "success_1page",
