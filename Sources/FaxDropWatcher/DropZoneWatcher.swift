@@ -6,9 +6,12 @@ import Synchronization
 
 /// What the drop zone watcher reports.
 public enum DropZoneEvent: Sendable, Equatable {
-    /// Something happened to this entry (closed after writing, renamed in, or found by a
-    /// scan): it may be ready once it has settled.
+    /// Something happened to this entry (closed after writing, renamed in): it may be
+    /// ready once it has settled.
     case candidate(String)
+    /// A scan found this entry: it may be ready once it has settled, but finding it again
+    /// is no sign of activity.
+    case found(String)
     /// Events were lost (`IN_Q_OVERFLOW`) or a periodic rescan ran: every entry present was
     /// just reported again as a candidate.
     case rescanned(reason: String)
@@ -160,7 +163,7 @@ public final class DropZoneWatcher: Sendable {
         guard let names = try? Syscall.listDirectoryRaw(path) else { return }
         for raw in names {
             guard let name = validName(raw, in: path) else { continue }
-            if !IgnoreRules.isIgnored(name) { handler(.candidate(path + "/" + name)) }
+            if !IgnoreRules.isIgnored(name) { handler(.found(path + "/" + name)) }
         }
     }
 
@@ -204,7 +207,7 @@ public final class DropZoneWatcher: Sendable {
             if status.kind == .directory {
                 addFolder(path, handler)
             } else {
-                handler(.candidate(path))
+                handler(.found(path))
             }
         }
     }

@@ -35,6 +35,10 @@ public final class Intake: Sendable {
                 let status = try? Syscall.lstatIfExists(path)
                 let now = Self.monotonicSeconds()
                 tracker.withLock { $0.note(path, status: status, now: now) }
+            case .found(let path):
+                let status = try? Syscall.lstatIfExists(path)
+                let now = Self.monotonicSeconds()
+                tracker.withLock { $0.noteFound(path, status: status, now: now) }
             case .rescanned:
                 break
             }

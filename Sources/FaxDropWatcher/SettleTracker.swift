@@ -20,13 +20,22 @@ public struct SettleTracker: Sendable {
 
     public var count: Int { candidates.count }
 
-    /// A sign of activity (close-after-write, rename-in, scan) on `path` at `now`.
+    /// A sign of activity (close-after-write, rename-in) on `path` at `now`: the wait
+    /// starts again.
     public mutating func note(_ path: String, status: FileStatus?, now: Double) {
         guard let status else {
             candidates[path] = nil
             return
         }
         candidates[path] = Candidate(size: status.size, modified: status.modifiedNanoseconds, quietSince: now)
+    }
+
+    /// A scan found `path`: tracked from now if it is new; an entry already tracked keeps
+    /// its wait (only a change of size or mtime, seen by `poll`, restarts it), so rescans
+    /// more frequent than the settle time cannot hold a file back forever.
+    public mutating func noteFound(_ path: String, status: FileStatus?, now: Double) {
+        guard candidates[path] == nil else { return }
+        note(path, status: status, now: now)
     }
 
     /// Re-examines every candidate; returns those that have been quiet for the settle time

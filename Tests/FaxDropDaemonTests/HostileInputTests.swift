@@ -92,7 +92,7 @@ final class HostileInputTests: XCTestCase {
     func testTricklingWriterIsTakenOnlyWhenDone() async throws {
         let spool = try TestSpool()
         let recorder = CallRecorder()
-        _ = try await startDaemon(spool, ["FAXDROP_SETTLE_MS": "400", "FAXDROP_RESCAN_SECONDS": "1"], renderer: recorder, backend: recorder)
+        _ = try await startDaemon(spool, ["FAXDROP_SETTLE_MS": "1000", "FAXDROP_RESCAN_SECONDS": "1"], renderer: recorder, backend: recorder)
         let folder = spool.root + "/outgoing/+15551234567"
         try Syscall.mkdir(folder)
         let path = folder + "/trickle.txt"

@@ -95,7 +95,7 @@ final class LoopbackEndToEndTests: XCTestCase {
     /// as a new job naming the old one.
     func testCancelALiveCallThenRetryIt() async throws {
         let spool = try TestSpool()
-        _ = try await startLoopback(spool, ["FAXDROP_LOOPBACK_PAGE_SECONDS": "3"])
+        _ = try await startLoopback(spool, ["FAXDROP_LOOPBACK_PAGE_SECONDS": "5"])
         try spool.copy(TestSpool.corpus + "/pdf/23-onepage-letter.pdf", to: "+15551234567/long-call.pdf")
         let journal = JournalStore(spool: spool.spool)
         var live: JobRecord?

@@ -42,6 +42,16 @@ final class SettleTrackerTests: XCTestCase {
         XCTAssertEqual(tracker.poll(now: 103.5) { _ in file }, ["/a"])
     }
 
+    /// Rescans more frequent than the settle time must not hold an unchanged file back.
+    func testFindingAFileAgainDoesNotRestartTheWait() {
+        var tracker = SettleTracker(settleSeconds: 2)
+        let file = status(size: 10, mtime: 1)
+        tracker.noteFound("/a", status: file, now: 100)
+        tracker.noteFound("/a", status: file, now: 101)
+        tracker.noteFound("/a", status: file, now: 101.9)
+        XCTAssertEqual(tracker.poll(now: 102.0) { _ in file }, ["/a"])
+    }
+
     func testVanishedFilesAreDroppedAndOddEntriesAreTakenAsFound() {
         var tracker = SettleTracker(settleSeconds: 2)
         tracker.note("/gone", status: status(size: 1, mtime: 1), now: 0)
