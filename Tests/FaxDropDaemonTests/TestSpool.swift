@@ -112,6 +112,9 @@ extension XCTestCase {
         _ spool: TestSpool, _ settings: [String: String] = [:], renderer: any DocumentRenderer, backend: any FaxBackend
     ) async throws -> Daemon {
         let daemon = Daemon(configuration: try spool.configuration(settings), renderer: renderer, backend: backend, logger: testLogger())
+        // Teardown blocks run last-added first: the daemon stops, then its folder goes.
+        let folder = (spool.root as NSString).deletingLastPathComponent
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }
         try await daemon.start()
         addTeardownBlock { await daemon.stop() }
         return daemon
