@@ -51,33 +51,37 @@ public enum FaxImage {
         defer { TIFFClose(tif) }
         var pages: [FaxPageInfo] = []
         repeat {
-            var width: UInt32 = 0, height: UInt32 = 0
-            var xres: Float = 0, yres: Float = 0
-            var unit: UInt16 = 0, compression: UInt16 = 0, bps: UInt16 = 0, spp: UInt16 = 0
-            var photometric: UInt16 = 0, fillOrder: UInt16 = 0
-            var pageNo: UInt16 = 0, pageTotal: UInt16 = 0
-            _ = faxdrop_tiff_get_u32(tif, UInt32(TIFFTAG_IMAGEWIDTH), &width)
-            _ = faxdrop_tiff_get_u32(tif, UInt32(TIFFTAG_IMAGELENGTH), &height)
-            _ = faxdrop_tiff_get_float(tif, UInt32(TIFFTAG_XRESOLUTION), &xres)
-            _ = faxdrop_tiff_get_float(tif, UInt32(TIFFTAG_YRESOLUTION), &yres)
-            _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_RESOLUTIONUNIT), &unit)
-            _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_COMPRESSION), &compression)
-            _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_BITSPERSAMPLE), &bps)
-            _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_SAMPLESPERPIXEL), &spp)
-            _ = faxdrop_tiff_get_u16(tif, UInt32(TIFFTAG_PHOTOMETRIC), &photometric)
-            _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_FILLORDER), &fillOrder)
-            let hasPageNumber = faxdrop_tiff_get_u16_pair(tif, UInt32(TIFFTAG_PAGENUMBER), &pageNo, &pageTotal) == 1
-            var encoded = 0
-            let strips = TIFFNumberOfStrips(tif)
-            for s in 0..<strips { encoded += Int(TIFFRawStripSize(tif, s)) }
-            pages.append(
-                FaxPageInfo(
-                    width: Int(width), height: Int(height), xResolution: Double(xres), yResolution: Double(yres),
-                    resolutionUnit: Int(unit), compression: Int(compression), bitsPerSample: Int(bps),
-                    samplesPerPixel: Int(spp), photometric: Int(photometric), fillOrder: Int(fillOrder),
-                    pageNumber: hasPageNumber ? (Int(pageNo), Int(pageTotal)) : nil, encodedBytes: encoded))
+            pages.append(currentPage(tif))
         } while TIFFReadDirectory(tif) == 1
         return pages
+    }
+
+    /// The tags of the directory (page) `tif` is on now.
+    static func currentPage(_ tif: OpaquePointer) -> FaxPageInfo {
+        var width: UInt32 = 0, height: UInt32 = 0
+        var xres: Float = 0, yres: Float = 0
+        var unit: UInt16 = 0, compression: UInt16 = 0, bps: UInt16 = 0, spp: UInt16 = 0
+        var photometric: UInt16 = 0, fillOrder: UInt16 = 0
+        var pageNo: UInt16 = 0, pageTotal: UInt16 = 0
+        _ = faxdrop_tiff_get_u32(tif, UInt32(TIFFTAG_IMAGEWIDTH), &width)
+        _ = faxdrop_tiff_get_u32(tif, UInt32(TIFFTAG_IMAGELENGTH), &height)
+        _ = faxdrop_tiff_get_float(tif, UInt32(TIFFTAG_XRESOLUTION), &xres)
+        _ = faxdrop_tiff_get_float(tif, UInt32(TIFFTAG_YRESOLUTION), &yres)
+        _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_RESOLUTIONUNIT), &unit)
+        _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_COMPRESSION), &compression)
+        _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_BITSPERSAMPLE), &bps)
+        _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_SAMPLESPERPIXEL), &spp)
+        _ = faxdrop_tiff_get_u16(tif, UInt32(TIFFTAG_PHOTOMETRIC), &photometric)
+        _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_FILLORDER), &fillOrder)
+        let hasPageNumber = faxdrop_tiff_get_u16_pair(tif, UInt32(TIFFTAG_PAGENUMBER), &pageNo, &pageTotal) == 1
+        var encoded = 0
+        let strips = TIFFNumberOfStrips(tif)
+        for s in 0..<strips { encoded += Int(TIFFRawStripSize(tif, s)) }
+        return FaxPageInfo(
+            width: Int(width), height: Int(height), xResolution: Double(xres), yResolution: Double(yres),
+            resolutionUnit: Int(unit), compression: Int(compression), bitsPerSample: Int(bps),
+            samplesPerPixel: Int(spp), photometric: Int(photometric), fillOrder: Int(fillOrder),
+            pageNumber: hasPageNumber ? (Int(pageNo), Int(pageTotal)) : nil, encodedBytes: encoded)
     }
 
     /// The problems a fax stack would refuse this page for; empty when it is sendable.

@@ -116,25 +116,17 @@ extension FaxImage {
             guard TIFFSetDirectory(input, UInt32(index)) == 1 else {
                 throw ReadError(path: source, message: "cannot read page \(index + 1)")
             }
-            var width: UInt32 = 0, height: UInt32 = 0, yres: Float = 0
-            var compression: UInt16 = 0, fillOrder: UInt16 = 0, bps: UInt16 = 0, unit: UInt16 = 0
-            _ = faxdrop_tiff_get_u32(input, UInt32(TIFFTAG_IMAGEWIDTH), &width)
-            _ = faxdrop_tiff_get_u32(input, UInt32(TIFFTAG_IMAGELENGTH), &height)
-            _ = faxdrop_tiff_get_float(input, UInt32(TIFFTAG_YRESOLUTION), &yres)
-            _ = faxdrop_tiff_get_defaulted_u16(input, UInt32(TIFFTAG_RESOLUTIONUNIT), &unit)
-            _ = faxdrop_tiff_get_defaulted_u16(input, UInt32(TIFFTAG_COMPRESSION), &compression)
-            _ = faxdrop_tiff_get_defaulted_u16(input, UInt32(TIFFTAG_FILLORDER), &fillOrder)
-            _ = faxdrop_tiff_get_defaulted_u16(input, UInt32(TIFFTAG_BITSPERSAMPLE), &bps)
-            let strips = TIFFNumberOfStrips(input)
-            guard bps == 1, compression == UInt16(COMPRESSION_CCITTFAX4) || compression == UInt16(COMPRESSION_CCITTFAX3),
-                strips == 1
+            let page = currentPage(input)
+            let compression = UInt16(page.compression)
+            guard page.bitsPerSample == 1,
+                compression == UInt16(COMPRESSION_CCITTFAX4) || compression == UInt16(COMPRESSION_CCITTFAX3),
+                TIFFNumberOfStrips(input) == 1
             else {
                 throw ReadError(path: source, message: "page \(index + 1) is not a one-strip CCITT fax page")
             }
-            if unit == UInt16(RESUNIT_CENTIMETER) { yres *= 2.54 }
             setClassFTags(
-                output, width: Int(width), height: Int(height), yResolution: yres, compression: compression,
-                fillOrder: fillOrder, pageNumber: n, pageCount: wanted.count)
+                output, width: page.width, height: page.height, yResolution: Float(page.verticalDPI),
+                compression: compression, fillOrder: UInt16(page.fillOrder), pageNumber: n, pageCount: wanted.count)
             if compression == UInt16(COMPRESSION_CCITTFAX3) {
                 var options: UInt32 = 0
                 _ = faxdrop_tiff_get_u32(input, UInt32(TIFFTAG_GROUP3OPTIONS), &options)
