@@ -88,13 +88,7 @@ final class SIPEndToEndTests: XCTestCase {
                 "FAXDROP_RETRY_CONGESTION": "0.2", "FAXDROP_RETRY_FAX": "0.2", "FAXDROP_MAX_CALLS": "8",
                 "FAXDROP_DIAL_TIMEOUT": "20",
             ])
-        let threePages = TestSpool.corpus + "/pdf/12-octave-refcard-legal.pdf"
-        let onePage = TestSpool.corpus + "/pdf/23-onepage-letter.pdf"
-        try spool.copy(onePage, to: "+15550000486/busy.pdf")
-        try spool.copy(onePage, to: "+15550000480/noanswer.pdf")
-        try spool.copy(onePage, to: "+15550000503/congestion.pdf")
-        try spool.copy(threePages, to: "+15550000488/drop.pdf")
-        try spool.copy(threePages, to: "+15550001234/fine.pdf")
+        try dropTestNumberDocuments(spool)
         let sidecars = try await spool.waitForSidecars(5, timeout: 90)
         let byName = Dictionary(uniqueKeysWithValues: sidecars.map { ($0.document.originalName, $0) })
 

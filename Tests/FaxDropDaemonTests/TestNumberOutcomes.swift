@@ -1,6 +1,19 @@
 import FaxDropCore
 import XCTest
 
+/// Drops the five documents `assertTestNumberOutcomes` judges: one page each to the busy,
+/// no-answer and congestion numbers, three pages to the drop-after-a-page number and to an
+/// ordinary one.
+func dropTestNumberDocuments(_ spool: TestSpool) throws {
+    let threePages = TestSpool.corpus + "/pdf/12-octave-refcard-legal.pdf"
+    let onePage = TestSpool.corpus + "/pdf/23-onepage-letter.pdf"
+    try spool.copy(onePage, to: "+15550000486/busy.pdf")
+    try spool.copy(onePage, to: "+15550000480/noanswer.pdf")
+    try spool.copy(onePage, to: "+15550000503/congestion.pdf")
+    try spool.copy(threePages, to: "+15550000488/drop.pdf")
+    try spool.copy(threePages, to: "+15550001234/fine.pdf")
+}
+
 /// What the test numbers must end with, on the loopback line and through Asterisk alike:
 /// busy.pdf (0486), noanswer.pdf (0480), congestion.pdf (0503) fail after
 /// FAXDROP_MAX_ATTEMPTS = 3 tries with their code and Q.850 cause; drop.pdf (0488, three

@@ -54,17 +54,7 @@ final class GeometryTests: XCTestCase {
                 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 \(p.width) \(p.height)] /Rotate \(p.rotate) /Contents \(pageIDs[i] + 1) 0 R >>")
             objects.append("<< /Length \(content.utf8.count) >>\nstream\n\(content)endstream")
         }
-        var pdf = "%PDF-1.4\n"
-        var offsets: [Int] = []
-        for (i, object) in objects.enumerated() {
-            offsets.append(pdf.utf8.count)
-            pdf += "\(i + 1) 0 obj\n\(object)\nendobj\n"
-        }
-        let xref = pdf.utf8.count
-        pdf += "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n"
-        for offset in offsets { pdf += String(format: "%010d 00000 n \n", offset) }
-        pdf += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
-        return Data(pdf.utf8)
+        return RenderTestSupport.pdf(objects: objects)
     }
 
     /// The same pages as PostScript, each asking for its size with setpagedevice.
