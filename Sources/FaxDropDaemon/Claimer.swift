@@ -49,7 +49,9 @@ public struct Claimer: Sendable {
         }
         let destination = parts.count == 2 ? parts[0] : ""
         let name = parts[parts.count - 1]
-        let outgoingFD = try Syscall.openDirectory(spool.outgoing)
+        // `outgoing/` is configuration (it may be a symlink an administrator made); the
+        // destination folders inside it are not, and are never followed.
+        let outgoingFD = try Syscall.open(spool.outgoing, O_RDONLY | O_DIRECTORY)
         defer { Syscall.close(outgoingFD) }
         let folderFD: Int32
         if parts.count == 2 {

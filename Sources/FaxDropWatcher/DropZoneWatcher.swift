@@ -42,7 +42,8 @@ public final class DropZoneWatcher: Sendable {
     /// name is watched at once.
     private static let folderEvents = UInt32(
         IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
-    private static let rootEvents = folderEvents
+    /// `outgoing/` itself is configuration: it may be a symlink an administrator set up.
+    private static let rootEvents = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
     public init(outgoing: String, rescanInterval: Double, logger: Logger) {
         self.outgoing = outgoing

@@ -57,6 +57,19 @@ final class ClaimerTests: XCTestCase {
         XCTAssertEqual(try Syscall.listDirectory(spool.spool.active), [])
     }
 
+    /// `outgoing/` itself may be a symlink an administrator made (to another disk): only the
+    /// destination folders inside it are refused when they are symlinks.
+    func testASymlinkedOutgoingFolderIsStillServed() throws {
+        let spool = try TestSpool()
+        try Syscall.rename(spool.spool.outgoing, spool.root + "/outgoing-disk")
+        XCTAssertEqual(symlink("outgoing-disk", spool.spool.outgoing), 0)
+        try spool.write(Array("%PDF-1.4".utf8), to: "+15551234567/a.pdf")
+        let claimer = Claimer(spool: spool.spool, fax: fax)
+        let record = try claimer.claim(spool.spool.outgoing + "/+15551234567/a.pdf", now: Date(), logger: Logger(label: "t")).record
+        XCTAssertEqual(record?.originalName, "a.pdf")
+        XCTAssertNil(try Syscall.lstatIfExists(spool.root + "/outgoing-disk/+15551234567/a.pdf"))
+    }
+
     /// Job ids are made by FaxDrop alone: a dropped `<ULID>--name` (a far-future id, or the
     /// id of an earlier job) is only a name; the earlier job's kept files are untouched.
     func testADroppedNameNeverChoosesTheJobID() throws {
