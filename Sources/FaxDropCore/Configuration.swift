@@ -24,7 +24,7 @@ public struct Configuration: Sendable {
 
     // FaxDrop's own.
     public var spool = "./spool"
-    public var settle: Duration = .milliseconds(2000)
+    public var settle: Duration = .milliseconds(10_000)
     public var rescanInterval: Duration = .seconds(60)
     public var maxCalls = 2
     public var maxCallsPerDestination = 1

@@ -15,6 +15,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case conversionFailed = "conversion_failed"
     case notARegularFile = "not_a_regular_file"
     case unreadableFile = "unreadable_file"
+    case documentChanged = "document_changed"
     case busy
     case noAnswer = "no_answer"
     case congestion
@@ -32,7 +33,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     /// Where in the pipeline this code arises (the sidecar's `error.stage`).
     public var stage: ErrorStage {
         switch self {
-        case .invalidDestination, .emptyFile, .fileTooLarge, .unsupportedFormat, .notARegularFile, .unreadableFile:
+        case .invalidDestination, .emptyFile, .fileTooLarge, .unsupportedFormat, .notARegularFile, .unreadableFile,
+            .documentChanged:
             return .input
         case .tooManyPages, .encryptedDocument, .corruptDocument, .conversionTimeout, .conversionFailed:
             return .conversion

@@ -36,6 +36,9 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var bytes: Int64
     public var sha256: String
     public var format: DocumentFormat?
+    /// The document's modification time (ns since 1970) when `bytes` and `sha256` were
+    /// taken; a different one later means it was written to after the claim.
+    public var documentModified: Int64?
     public var fax: Sidecar.Fax
     /// Pages of the rendered image; `nil` until rendered.
     public var pagesTotal: Int?
@@ -85,6 +88,7 @@ public struct JobRecord: Codable, Sendable, Equatable {
         case originalName = "original_name"
         case documentFile = "document_file"
         case bytes, sha256, format, fax
+        case documentModified = "document_modified"
         case pagesTotal = "pages_total"
         case pageBytes = "page_bytes"
         case pagesSent = "pages_sent"

@@ -11,14 +11,15 @@ public struct Sidecar: Codable, Sendable, Equatable {
 
     public struct Document: Codable, Sendable, Equatable {
         public var originalName: String
-        /// The original's file name beside the sidecar: `<job-id>.<ext>`.
-        public var storedAs: String
+        /// The original's file name beside the sidecar: `<job-id>.<ext>`, never `.json`;
+        /// `nil` when nothing was kept (a link, FIFO, socket or device).
+        public var storedAs: String?
         public var bytes: Int64
         public var sha256: String
         /// `nil` when the content is no accepted format.
         public var format: DocumentFormat?
 
-        public init(originalName: String, storedAs: String, bytes: Int64, sha256: String, format: DocumentFormat?) {
+        public init(originalName: String, storedAs: String?, bytes: Int64, sha256: String, format: DocumentFormat?) {
             self.originalName = originalName
             self.storedAs = storedAs
             self.bytes = bytes

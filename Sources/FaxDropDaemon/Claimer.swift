@@ -6,69 +6,145 @@ import Synchronization
 
 /// Claims entries of the drop zone: one atomic `rename` into `active/<job-id>/` (SPEC §1).
 ///
+/// Every step is relative to directory descriptors: `outgoing/` and the destination folder
+/// are opened with `O_DIRECTORY | O_NOFOLLOW`, so a folder swapped for a symlink between
+/// the event and the claim is refused, never followed. A regular file is claimed only when
+/// a read lease shows that nobody has it open for writing; the lease is held across the
+/// rename, so no writer can open it in between.
+///
 /// The journal is written first (state `claiming`), then the entry is renamed in, so a
 /// crash at any point leaves either an untouched entry in `outgoing/` or a job folder whose
 /// journal says what it is. A second claim of the same entry finds it gone and backs out.
+/// The job id is always a new one: no dropped name chooses it (SPEC §1).
 public struct Claimer: Sendable {
+    public enum Outcome: Sendable {
+        case claimed(JobRecord)
+        /// The entry was already gone (claimed, removed) or its folder is not a real folder.
+        case gone
+        /// Some process still has the file open for writing: not claimed; wait again.
+        case openForWriting
+    }
+
     public let spool: Spool
     public let journal: JournalStore
     public let fax: Sidecar.Fax
+    public let writers: WriterProbe
     private let ids: IDSource
 
-    public init(spool: Spool, fax: Sidecar.Fax) {
+    public init(spool: Spool, fax: Sidecar.Fax, writers: WriterProbe = WriterProbe()) {
         self.spool = spool
         self.journal = JournalStore(spool: spool)
         self.fax = fax
+        self.writers = writers
         self.ids = IDSource()
     }
 
-    /// The name a submitted file carries in `outgoing/` so that its job gets the id the
-    /// submitter was told: `<job-id>--<original name>`.
-    public static func submittedName(_ id: JobID, original: String) -> String { "\(id.value)--\(original)" }
-
-    /// Claims `path` (an entry in `outgoing/` or `outgoing/<folder>/`). Returns the new
-    /// job's journal, or `nil` when the entry was already gone (claimed or removed).
-    public func claim(_ path: String, now: Date, logger: Logger) throws -> JobRecord? {
+    /// Claims `path` (an entry in `outgoing/` or `outgoing/<folder>/`).
+    public func claim(_ path: String, now: Date, logger: Logger) throws -> Outcome {
         let relative = path.hasPrefix(spool.outgoing + "/") ? String(path.dropFirst(spool.outgoing.count + 1)) : path
-        let parts = relative.split(separator: "/", omittingEmptySubsequences: true)
-        let destination = parts.count >= 2 ? String(parts[parts.count - 2]) : ""
-        var originalName = parts.last.map(String.init) ?? relative
-        var id = ids.next(now: now)
-        if let requested = Self.requestedID(originalName) {
-            originalName = String(originalName.dropFirst(28))
-            if (try? Syscall.lstatIfExists(spool.jobFolder(requested.id))) == nil, spool.finalSidecar(requested.id) == nil {
-                id = requested.id
+        let parts = relative.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        guard (1...2).contains(parts.count), !parts.contains(".."), !parts.contains(".") else {
+            logger.error("not an entry of the drop zone; not claimed", metadata: ["path": "\(path)"])
+            return .gone
+        }
+        let destination = parts.count == 2 ? parts[0] : ""
+        let name = parts[parts.count - 1]
+        // `outgoing/` is configuration (it may be a symlink an administrator made); the
+        // destination folders inside it are not, and are never followed.
+        let outgoingFD = try Syscall.open(spool.outgoing, O_RDONLY | O_DIRECTORY)
+        defer { Syscall.close(outgoingFD) }
+        let folderFD: Int32
+        if parts.count == 2 {
+            do {
+                folderFD = try Syscall.openDirectory(destination, in: outgoingFD)
+            } catch let error as SystemError where error.errno == ELOOP || error.errno == ENOTDIR || error.isNotFound {
+                if !error.isNotFound {
+                    logger.warning(
+                        "destination folder is not a folder (a symlink?); not followed", metadata: ["folder": "\(destination)"])
+                }
+                return .gone
+            }
+        } else {
+            folderFD = try Syscall.openDirectory(".", in: outgoingFD)
+        }
+        defer { Syscall.close(folderFD) }
+        guard let status = try Syscall.lstatAt(folderFD, name) else { return .gone }
+
+        // A regular file with one name: hold a read lease across the rename.
+        var leased: Int32 = -1
+        defer { if leased >= 0 { Syscall.close(leased) } }
+        if status.kind == .regular && status.linkCount == 1 {
+            let fd: Int32
+            do {
+                fd = try Syscall.openAt(folderFD, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+            } catch let error as SystemError where error.isNotFound {
+                return .gone
+            } catch let error as SystemError where error.errno == EACCES {
+                fd = -1  // unreadable: claimed all the same; the inspection reports `unreadable_file`
+            }
+            if fd >= 0 {
+                leased = fd
+                if case .openForWriting = writers.lease(fd, name: relative, logger: logger) {
+                    logger.debug("still open for writing; not claimed yet", metadata: ["path": "\(path)"])
+                    return .openForWriting
+                }
             }
         }
+
+        let id = ids.next(now: now)
         let folder = spool.jobFolder(id)
         try Syscall.mkdir(folder, mode: 0o750)
         var record = JobRecord(
-            jobID: id, state: .claiming, destination: destination, originalName: originalName,
+            jobID: id, state: .claiming, destination: destination, originalName: name,
             documentFile: "document", fax: fax, queuedAt: now)
+        var jobFD: Int32 = -1
         do {
             try journal.write(record)
-            try Syscall.renameNoReplace(path, spool.document(id))
+            jobFD = try Syscall.openDirectory(folder)
+            try Syscall.renameNoReplace(from: folderFD, name, to: jobFD, record.documentFile)
         } catch let error as SystemError where error.isNotFound {
+            if jobFD >= 0 { Syscall.close(jobFD) }
             try? Syscall.unlink(spool.journal(id))
             try? Syscall.rmdir(folder)
-            return nil
+            return .gone
         } catch {
+            if jobFD >= 0 { Syscall.close(jobFD) }
             try? Syscall.unlink(spool.journal(id))
             try? Syscall.rmdir(folder)
             throw error
         }
+        defer { Syscall.close(jobFD) }
+        if leased >= 0 { Syscall.releaseLease(leased) }
         record.state = .queued
-        logger.info(
-            "claimed", metadata: ["job": "\(id)", "destination": "\(destination)", "name": "\(originalName)"])
-        return record
+        var log = logger
+        log[metadataKey: "job"] = "\(id)"
+        log.info("claimed", metadata: ["destination": "\(destination)", "name": "\(name)"])
+        // What was renamed is decided on now, in FaxDrop's own folder where nobody swaps it.
+        if let claimed = try Syscall.lstatAt(jobFD, record.documentFile), let reason = Self.notAFile(claimed) {
+            if claimed.kind != .directory {
+                // A link, FIFO, socket or device: the entry itself is removed (never what it
+                // points to), nothing is stored. A hard link loses only this name.
+                try Syscall.unlinkAt(jobFD, record.documentFile)
+            }
+            record.state = .failed
+            record.lastError = FaxErrorRecord(FaxError(.notARegularFile, reason))
+            log.warning("not a regular file", metadata: ["reason": "\(reason)"])
+        }
+        return .claimed(record)
     }
 
-    /// `<job-id>--<name>`: the id a submitter chose.
-    static func requestedID(_ name: String) -> (id: JobID, rest: Substring)? {
-        guard name.utf8.count > 28 else { return nil }
-        let head = name.prefix(26)
-        guard name.dropFirst(26).hasPrefix("--"), let id = JobID(String(head)) else { return nil }
-        return (id, name.dropFirst(28))
+    /// Why an entry is not faxed as a document, or `nil` for a regular file with one name.
+    static func notAFile(_ status: FileStatus) -> String? {
+        switch status.kind {
+        case .regular where status.linkCount > 1:
+            return "the file has \(status.linkCount) hard links; only files with one name are faxed; this name was removed, the file was not opened"
+        case .regular:
+            return nil
+        case .directory:
+            return "the entry is a folder, not a regular file; it was not opened"
+        default:
+            return "the entry is a \(status.kind.rawValue), not a regular file; it was removed from the drop zone, never opened or followed"
+        }
     }
 }
 

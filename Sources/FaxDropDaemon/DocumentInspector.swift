@@ -1,6 +1,7 @@
 import FaxDropCore
 import FaxDropSystem
 import Foundation
+import Logging
 
 /// Examines a claimed document before it is rendered: what it is, how big, its SHA-256,
 /// and the input errors that end a job at once (SPEC §1, §4). The entry is opened without
@@ -12,9 +13,19 @@ public enum DocumentInspector {
         public var format: DocumentFormat?
         /// The input error, if the document cannot be sent.
         public var error: FaxError?
+        /// The modification time the digest belongs to (nanoseconds since 1970).
+        public var modifiedNanoseconds: Int64 = 0
+        /// A process still had the document open for writing: nothing was read; look again
+        /// once it has closed it.
+        public var openForWriting = false
     }
 
-    public static func inspect(_ path: String, maxBytes: Int64) -> Findings {
+    /// - Parameter writers: when given, the document is read under a read lease, so no
+    ///   writer can open it meanwhile, and a document still open for writing is reported
+    ///   (`openForWriting`) instead of read.
+    public static func inspect(
+        _ path: String, maxBytes: Int64, writers: WriterProbe? = nil, logger: Logger? = nil
+    ) -> Findings {
         let status: FileStatus
         do {
             status = try Syscall.lstat(path)
@@ -41,7 +52,10 @@ public enum DocumentInspector {
                 bytes: status.size, sha256: "", format: nil,
                 error: FaxError(.unreadableFile, "the document cannot be opened: \(error)"))
         }
-        defer { Syscall.close(fd) }
+        defer { Syscall.close(fd) }  // also releases the lease
+        if let writers, let logger, case .openForWriting = writers.lease(fd, name: path, logger: logger) {
+            return Findings(bytes: status.size, sha256: "", format: nil, error: nil, openForWriting: true)
+        }
         do {
             let opened = try Syscall.fstat(fd)
             guard opened.kind == .regular, opened.inode == status.inode else {
@@ -61,7 +75,13 @@ public enum DocumentInspector {
                 error = FaxError(
                     .unsupportedFormat, "the content is none of PDF, PostScript, TIFF, JPEG, PNG or UTF-8 text")
             }
-            return Findings(bytes: opened.size, sha256: sha, format: format, error: error)
+            let after = try Syscall.fstat(fd)
+            if after.size != opened.size || after.modifiedNanoseconds != opened.modifiedNanoseconds {
+                // Written to while being read (no lease here): the digest is of no one version.
+                return Findings(bytes: after.size, sha256: "", format: nil, error: nil, openForWriting: true)
+            }
+            return Findings(
+                bytes: opened.size, sha256: sha, format: format, error: error, modifiedNanoseconds: opened.modifiedNanoseconds)
         } catch {
             return Findings(
                 bytes: status.size, sha256: "", format: nil, error: FaxError(.internalError, "cannot read the document: \(error)"))

@@ -88,6 +88,11 @@ extension Engine {
                 format: reply.format, now: now))
             return
         }
+        if let record = scheduler.jobs[id], let change = documentChange(record) {
+            log.warning("the document changed after its claim", metadata: ["message": "\(change.message)"])
+            await apply(scheduler.renderFailed(id, change, format: reply.format, now: now))
+            return
+        }
         log.debug("rendered image checked", metadata: ["pages": "\(pages.count)", "seconds": "\(String(format: "%.3f", reply.seconds))"])
         await apply(scheduler.renderSucceeded(id, pages: pages.count, pageBytes: pages.map(\.encodedBytes), format: reply.format, now: now))
     }
@@ -171,7 +176,8 @@ extension Engine {
     /// forgets the job. A failed write (typically a full disk) is tried again every 5 s;
     /// the journal is final, so a restart would end the job too.
     func finish(_ id: JobID) {
-        guard let record = scheduler.jobs[id], finishTasks[id] == nil else { return }
+        guard let current = scheduler.jobs[id], finishTasks[id] == nil else { return }
+        let record = checkedBeforeFinishing(current)
         let results = self.results
         let now = clock()
         finishTasks[id] = Task {

@@ -31,9 +31,23 @@ extension Engine {
                 }
             case .retry(let old, let new):
                 await retry(old, as: new)
+            case .admit(let id):
+                await admitSubmitted(id)
             }
             try? Syscall.unlink(path)
         }
+    }
+
+    /// Takes a job that `Submitter` placed whole in `active/<id>/` (journal `claiming` and
+    /// its document). At start-up the journal scan has taken it already.
+    func admitSubmitted(_ id: JobID) async {
+        guard scheduler.jobs[id] == nil, finishTasks[id] == nil, var record = try? journal.read(id),
+            record.state == .claiming, (try? Syscall.lstatIfExists(spool.document(id))) != nil
+        else { return }
+        record.state = .queued
+        record.fax = claimer.fax
+        jobLogger(id).info("submitted", metadata: ["destination": "\(record.destination)", "name": "\(record.originalName)"])
+        await admitClaimed(record, now: clock())
     }
 
     /// Queues the failed job `old` again as `new`, from a copy of its kept document.
@@ -51,7 +65,10 @@ extension Engine {
             // As a claim: the journal first, then the document (a copy; the old job keeps its own).
             try Syscall.mkdir(folder, mode: 0o750)
             try journal.write(record)
-            let bytes = try AtomicFile.read(spool.failed + "/" + sidecar.document.storedAs, limit: Int.max)
+            guard let kept = sidecar.document.storedAs else {
+                throw FaxError(.notARegularFile, "the failed job kept no document to send again")
+            }
+            let bytes = try AtomicFile.read(spool.failed + "/" + kept, limit: Int.max)
             try AtomicFile.write(bytes, to: spool.document(new), stagingDirectory: spool.tmp)
         } catch {
             log.error("cannot queue the retry", metadata: ["retry_of": "\(old)", "error": "\(error)"])

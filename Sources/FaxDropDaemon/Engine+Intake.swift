@@ -9,17 +9,50 @@ import Logging
 extension Engine {
     /// A settled entry of the drop zone: claim it and queue its job. The claim and the
     /// look at the document happen on the caller's task; only the admission is the engine's.
-    public nonisolated func take(_ path: String) async {
+    /// Returns `false` when the entry was not taken because a process still has it open
+    /// for writing: the intake waits for it again.
+    @discardableResult
+    public nonisolated func take(_ path: String) async -> Bool {
         let now = clock()
-        let record: JobRecord
+        let claimed: JobRecord
         do {
-            guard let claimed = try claimer.claim(path, now: now, logger: logger) else { return }
-            record = inspected(claimed)
+            switch try claimer.claim(path, now: now, logger: logger) {
+            case .gone: return true
+            case .openForWriting: return false
+            case .claimed(let record): claimed = record
+            }
         } catch {
             logger.error("cannot claim", metadata: ["path": "\(path)", "error": "\(error)"])
-            return
+            return true
         }
-        await admit(record, now: now)
+        if claimed.state.isFinal {
+            await admit(claimed, now: now)
+            return true
+        }
+        let findings = inspect(claimed, waitingForWriters: true)
+        if findings.openForWriting {
+            // A writer that opened the file just before the claim still holds it: the job
+            // waits for it to close, on its own task, so the intake goes on.
+            Task { await self.admitOnceClosed(claimed, now: now) }
+            return true
+        }
+        await admit(Self.applying(findings, to: claimed), now: now)
+        return true
+    }
+
+    /// Looks at a claimed document again until no process has it open for writing.
+    nonisolated func admitOnceClosed(_ claimed: JobRecord, now: Date) async {
+        var log = logger
+        log[metadataKey: "job"] = "\(claimed.jobID)"
+        log.notice("the claimed file is still open for writing; waiting until it is closed")
+        while true {
+            try? await Task.sleep(for: .milliseconds(200))
+            let findings = inspect(claimed, waitingForWriters: true)
+            if !findings.openForWriting {
+                await admit(Self.applying(findings, to: claimed), now: now)
+                return
+            }
+        }
     }
 
     func admit(_ record: JobRecord, now: Date) async {
@@ -47,11 +80,21 @@ extension Engine {
     /// before anything is rendered or dialled. An invalid destination is reported first
     /// (the scheduler checks it), whatever the document.
     nonisolated func inspected(_ claimed: JobRecord) -> JobRecord {
+        Self.applying(inspect(claimed, waitingForWriters: false), to: claimed)
+    }
+
+    nonisolated func inspect(_ record: JobRecord, waitingForWriters: Bool) -> DocumentInspector.Findings {
+        DocumentInspector.inspect(
+            spool.document(record.jobID), maxBytes: settings.maxBytes,
+            writers: waitingForWriters ? claimer.writers : nil, logger: logger)
+    }
+
+    nonisolated static func applying(_ findings: DocumentInspector.Findings, to claimed: JobRecord) -> JobRecord {
         var record = claimed
-        let findings = DocumentInspector.inspect(spool.document(record.jobID), maxBytes: settings.maxBytes)
         record.bytes = findings.bytes
         record.sha256 = findings.sha256
         record.format = findings.format
+        record.documentModified = findings.modifiedNanoseconds
         if let error = findings.error, E164Number(record.destination) != nil {
             record.state = .failed
             record.lastError = FaxErrorRecord(error)
@@ -96,6 +139,8 @@ extension Engine {
                 return nil
             }
             record.state = .queued
+            // A submitted job takes the gateway's fax settings; a retry keeps its original's.
+            if record.retryOf == nil { record.fax = claimer.fax }
             record = inspected(record)
             persist(record)
         }

@@ -5,6 +5,10 @@ import Foundation
 /// Ends a job: moves its document beside the sidecar as `<job-id>.<ext>`, writes the
 /// sidecar last and atomically, then clears `active/<job-id>/`. Every step can be redone,
 /// so a crash anywhere is finished by the next start (SPEC §1, §2).
+///
+/// The kept document can never take the sidecar's name: its extension is never `json`
+/// (a document named `*.json` that is no accepted format is kept as `<job-id>.bin`), and
+/// it is moved without replacing anything, so `<job-id>.json` only ever holds a sidecar.
 public struct ResultWriter: Sendable {
     public let spool: Spool
     public let gateway: Sidecar.Gateway
@@ -17,13 +21,14 @@ public struct ResultWriter: Sendable {
     /// Writes the final result of `record` (state done or failed). Returns the sidecar path.
     @discardableResult
     public func finish(_ record: JobRecord, now: Date) throws -> String {
-        let sidecar = makeSidecar(record, now: now)
-        let outcomeFolder = sidecar.status == .sent ? spool.done : spool.failed
-        let stored = outcomeFolder + "/" + sidecar.document.storedAs
         let document = spool.jobFolder(record.jobID) + "/" + record.documentFile
-        if (try Syscall.lstatIfExists(document)) != nil {
-            try Syscall.rename(document, stored)
+        let outcomeFolder = record.state == .done ? spool.done : spool.failed
+        let stored = outcomeFolder + "/" + Self.storedName(record)
+        // Already there when a crash interrupted an earlier finish.
+        if (try Syscall.lstatIfExists(stored)) == nil, (try Syscall.lstatIfExists(document)) != nil {
+            try Syscall.renameNoReplace(document, stored)
         }
+        let sidecar = makeSidecar(record, now: now)
         let data = try JSONEncoder.faxdrop().encode(sidecar)
         let path = spool.sidecar(record.jobID, status: sidecar.status)
         try AtomicFile.write(data, to: path, stagingDirectory: spool.tmp)
@@ -33,24 +38,34 @@ public struct ResultWriter: Sendable {
 
     public func makeSidecar(_ record: JobRecord, now: Date) -> Sidecar {
         let sent = record.state == .done
+        let keptName = Self.storedName(record)
+        let kept = (try? Syscall.lstatIfExists((sent ? spool.done : spool.failed) + "/" + keptName)) != nil
+            || (try? Syscall.lstatIfExists(spool.document(record.jobID))) != nil
         let error = sent ? nil : (record.lastError?.error ?? FaxError(.internalError, "the job ended without a cause"))
         return Sidecar(
             jobID: record.jobID, status: sent ? .sent : .failed, destination: record.destination,
             document: Sidecar.Document(
-                originalName: record.originalName, storedAs: "\(record.jobID.value).\(Self.storedExtension(record))",
+                originalName: record.originalName, storedAs: kept ? keptName : nil,
                 bytes: record.bytes, sha256: record.sha256, format: record.format),
             pages: Sidecar.Pages(total: record.pagesTotal ?? 0, sent: record.pagesSent), fax: record.fax,
             attempts: record.attempts, error: error.map(Sidecar.Failure.init), queuedAt: record.queuedAt,
             completedAt: now, gateway: gateway, retryOf: record.retryOf)
     }
 
+    /// The kept document's name: `<job-id>.<ext>`.
+    public static func storedName(_ record: JobRecord) -> String {
+        "\(record.jobID.value).\(storedExtension(record))"
+    }
+
     /// The recognised format's extension; otherwise the original's, if it is a plain short
-    /// word; otherwise `bin`.
+    /// word other than `json` (the sidecar's); otherwise `bin`.
     static func storedExtension(_ record: JobRecord) -> String {
         if let format = record.format { return format.fileExtension }
         if let dot = record.originalName.lastIndex(of: "."), dot != record.originalName.startIndex {
             let ext = record.originalName[record.originalName.index(after: dot)...].lowercased()
-            if (1...8).contains(ext.count), ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) { return ext }
+            if (1...8).contains(ext.count), ext != "json", ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+                return ext
+            }
         }
         return "bin"
     }

@@ -4,15 +4,19 @@ import Foundation
 
 extension Submitter {
     /// Queues a document already written and synced to a file in `spool.tmp` (an HTTP upload
-    /// streamed to disk): it is renamed into `outgoing/<number>/` under `<job-id>--<name>`,
-    /// atomically and without a copy, exactly as `submit(bytes:)` ends.
+    /// streamed to disk): it becomes the job's document by a rename, without a copy, and the
+    /// job is queued exactly as `submit(bytes:)` queues it.
     public func submit(stagedFile path: String, to destination: E164Number, name: String, now: Date = Date()) throws -> JobID {
         try spool.createLayout()
         let id = IDSource().next(now: now)
-        let folder = spool.outgoing + "/" + destination.value
-        try Syscall.mkdirIfNeeded(folder, mode: 0o775)
-        try Syscall.renameNoReplace(path, folder + "/" + Claimer.submittedName(id, original: Self.safeName(name)))
-        try Syscall.fsyncDirectory(folder)
+        let stage = try makeStage(id)
+        do {
+            try Syscall.renameNoReplace(path, stage + "/document")
+        } catch {
+            try? Syscall.rmdir(stage)
+            throw error
+        }
+        try enqueue(stage: stage, id: id, to: destination, name: name, now: now)
         return id
     }
 }

@@ -2,9 +2,12 @@ import FaxDropCore
 import FaxDropSystem
 import Foundation
 
-/// Enqueues a document the way a drop does, atomically (SPEC §5): the bytes are staged in
-/// `tmp/`, synced, and renamed into `outgoing/<number>/` under `<job-id>--<name>`, so the
-/// job gets the id the submitter is told. `faxdrop submit` and `POST /fax` both use it.
+/// Enqueues a document atomically (SPEC §5) and returns its job id, which FaxDrop alone
+/// makes: the job is built whole in `tmp/submit-<id>/` (the document, synced, and its
+/// journal in state `claiming`), renamed into `active/<id>/` in one step, and the daemon
+/// is asked to take it (`admit` request; a daemon that is not running takes it at its next
+/// start from the journal). Nothing in the drop zone carries the id, so no dropped name
+/// can choose one. `faxdrop submit` and `POST /fax` both use it.
 public struct Submitter: Sendable {
     public let spool: Spool
     private let ids = IDSource()
@@ -24,27 +27,55 @@ public struct Submitter: Sendable {
     public func submit(bytes: [UInt8], to destination: E164Number, name: String, now: Date = Date()) throws -> JobID {
         try spool.createLayout()
         let id = ids.next(now: now)
-        let safeName = Self.safeName(name)
-        let folder = spool.outgoing + "/" + destination.value
-        try Syscall.mkdirIfNeeded(folder, mode: 0o775)
-        let staged = spool.tmp + "/" + Claimer.submittedName(id, original: safeName)
-        let fd = try Syscall.open(staged, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+        let stage = try makeStage(id)
         do {
+            let fd = try Syscall.open(stage + "/document", O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+            defer { Syscall.close(fd) }
             try bytes.withUnsafeBytes { try Syscall.writeAll(fd, $0) }
             try Syscall.fsync(fd)
-            Syscall.close(fd)
-            try Syscall.renameNoReplace(staged, folder + "/" + Claimer.submittedName(id, original: safeName))
         } catch {
-            Syscall.close(fd)
-            try? Syscall.unlink(staged)
+            removeStage(stage)
             throw error
         }
-        try Syscall.fsyncDirectory(folder)
+        try enqueue(stage: stage, id: id, to: destination, name: name, now: now)
         return id
     }
 
+    /// The staging folder of a new job, `tmp/submit-<id>/`.
+    func makeStage(_ id: JobID) throws -> String {
+        let stage = spool.tmp + "/submit-" + id.value
+        try Syscall.mkdir(stage, mode: 0o750)
+        return stage
+    }
+
+    /// Writes the journal beside the staged document, moves the job into `active/` and asks
+    /// the daemon to take it. On failure the staged job is removed and nothing is queued.
+    func enqueue(stage: String, id: JobID, to destination: E164Number, name: String, now: Date) throws {
+        do {
+            // The fax settings are the daemon's: it sets them when it takes the job.
+            let record = JobRecord(
+                jobID: id, state: .claiming, destination: destination.value, originalName: Self.safeName(name),
+                documentFile: "document", fax: Sidecar.Fax(resolution: .fine, paper: .letter, header: "", localStationID: ""),
+                queuedAt: now)
+            try AtomicFile.write(try JSONEncoder.faxdrop().encode(record), to: stage + "/job.json", stagingDirectory: spool.tmp)
+            try Syscall.fsyncDirectory(stage)
+            try Syscall.renameNoReplace(stage, spool.jobFolder(id))
+        } catch {
+            removeStage(stage)
+            throw error
+        }
+        try Syscall.fsyncDirectory(spool.active)
+        try ControlRequest.admit(id).post(to: spool)
+    }
+
+    private func removeStage(_ stage: String) {
+        try? Syscall.unlink(stage + "/job.json")
+        try? Syscall.unlink(stage + "/document")
+        try? Syscall.rmdir(stage)
+    }
+
     /// A file name without path separators, control characters or a leading dot, at most
-    /// 200 bytes, so the drop zone never ignores or misplaces a submitted file.
+    /// 200 bytes: the name the sidecar reports as `original_name`.
     static func safeName(_ name: String) -> String {
         var cleaned = String(name.unicodeScalars.map { s -> Character in
             (s == "/" || s.value < 0x20 || s.value == 0x7F) ? "_" : Character(s)
@@ -52,8 +83,6 @@ public struct Submitter: Sendable {
         while cleaned.hasPrefix(".") || cleaned.hasPrefix("~") { cleaned.removeFirst() }
         if cleaned.isEmpty { cleaned = "document" }
         while cleaned.utf8.count > 200 { cleaned.removeFirst() }
-        let lower = cleaned.lowercased()
-        if [".tmp", ".part", ".crdownload"].contains(where: { lower.hasSuffix($0) }) { cleaned += ".bin" }
         return cleaned
     }
 }

@@ -36,8 +36,14 @@ public final class DropZoneWatcher: Sendable {
     /// One process may hold only one libinotifytools instance.
     private static let instanceInUse = Atomic<Bool>(false)
 
-    private static let folderEvents = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)
-    private static let rootEvents = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)
+    /// Every watch is on a real folder (`IN_ONLYDIR`), never through a symlink
+    /// (`IN_DONT_FOLLOW`), and reports its own deletion or move, after which the watch is
+    /// dropped and the drop zone scanned again, so a folder created again under the same
+    /// name is watched at once.
+    private static let folderEvents = UInt32(
+        IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
+    /// `outgoing/` itself is configuration: it may be a symlink an administrator set up.
+    private static let rootEvents = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
     public init(outgoing: String, rescanInterval: Double, logger: Logger) {
         self.outgoing = outgoing
@@ -117,9 +123,29 @@ public final class DropZoneWatcher: Sendable {
             handler(.rescanned(reason: "overflow"))
             return
         }
-        if mask & UInt32(IN_IGNORED) != 0 { return }
+        if mask & UInt32(IN_IGNORED) != 0 {
+            // The kernel dropped this watch (its folder was deleted): forget it too.
+            forgetWatch(event.pointee.wd, stillActive: false)
+            return
+        }
         guard let dirC = inotifytools_filename_from_wd(event.pointee.wd) else { return }
         let dir = Self.trimSlash(String(cString: dirC))
+        let root = Self.trimSlash(outgoing)
+        // Only the drop zone and its direct folders are watched; a forgotten watch's events are dropped.
+        guard dir == root || (dir.hasPrefix(root + "/") && !dir.dropFirst(root.count + 1).contains("/")) else { return }
+        if mask & (UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF)) != 0 {
+            if dir == root {
+                logger.error("the drop zone itself was moved or deleted", metadata: ["folder": "\(root)"])
+                return
+            }
+            // A destination folder went away (deleted, or renamed — perhaps to a hidden name,
+            // with something else put in its place): its watch no longer names it.
+            logger.notice("destination folder moved or deleted; rescanning", metadata: ["folder": "\(dir)"])
+            forgetWatch(event.pointee.wd, stillActive: mask & UInt32(IN_MOVE_SELF) != 0)
+            fullScan(handler)
+            handler(.rescanned(reason: "folder moved or deleted"))
+            return
+        }
         let rawName = Self.rawName(of: event)
         guard !rawName.isEmpty, let name = validName(rawName, in: dir), !IgnoreRules.isIgnored(name) else { return }
         let path = dir + "/" + name
@@ -210,6 +236,16 @@ public final class DropZoneWatcher: Sendable {
                 handler(.found(path))
             }
         }
+    }
+
+    /// Drops a watch from libinotifytools' table. A watch the kernel still holds (its folder
+    /// was moved) is removed; one the kernel already dropped (`IN_IGNORED`) is renamed to a
+    /// name no path matches, so looking up its old path finds nothing and a folder created
+    /// again there gets a new watch.
+    private func forgetWatch(_ wd: Int32, stillActive: Bool) {
+        guard inotifytools_filename_from_wd(wd) != nil else { return }
+        if stillActive && inotifytools_remove_watch_by_wd(wd) == 1 { return }
+        inotifytools_set_filename_by_wd(wd, "\u{1}forgotten-watch-\(wd)")
     }
 
     private func watch(_ path: String, events: UInt32) -> Bool {

@@ -27,8 +27,10 @@ public final class Intake: Sendable {
         self.logger = logger
     }
 
-    /// Starts watching; `onReady` receives the path of each complete entry.
-    public func start(onReady: @escaping @Sendable (String) async -> Void) throws {
+    /// Starts watching; `onReady` receives the path of each complete entry and answers
+    /// `false` when it did not take it because a process still has it open for writing:
+    /// its settle time then starts again.
+    public func start(onReady: @escaping @Sendable (String) async -> Bool) throws {
         try watcher.start { [self] event in
             switch event {
             case .candidate(let path):
@@ -51,7 +53,11 @@ public final class Intake: Sendable {
                 }
                 for path in ready {
                     logger.debug("file settled", metadata: ["path": "\(path)"])
-                    await onReady(path)
+                    if await !onReady(path) {
+                        let status = try? Syscall.lstatIfExists(path)
+                        let now = Self.monotonicSeconds()
+                        tracker.withLock { $0.note(path, status: status, now: now) }
+                    }
                 }
                 try? await Task.sleep(for: pollInterval)
             }

@@ -12,7 +12,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(c.retryNoAnswer, .seconds(300))
         XCTAssertEqual(c.retryCongestion, .seconds(120))
         XCTAssertEqual(c.retryFax, .seconds(60))
-        XCTAssertEqual(c.settle, .milliseconds(2000))
+        XCTAssertEqual(c.settle, .milliseconds(10_000))
         XCTAssertEqual(c.maxBytes, 50 << 20)
         XCTAssertEqual(c.maxPages, 100)
         XCTAssertEqual(c.renderTimeout, .seconds(120))

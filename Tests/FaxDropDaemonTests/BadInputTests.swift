@@ -56,7 +56,7 @@ final class BadInputTests: XCTestCase {
             XCTAssertEqual(sidecar.status, .failed)
             XCTAssertEqual(sidecar.attempts.count, 0)
             // The original is kept beside the sidecar, byte for byte.
-            let stored = spool.spool.failed + "/" + sidecar.document.storedAs
+            let stored = spool.spool.failed + "/" + (try XCTUnwrap(sidecar.document.storedAs))
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: stored)).count, Int(sidecar.document.bytes))
         }
         XCTAssertEqual(byName["letter.pdf"]?.document.sha256.count, 64)

@@ -17,7 +17,7 @@ final class ClaimerTests: XCTestCase {
         let path = spool.spool.outgoing + "/+15551234567/once.pdf"
         let results = await withTaskGroup(of: JobRecord?.self) { group in
             for _ in 0..<16 {
-                group.addTask { try? claimer.claim(path, now: Date(), logger: Logger(label: "t")) }
+                group.addTask { try? claimer.claim(path, now: Date(), logger: Logger(label: "t")).record }
             }
             var all: [JobRecord?] = []
             for await r in group { all.append(r) }
@@ -36,27 +36,81 @@ final class ClaimerTests: XCTestCase {
         let spool = try TestSpool()
         let claimer = Claimer(spool: spool.spool, fax: fax)
         let record = try claimer.claim(spool.spool.outgoing + "/+15551234567/gone.pdf", now: Date(), logger: Logger(label: "t"))
-        XCTAssertNil(record)
+        XCTAssertNil(record.record)
         XCTAssertEqual(try Syscall.listDirectory(spool.spool.active), [])
     }
 
-    /// A submitted file carries the id its submitter was told; a forged or reused id is not
-    /// honoured twice.
-    func testSubmittedFilesKeepTheirIdOnce() throws {
+    /// An event's path whose destination folder was swapped for a symlink (to `../failed`,
+    /// where kept documents are) is refused: the claim never follows it.
+    func testAFolderSwappedForASymlinkIsNeverFollowed() throws {
+        let spool = try TestSpool()
+        let claimer = Claimer(spool: spool.spool, fax: fax)
+        try Syscall.mkdir(spool.spool.outgoing + "/+15551234567")
+        let kept = "01M8JA7CM9VJW4RHQZ5W83BK6E.pdf"
+        try AtomicFile.write(Array("kept".utf8), to: spool.spool.failed + "/" + kept, stagingDirectory: spool.spool.tmp)
+        try Syscall.rename(spool.spool.outgoing + "/+15551234567", spool.spool.outgoing + "/.hidden")
+        XCTAssertEqual(symlink("../failed", spool.spool.outgoing + "/+15551234567"), 0)
+        try spool.write(Array("attacker".utf8), to: ".hidden/" + kept)
+        let outcome = try claimer.claim(spool.spool.outgoing + "/+15551234567/" + kept, now: Date(), logger: Logger(label: "t"))
+        XCTAssertNil(outcome.record)
+        XCTAssertEqual(try AtomicFile.read(spool.spool.failed + "/" + kept), Array("kept".utf8))
+        XCTAssertEqual(try Syscall.listDirectory(spool.spool.active), [])
+    }
+
+    /// `outgoing/` itself may be a symlink an administrator made (to another disk): only the
+    /// destination folders inside it are refused when they are symlinks.
+    func testASymlinkedOutgoingFolderIsStillServed() throws {
+        let spool = try TestSpool()
+        try Syscall.rename(spool.spool.outgoing, spool.root + "/outgoing-disk")
+        XCTAssertEqual(symlink("outgoing-disk", spool.spool.outgoing), 0)
+        try spool.write(Array("%PDF-1.4".utf8), to: "+15551234567/a.pdf")
+        let claimer = Claimer(spool: spool.spool, fax: fax)
+        let record = try claimer.claim(spool.spool.outgoing + "/+15551234567/a.pdf", now: Date(), logger: Logger(label: "t")).record
+        XCTAssertEqual(record?.originalName, "a.pdf")
+        XCTAssertNil(try Syscall.lstatIfExists(spool.root + "/outgoing-disk/+15551234567/a.pdf"))
+    }
+
+    /// Job ids are made by FaxDrop alone: a dropped `<ULID>--name` (a far-future id, or the
+    /// id of an earlier job) is only a name; the earlier job's kept files are untouched.
+    func testADroppedNameNeverChoosesTheJobID() throws {
+        let spool = try TestSpool()
+        let claimer = Claimer(spool: spool.spool, fax: fax)
+        let folder = spool.spool.outgoing + "/+15551234567/"
+        try spool.write(Array("%PDF-1.4".utf8), to: "+15551234567/first.pdf")
+        let earlier = try XCTUnwrap(try claimer.claim(folder + "first.pdf", now: Date(), logger: Logger(label: "t")).record)
+        let future = JobID(milliseconds: 250_000_000_000_000, random: (1, 2))  // year 9892
+        for forged in [future, earlier.jobID] {
+            let name = "\(forged.value)--report.pdf"
+            try spool.write(Array("%PDF-1.4 forged".utf8), to: "+15551234567/\(name)")
+            let now = Date()
+            let record = try XCTUnwrap(try claimer.claim(folder + name, now: now, logger: Logger(label: "t")).record)
+            XCTAssertNotEqual(record.jobID, forged)
+            XCTAssertEqual(record.originalName, name, "the dropped name is kept whole, as a name")
+            XCTAssertGreaterThan(record.jobID, earlier.jobID, "ids keep time order")
+            XCTAssertLessThanOrEqual(record.jobID.value.prefix(10), JobID(milliseconds: UInt64(now.timeIntervalSince1970 * 1000) + 1, random: (0, 0)).value.prefix(10))
+        }
+        // The earlier job's document is its own, unchanged.
+        XCTAssertEqual(try AtomicFile.read(spool.spool.document(earlier.jobID)), Array("%PDF-1.4".utf8))
+    }
+
+    /// `faxdrop submit` gets an id FaxDrop made and puts the whole job in `active/` at once:
+    /// nothing in the drop zone names it.
+    func testSubmitQueuesAWholeJobUnderItsOwnID() throws {
         let spool = try TestSpool()
         let id = try Submitter(spool: spool.spool).submit(
             bytes: Array("%PDF-1.4".utf8), to: E164Number("+15551234567")!, name: "report.pdf")
-        let claimer = Claimer(spool: spool.spool, fax: fax)
-        let folder = spool.spool.outgoing + "/+15551234567/"
-        let name = try XCTUnwrap(try Syscall.listDirectory(folder).first)
-        XCTAssertEqual(name, "\(id.value)--report.pdf")
-        let first = try XCTUnwrap(try claimer.claim(folder + name, now: Date(), logger: Logger(label: "t")))
-        XCTAssertEqual(first.jobID, id)
-        XCTAssertEqual(first.originalName, "report.pdf")
-        // The same name dropped again gets a fresh id.
-        try spool.write(Array("%PDF-1.4".utf8), to: "+15551234567/\(name)")
-        let second = try XCTUnwrap(try claimer.claim(folder + name, now: Date(), logger: Logger(label: "t")))
-        XCTAssertNotEqual(second.jobID, id)
-        XCTAssertEqual(second.originalName, "report.pdf")
+        XCTAssertEqual(try Syscall.listDirectory(spool.spool.outgoing), [])
+        XCTAssertEqual(try Syscall.listDirectory(spool.spool.jobFolder(id)).sorted(), ["document", "job.json"])
+        let record = try JournalStore(spool: spool.spool).read(id)
+        XCTAssertEqual(record.state, .claiming)
+        XCTAssertEqual(record.originalName, "report.pdf")
+        XCTAssertEqual(try Syscall.listDirectory(spool.spool.tmp), ["admit-\(id.value).request"])
+    }
+}
+
+extension Claimer.Outcome {
+    var record: JobRecord? {
+        if case .claimed(let record) = self { return record }
+        return nil
     }
 }

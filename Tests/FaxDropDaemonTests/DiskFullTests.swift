@@ -70,7 +70,7 @@ final class DiskFullTests: XCTestCase {
         let sidecarPath = spool.failed + "/" + sidecars[0]
         let sidecar = try JSONDecoder.faxdrop().decode(Sidecar.self, from: Data(contentsOf: URL(fileURLWithPath: sidecarPath)))
         XCTAssertEqual(sidecar.error?.code, .corruptDocument)
-        let stored = try Data(contentsOf: URL(fileURLWithPath: spool.failed + "/" + sidecar.document.storedAs))
+        let stored = try Data(contentsOf: URL(fileURLWithPath: spool.failed + "/" + (try XCTUnwrap(sidecar.document.storedAs))))
         XCTAssertEqual(Array(stored), document, "the document survives byte for byte")
         try TestSpool.assertValid([sidecarPath])
     }

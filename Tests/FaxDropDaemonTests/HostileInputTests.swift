@@ -47,11 +47,20 @@ final class HostileInputTests: XCTestCase {
         let after = try Syscall.lstat(outside)
         XCTAssertEqual(after.size, before.size)
         XCTAssertEqual(after.modifiedNanoseconds, before.modifiedNanoseconds)
+        XCTAssertEqual(after.inode, before.inode)
         XCTAssertEqual(String(decoding: try Data(contentsOf: URL(fileURLWithPath: outside)), as: UTF8.self), "top secret\n")
         XCTAssertEqual(try Syscall.lstat("/etc/shadow").kind, .regular)
-        // The links themselves are kept in failed/, still links.
-        let stored = spool.spool.failed + "/" + byName["shadow.pdf"]!.document.storedAs
-        XCTAssertEqual(try Syscall.lstat(stored).kind, .symlink)
+        // Links, the FIFO, the socket and the hard link's drop-zone name are removed, nothing
+        // is stored for them, and the hard link's other name (the secret) now has one link.
+        for name in ["shadow.pdf", "secret-link.pdf", "hardlink.pdf", "pipe.pdf", "socket.pdf"] {
+            XCTAssertNil(try Syscall.lstatIfExists(folder + "/" + name), "\(name) is still in the drop zone")
+            XCTAssertNil(byName[name]?.document.storedAs, "\(name) was stored")
+        }
+        XCTAssertEqual(after.linkCount, 1)
+        let failedNames = try Syscall.listDirectory(spool.spool.failed)
+        let kept = failedNames.filter { !$0.hasSuffix(".json") }
+        XCTAssertEqual(kept, [try XCTUnwrap(byName["subfolder"]?.document.storedAs)], "only the folder is kept: \(failedNames)")
+        for name in failedNames { XCTAssertNotEqual(try Syscall.lstat(spool.spool.failed + "/" + name).kind, .symlink) }
         XCTAssertEqual(recorder.renders.withLock { $0 }, [])
         XCTAssertEqual(recorder.calls.withLock { $0 }, [])
         try TestSpool.assertValid(spool.sidecars().failed)
@@ -60,6 +69,61 @@ final class HostileInputTests: XCTestCase {
         try spool.write([], to: "+15551234567/after.pdf")
         let more = try await spool.waitForSidecars(7, timeout: 10)
         XCTAssertTrue(more.contains { $0.document.originalName == "after.pdf" && $0.error?.code == .emptyFile })
+    }
+
+    /// A watched folder renamed to a hidden name, a symlink to `../failed` put in its place and
+    /// a file written into the hidden folder under the name of a kept document: the event's
+    /// old path is never followed, and the kept document stays where it is (issue 9, item 2).
+    func testDestinationFolderSwappedForASymlinkIsNeverFollowed() async throws {
+        let spool = try TestSpool()
+        let recorder = CallRecorder()
+        _ = try await startDaemon(spool, ["FAXDROP_RESCAN_SECONDS": "0"], renderer: recorder, backend: recorder)
+        let folder = spool.root + "/outgoing/+15551234567"
+        try Syscall.mkdir(folder)
+        try spool.write(Array("first job\n".utf8), to: "+15551234567/first.txt")
+        let firstSidecars = try await spool.waitForSidecars(1, timeout: 15)
+        let first = try XCTUnwrap(firstSidecars.first)
+        let keptName = try XCTUnwrap(first.document.storedAs)
+        let kept = spool.spool.failed + "/" + keptName  // this recorder fails every render
+        let keptBefore = try AtomicFile.read(kept)
+
+        try Syscall.rename(folder, spool.root + "/outgoing/.hidden")
+        XCTAssertEqual(symlink("../failed", folder), 0)
+        try Data("attacker\n".utf8).write(to: URL(fileURLWithPath: spool.root + "/outgoing/.hidden/" + keptName))
+        // A real folder and file after it: once that one is taken, the hostile write has been
+        // seen and handled.
+        try Syscall.mkdir(spool.root + "/outgoing/+15557654321")
+        try spool.write(Array("marker\n".utf8), to: "+15557654321/marker.txt")
+        let all = try await spool.waitForSidecars(3, timeout: 15)
+        XCTAssertTrue(all.contains { $0.document.originalName == "marker.txt" })
+        // The swapped-in symlink itself is an entry of outgoing/ that is not a folder.
+        XCTAssertTrue(all.contains { $0.document.originalName == "+15551234567" && $0.error?.code == .notARegularFile }, "\(all)")
+
+        XCTAssertEqual(try AtomicFile.read(kept), keptBefore, "the kept document is untouched")
+        XCTAssertEqual(try AtomicFile.read(spool.root + "/outgoing/.hidden/" + keptName), Array("attacker\n".utf8))
+        XCTAssertEqual(recorder.renders.withLock { $0 }.count, 2, "only the two real documents were taken")
+        try TestSpool.assertValid(spool.sidecars().done + spool.sidecars().failed)
+    }
+
+    /// A document named `*.json` that is not a sidecar is kept under a name that can never be
+    /// a sidecar's; the sidecar is whole and `stored_as` names the document (issue 9, item 3).
+    func testADocumentNamedJSONNeverTakesTheSidecarsName() async throws {
+        let spool = try TestSpool()
+        let recorder = CallRecorder()
+        _ = try await startDaemon(spool, renderer: recorder, backend: recorder)
+        var bytes = [UInt8](repeating: 0, count: 5000)
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 7 &+ 0x80) }
+        try spool.write(bytes, to: "+15551234567/report.json")
+        try spool.write(bytes, to: "+15551234567/REPORT.JSON")
+        let sidecars = try await spool.waitForSidecars(2, timeout: 15)
+        for sidecar in sidecars {
+            XCTAssertEqual(sidecar.error?.code, .unsupportedFormat)
+            let storedAs = try XCTUnwrap(sidecar.document.storedAs)
+            XCTAssertEqual(storedAs, sidecar.jobID.value + ".bin")
+            XCTAssertEqual(try AtomicFile.read(spool.spool.failed + "/" + storedAs), bytes, "the document is kept whole")
+            XCTAssertEqual(sidecar.document.sha256, SHA256.hex(bytes))
+        }
+        try TestSpool.assertValid(spool.sidecars().failed)
     }
 
     func testAwkwardNamesKeepTheirNameInTheSidecar() async throws {

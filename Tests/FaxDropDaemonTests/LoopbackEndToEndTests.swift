@@ -35,7 +35,7 @@ final class LoopbackEndToEndTests: XCTestCase {
         XCTAssertEqual(sidecar.attempts.map(\.outcome), ["sent"])
         XCTAssertEqual(sidecar.attempts.first?.details.faxStatus, "SUCCESS")
         let original = try Data(contentsOf: URL(fileURLWithPath: TestSpool.corpus + "/pdf/27-scan-ccitt-forms-only.pdf"))
-        let stored = try Data(contentsOf: URL(fileURLWithPath: spool.spool.done + "/" + sidecar.document.storedAs))
+        let stored = try Data(contentsOf: URL(fileURLWithPath: spool.spool.done + "/" + (try XCTUnwrap(sidecar.document.storedAs))))
         XCTAssertEqual(stored, original)
         try await spool.assertActiveEmpties()
         try TestSpool.assertValid(spool.sidecars().done)
@@ -117,7 +117,7 @@ final class LoopbackEndToEndTests: XCTestCase {
         XCTAssertEqual(retried.document.sha256, cancelled.document.sha256)
         // The failed job's record and document are left as they were.
         XCTAssertNotNil(StatusReport.sidecar(job.jobID, spool: spool.spool))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.spool.failed + "/" + cancelled.document.storedAs))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.spool.failed + "/" + (try XCTUnwrap(cancelled.document.storedAs))))
         try TestSpool.assertValid(spool.sidecars().done + spool.sidecars().failed)
     }
 }

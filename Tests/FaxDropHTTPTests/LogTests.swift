@@ -80,7 +80,7 @@ final class LogTests: XCTestCase {
         let about = parsed.filter { line in line.contains { $0.key != "job" && $0.value.contains(id.value) } || line["job"] != nil }
         for line in about { XCTAssertEqual(line["job"], id.value, "\(line)") }
         let messages = Set(about.compactMap { $0["msg"] })
-        for expected in ["queued over HTTP", "claimed", "rendering", "rendered", "calling", "sent", "finished", "webhook delivered", "FAXDROP_ON_RESULT ran"] {
+        for expected in ["queued over HTTP", "submitted", "rendering", "rendered", "calling", "sent", "finished", "webhook delivered", "FAXDROP_ON_RESULT ran"] {
             XCTAssertTrue(messages.contains(expected), "no '\(expected)' line with the job id; lines: \(messages.sorted())")
         }
         let text = try String(contentsOfFile: path, encoding: .utf8)

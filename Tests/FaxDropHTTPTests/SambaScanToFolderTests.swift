@@ -42,52 +42,8 @@ final class SambaScanToFolderTests: XCTestCase {
     }
 
     func testScannerWritesInSeveralOpensAndTheFaxIsSentOnceWhole() async throws {
-        for tool in ["/usr/sbin/smbd", "/usr/bin/smbclient", "/usr/bin/smbpasswd"] where !FileManager.default.isExecutableFile(atPath: tool) {
-            throw XCTSkip("\(tool) is missing (Debian packages samba, smbclient; scripts/install-deps.sh installs them)")
-        }
-        guard getuid() == 0 else { throw XCTSkip("smbd needs root here") }
-
         let spool = try HTTPTestSpool()
-        let samba = spool.base + "/samba"
-        for folder in ["", "/run", "/lock", "/state", "/cache", "/private", "/ncalrpc"] { try Syscall.mkdir(samba + folder, mode: 0o755) }
-        let port = try freePort()
-        let config = samba + "/smb.conf"
-        let global = """
-            [global]
-               netbios name = FAXDROPTEST
-               workgroup = WORKGROUP
-               server role = standalone server
-               smb ports = \(port)
-               interfaces = 127.0.0.1
-               bind interfaces only = yes
-               disable netbios = yes
-               pid directory = \(samba)/run
-               lock directory = \(samba)/lock
-               state directory = \(samba)/state
-               cache directory = \(samba)/cache
-               private dir = \(samba)/private
-               ncalrpc dir = \(samba)/ncalrpc
-               binddns dir = \(samba)/private
-               passdb backend = tdbsam:\(samba)/private/passdb.tdb
-               log file = \(samba)/log.%m
-               map to guest = never
-               server min protocol = SMB2_10
-               load printers = no
-               printcap name = /dev/null
-               disable spoolss = yes
-
-            """
-        let share = try Self.shareSection(outgoing: spool.spool.outgoing)
-        try Data((global + "[fax]\n" + share).utf8)
-            .write(to: URL(fileURLWithPath: config))
-        let testparm = try runProgram("/usr/bin/testparm", ["-s", config])
-        XCTAssertEqual(testparm.status, 0, testparm.error)
-        let passwd = try runProgram("/usr/bin/smbpasswd", ["-c", config, "-a", "-s", "root"], input: Data("scan-pw\nscan-pw\n".utf8))
-        XCTAssertEqual(passwd.status, 0, passwd.error)
-        smbd = try ChildProcess.spawn(
-            ["/usr/sbin/smbd", "--foreground", "--no-process-group", "-s", config], environment: ["PATH": "/usr/sbin:/usr/bin:/bin"])
-        try await waitForSamba(port: port, config: config)
-
+        let port = try await startSamba(spool)
         let destination = spool.spool.outgoing + "/+15551234567"
         try Syscall.mkdir(destination, mode: 0o775)
         let gateway = try await RunningGateway.start(spool, settings: ["FAXDROP_SETTLE_MS": "2000"])
@@ -144,6 +100,109 @@ final class SambaScanToFolderTests: XCTestCase {
         XCTAssertEqual(sidecar.pages.sent, 1)
         XCTAssertEqual(try Syscall.listDirectory(destination), [], "vetoed names were never written")
         await gateway.stop()
+    }
+
+    /// An SMB client whose data arrives slowly (`smbclient` putting from a pipe that is fed,
+    /// paused longer than the settle time while rescans run every second, then fed the
+    /// rest): `smbd` holds the file open for writing meanwhile, and it is taken only once
+    /// closed, whole (issue 16).
+    func testFileHeldOpenBySmbdIsTakenOnlyOnceClosedWhole() async throws {
+        let spool = try HTTPTestSpool()
+        let port = try await startSamba(spool)
+        let destination = spool.spool.outgoing + "/+15551234567"
+        try Syscall.mkdir(destination, mode: 0o775)
+        let gateway = try await RunningGateway.start(
+            spool, settings: ["FAXDROP_SETTLE_MS": "1000", "FAXDROP_RESCAN_SECONDS": "1"])
+        let full = try AtomicFile.read(Fixtures.onePageLetter)
+
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/smbclient")
+        client.arguments = [
+            "//127.0.0.1/fax", "-p", "\(port)", "-U", "root%scan-pw", "-m", "SMB3", "-c", "cd +15551234567; put - slow.pdf",
+        ]
+        let data = Pipe()
+        let output = Pipe()
+        client.standardInput = data
+        client.standardOutput = output
+        client.standardError = output
+        let collected = ErrorCollector(output.fileHandleForReading)
+        try client.run()
+        try data.fileHandleForWriting.write(contentsOf: Data(full.prefix(full.count / 2)))
+
+        // smbd creates the file and holds it open while smbclient waits for the rest.
+        let path = destination + "/slow.pdf"
+        let appeared = Date().addingTimeInterval(10)
+        while (try Syscall.lstatIfExists(path)) == nil && Date() < appeared { try await Task.sleep(for: .milliseconds(20)) }
+        XCTAssertNotNil(try Syscall.lstatIfExists(path), "smbd never created the file")
+        let pauseEnds = Date().addingTimeInterval(3.5)  // three settle times, three rescans
+        while Date() < pauseEnds {
+            XCTAssertNotNil(try Syscall.lstatIfExists(path), "claimed while smbd still had it open for writing")
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try data.fileHandleForWriting.write(contentsOf: Data(full.dropFirst(full.count / 2)))
+        try data.fileHandleForWriting.close()
+        client.waitUntilExit()
+        XCTAssertEqual(client.terminationStatus, 0, collected.text())
+
+        let sidecars = try await waitForSidecars(spool, 1, timeout: 60)
+        XCTAssertEqual(sidecars.count, 1)
+        let sidecar = try XCTUnwrap(sidecars.first)
+        XCTAssertEqual(sidecar.status, .sent, "\(String(describing: sidecar.error))")
+        XCTAssertEqual(sidecar.document.bytes, Int64(full.count))
+        XCTAssertEqual(sidecar.document.sha256, SHA256.hex(full), "the whole document, not the first half")
+        let kept = try AtomicFile.read(spool.spool.done + "/" + (try XCTUnwrap(sidecar.document.storedAs)))
+        XCTAssertEqual(SHA256.hex(kept), sidecar.document.sha256)
+        await gateway.stop()
+    }
+
+    /// Starts `smbd` on a free loopback port serving the example's `[fax]` share on `spool`;
+    /// skips when Samba is not installed or not root.
+    private func startSamba(_ spool: HTTPTestSpool) async throws -> Int {
+        for tool in ["/usr/sbin/smbd", "/usr/bin/smbclient", "/usr/bin/smbpasswd"] where !FileManager.default.isExecutableFile(atPath: tool) {
+            throw XCTSkip("\(tool) is missing (Debian packages samba, smbclient; scripts/install-deps.sh installs them)")
+        }
+        guard getuid() == 0 else { throw XCTSkip("smbd needs root here") }
+        let samba = spool.base + "/samba"
+        for folder in ["", "/run", "/lock", "/state", "/cache", "/private", "/ncalrpc"] { try Syscall.mkdir(samba + folder, mode: 0o755) }
+        let port = try freePort()
+        let config = samba + "/smb.conf"
+        let global = """
+            [global]
+               netbios name = FAXDROPTEST
+               workgroup = WORKGROUP
+               server role = standalone server
+               smb ports = \(port)
+               interfaces = 127.0.0.1
+               bind interfaces only = yes
+               disable netbios = yes
+               pid directory = \(samba)/run
+               lock directory = \(samba)/lock
+               state directory = \(samba)/state
+               cache directory = \(samba)/cache
+               private dir = \(samba)/private
+               ncalrpc dir = \(samba)/ncalrpc
+               binddns dir = \(samba)/private
+               passdb backend = tdbsam:\(samba)/private/passdb.tdb
+               log file = \(samba)/log.%m
+               map to guest = never
+               server min protocol = SMB2_10
+               load printers = no
+               printcap name = /dev/null
+               disable spoolss = yes
+
+            """
+        let share = try Self.shareSection(outgoing: spool.spool.outgoing)
+        try Data((global + "[fax]\n" + share).utf8)
+            .write(to: URL(fileURLWithPath: config))
+        let testparm = try runProgram("/usr/bin/testparm", ["-s", config])
+        XCTAssertEqual(testparm.status, 0, testparm.error)
+        let passwd = try runProgram("/usr/bin/smbpasswd", ["-c", config, "-a", "-s", "root"], input: Data("scan-pw\nscan-pw\n".utf8))
+        XCTAssertEqual(passwd.status, 0, passwd.error)
+        smbd = try ChildProcess.spawn(
+            ["/usr/sbin/smbd", "--foreground", "--no-process-group", "-s", config], environment: ["PATH": "/usr/sbin:/usr/bin:/bin"])
+        try await waitForSamba(port: port, config: config)
+
+        return port
     }
 
     private func freePort() throws -> Int {

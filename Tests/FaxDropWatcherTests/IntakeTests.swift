@@ -38,7 +38,7 @@ final class IntakeTests: XCTestCase {
         let intake = Intake(
             outgoing: root + "/outgoing", settle: .milliseconds(settleMilliseconds), rescanInterval: 0,
             logger: Logger(label: "test"))
-        try intake.start { path in deliveries.add(path) }
+        try intake.start { path in deliveries.add(path); return true }
         return (intake, deliveries)
     }
 
@@ -102,7 +102,7 @@ final class IntakeTests: XCTestCase {
     func testOneWatcherPerProcess() async throws {
         let (intake, _) = try start()
         let second = Intake(outgoing: root + "/outgoing", settle: .milliseconds(100), rescanInterval: 0, logger: Logger(label: "t"))
-        XCTAssertThrowsError(try second.start { _ in })
+        XCTAssertThrowsError(try second.start { _ in true })
         await intake.stop()
         let (third, _) = try start()
         await third.stop()
