@@ -48,6 +48,7 @@ public final class SIPBackend: FaxBackend {
         settings.pingTimeout = options.pingTimeout
         settings.loginTimeout = options.loginTimeout
         settings.resultGrace = options.resultGrace
+        settings.checkModules = true
         var clientOptions = AMIClient.Options()
         clientOptions.reconnectInitialDelay = options.reconnectInitialDelay
         clientOptions.reconnectMaximumDelay = options.reconnectMaximumDelay
@@ -104,6 +105,27 @@ public final class SIPBackend: FaxBackend {
         }
         await backend.shutdown()
         return state
+    }
+
+    /// The module check of the latest login: each module FaxDrop's dialplan needs that
+    /// Asterisk has not loaded is logged as an error by name when the backend connects.
+    public var moduleReport: AsteriskModuleReport? {
+        get async { await client.moduleReport }
+    }
+
+    /// For `faxdrop check`: connects, logs in, asks Asterisk which of the needed modules
+    /// are loaded (`ModuleCheck`), and disconnects. The state tells why there is no report.
+    public static func checkModules(configuration: Configuration, logger: Logger, timeout: Duration = .seconds(5))
+        async -> (state: AMIConnectionState, report: AsteriskModuleReport?)
+    {
+        var options = Options()
+        options.connectTimeout = timeout
+        let backend = SIPBackend(configuration: configuration, logger: logger, options: options)
+        await backend.start()
+        let report = await backend.client.waitForModuleReport(timeout: timeout)
+        let state = await backend.connectionState
+        await backend.shutdown()
+        return (state, report)
     }
 
     /// TCP connections attempted since `start()` (diagnostics).

@@ -22,6 +22,9 @@ public struct AMISessionStateMachine: Sendable {
         /// After a call ended (its `;1` hung up, or Originate failed), how long to wait for
         /// its `FaxResult` before deciding from the AMI events alone.
         public var resultGrace: Duration = .seconds(5)
+        /// After each login, ask Asterisk (Getvar, ModuleCheck) whether the modules the
+        /// dialplan needs are loaded, and report them (`Action.modulesChecked`).
+        public var checkModules = false
 
         public init(username: String, secret: Secret) {
             self.username = username
@@ -49,6 +52,8 @@ public struct AMISessionStateMachine: Sendable {
         case ready(banner: String)
         /// The login was refused: do not retry soon.
         case authenticationFailed(message: String)
+        /// Asterisk answered every ModuleCheck (`Settings.checkModules`).
+        case modulesChecked(AsteriskModuleReport)
     }
 
     /// What an outstanding action's response means.
@@ -58,6 +63,8 @@ public struct AMISessionStateMachine: Sendable {
         case hangup(callID: String)
         case databaseGet(callID: String)
         case status(callID: String)
+        case dialTechnology
+        case moduleCheck(module: String)
     }
 
     struct TrackedCall: Sendable {
@@ -91,6 +98,10 @@ public struct AMISessionStateMachine: Sendable {
     var lastSent: Instant?
     var pingSentAt: Instant?
     var connectedAt: Instant?
+    /// The module check of this connection while answers are outstanding.
+    var moduleCheck: (report: AsteriskModuleReport, outstanding: Set<String>)?
+    /// The dialplan's `FAXDROP_DIAL_TECH`, once Asterisk told it (names the driver of a cause 66).
+    public internal(set) var dialTechnology: String?
 
     public init(settings: Settings) { self.settings = settings }
 
@@ -104,6 +115,7 @@ public struct AMISessionStateMachine: Sendable {
         state = .awaitingBanner
         banner = nil
         pending = [:]
+        moduleCheck = nil
         connectedAt = now
         lastReceived = now
         lastSent = now
