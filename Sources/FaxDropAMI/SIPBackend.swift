@@ -26,6 +26,8 @@ public final class SIPBackend: FaxBackend {
         public var tickInterval: Duration = .milliseconds(250)
         /// `reconcile` waits this long for the AMI connection before giving up (nil result).
         public var reconcileConnectionWait: Duration = .seconds(15)
+        /// How long the AstDB copy of a journaled result is kept before it is deleted.
+        public var storedResultRetention: Duration = .seconds(30)
         /// Deadline per attempt: dial timeout + this budget for the pages.
         public var budget = TransmissionBudget()
 
@@ -49,6 +51,7 @@ public final class SIPBackend: FaxBackend {
         settings.loginTimeout = options.loginTimeout
         settings.resultGrace = options.resultGrace
         settings.checkModules = true
+        settings.storedResultRetention = options.storedResultRetention
         var clientOptions = AMIClient.Options()
         clientOptions.reconnectInitialDelay = options.reconnectInitialDelay
         clientOptions.reconnectMaximumDelay = options.reconnectMaximumDelay
@@ -178,6 +181,12 @@ public final class SIPBackend: FaxBackend {
         logger.info("reconciled call", metadata: ["outcome": "\(describe(result.status))"])
         log(result, logger: logger)
         return result
+    }
+
+    /// The engine journaled this attempt's result: Asterisk's AstDB copy is deleted
+    /// (`DBDel FaxDrop/<call id>`) after `storedResultRetention`.
+    public func resultJournaled(jobID: JobID, attempt: Int) async {
+        await client.forgetStoredResult(callID: "\(jobID.value)-\(attempt)")
     }
 
     private func log(_ result: CallResult, logger: Logger) {

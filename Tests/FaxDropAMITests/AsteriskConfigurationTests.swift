@@ -1,4 +1,5 @@
 import AsteriskSimulator
+import FaxDropAMI
 import FaxDropCore
 import Foundation
 import XCTest
@@ -118,6 +119,26 @@ final class AsteriskConfigurationTests: XCTestCase {
             "RemoteStationID", "Stage",
         ] {
             XCTAssertTrue(keys.contains(required), required)
+        }
+    }
+
+    /// Issue 9 item 9: every free-text value of the FaxResult event is percent-encoded in
+    /// the dialplan (URIENCODE), the fields FaxDrop decodes.
+    func testFreeTextInTheFaxResultIsEncoded() throws {
+        let report = try dialplan().apps("faxdrop-report", "s")
+        let event = try XCTUnwrap(report.first { $0.hasPrefix("UserEvent(FaxResult,") })
+        var values: [String: String] = [:]
+        for item in event.dropFirst("UserEvent(FaxResult,\"".count).dropLast(2).components(separatedBy: "\",\"") {
+            let parts = item.components(separatedBy: ": ")
+            values[parts[0]] = parts.dropFirst().joined(separator: ": ")
+        }
+        XCTAssertEqual(values["Error"], "${URIENCODE(${R_ERROR})}")
+        XCTAssertEqual(values["StatusString"], "${URIENCODE(${R_TEXT})}")
+        XCTAssertEqual(values["RemoteStationID"], "${URIENCODE(${REMOTESTATIONID})}")
+        XCTAssertEqual(values["LocalStationID"], "${FAXDROP_STATION}", "arrives encoded from FaxDrop")
+        for field in FaxResultEvent.encodedFields where values[field] != nil {
+            let value = values[field]!
+            XCTAssertTrue(value.hasPrefix("${URIENCODE(") || value == "${FAXDROP_STATION}", "\(field): \(value)")
         }
     }
 

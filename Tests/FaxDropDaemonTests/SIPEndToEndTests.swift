@@ -36,7 +36,9 @@ final class SIPEndToEndTests: XCTestCase {
             "ASTERISK_AMI_USERNAME": "faxdrop", "ASTERISK_AMI_PASSWORD": Self.secret,
         ]) { old, _ in old }
         let configuration = try spool.configuration(settings)
-        let backend = SIPBackend(configuration: configuration, logger: testLogger())
+        var backendOptions = SIPBackend.Options()
+        backendOptions.storedResultRetention = .milliseconds(50)
+        let backend = SIPBackend(configuration: configuration, logger: testLogger(), options: backendOptions)
         await backend.start()
         let connected = await backend.waitUntilConnected(timeout: .seconds(10))
         XCTAssertTrue(connected, "no AMI connection to the simulator")
@@ -76,6 +78,15 @@ final class SIPEndToEndTests: XCTestCase {
         XCTAssertEqual(PercentEncoding.decode(originate.variables["FAXDROP_HEADER"] ?? ""), "FaxDrop, end to end")
         try await spool.assertActiveEmpties()
         try TestSpool.assertValid(spool.sidecars().done)
+        // The journal held the result, so Asterisk's AstDB copy was deleted (issue 9, item 9).
+        let key = "FaxDrop/\(sidecar.jobID.value)-1"
+        let deadline = ContinuousClock.now + .seconds(10)
+        var keys = await simulator.databaseKeys
+        while keys.contains(key) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+            keys = await simulator.databaseKeys
+        }
+        XCTAssertFalse(keys.contains(key), "\(keys)")
     }
 
     /// Each test number ends with the outcome and code the README documents, as on loopback.

@@ -166,6 +166,11 @@ actor AMIClient {
         }
     }
 
+    /// The journal holds the call's result: its AstDB copy is deleted (later, when AMI is up).
+    func forgetStoredResult(callID: String) {
+        perform(machine.forgetStoredResult(callID: callID, now: .now))
+    }
+
     func cancel(_ callID: String) {
         perform(machine.cancel(callID: callID, now: .now))
     }

@@ -47,6 +47,10 @@ extension AMISessionStateMachine {
             return dialTechnologyAnswered(message, now: now)
         case .moduleCheck(let module):
             return moduleCheckAnswered(module, ModuleCheckResponse(message))
+        case .databaseDelete(let callID):
+            // Deleted, or nothing to delete ("Database entry not deleted"): done either way.
+            storedResultsToDelete[callID] = nil
+            return []
         case .databaseGet(let callID):
             guard calls[callID] != nil else { return [] }
             if success {

@@ -25,6 +25,9 @@ public struct AMISessionStateMachine: Sendable {
         /// After each login, ask Asterisk (Getvar, ModuleCheck) whether the modules the
         /// dialplan needs are loaded, and report them (`Action.modulesChecked`).
         public var checkModules = false
+        /// How long after FaxDrop journaled a result its AstDB copy is kept before `DBDel`
+        /// (a late duplicate report of the same call still finds it and stays silent).
+        public var storedResultRetention: Duration = .seconds(30)
 
         public init(username: String, secret: Secret) {
             self.username = username
@@ -65,6 +68,7 @@ public struct AMISessionStateMachine: Sendable {
         case status(callID: String)
         case dialTechnology
         case moduleCheck(module: String)
+        case databaseDelete(callID: String)
     }
 
     struct TrackedCall: Sendable {
@@ -102,6 +106,8 @@ public struct AMISessionStateMachine: Sendable {
     var moduleCheck: (report: AsteriskModuleReport, outstanding: Set<String>)?
     /// The dialplan's `FAXDROP_DIAL_TECH`, once Asterisk told it (names the driver of a cause 66).
     public internal(set) var dialTechnology: String?
+    /// AstDB copies (by call id) to delete with `DBDel`, and from when on.
+    public internal(set) var storedResultsToDelete: [String: Instant] = [:]
 
     public init(settings: Settings) { self.settings = settings }
 
@@ -179,6 +185,7 @@ public struct AMISessionStateMachine: Sendable {
             }
         default: break
         }
+        actions += deleteDueStoredResults(now: now)
         for (callID, call) in calls.sorted(by: { $0.key < $1.key }) {
             if let terminating = call.terminating {
                 if now - terminating.since >= settings.resultGrace {
