@@ -3,6 +3,13 @@
 /// `Response: Success` with a `Version:` header (empty since the move to git) when the
 /// module is running, or `Response: Error` / `Message: Module not loaded`. Needs write
 /// class `system`.
+///
+/// Limit (read in main/loader.c, not seen live): `ast_module_check()` looks the name up in
+/// the loader's module list and does not look at its running flag. A module that is not
+/// installed or not listed in modules.conf is "not loaded"; one that was opened but
+/// declined to start (the issue-15 chan_pjsip) can stay in that list, shown as "Not
+/// Running" by `module show`, and then passes. That case is caught at the first call:
+/// cause 66 fails at once as `channel_driver_missing`.
 public struct ModuleCheckAction: Sendable, Equatable {
     /// Without `.so`, e.g. `chan_pjsip`.
     public var module: String
