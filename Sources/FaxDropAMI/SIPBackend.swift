@@ -199,7 +199,8 @@ public final class SIPBackend: FaxBackend {
         switch result.status {
         case .sent: logger.info("fax call ended: \(result.message)", metadata: metadata)
         case .unavailable: logger.notice("fax call not placed: \(result.message)", metadata: metadata)
-        case .failed(.internalError): logger.error("fax call ended: \(result.message)", metadata: metadata)
+        case .failed(.internalError), .failed(.channelDriverMissing):
+            logger.error("fax call ended: \(result.message)", metadata: metadata)
         case .failed: logger.notice("fax call ended: \(result.message)", metadata: metadata)
         }
     }
