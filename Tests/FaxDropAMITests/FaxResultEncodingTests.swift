@@ -82,7 +82,8 @@ final class FaxResultEncodingTests: XCTestCase {
         XCTAssertEqual(del["Key"], "J-1")
         XCTAssertEqual(m.tick(now: t0 + .seconds(31)), [], "asked once")
         _ = m.received(
-            .message(AMIMessage(["Response": "Success", "ActionID": del.actionID!, "Message": "Key deleted successfully"])),
+            .message(
+                AMIMessage(["Response": "Success", "ActionID": del.actionID!, "Message": "Key deleted successfully"])),
             now: t0 + .seconds(31))
         XCTAssertEqual(m.storedResultsToDelete, [:])
     }

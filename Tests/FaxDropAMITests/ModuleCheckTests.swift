@@ -22,7 +22,10 @@ final class ModuleCheckTests: XCTestCase {
         _ = m.connected(now: t0)
         let login = sent(m.received(.banner("Asterisk Call Manager/9.0.0"), now: t0))
         let afterLogin = m.received(
-            .message(AMIMessage(["Response": "Success", "ActionID": login[0].actionID!, "Message": "Authentication accepted"])),
+            .message(
+                AMIMessage([
+                    "Response": "Success", "ActionID": login[0].actionID!, "Message": "Authentication accepted",
+                ])),
             now: t0)
         XCTAssertEqual(afterLogin.first, .ready(banner: "Asterisk Call Manager/9.0.0"))
         let getvar = try XCTUnwrap(sent(afterLogin).first)

@@ -13,7 +13,8 @@ final class DiagnosticsModulesTests: XCTestCase {
         options.secret = "check-secret-123"
         options.timeScale = 0.01
         options.loadedModules.subtract(modules)
-        let simulator = AsteriskSimulator(options: options, logger: Logger(label: "sim") { _ in SwiftLogNoOpLogHandler() })
+        let simulator = AsteriskSimulator(
+            options: options, logger: Logger(label: "sim") { _ in SwiftLogNoOpLogHandler() })
         let port = try await simulator.start()
         defer { Task { await simulator.stop() } }
         let spool = try HTTPTestSpool()

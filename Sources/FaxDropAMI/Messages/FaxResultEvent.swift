@@ -27,7 +27,9 @@ public struct FaxResultEvent: Sendable, Equatable {
 
     /// The fields the dialplan percent-encodes in the event (`URIENCODE`), so that no text
     /// from the far end can end a header line and forge another.
-    public static let encodedFields: Set<String> = ["Error", "RawError", "StatusString", "RemoteStationID", "LocalStationID"]
+    public static let encodedFields: Set<String> = [
+        "Error", "RawError", "StatusString", "RemoteStationID", "LocalStationID",
+    ]
 
     /// Reads a `FaxResult` user event, decoding the free-text fields; nil for any other
     /// message. (The AstDB copy is decoded as a whole by `StoredResult.parse`.)

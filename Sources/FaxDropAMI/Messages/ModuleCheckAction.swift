@@ -39,6 +39,8 @@ public enum ModuleCheckResponse: Sendable, Equatable {
             return
         }
         let message = response["Message"] ?? "error"
-        self = message.caseInsensitiveEquals("Module not loaded") ? .notLoaded(message: message) : .cannotTell(message: message)
+        self =
+            message.caseInsensitiveEquals("Module not loaded")
+            ? .notLoaded(message: message) : .cannotTell(message: message)
     }
 }

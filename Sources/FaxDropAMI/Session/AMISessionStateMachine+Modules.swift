@@ -14,7 +14,9 @@ extension AMISessionStateMachine {
         let technology = value ?? "PJSIP"
         dialTechnology = technology
         let modules = AsteriskModules.required(dialTechnology: technology)
-        moduleCheck = (AsteriskModuleReport(dialTechnology: technology, technologyFromDialplan: value != nil), Set(modules))
+        moduleCheck = (
+            AsteriskModuleReport(dialTechnology: technology, technologyFromDialplan: value != nil), Set(modules)
+        )
         return modules.map { module in
             let id = nextActionID("modulecheck-\(module)")
             pending[id] = .moduleCheck(module: module)

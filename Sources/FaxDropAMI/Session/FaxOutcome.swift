@@ -44,7 +44,8 @@ public enum FaxOutcome {
         if stage == "dial" {
             let code = dialCode(dialStatus: details.dialStatus, cause: details.hangupCause)
             return CallResult(
-                status: .failed(code), pagesSent: 0, message: dialMessage(code, details, dialTechnology: dialTechnology),
+                status: .failed(code), pagesSent: 0,
+                message: dialMessage(code, details, dialTechnology: dialTechnology),
                 details: details)
         }
         let text = [event.statusString, event.error, event.rawError].compactMap { $0 }.joined(separator: " / ")
@@ -106,7 +107,8 @@ public enum FaxOutcome {
         let details = CallDetails(hangupCause: hangupCause, dialStatus: dialStatus, endedIn: "dial")
         return CallResult(
             status: .failed(code), pagesSent: 0,
-            message: dialMessage(code, details, dialTechnology: dialTechnology) + " (OriginateResponse reason \(reason.map(String.init) ?? "?"))",
+            message: dialMessage(code, details, dialTechnology: dialTechnology)
+                + " (OriginateResponse reason \(reason.map(String.init) ?? "?"))",
             details: details)
     }
 
@@ -128,9 +130,10 @@ public enum FaxOutcome {
         case .unallocatedNumber: return "the number is not allocated" + status
         case .rejected: return "the call was rejected" + status
         case .channelDriverMissing:
-            let driver = dialTechnology.map {
-                "\(AsteriskModules.channelDriver(forTechnology: $0)) (the driver of \($0), FAXDROP_DIAL_TECH)"
-            } ?? "the channel driver of FAXDROP_DIAL_TECH"
+            let driver =
+                dialTechnology.map {
+                    "\(AsteriskModules.channelDriver(forTechnology: $0)) (the driver of \($0), FAXDROP_DIAL_TECH)"
+                } ?? "the channel driver of FAXDROP_DIAL_TECH"
             return "Asterisk has no channel driver for the trunk: \(driver) is not loaded; "
                 + "check modules.conf and the Asterisk log" + status
         default: return "the call could not be placed" + status
