@@ -165,8 +165,10 @@ extension Engine {
         await apply(actions)
         let persisted = actions.contains { if case .persist(id) = $0 { return true } else { return false } }
         if result.status != .unavailable && persisted && !journalBehind.contains(id) {
-            // The journal holds the attempt's result: the backend's own copy can go.
-            await backend.resultJournaled(jobID: id, attempt: attempt)
+            // The journal holds the attempt's result: the backend's own copy can go. Not
+            // awaited: the engine does not wait for Asterisk.
+            let backend = self.backend
+            Task { await backend.resultJournaled(jobID: id, attempt: attempt) }
         }
     }
 
