@@ -26,6 +26,7 @@ done
 : "${FAXDROP_SIP_MEDIA_ENCRYPTION:=no}"
 : "${FAXDROP_SIP_MATCH:=${SIP_SERVER%%:*}}"
 : "${FAXDROP_AMI_BIND:=0.0.0.0}"
+: "${ASTERISK_AMI_PORT:=5038}"
 : "${FAXDROP_AMI_PERMIT:=172.16.0.0/255.240.0.0}"
 case "$FAXDROP_SIP_TRANSPORT" in
     udp) : "${FAXDROP_SIP_URI_PARAMS:=}" ;;
@@ -45,7 +46,7 @@ esac
 VARIABLES='ASTERISK_AMI_USERNAME ASTERISK_AMI_PASSWORD SIP_USERNAME SIP_PASSWORD SIP_SERVER
 SIP_FROM_USER SIP_FROM_DOMAIN FAXDROP_SIP_TRANSPORT FAXDROP_SIP_PORT FAXDROP_EXTERNAL_ADDRESS
 FAXDROP_LOCAL_NET FAXDROP_T38_MAXDATAGRAM FAXDROP_SIP_MEDIA_ENCRYPTION FAXDROP_SIP_MATCH
-FAXDROP_AMI_BIND FAXDROP_AMI_PERMIT FAXDROP_SIP_URI_PARAMS FAXDROP_SIP_TLS_CERT
+FAXDROP_AMI_BIND ASTERISK_AMI_PORT FAXDROP_AMI_PERMIT FAXDROP_SIP_URI_PARAMS FAXDROP_SIP_TLS_CERT
 FAXDROP_SIP_TLS_KEY FAXDROP_SIP_TLS_METHOD'
 format=""
 for name in $VARIABLES; do
@@ -54,11 +55,22 @@ for name in $VARIABLES; do
 done
 
 CONF_DIR="${ASTERISK_CONF_DIR:-/etc/asterisk}"
+# The rendered files hold the AMI and SIP secrets: root:<group> 0640. Asterisk runs as
+# `-U asterisk -G asterisk` and reads its configuration only after dropping root, so the
+# files must be readable by that group, and by nobody else.
+ASTERISK_GROUP="${ASTERISK_GROUP:-asterisk}"
+if ! getent group "$ASTERISK_GROUP" >/dev/null 2>&1; then
+    echo "start.sh: group $ASTERISK_GROUP does not exist; Asterisk could not read the rendered files (set ASTERISK_GROUP)" >&2
+    exit 67
+fi
 umask 027
 for template in "$CONF_DIR"/templates/*.conf.template; do
     target="$CONF_DIR/$(basename "$template" .template)"
     # A setting whose value rendered empty is left out (commented), not set to "".
     envsubst "$format" < "$template" | sed -E 's/^([A-Za-z_]+)[[:space:]]*=[[:space:]]*$/; \1 = (not set)/' > "$target.tmp"
+    # Group and mode before the rename, so Asterisk never sees the file otherwise.
+    chgrp "$ASTERISK_GROUP" "$target.tmp"
+    chmod 0640 "$target.tmp"
     mv "$target.tmp" "$target"
 done
 

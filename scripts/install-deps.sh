@@ -11,6 +11,7 @@ packages=(
     nettle-dev                          # SHA-256 and HMAC-SHA256
     python3-jsonschema                  # tests: sidecars validate against the shipped schema
     gettext-base                        # envsubst for the asterisk/ templates and their test
+    passwd                              # tests: groupadd/groupdel, a temporary group for asterisk/start.sh
     curl                                # tests: the HTTP API is driven with real curl
     python3-prometheus-client           # tests: /metrics is parsed with the reference parser
     samba smbclient                     # tests: scan-to-folder through a real smbd on loopback

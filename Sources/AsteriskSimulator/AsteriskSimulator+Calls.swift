@@ -107,8 +107,10 @@ extension AsteriskSimulator {
         dialBegin.append(.init("DialString", "\(call.number)@\(options.outboundContext)"))
         broadcast(event("DialBegin", "call", dialBegin), class: "call")
 
-        if let failure = call.scenario.dialFailure {
-            await sleep(seconds: call.scenario == .noAnswer ? call.timeout : 0.2)
+        // Without the channel driver Dial() fails at once: "No channel type registered for
+        // 'PJSIP'", cause 66 (AST_CAUSE_NOSUCHDRIVER), DIALSTATUS CHANUNAVAIL, then Congestion().
+        if let failure = channelDriverLoaded ? call.scenario.dialFailure : ("CHANUNAVAIL", 66, 8) {
+            await sleep(seconds: call.scenario == .noAnswer && channelDriverLoaded ? call.timeout : 0.2)
             guard alive(key, generation), let call = calls[key] else { return }
             calls[key] = nil
             dialFailed(call, failure)
@@ -225,7 +227,7 @@ extension AsteriskSimulator {
         let response = originateResponse(
             actionID: call.actionID, success: false, channel: call.requestedChannel, reason: failure.reason,
             uniqueID: call.uniqueID1, callerID: call.callerID)
-        switch call.scenario {
+        switch channelDriverLoaded ? call.scenario : .channelUnavailable {
         case .noAnswer:
             broadcast(event("DialEnd", "call", dialEnd), class: "call")
             broadcast(hangupRequest(call, half: 1, cause: 19), class: "call")
@@ -255,7 +257,7 @@ extension AsteriskSimulator {
                 statusString: "call not answered (\(failure.dialStatus))", pages: 0, cause: failure.cause,
                 mode: "none", bitRate: nil, resolution: nil, remote: nil)
             broadcast(
-                hangup(call, half: 2, cause: failure.cause == 1 || failure.cause == 21 ? 34 : failure.cause),
+                hangup(call, half: 2, cause: [1, 21, 66].contains(failure.cause) ? 34 : failure.cause),
                 class: "call")
         }
     }

@@ -128,7 +128,12 @@ extension AsteriskSimulator {
         var body = snapshot(
             call, half: half, state: half == 1 ? 6 : 0, context: "faxdrop-report", exten: "s", priority: 5)
         body.append(.init("UserEvent", "FaxResult"))
-        body += fields.map { AMIMessage.Header($0.0, $0.1) }
+        // As the dialplan: free text URIENCODE()d, LocalStationID as FaxDrop sent it (encoded).
+        body += fields.map { name, value in
+            if name == "LocalStationID" { return AMIMessage.Header(name, call.variables["FAXDROP_STATION"] ?? "") }
+            let encoded = FaxResultEvent.encodedFields.contains(name)
+            return AMIMessage.Header(name, encoded ? PercentEncoding.encode(value) : value)
+        }
         broadcast(event("UserEvent", "user", body), class: "user")
     }
 

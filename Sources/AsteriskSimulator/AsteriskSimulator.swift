@@ -37,6 +37,12 @@ public actor AsteriskSimulator {
         /// of the same job.
         public var interleaveForeignEvents = true
         public var remoteStationID = "+1 555 010 0199"
+        /// The dialplan global `FAXDROP_DIAL_TECH` (what `Getvar` answers).
+        public var dialTechnology = "PJSIP"
+        /// Modules `ModuleCheck` finds loaded: by default everything FaxDrop's dialplan
+        /// needs. Remove `chan_pjsip` to be the Asterisk of issue 15, whose every Dial fails
+        /// with "No channel type registered for 'PJSIP'" (cause 66).
+        public var loadedModules: Set<String> = AsteriskSimulator.shippedModules
 
         public init() {}
     }
@@ -49,6 +55,11 @@ public actor AsteriskSimulator {
             self.local = local
         }
     }
+
+    /// The modules a working FaxDrop Asterisk runs (a part of asterisk/etc/asterisk/modules.conf).
+    public static let shippedModules: Set<String> = Set(AsteriskModules.required(dialTechnology: "PJSIP")).union([
+        "res_pjsip", "res_pjsip_session", "res_pjsip_pubsub", "res_pjsip_t38", "pbx_config", "app_dial",
+    ])
 
     /// One AMI Originate the simulator accepted, as the test sees it.
     public struct OriginateRecord: Sendable {
@@ -171,6 +182,8 @@ public actor AsteriskSimulator {
     public var answeredCalls: [String] { calls.values.filter(\.answered).map(\.key).sorted() }
     public var connectedSessions: Int { sessions.count }
     public func storedResult(_ key: String) -> String? { database["\(StoredResult.family)/\(key)"] }
+    /// Every AstDB key (`family/key`), sorted.
+    public var databaseKeys: [String] { database.keys.sorted() }
 
     // MARK: Sessions
 
@@ -235,6 +248,9 @@ public actor AsteriskSimulator {
         case "status": status(message, session: session)
         case "coreshowchannels": coreShowChannels(message, session: session)
         case "dbget": databaseGet(message, session: session)
+        case "dbdel": databaseDelete(message, session: session)
+        case "modulecheck": moduleCheck(message, session: session)
+        case "getvar": getVariable(message, session: session)
         case "userevent":
             reply(session, message, ["Response": "Success", "Message": "Event Sent"])
             var event = AMIMessage(["Event": "UserEvent", "Privilege": "user,all"])

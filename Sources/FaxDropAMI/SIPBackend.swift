@@ -26,6 +26,8 @@ public final class SIPBackend: FaxBackend {
         public var tickInterval: Duration = .milliseconds(250)
         /// `reconcile` waits this long for the AMI connection before giving up (nil result).
         public var reconcileConnectionWait: Duration = .seconds(15)
+        /// How long the AstDB copy of a journaled result is kept before it is deleted.
+        public var storedResultRetention: Duration = .seconds(30)
         /// Deadline per attempt: dial timeout + this budget for the pages.
         public var budget = TransmissionBudget()
 
@@ -48,6 +50,8 @@ public final class SIPBackend: FaxBackend {
         settings.pingTimeout = options.pingTimeout
         settings.loginTimeout = options.loginTimeout
         settings.resultGrace = options.resultGrace
+        settings.checkModules = true
+        settings.storedResultRetention = options.storedResultRetention
         var clientOptions = AMIClient.Options()
         clientOptions.reconnectInitialDelay = options.reconnectInitialDelay
         clientOptions.reconnectMaximumDelay = options.reconnectMaximumDelay
@@ -106,6 +110,27 @@ public final class SIPBackend: FaxBackend {
         return state
     }
 
+    /// The module check of the latest login: each module FaxDrop's dialplan needs that
+    /// Asterisk has not loaded is logged as an error by name when the backend connects.
+    public var moduleReport: AsteriskModuleReport? {
+        get async { await client.moduleReport }
+    }
+
+    /// For `faxdrop check`: connects, logs in, asks Asterisk which of the needed modules
+    /// are loaded (`ModuleCheck`), and disconnects. The state tells why there is no report.
+    public static func checkModules(configuration: Configuration, logger: Logger, timeout: Duration = .seconds(5))
+        async -> (state: AMIConnectionState, report: AsteriskModuleReport?)
+    {
+        var options = Options()
+        options.connectTimeout = timeout
+        let backend = SIPBackend(configuration: configuration, logger: logger, options: options)
+        await backend.start()
+        let report = await backend.client.waitForModuleReport(timeout: timeout)
+        let state = await backend.connectionState
+        await backend.shutdown()
+        return (state, report)
+    }
+
     /// TCP connections attempted since `start()` (diagnostics).
     public var connectionAttempts: Int {
         get async { await client.connectionAttempts }
@@ -158,6 +183,12 @@ public final class SIPBackend: FaxBackend {
         return result
     }
 
+    /// The engine journaled this attempt's result: Asterisk's AstDB copy is deleted
+    /// (`DBDel FaxDrop/<call id>`) after `storedResultRetention`.
+    public func resultJournaled(jobID: JobID, attempt: Int) async {
+        await client.forgetStoredResult(callID: "\(jobID.value)-\(attempt)")
+    }
+
     private func log(_ result: CallResult, logger: Logger) {
         let metadata: Logger.Metadata = [
             "outcome": "\(describe(result.status))", "pages_sent": "\(result.pagesSent)",
@@ -168,7 +199,8 @@ public final class SIPBackend: FaxBackend {
         switch result.status {
         case .sent: logger.info("fax call ended: \(result.message)", metadata: metadata)
         case .unavailable: logger.notice("fax call not placed: \(result.message)", metadata: metadata)
-        case .failed(.internalError): logger.error("fax call ended: \(result.message)", metadata: metadata)
+        case .failed(.internalError), .failed(.channelDriverMissing):
+            logger.error("fax call ended: \(result.message)", metadata: metadata)
         case .failed: logger.notice("fax call ended: \(result.message)", metadata: metadata)
         }
     }

@@ -29,6 +29,9 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case expired
     case cancelled
     case internalError = "internal_error"
+    /// Asterisk has no channel driver for the trunk's technology (cause 66): the module did
+    /// not load. Every call would fail the same way until an operator fixes Asterisk.
+    case channelDriverMissing = "channel_driver_missing"
 
     /// Where in the pipeline this code arises (the sidecar's `error.stage`).
     public var stage: ErrorStage {
@@ -40,7 +43,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
             return .conversion
         case .destinationBlocked, .expired, .cancelled:
             return .policy
-        case .busy, .noAnswer, .congestion, .channelUnavailable, .rejected, .unallocatedNumber, .timeout:
+        case .busy, .noAnswer, .congestion, .channelUnavailable, .rejected, .unallocatedNumber, .timeout,
+            .channelDriverMissing:
             return .dial
         case .faxNegotiationFailed, .faxTransferFailed, .interrupted:
             return .fax

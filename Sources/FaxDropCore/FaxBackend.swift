@@ -119,4 +119,13 @@ public protocol FaxBackend: Sendable {
     /// After a restart: what became of a call that was journaled as in flight. `nil` when
     /// nothing can be learnt (the caller records the attempt as `interrupted`).
     func reconcile(_ call: CallRequest, startedAt: Date) async -> CallResult?
+
+    /// The journal now holds the result of this attempt: whatever copy the backend kept so
+    /// as not to lose it (Asterisk's AstDB entry) can go.
+    func resultJournaled(jobID: JobID, attempt: Int) async
+}
+
+extension FaxBackend {
+    /// Nothing kept outside the journal by default.
+    public func resultJournaled(jobID: JobID, attempt: Int) async {}
 }

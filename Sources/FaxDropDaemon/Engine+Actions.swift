@@ -30,7 +30,9 @@ extension Engine {
         do {
             try journal.write(record)
             journaled[record.jobID] = record.state
+            journalBehind.remove(record.jobID)
         } catch {
+            journalBehind.insert(record.jobID)
             logger.error("cannot write the journal", metadata: ["job": "\(record.jobID)", "error": "\(error)"])
         }
     }
@@ -164,7 +166,15 @@ extension Engine {
             // the next start reconciles it.
             return
         }
-        await apply(scheduler.callEnded(id, attempt: attempt, result, now: clock()))
+        let actions = scheduler.callEnded(id, attempt: attempt, result, now: clock())
+        await apply(actions)
+        let persisted = actions.contains { if case .persist(id) = $0 { return true } else { return false } }
+        if result.status != .unavailable && persisted && !journalBehind.contains(id) {
+            // The journal holds the attempt's result: the backend's own copy can go. Not
+            // awaited: the engine does not wait for Asterisk.
+            let backend = self.backend
+            Task { await backend.resultJournaled(jobID: id, attempt: attempt) }
+        }
     }
 
     func callLost(_ id: JobID) async {

@@ -45,6 +45,8 @@ public actor Engine {
     var finishTasks: [JobID: Task<Void, Never>] = [:]
     /// The state each active job's journal on disk holds.
     var journaled: [JobID: JobState] = [:]
+    /// Jobs whose latest journal write failed (what is on disk is older than the scheduler).
+    var journalBehind: Set<JobID> = []
     var unfinished: Set<JobID> = []
     var ticker: Task<Void, Never>?
     var stopping = false

@@ -47,6 +47,7 @@ public struct Diagnostics: Sendable {
     public func run() async -> [Finding] {
         var findings = [renderer()] + spool() + [inotify(), leases()]
         findings.append(await ami())
+        findings += await asteriskModules()
         findings.append(await httpPort())
         findings += hooks()
         return findings

@@ -28,6 +28,10 @@ struct AsteriskSimulatorCommand: AsyncParsableCommand {
     @Option(help: "Spool path as FaxDrop sends it (FAXDROP_ASTERISK_SPOOL), mapped to --local-spool.")
     var asteriskSpool: String?
     @Option(help: "Where that spool really is on this host.") var localSpool: String?
+    @Option(
+        name: .customLong("without-module"),
+        help: "Act as an Asterisk that did not load this module (repeatable), e.g. chan_pjsip: ModuleCheck says so and every dial fails with cause 66.")
+    var withoutModules: [String] = []
 
     func run() async throws { try await serve() }
 
@@ -39,6 +43,7 @@ struct AsteriskSimulatorCommand: AsyncParsableCommand {
         options.username = username
         options.secret = secret
         options.timeScale = timeScale
+        options.loadedModules.subtract(withoutModules)
         if let asteriskSpool, let localSpool {
             options.spoolMapping = .init(asterisk: asteriskSpool, local: localSpool)
         }

@@ -1,4 +1,5 @@
 import AsteriskSimulator
+import FaxDropAMI
 import FaxDropCore
 import Foundation
 import XCTest
@@ -121,6 +122,26 @@ final class AsteriskConfigurationTests: XCTestCase {
         }
     }
 
+    /// Issue 9 item 9: every free-text value of the FaxResult event is percent-encoded in
+    /// the dialplan (URIENCODE), the fields FaxDrop decodes.
+    func testFreeTextInTheFaxResultIsEncoded() throws {
+        let report = try dialplan().apps("faxdrop-report", "s")
+        let event = try XCTUnwrap(report.first { $0.hasPrefix("UserEvent(FaxResult,") })
+        var values: [String: String] = [:]
+        for item in event.dropFirst("UserEvent(FaxResult,\"".count).dropLast(2).components(separatedBy: "\",\"") {
+            let parts = item.components(separatedBy: ": ")
+            values[parts[0]] = parts.dropFirst().joined(separator: ": ")
+        }
+        XCTAssertEqual(values["Error"], "${URIENCODE(${R_ERROR})}")
+        XCTAssertEqual(values["StatusString"], "${URIENCODE(${R_TEXT})}")
+        XCTAssertEqual(values["RemoteStationID"], "${URIENCODE(${REMOTESTATIONID})}")
+        XCTAssertEqual(values["LocalStationID"], "${FAXDROP_STATION}", "arrives encoded from FaxDrop")
+        for field in FaxResultEvent.encodedFields where values[field] != nil {
+            let value = values[field]!
+            XCTAssertTrue(value.hasPrefix("${URIENCODE(") || value == "${FAXDROP_STATION}", "\(field): \(value)")
+        }
+    }
+
     func testSendFaxWaitsOneSecondAndTheTrunkIsNamedOnce() throws {
         let d = try dialplan()
         let send = d.apps("faxsend", "s")
@@ -203,17 +224,71 @@ final class AsteriskConfigurationTests: XCTestCase {
         }
     }
 
-    /// `start.sh --render-only` with `.env.example` writes complete configuration files.
-    func testStartScriptRendersTheConfiguration() throws {
-        _ = try envsubst()
+    /// A group for the rendered files: a temporary one made with `groupadd` when running as
+    /// root (CI), removed by the returned closure; otherwise this user's own group.
+    func temporaryGroup() throws -> (name: String, gid: gid_t, remove: () -> Void) {
+        if getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/groupadd") {
+            let name = "fdtest\(UInt32.random(in: 100_000...999_999))"
+            let (status, output) = try run("/usr/sbin/groupadd", [name], environment: ["PATH": "/usr/sbin:/usr/bin:/bin"])
+            XCTAssertEqual(status, 0, output)
+            guard let entry = getgrnam(name) else { throw XCTSkip("groupadd made no group \(name)") }
+            let gid = entry.pointee.gr_gid
+            return (name, gid, { _ = try? self.run("/usr/sbin/groupdel", [name], environment: [:]) })
+        }
+        let gid = getgid()
+        guard let entry = getgrgid(gid) else { throw XCTSkip("this user's group has no name") }
+        return (String(cString: entry.pointee.gr_name), gid, {})
+    }
+
+    /// A temporary configuration folder with the templates, and the environment of `.env.example`.
+    func renderFolder() throws -> (dir: String, env: [String: String]) {
         let dir = NSTemporaryDirectory() + "faxdrop-asterisk-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try FileManager.default.copyItem(
             atPath: asteriskDir.appendingPathComponent("etc/asterisk/templates").path, toPath: dir + "/templates")
         var env = try envExample()
         env["PATH"] = "/usr/bin:/bin"
         env["ASTERISK_CONF_DIR"] = dir
+        return (dir, env)
+    }
+
+    /// Issue 15: Asterisk reads its configuration after dropping to the `asterisk` user, so
+    /// what start.sh renders must be readable by the `asterisk` group (ASTERISK_GROUP), and,
+    /// holding the AMI and SIP secrets, by nobody else.
+    func testRenderedFilesAreReadableByTheAsteriskGroupOnly() throws {
+        _ = try envsubst()
+        let group = try temporaryGroup()
+        defer { group.remove() }
+        var (dir, env) = try renderFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        env["ASTERISK_GROUP"] = group.name
+        let script = asteriskDir.appendingPathComponent("start.sh").path
+        let (status, output) = try run("/bin/sh", [script, "--render-only"], environment: env)
+        XCTAssertEqual(status, 0, output)
+        for name in ["manager.conf", "pjsip.conf"] {
+            var info = stat()
+            XCTAssertEqual(stat(dir + "/" + name, &info), 0, name)
+            XCTAssertEqual(info.st_gid, group.gid, "\(name) belongs to group \(group.name)")
+            XCTAssertEqual(info.st_uid, getuid(), name)
+            XCTAssertEqual(info.st_mode & 0o777, 0o640, "\(name): owner rw, group r, others nothing")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/manager.conf.tmp"))
+
+        // A group that does not exist stops the container with a clear message.
+        env["ASTERISK_GROUP"] = "fdnosuchgroup"
+        let (failed, message) = try run("/bin/sh", [script, "--render-only"], environment: env)
+        XCTAssertNotEqual(failed, 0)
+        XCTAssertTrue(message.contains("group fdnosuchgroup does not exist"), message)
+    }
+
+    /// `start.sh --render-only` with `.env.example` writes complete configuration files.
+    func testStartScriptRendersTheConfiguration() throws {
+        _ = try envsubst()
+        let group = try temporaryGroup()
+        defer { group.remove() }
+        var (dir, env) = try renderFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        env["ASTERISK_GROUP"] = group.name
         let (status, output) = try run(
             "/bin/sh", [asteriskDir.appendingPathComponent("start.sh").path, "--render-only"], environment: env)
         XCTAssertEqual(status, 0, output)
@@ -223,12 +298,20 @@ final class AsteriskConfigurationTests: XCTestCase {
         XCTAssertTrue(manager.contains("[\(env["ASTERISK_AMI_USERNAME"]!)]"))
         XCTAssertTrue(manager.contains("write = originate,call,system"))
         XCTAssertTrue(manager.contains("read = call,user,system"))
+        XCTAssertTrue(manager.contains("port = 5038\n"), "the AMI port of .env.example")
         XCTAssertTrue(pjsip.contains("t38_udptl = yes"))
         XCTAssertTrue(pjsip.contains("t38_udptl_ec = redundancy"))
         XCTAssertTrue(pjsip.contains("t38_udptl_maxdatagram = 400"))
         XCTAssertTrue(pjsip.contains("server_uri = sip:\(env["SIP_SERVER"]!)\n"))
         // Unset optional values are left out, not set empty.
         XCTAssertTrue(pjsip.contains("; external_media_address = (not set)"))
+
+        // The AMI port comes from the environment like the rest.
+        env["ASTERISK_AMI_PORT"] = "15038"
+        let (moved, movedOutput) = try run(
+            "/bin/sh", [asteriskDir.appendingPathComponent("start.sh").path, "--render-only"], environment: env)
+        XCTAssertEqual(moved, 0, movedOutput)
+        XCTAssertTrue(try String(contentsOfFile: dir + "/manager.conf", encoding: .utf8).contains("port = 15038\n"))
 
         // A missing secret stops the container with a clear message.
         env["ASTERISK_AMI_PASSWORD"] = ""

@@ -75,3 +75,42 @@ final class FaxOutcomeTests: XCTestCase {
             "/elsewhere/fax.tif")
     }
 }
+
+/// Issue 15: cause 66 ("No channel type registered for 'PJSIP'") is not a busy trunk to
+/// retry until the kill time: it fails at once and names the driver that did not load.
+final class ChannelDriverMissingTests: XCTestCase {
+    func testCause66FailsPermanentlyNamingTheDriver() {
+        // What [faxdrop-report] raises when Dial() cannot create the PJSIP channel.
+        let event = FaxResultEvent(fields: {
+            [
+                "Stage": "dial", "Status": "FAILED", "Error": "CHANUNAVAIL", "DialStatus": "CHANUNAVAIL",
+                "HangupCause": "66", "Pages": "0", "Mode": "none",
+            ][$0]
+        })
+        let result = FaxOutcome.result(of: event, dialTechnology: "PJSIP")
+        XCTAssertEqual(result.status, .failed(.channelDriverMissing))
+        XCTAssertFalse(ErrorCode.channelDriverMissing.isRetryable)
+        XCTAssertEqual(ErrorCode.channelDriverMissing.stage, .dial)
+        XCTAssertTrue(result.message.contains("chan_pjsip"), result.message)
+        XCTAssertTrue(result.message.contains("PJSIP"), result.message)
+        // Another technology names its own driver.
+        XCTAssertTrue(FaxOutcome.result(of: event, dialTechnology: "IAX2").message.contains("chan_iax2"))
+        // Without a FaxResult (a foreign dialplan): the Hangup cause alone decides.
+        let fallback = FaxOutcome.resultOfOriginateFailure(reason: 0, hangupCause: 66, dialTechnology: "PJSIP")
+        XCTAssertEqual(fallback.status, .failed(.channelDriverMissing))
+        XCTAssertTrue(fallback.message.contains("chan_pjsip"), fallback.message)
+        // Cause 27 with the same DIALSTATUS stays a retryable unavailable channel.
+        XCTAssertEqual(FaxOutcome.dialCode(dialStatus: "CHANUNAVAIL", cause: 27), .channelUnavailable)
+    }
+
+    func testDriverNames() {
+        XCTAssertEqual(AsteriskModules.channelDriver(forTechnology: "PJSIP"), "chan_pjsip")
+        XCTAssertEqual(AsteriskModules.channelDriver(forTechnology: "SIP"), "chan_sip")
+        XCTAssertEqual(AsteriskModules.channelDriver(forTechnology: "IAX2"), "chan_iax2")
+        XCTAssertEqual(AsteriskModules.channelDriver(forTechnology: "DAHDI"), "chan_dahdi")
+        XCTAssertEqual(
+            AsteriskModules.required(dialTechnology: "PJSIP"),
+            ["chan_pjsip", "res_fax", "res_fax_spandsp", "func_lock", "func_db", "func_uri", "app_stack",
+             "app_userevent"])
+    }
+}

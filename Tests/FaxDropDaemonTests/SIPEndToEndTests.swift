@@ -21,10 +21,12 @@ final class SIPEndToEndTests: XCTestCase {
     static let secret = "e2e-ami-secret"
 
     /// Starts the simulator on a free loopback port, a connected `SIPBackend`, and the daemon.
-    private func startSIP(_ spool: TestSpool, _ settings: [String: String] = [:], timeScale: Double = 0.005)
-        async throws -> AsteriskSimulator
-    {
+    private func startSIP(
+        _ spool: TestSpool, _ settings: [String: String] = [:], timeScale: Double = 0.005,
+        withoutModules: [String] = []
+    ) async throws -> AsteriskSimulator {
         var options = AsteriskSimulator.Options()
+        options.loadedModules.subtract(withoutModules)
         options.username = "faxdrop"
         options.secret = Self.secret
         options.timeScale = timeScale
@@ -36,7 +38,9 @@ final class SIPEndToEndTests: XCTestCase {
             "ASTERISK_AMI_USERNAME": "faxdrop", "ASTERISK_AMI_PASSWORD": Self.secret,
         ]) { old, _ in old }
         let configuration = try spool.configuration(settings)
-        let backend = SIPBackend(configuration: configuration, logger: testLogger())
+        var backendOptions = SIPBackend.Options()
+        backendOptions.storedResultRetention = .milliseconds(50)
+        let backend = SIPBackend(configuration: configuration, logger: testLogger(), options: backendOptions)
         await backend.start()
         let connected = await backend.waitUntilConnected(timeout: .seconds(10))
         XCTAssertTrue(connected, "no AMI connection to the simulator")
@@ -76,6 +80,33 @@ final class SIPEndToEndTests: XCTestCase {
         XCTAssertEqual(PercentEncoding.decode(originate.variables["FAXDROP_HEADER"] ?? ""), "FaxDrop, end to end")
         try await spool.assertActiveEmpties()
         try TestSpool.assertValid(spool.sidecars().done)
+        // The journal held the result, so Asterisk's AstDB copy was deleted (issue 9, item 9).
+        let key = "FaxDrop/\(sidecar.jobID.value)-1"
+        let deadline = ContinuousClock.now + .seconds(10)
+        var keys = await simulator.databaseKeys
+        while keys.contains(key) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+            keys = await simulator.databaseKeys
+        }
+        XCTAssertFalse(keys.contains(key), "\(keys)")
+    }
+
+    /// Issue 15: an Asterisk whose chan_pjsip did not load fails the job at once, on its
+    /// first attempt, with a code and message naming the driver: no retries until the kill time.
+    func testMissingChannelDriverFailsTheJobAtOnce() async throws {
+        let spool = try TestSpool()
+        _ = try await startSIP(
+            spool, ["FAXDROP_MAX_ATTEMPTS": "5", "FAXDROP_RETRY_CONGESTION": "0.2", "FAXDROP_RETRY_BUSY": "0.2"],
+            withoutModules: ["chan_pjsip"])
+        try spool.copy(TestSpool.corpus + "/pdf/27-scan-ccitt-forms-only.pdf", to: "+15551234567/forms.pdf")
+        let sidecars = try await spool.waitForSidecars(1, timeout: 30)
+        let sidecar = try XCTUnwrap(sidecars.first)
+        XCTAssertEqual(sidecar.status, .failed)
+        XCTAssertEqual(sidecar.error?.code, .channelDriverMissing)
+        XCTAssertTrue(sidecar.error?.message.contains("chan_pjsip") == true, sidecar.error?.message ?? "")
+        XCTAssertEqual(sidecar.attempts.map(\.outcome), ["channel_driver_missing"])
+        XCTAssertEqual(sidecar.attempts.first?.details.hangupCause, 66)
+        try TestSpool.assertValid(spool.sidecars().failed)
     }
 
     /// Each test number ends with the outcome and code the README documents, as on loopback.

@@ -31,6 +31,8 @@ actor AMIClient {
     private var nextWaiter = 0
     /// Connection attempts made (for diagnostics and tests).
     private(set) var connectionAttempts = 0
+    /// What Asterisk said about the needed modules after the latest login (`checkModules`).
+    private(set) var moduleReport: AsteriskModuleReport?
 
     init(
         host: String, port: Int, settings: AMISessionStateMachine.Settings, options: Options, logger: Logger,
@@ -92,17 +94,34 @@ actor AMIClient {
     func wait(timeout: Duration, until condition: (AMIConnectionState) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while !condition(state) {
-            let remaining = deadline - .now
-            if remaining <= .zero { return false }
-            let id = nextWaiter
-            nextWaiter += 1
-            let timer = Task {
-                try? await Task.sleep(for: min(remaining, .milliseconds(200)))
-                self.wakeStateWaiter(id)
-            }
-            await withCheckedContinuation { stateWaiters[id] = $0 }
-            timer.cancel()
+            guard await sleepUntilWoken(deadline: deadline) else { return false }
         }
+        return true
+    }
+
+    /// Waits for the module report of a login, or until the login failed or `timeout` passed.
+    func waitForModuleReport(timeout: Duration) async -> AsteriskModuleReport? {
+        let deadline = ContinuousClock.now + timeout
+        while moduleReport == nil {
+            if case .authenticationFailed = state { break }
+            guard await sleepUntilWoken(deadline: deadline) else { break }
+        }
+        return moduleReport
+    }
+
+    /// Sleeps until the state changes, a module report comes, or 200 ms pass; false once
+    /// `deadline` has passed.
+    private func sleepUntilWoken(deadline: ContinuousClock.Instant) async -> Bool {
+        let remaining = deadline - .now
+        if remaining <= .zero { return false }
+        let id = nextWaiter
+        nextWaiter += 1
+        let timer = Task {
+            try? await Task.sleep(for: min(remaining, .milliseconds(200)))
+            self.wakeStateWaiter(id)
+        }
+        await withCheckedContinuation { stateWaiters[id] = $0 }
+        timer.cancel()
         return true
     }
 
@@ -145,6 +164,11 @@ actor AMIClient {
             let now = ContinuousClock.now
             perform(machine.reconcile(originate, jobID: jobID, attempt: attempt, deadline: now + deadline, now: now))
         }
+    }
+
+    /// The journal holds the call's result: its AstDB copy is deleted (later, when AMI is up).
+    func forgetStoredResult(callID: String) {
+        perform(machine.forgetStoredResult(callID: callID, now: .now))
     }
 
     func cancel(_ callID: String) {
@@ -243,7 +267,32 @@ actor AMIClient {
                     "\(message); check ASTERISK_AMI_USERNAME / ASTERISK_AMI_PASSWORD and manager.conf",
                     metadata: ["retry_in": "\(options.authenticationRetryDelay)"])
                 setState(.authenticationFailed(message))
+            case .modulesChecked(let report):
+                logModules(report)
+                moduleReport = report
+                for waiter in stateWaiters.values { waiter.resume() }
+                stateWaiters = [:]
             }
+        }
+    }
+
+    /// One error line per missing module, by name; one info line when all are there.
+    private func logModules(_ report: AsteriskModuleReport) {
+        let technology = report.technologyFromDialplan ? report.dialTechnology : "\(report.dialTechnology) (assumed)"
+        for module in report.missing {
+            logger.error(
+                "Asterisk module missing: \(report.explanation(of: module))",
+                metadata: ["module": "\(module)", "dial_tech": "\(technology)"])
+        }
+        for (module, message) in report.unknown {
+            logger.warning(
+                "cannot ask Asterisk whether \(module) is loaded: \(message) (manager.conf write = system)",
+                metadata: ["module": "\(module)"])
+        }
+        if report.missing.isEmpty && report.unknown.isEmpty {
+            logger.info(
+                "Asterisk has the modules FaxDrop needs",
+                metadata: ["dial_tech": "\(technology)", "modules": "\(report.loaded.joined(separator: ","))"])
         }
     }
 }

@@ -25,12 +25,22 @@ public struct FaxResultEvent: Sendable, Equatable {
 
     public init() {}
 
-    /// Reads a `FaxResult` user event; nil for any other message.
+    /// The fields the dialplan percent-encodes in the event (`URIENCODE`), so that no text
+    /// from the far end can end a header line and forge another.
+    public static let encodedFields: Set<String> = [
+        "Error", "RawError", "StatusString", "RemoteStationID", "LocalStationID",
+    ]
+
+    /// Reads a `FaxResult` user event, decoding the free-text fields; nil for any other
+    /// message. (The AstDB copy is decoded as a whole by `StoredResult.parse`.)
     public init?(_ message: AMIMessage) {
         guard message.event?.caseInsensitiveEquals("UserEvent") == true,
             message["UserEvent"]?.caseInsensitiveEquals("FaxResult") == true
         else { return nil }
-        self.init(fields: { message[$0] })
+        self.init(fields: { key in
+            let value = message[key]
+            return Self.encodedFields.contains(key) ? value.map(PercentEncoding.decode) : value
+        })
         uniqueID = message["Uniqueid"]
     }
 

@@ -71,7 +71,8 @@ extension AMISessionStateMachine {
                 message: "the call ended without a FaxResult event (is FaxDrop's dialplan installed?)",
                 details: details(of: call))
         }
-        var result = FaxOutcome.resultOfOriginateFailure(reason: call.originateReason, hangupCause: call.hangupCause)
+        var result = FaxOutcome.resultOfOriginateFailure(
+            reason: call.originateReason, hangupCause: call.hangupCause, dialTechnology: dialTechnology)
         result.details.channelUniqueID = call.originate.channelID
         return result
     }

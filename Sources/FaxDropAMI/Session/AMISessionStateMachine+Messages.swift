@@ -16,6 +16,7 @@ extension AMISessionStateMachine {
                 for callID in calls.keys.sorted() where calls[callID]?.needsReconcile == true {
                     actions.append(askDatabase(callID, now: now))
                 }
+                if settings.checkModules { actions.append(askDialTechnology(now: now)) }
                 return actions
             }
             let reason = text.isEmpty ? "login refused" : text
@@ -41,6 +42,14 @@ extension AMISessionStateMachine {
                         message: "Asterisk refused the Originate: \(text.isEmpty ? "error" : text)"))
             ]
         case .hangup:
+            return []
+        case .dialTechnology:
+            return dialTechnologyAnswered(message, now: now)
+        case .moduleCheck(let module):
+            return moduleCheckAnswered(module, ModuleCheckResponse(message))
+        case .databaseDelete(let callID):
+            // Deleted, or nothing to delete ("Database entry not deleted"): done either way.
+            storedResultsToDelete[callID] = nil
             return []
         case .databaseGet(let callID):
             guard calls[callID] != nil else { return [] }
@@ -80,7 +89,8 @@ extension AMISessionStateMachine {
             if result.uniqueID.map({ !call.uniqueIDs.contains($0) }) ?? true {
                 result.uniqueID = call.uniqueIDs.first { $0 != call.originate.channelID } ?? call.originate.channelID
             }
-            var outcome = FaxOutcome.result(of: result, channelHangupCause: call.hangupCause)
+            var outcome = FaxOutcome.result(
+                of: result, channelHangupCause: call.hangupCause, dialTechnology: dialTechnology)
             if let terminating = call.terminating, outcome.status != .sent {
                 // Hung up by FaxDrop: that is why it ended; keep what Asterisk reported.
                 outcome.status = .failed(terminating.code)
@@ -121,7 +131,12 @@ extension AMISessionStateMachine {
             var result = FaxResultEvent(fields: { fields[$0] })
             result.uniqueID = calls[callID]?.originate.channelID
             guard result.status != nil else { return [askStatus(callID, now: now)] }
-            return [finish(callID, FaxOutcome.result(of: result, channelHangupCause: calls[callID]?.hangupCause))]
+            return [
+                finish(
+                    callID,
+                    FaxOutcome.result(
+                        of: result, channelHangupCause: calls[callID]?.hangupCause, dialTechnology: dialTechnology))
+            ]
         default:
             return []
         }

@@ -22,6 +22,12 @@ public struct AMISessionStateMachine: Sendable {
         /// After a call ended (its `;1` hung up, or Originate failed), how long to wait for
         /// its `FaxResult` before deciding from the AMI events alone.
         public var resultGrace: Duration = .seconds(5)
+        /// After each login, ask Asterisk (Getvar, ModuleCheck) whether the modules the
+        /// dialplan needs are loaded, and report them (`Action.modulesChecked`).
+        public var checkModules = false
+        /// How long after FaxDrop journaled a result its AstDB copy is kept before `DBDel`
+        /// (a late duplicate report of the same call still finds it and stays silent).
+        public var storedResultRetention: Duration = .seconds(30)
 
         public init(username: String, secret: Secret) {
             self.username = username
@@ -49,6 +55,8 @@ public struct AMISessionStateMachine: Sendable {
         case ready(banner: String)
         /// The login was refused: do not retry soon.
         case authenticationFailed(message: String)
+        /// Asterisk answered every ModuleCheck (`Settings.checkModules`).
+        case modulesChecked(AsteriskModuleReport)
     }
 
     /// What an outstanding action's response means.
@@ -58,6 +66,9 @@ public struct AMISessionStateMachine: Sendable {
         case hangup(callID: String)
         case databaseGet(callID: String)
         case status(callID: String)
+        case dialTechnology
+        case moduleCheck(module: String)
+        case databaseDelete(callID: String)
     }
 
     struct TrackedCall: Sendable {
@@ -91,6 +102,12 @@ public struct AMISessionStateMachine: Sendable {
     var lastSent: Instant?
     var pingSentAt: Instant?
     var connectedAt: Instant?
+    /// The module check of this connection while answers are outstanding.
+    var moduleCheck: (report: AsteriskModuleReport, outstanding: Set<String>)?
+    /// The dialplan's `FAXDROP_DIAL_TECH`, once Asterisk told it (names the driver of a cause 66).
+    public internal(set) var dialTechnology: String?
+    /// AstDB copies (by call id) to delete with `DBDel`, and from when on.
+    public internal(set) var storedResultsToDelete: [String: Instant] = [:]
 
     public init(settings: Settings) { self.settings = settings }
 
@@ -104,6 +121,7 @@ public struct AMISessionStateMachine: Sendable {
         state = .awaitingBanner
         banner = nil
         pending = [:]
+        moduleCheck = nil
         connectedAt = now
         lastReceived = now
         lastSent = now
@@ -167,6 +185,7 @@ public struct AMISessionStateMachine: Sendable {
             }
         default: break
         }
+        actions += deleteDueStoredResults(now: now)
         for (callID, call) in calls.sorted(by: { $0.key < $1.key }) {
             if let terminating = call.terminating {
                 if now - terminating.since >= settings.resultGrace {

@@ -19,8 +19,12 @@ public enum FaxOutcome {
         "Bad TIFF/F header", "INVALID_ARGUMENTS", "invalid arguments",
     ]
 
-    /// Maps a `FaxResult` event, with the `;1` Hangup cause if one was seen.
-    public static func result(of event: FaxResultEvent, channelHangupCause: Int? = nil) -> CallResult {
+    /// Maps a `FaxResult` event, with the `;1` Hangup cause if one was seen. The dial
+    /// technology (the dialplan's `FAXDROP_DIAL_TECH`, when known) names the channel driver
+    /// in the message of a cause 66.
+    public static func result(
+        of event: FaxResultEvent, channelHangupCause: Int? = nil, dialTechnology: String? = nil
+    ) -> CallResult {
         let stage = event.stage ?? (isDialFailure(event.dialStatus ?? event.error) ? "dial" : "fax")
         var details = CallDetails(
             faxStatus: event.status, faxError: event.rawError ?? event.error, statusString: event.statusString,
@@ -40,7 +44,9 @@ public enum FaxOutcome {
         if stage == "dial" {
             let code = dialCode(dialStatus: details.dialStatus, cause: details.hangupCause)
             return CallResult(
-                status: .failed(code), pagesSent: 0, message: dialMessage(code, details), details: details)
+                status: .failed(code), pagesSent: 0,
+                message: dialMessage(code, details, dialTechnology: dialTechnology),
+                details: details)
         }
         let text = [event.statusString, event.error, event.rawError].compactMap { $0 }.joined(separator: " / ")
         let reason = event.statusString ?? event.error ?? "unknown fax error"
@@ -63,6 +69,9 @@ public enum FaxOutcome {
     /// apart from the CHANUNAVAIL that Dial reports for both (AMI-REFERENCE §2.6).
     public static func dialCode(dialStatus: String?, cause: Int?) -> ErrorCode {
         switch cause {
+        // AST_CAUSE_BEARERCAPABILITY_NOTIMPL, which Asterisk's ast_request() also calls
+        // AST_CAUSE_NOSUCHDRIVER: "No channel type registered" (main/channel.c).
+        case channelDriverMissingCause: return .channelDriverMissing
         case 1, 22, 28: return .unallocatedNumber
         case 21: return .rejected
         default: break
@@ -84,7 +93,9 @@ public enum FaxOutcome {
 
     /// An `OriginateResponse` Failure with no `FaxResult` (a foreign dialplan): the
     /// reason number is all there is (AMI-REFERENCE §2.3).
-    public static func resultOfOriginateFailure(reason: Int?, hangupCause: Int?) -> CallResult {
+    public static func resultOfOriginateFailure(
+        reason: Int?, hangupCause: Int?, dialTechnology: String? = nil
+    ) -> CallResult {
         let code: ErrorCode
         var dialStatus: String?
         switch reason {
@@ -96,7 +107,8 @@ public enum FaxOutcome {
         let details = CallDetails(hangupCause: hangupCause, dialStatus: dialStatus, endedIn: "dial")
         return CallResult(
             status: .failed(code), pagesSent: 0,
-            message: dialMessage(code, details) + " (OriginateResponse reason \(reason.map(String.init) ?? "?"))",
+            message: dialMessage(code, details, dialTechnology: dialTechnology)
+                + " (OriginateResponse reason \(reason.map(String.init) ?? "?"))",
             details: details)
     }
 
@@ -105,7 +117,10 @@ public enum FaxOutcome {
             .contains(value?.uppercased() ?? "")
     }
 
-    static func dialMessage(_ code: ErrorCode, _ details: CallDetails) -> String {
+    /// Q.850 66, "channel type not implemented": Asterisk has no driver for the technology.
+    public static let channelDriverMissingCause = 66
+
+    static func dialMessage(_ code: ErrorCode, _ details: CallDetails, dialTechnology: String? = nil) -> String {
         let cause = details.hangupCause.map { ", cause \($0)" } ?? ""
         let status = details.dialStatus.map { " (\($0)\(cause))" } ?? (cause.isEmpty ? "" : " (\(cause.dropFirst(2)))")
         switch code {
@@ -114,6 +129,13 @@ public enum FaxOutcome {
         case .congestion: return "the network was congested" + status
         case .unallocatedNumber: return "the number is not allocated" + status
         case .rejected: return "the call was rejected" + status
+        case .channelDriverMissing:
+            let driver =
+                dialTechnology.map {
+                    "\(AsteriskModules.channelDriver(forTechnology: $0)) (the driver of \($0), FAXDROP_DIAL_TECH)"
+                } ?? "the channel driver of FAXDROP_DIAL_TECH"
+            return "Asterisk has no channel driver for the trunk: \(driver) is not loaded; "
+                + "check modules.conf and the Asterisk log" + status
         default: return "the call could not be placed" + status
         }
     }
