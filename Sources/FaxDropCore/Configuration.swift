@@ -55,6 +55,8 @@ public struct Configuration: Sendable {
     public var onResult: String? = nil
     public var webhookURL: String? = nil
     public var webhookSecret: Secret? = nil
+    /// PEM file of CAs trusted for an `https://` webhook; `nil`: the system's CA store.
+    public var webhookCAFile: String? = nil
     public var asteriskSpool: String? = nil
     public var dialTimeout: Duration = .seconds(45)
     public var amiOutboundContext = "faxout"
@@ -126,6 +128,7 @@ public struct Configuration: Sendable {
         onResult = r.optional("FAXDROP_ON_RESULT")
         webhookURL = r.optional("FAXDROP_WEBHOOK_URL")
         webhookSecret = r.optional("FAXDROP_WEBHOOK_SECRET").map(Secret.init)
+        webhookCAFile = r.optional("FAXDROP_WEBHOOK_CA_FILE")
         asteriskSpool = r.optional("FAXDROP_ASTERISK_SPOOL")
         dialTimeout = try r.duration("FAXDROP_DIAL_TIMEOUT", default: dialTimeout, unit: .seconds(1))
         amiOutboundContext = r.string("FAXDROP_AMI_OUTBOUND_CONTEXT", default: amiOutboundContext)

@@ -18,7 +18,7 @@ public struct EcosystemServices: Sendable {
 
     /// - Parameter amiConnected: whether the AMI session is logged in now (`nil`: no AMI,
     ///   the loopback backend); shown as `faxdrop_ami_connected` and in `/healthz`.
-    /// - Throws: `SettingError` for a webhook URL that is not `http://`.
+    /// - Throws: `SettingError` for a webhook URL that is not `http://` or `https://`.
     public static func make(
         configuration: Configuration, daemon: Daemon, amiConnected: (@Sendable () -> Bool?)? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -65,10 +65,11 @@ public struct EcosystemServices: Sendable {
         if let url = configuration.webhookURL {
             guard let target = HTTPPost.Target(url) else {
                 throw SettingError(
-                    key: "FAXDROP_WEBHOOK_URL", problem: "expected an http://host[:port]/path URL (https is not supported)")
+                    key: "FAXDROP_WEBHOOK_URL", problem: "expected an http[s]://host[:port]/path URL")
             }
             let webhook = WebhookNotifier(
-                target: target, secret: configuration.webhookSecret, backoff: webhookBackoff, metrics: metrics, logger: logger)
+                target: target, secret: configuration.webhookSecret, client: HTTPPost(caFile: configuration.webhookCAFile),
+                backoff: webhookBackoff, metrics: metrics, logger: logger)
             await engine.addObserver(webhook)
             services.append(webhook)
         }
