@@ -48,7 +48,9 @@ public struct EcosystemServices: Sendable {
                     _ = await engine.callsInProgress  // the engine answers
                     return health(spool: spool, amiConnected: amiConnected?())
                 })
-            let server = HTTPServer(host: configuration.httpHost, port: configuration.httpPort, routes: routes, logger: logger)
+            let server = HTTPServer(
+                host: configuration.httpHost, port: configuration.httpPort, limits: HTTPServer.Limits(configuration),
+                routes: routes, logger: logger)
             if configuration.apiKey == nil {
                 logger.warning("API_KEY is not set: the HTTP API refuses every /fax request")
             }
