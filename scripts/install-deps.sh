@@ -9,6 +9,9 @@ packages=(
     libgs-dev ghostscript               # rendering (AGPL-3.0-or-later: faxdrop-render only)
     libtiff-dev                         # fax image writing and reading
     nettle-dev                          # SHA-256 and HMAC-SHA256
+    libcurl4-gnutls-dev                 # webhook POSTs over http:// and https:// (curl licence; GnuTLS, LGPL: no OpenSSL beside GPL-2.0-only code)
+    ca-certificates                     # the system CA store https:// webhooks are checked with
+    openssl                             # tests: a test CA and server certificate for https://
     python3-jsonschema                  # tests: sidecars validate against the shipped schema
     gettext-base                        # envsubst for the asterisk/ templates and their test
     passwd                              # tests: groupadd/groupdel, a temporary group for asterisk/start.sh

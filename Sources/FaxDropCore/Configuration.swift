@@ -50,11 +50,19 @@ public struct Configuration: Sendable {
     public var httpHost = "127.0.0.1"
     public var httpPort = 8080
     public var httpEnabled = true
+    /// Open HTTP connections at most; one more is answered 503 and closed.
+    public var httpMaxConnections = 64
+    /// A connection has this long to send a request's head.
+    public var httpHeaderTimeout: Duration = .seconds(10)
+    /// A connection that sends nothing for this long (a stalled body, an idle keep-alive) is closed.
+    public var httpIdleTimeout: Duration = .seconds(60)
     public var logFormat: LogFormat = .text
     public var logLevel = "info"
     public var onResult: String? = nil
     public var webhookURL: String? = nil
     public var webhookSecret: Secret? = nil
+    /// PEM file of CAs trusted for an `https://` webhook; `nil`: the system's CA store.
+    public var webhookCAFile: String? = nil
     public var asteriskSpool: String? = nil
     public var dialTimeout: Duration = .seconds(45)
     public var amiOutboundContext = "faxout"
@@ -121,11 +129,15 @@ public struct Configuration: Sendable {
         httpHost = r.string("FAXDROP_HTTP_HOST", default: httpHost)
         httpPort = try r.int("FAXDROP_HTTP_PORT", default: httpPort, range: 0...65535)
         httpEnabled = try r.bool("FAXDROP_HTTP", default: httpEnabled)
+        httpMaxConnections = try r.int("FAXDROP_HTTP_MAX_CONNECTIONS", default: httpMaxConnections, range: 1...100_000)
+        httpHeaderTimeout = try r.duration("FAXDROP_HTTP_HEADER_TIMEOUT", default: httpHeaderTimeout, unit: .seconds(1))
+        httpIdleTimeout = try r.duration("FAXDROP_HTTP_IDLE_TIMEOUT", default: httpIdleTimeout, unit: .seconds(1))
         logFormat = try r.enumeration("FAXDROP_LOG_FORMAT", default: logFormat)
         logLevel = r.string("FAXDROP_LOG_LEVEL", default: logLevel)
         onResult = r.optional("FAXDROP_ON_RESULT")
         webhookURL = r.optional("FAXDROP_WEBHOOK_URL")
         webhookSecret = r.optional("FAXDROP_WEBHOOK_SECRET").map(Secret.init)
+        webhookCAFile = r.optional("FAXDROP_WEBHOOK_CA_FILE")
         asteriskSpool = r.optional("FAXDROP_ASTERISK_SPOOL")
         dialTimeout = try r.duration("FAXDROP_DIAL_TIMEOUT", default: dialTimeout, unit: .seconds(1))
         amiOutboundContext = r.string("FAXDROP_AMI_OUTBOUND_CONTEXT", default: amiOutboundContext)

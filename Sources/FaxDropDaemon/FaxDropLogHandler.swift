@@ -34,8 +34,12 @@ public struct FaxDropLogHandler: LogHandler {
         let line: String
         switch format {
         case .text:
-            let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quoteIfNeeded("\($0.value)"))" }
-            line = ([time, event.level.rawValue.uppercased(), scrub("\(event.message)")] + fields.map(scrub)).joined(separator: " ")
+            // Scrubbed before escaping, so a secret is found whatever it contains.
+            let fields = merged.sorted { $0.key < $1.key }.map { field in
+                "\(Self.escapingControls(field.key))=\(Self.quoteIfNeeded(Self.escapingControls(scrub("\(field.value)"))))"
+            }
+            let message = Self.escapingControls(scrub("\(event.message)"))
+            line = ([time, event.level.rawValue.uppercased(), message] + fields).joined(separator: " ")
         case .json:
             var object: [String: String] = ["ts": time, "level": event.level.rawValue, "msg": scrub("\(event.message)"), "logger": label]
             for (key, value) in merged { object[key] = scrub("\(value)") }
@@ -53,8 +57,39 @@ public struct FaxDropLogHandler: LogHandler {
         return out
     }
 
+    /// A value with a space or a quote is quoted; `value` is already free of control characters.
     private static func quoteIfNeeded(_ value: String) -> String {
-        value.contains(where: { $0 == " " || $0 == "\"" || $0 == "\n" }) ? value.debugDescription : value
+        guard value.unicodeScalars.contains(where: { $0 == " " || $0 == "\"" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// `text` with every control character written as an escape, so that one log call is
+    /// always one line of text and nothing in a value (a file name, a header) can move the
+    /// cursor, colour the terminal or begin a forged line. Done per Unicode scalar: `"\r\n"`
+    /// is one `Character` and would slip past a per-Character test for `"\n"`. Escaped:
+    /// C0 (U+0000–U+001F), DEL, C1 (U+0080–U+009F), and the line and paragraph separators
+    /// U+2028 and U+2029. A backslash is doubled so an escape cannot be faked.
+    static func escapingControls(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { needsEscape($0) || $0 == "\\" }) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out.append(contentsOf: #"\n"#.unicodeScalars)
+            case "\r": out.append(contentsOf: #"\r"#.unicodeScalars)
+            case "\t": out.append(contentsOf: #"\t"#.unicodeScalars)
+            case "\\": out.append(contentsOf: #"\\"#.unicodeScalars)
+            case _ where needsEscape(scalar):
+                let hex = String(scalar.value, radix: 16)
+                out.append(contentsOf: "\\u{\(hex)}".unicodeScalars)
+            default: out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        return v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029
     }
 
     /// Where log lines go.

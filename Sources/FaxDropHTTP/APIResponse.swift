@@ -62,4 +62,6 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     case methodNotAllowed = "method_not_allowed"
     /// The document could not be queued (the spool is full or not writable).
     case spoolUnavailable = "spool_unavailable"
+    /// `FAXDROP_HTTP_MAX_CONNECTIONS` connections are open already.
+    case tooManyConnections = "too_many_connections"
 }

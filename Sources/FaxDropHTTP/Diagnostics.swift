@@ -188,7 +188,9 @@ public struct Diagnostics: Sendable {
         }
         if let url = configuration.webhookURL {
             if HTTPPost.Target(url) == nil {
-                findings.append(Finding("hooks", .problem, "FAXDROP_WEBHOOK_URL must be http://host[:port]/path (https is not supported)"))
+                findings.append(Finding("hooks", .problem, "FAXDROP_WEBHOOK_URL must be http[s]://host[:port]/path"))
+            } else if let caFile = configuration.webhookCAFile, access(caFile, R_OK) != 0 {
+                findings.append(Finding("hooks", .problem, "FAXDROP_WEBHOOK_CA_FILE \(caFile) cannot be read"))
             } else if configuration.webhookSecret == nil {
                 findings.append(Finding("hooks", .warning, "FAXDROP_WEBHOOK_SECRET is not set: webhooks go unsigned"))
             }

@@ -18,7 +18,7 @@ public struct EcosystemServices: Sendable {
 
     /// - Parameter amiConnected: whether the AMI session is logged in now (`nil`: no AMI,
     ///   the loopback backend); shown as `faxdrop_ami_connected` and in `/healthz`.
-    /// - Throws: `SettingError` for a webhook URL that is not `http://`.
+    /// - Throws: `SettingError` for a webhook URL that is not `http://` or `https://`.
     public static func make(
         configuration: Configuration, daemon: Daemon, amiConnected: (@Sendable () -> Bool?)? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -48,7 +48,9 @@ public struct EcosystemServices: Sendable {
                     _ = await engine.callsInProgress  // the engine answers
                     return health(spool: spool, amiConnected: amiConnected?())
                 })
-            let server = HTTPServer(host: configuration.httpHost, port: configuration.httpPort, routes: routes, logger: logger)
+            let server = HTTPServer(
+                host: configuration.httpHost, port: configuration.httpPort, limits: HTTPServer.Limits(configuration),
+                routes: routes, logger: logger)
             if configuration.apiKey == nil {
                 logger.warning("API_KEY is not set: the HTTP API refuses every /fax request")
             }
@@ -65,10 +67,11 @@ public struct EcosystemServices: Sendable {
         if let url = configuration.webhookURL {
             guard let target = HTTPPost.Target(url) else {
                 throw SettingError(
-                    key: "FAXDROP_WEBHOOK_URL", problem: "expected an http://host[:port]/path URL (https is not supported)")
+                    key: "FAXDROP_WEBHOOK_URL", problem: "expected an http[s]://host[:port]/path URL")
             }
             let webhook = WebhookNotifier(
-                target: target, secret: configuration.webhookSecret, backoff: webhookBackoff, metrics: metrics, logger: logger)
+                target: target, secret: configuration.webhookSecret, client: HTTPPost(caFile: configuration.webhookCAFile),
+                backoff: webhookBackoff, metrics: metrics, logger: logger)
             await engine.addObserver(webhook)
             services.append(webhook)
         }

@@ -1,5 +1,6 @@
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropSystem
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -10,10 +11,19 @@ import Synchronization
 /// `GET /metrics`, `GET /healthz`. Each connection is served by one task reading request
 /// parts in order; uploads are parsed as they stream in, so an oversized or unauthorised
 /// upload is refused before its body is read.
+///
+/// Slow or many clients cannot starve the daemon: at most `limits.maxConnections` are served
+/// at once (one more gets `503` and is closed), fewer if the descriptor limit needs it, so
+/// that `descriptorReserve` descriptors always stay for the intake; a request head must
+/// arrive within `limits.headerTimeout`, and a connection that sends nothing for
+/// `limits.idleTimeout` is closed. When `accept` itself fails for want of descriptors
+/// (EMFILE, ENFILE), NIO's `AcceptBackoffHandler`, which `bind` installs on the listening
+/// channel, waits a second before accepting again instead of spinning.
 public final class HTTPServer: DaemonService {
     public let serviceName = "http"
     public let host: String
     public let port: Int
+    public let limits: Limits
     private let routes: HTTPRoutes
     private let logger: Logger
     private let running = Mutex<Running?>(nil)
@@ -22,44 +32,112 @@ public final class HTTPServer: DaemonService {
         var channel: any Channel
         var task: Task<Void, Never>
         var port: Int
+        var connections: ConnectionLimit
     }
 
+    /// `FAXDROP_HTTP_MAX_CONNECTIONS`, `FAXDROP_HTTP_HEADER_TIMEOUT`, `FAXDROP_HTTP_IDLE_TIMEOUT`.
+    public struct Limits: Sendable {
+        public var maxConnections: Int
+        public var headerTimeout: Duration
+        public var idleTimeout: Duration
+
+        public init(maxConnections: Int = 64, headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60)) {
+            self.maxConnections = maxConnections
+            self.headerTimeout = headerTimeout
+            self.idleTimeout = idleTimeout
+        }
+
+        public init(_ configuration: Configuration) {
+            self.init(
+                maxConnections: configuration.httpMaxConnections, headerTimeout: configuration.httpHeaderTimeout,
+                idleTimeout: configuration.httpIdleTimeout)
+        }
+    }
+
+    /// Descriptors the HTTP API never takes: the intake's (inotify, claims, journals), the
+    /// renderer workers' pipes, AMI, logs.
+    public static let descriptorReserve = 256
+
+    /// How long a refused connection is given to read its `503` before it is closed.
+    static let refusalLinger = TimeAmount.seconds(1)
+
     /// - Parameter port: 0 binds an ephemeral port; read it from `boundPort` after `start()`.
-    public init(host: String, port: Int, routes: HTTPRoutes, logger: Logger) {
+    public init(host: String, port: Int, limits: Limits = Limits(), routes: HTTPRoutes, logger: Logger) {
         self.host = host
         self.port = port
+        self.limits = limits
         self.routes = routes
         self.logger = logger
     }
 
-    /// A connection that sends nothing for this long is closed (idle keep-alive, stalled upload).
-    static let idleTimeout = TimeAmount.seconds(60)
-
     /// The port listened on, once started.
     public var boundPort: Int? { running.withLock { $0?.port } }
 
+    /// Connections served now.
+    public var openConnections: Int { running.withLock { $0?.connections.open ?? 0 } }
+
+    /// The connection cap in force, once started (`limits.maxConnections`, or fewer to keep
+    /// the descriptor reserve).
+    public var maxConnections: Int? { running.withLock { $0?.connections.maximum } }
+
     public func start() async throws {
         typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+        let logger = self.logger
+        let openFiles: UInt64
+        do {
+            openFiles = try ProcessLimits.raiseOpenFileLimit()
+        } catch {
+            openFiles = 1024
+            logger.warning("cannot read or raise the open files limit", metadata: ["error": "\(error)"])
+        }
+        let cap = ConnectionLimit.cap(
+            configured: limits.maxConnections, openFileLimit: openFiles, reserve: Self.descriptorReserve)
+        if cap < limits.maxConnections {
+            logger.warning(
+                "FAXDROP_HTTP_MAX_CONNECTIONS lowered to keep descriptors for the intake",
+                metadata: ["configured": "\(limits.maxConnections)", "cap": "\(cap)", "open_files_limit": "\(openFiles)"])
+        }
+        let connections = ConnectionLimit(maximum: cap)
+        let refusal = Self.refusal(cap: cap)
+        let headerTimeout = TimeAmount(limits.headerTimeout)
+        let idleTimeout = TimeAmount(limits.idleTimeout)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 64)
-            .bind(host: host, port: port) { channel in
+            .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ConnectionCounter(limit: connections) { first in
+                            if first {
+                                logger.warning(
+                                    "too many HTTP connections; refusing new ones with 503", metadata: ["max": "\(cap)"])
+                            }
+                        })
+                }
+            }
+            .bind(host: host, port: port) { channel -> EventLoopFuture<Connection?> in
+                channel.eventLoop.makeCompletedFuture {
+                    if connections.wasRefused(channel) {
+                        try channel.pipeline.syncOperations.addHandler(
+                            RefuseConnection(response: refusal, linger: HTTPServer.refusalLinger))
+                        return nil
+                    }
                     try channel.pipeline.syncOperations.addHandlers([
-                        IdleStateHandler(readTimeout: HTTPServer.idleTimeout), CloseOnIdle(),
+                        IdleStateHandler(readTimeout: idleTimeout), CloseOnIdle(),
                     ])
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(RequestHeadTimeout(timeout: headerTimeout))
                     return try Connection(wrappingChannelSynchronously: channel)
                 }
             }
         let bound = server.channel.localAddress?.port ?? port
         let routes = self.routes
-        let logger = self.logger
         let task = Task {
             do {
-                try await server.executeThenClose { connections in
+                try await server.executeThenClose { accepted in
                     try await withThrowingDiscardingTaskGroup { group in
-                        for try await connection in connections {
+                        for try await connection in accepted {
+                            guard let connection else { continue }
                             group.addTask { await HTTPConnection(routes: routes, logger: logger).serve(connection) }
                         }
                     }
@@ -69,8 +147,18 @@ public final class HTTPServer: DaemonService {
                 logger.error("the HTTP server stopped", metadata: ["error": "\(error)"])
             }
         }
-        running.withLock { $0 = Running(channel: server.channel, task: task, port: bound) }
-        logger.info("HTTP API listening", metadata: ["host": "\(host)", "port": "\(bound)"])
+        running.withLock { $0 = Running(channel: server.channel, task: task, port: bound, connections: connections) }
+        logger.info(
+            "HTTP API listening", metadata: ["host": "\(host)", "port": "\(bound)", "max_connections": "\(cap)"])
+    }
+
+    /// The whole answer a connection beyond the cap gets, bytes on the wire.
+    static func refusal(cap: Int) -> [UInt8] {
+        let response = APIResponse.error(503, .tooManyConnections, "more than \(cap) HTTP connections are open; try again")
+        let head =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: \(response.contentType)\r\n"
+            + "Content-Length: \(response.body.count)\r\nRetry-After: 1\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n"
+        return Array(head.utf8) + response.body
     }
 
     public func stop() async {

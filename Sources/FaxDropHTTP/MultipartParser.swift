@@ -1,7 +1,13 @@
 /// A streaming `multipart/form-data` parser (RFC 7578 over RFC 2046), fed the body in
 /// whatever pieces the network delivers. It keeps no I/O: `feed` returns what it found, and
-/// the caller decides where part data goes. Only the tail that could be the start of a
-/// delimiter is held back between calls, so memory stays bounded by the caller's sink.
+/// the caller decides where part data goes.
+///
+/// Work is linear in the input whatever its shape or chunking: the delimiter is found with a
+/// single-pass Knuth–Morris–Pratt search whose state (how many delimiter bytes have matched)
+/// carries over from one piece to the next, so no byte is scanned twice per piece. A partly
+/// matched delimiter at the end of a piece is not buffered either: its bytes are the
+/// delimiter's own prefix, written out again if the match fails. Transport padding after a
+/// delimiter is bounded by `maxPaddingBytes` and part headers by `maxHeaderBytes`.
 public struct MultipartParser: Sendable {
     public struct PartHeaders: Sendable, Equatable {
         /// The `name` of `Content-Disposition: form-data`.
@@ -26,25 +32,50 @@ public struct MultipartParser: Sendable {
     private enum State {
         /// Before the first delimiter (the preamble is skipped).
         case preamble
-        /// Just after a delimiter: `--` (the end) or CRLF (a part follows).
-        case afterDelimiter
+        /// After a delimiter: transport padding (spaces, tabs), then `--` (the end) or CRLF.
+        case padding
+        /// The first byte after the padding was `first` (`-` or CR); the second decides.
+        case delimiterLineEnd(first: UInt8)
         case headers
         case body
         case finished
+        case failed
     }
 
     /// The most header bytes one part may have.
     public static let maxHeaderBytes = 8192
+    /// The most transport padding (RFC 2046 LWSP) accepted after a delimiter.
+    public static let maxPaddingBytes = 256
 
     private let delimiter: [UInt8]  // "\r\n--" + boundary
+    /// KMP failure function: `fallback[q]` is the length of the longest proper prefix of
+    /// `delimiter[0...q]` that is also its suffix.
+    private let fallback: [Int]
     private var state = State.preamble
-    private var buffer: [UInt8] = []
+    /// Delimiter bytes matched so far (the last `matched` bytes seen are `delimiter[0..<matched]`).
+    private var matched: Int
+    private var paddingBytes = 0
+    private var headerBytes: [UInt8] = []
+    /// Progress through the `CRLF CRLF` that ends a part's headers.
+    private var headerEndMatched = 0
+
+    /// Bytes looked at so far, a comparison counted each time: at most twice the input.
+    /// Exposed so tests can check that the work stays linear.
+    public private(set) var bytesExamined = 0
 
     /// `boundary` from the request's `Content-Type`, see `boundary(fromContentType:)`.
     public init(boundary: String) {
         delimiter = Array("\r\n--\(boundary)".utf8)
+        var table = [Int](repeating: 0, count: delimiter.count)
+        var k = 0
+        for q in 1..<delimiter.count {
+            while k > 0 && delimiter[q] != delimiter[k] { k = table[k - 1] }
+            if delimiter[q] == delimiter[k] { k += 1 }
+            table[q] = k
+        }
+        fallback = table
         // The body starts with the first delimiter without its leading CRLF; pretend one came.
-        buffer = [13, 10]
+        matched = 2
     }
 
     public var isFinished: Bool {
@@ -63,66 +94,144 @@ public struct MultipartParser: Sendable {
 
     /// Consumes `bytes`; returns the events they complete, in order.
     public mutating func feed(_ bytes: some Collection<UInt8>) throws(Failure) -> [Event] {
-        buffer.append(contentsOf: bytes)
         var events: [Event] = []
-        var position = 0
-        loop: while true {
+        var failure: Failure?
+        let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            do throws(Failure) { try consume(buffer, &events) } catch { failure = error }
+        }
+        if done == nil {
+            Array(bytes).withUnsafeBufferPointer { buffer in
+                do throws(Failure) { try consume(buffer, &events) } catch { failure = error }
+            }
+        }
+        if let failure {
+            state = .failed
+            throw failure
+        }
+        return events
+    }
+
+    private mutating func consume(_ input: UnsafeBufferPointer<UInt8>, _ events: inout [Event]) throws(Failure) {
+        var i = 0
+        let end = input.count
+        while i < end {
             switch state {
             case .finished:
-                buffer.removeAll()
-                return events
+                return
+            case .failed:
+                throw Failure(description: "the multipart body was already refused")
             case .preamble:
-                guard let at = Self.find(delimiter, in: buffer, from: position) else {
-                    position = max(position, buffer.count - delimiter.count + 1)
-                    break loop
+                while i < end {
+                    let found = step(input[i])
+                    i += 1
+                    if found {
+                        enterPadding()
+                        break
+                    }
                 }
-                position = at + delimiter.count
-                state = .afterDelimiter
-            case .afterDelimiter:
-                // Transport padding (spaces, tabs) may follow a delimiter before its CRLF.
-                var i = position
-                while i < buffer.count, buffer[i] == 32 || buffer[i] == 9 { i += 1 }
-                guard i + 2 <= buffer.count else { break loop }
-                if buffer[i] == 45, buffer[i + 1] == 45 {  // "--"
-                    state = .finished
-                    events.append(.finished)
-                    continue loop
-                }
-                guard buffer[i] == 13, buffer[i + 1] == 10 else {
+            case .padding:
+                let byte = input[i]
+                bytesExamined += 1
+                i += 1
+                if byte == 32 || byte == 9 {
+                    paddingBytes += 1
+                    if paddingBytes > Self.maxPaddingBytes {
+                        throw Failure(description: "more than \(Self.maxPaddingBytes) bytes of padding after a boundary")
+                    }
+                } else if byte == 45 || byte == 13 {  // "-" or CR
+                    state = .delimiterLineEnd(first: byte)
+                } else {
                     throw Failure(description: "malformed multipart delimiter line")
                 }
-                position = i + 2
-                state = .headers
+            case .delimiterLineEnd(let first):
+                let byte = input[i]
+                bytesExamined += 1
+                i += 1
+                if first == 45 && byte == 45 {
+                    state = .finished
+                    events.append(.finished)
+                } else if first == 13 && byte == 10 {
+                    // The delimiter line's CRLF may also be the first half of an empty header block.
+                    headerBytes = [13, 10]
+                    headerEndMatched = 2
+                    state = .headers
+                } else {
+                    throw Failure(description: "malformed multipart delimiter line")
+                }
             case .headers:
-                guard let end = Self.find([13, 10, 13, 10], in: buffer, from: position) else {
-                    if buffer.count - position > Self.maxHeaderBytes {
+                while i < end {
+                    let byte = input[i]
+                    bytesExamined += 1
+                    i += 1
+                    headerBytes.append(byte)
+                    let expected: UInt8 = headerEndMatched % 2 == 0 ? 13 : 10
+                    headerEndMatched = byte == expected ? headerEndMatched + 1 : (byte == 13 ? 1 : 0)
+                    if headerEndMatched == 4 {
+                        let text = String(decoding: headerBytes.dropFirst(2).dropLast(4), as: UTF8.self)
+                        headerBytes = []
+                        events.append(.partBegan(try Self.parseHeaders(text)))
+                        matched = 0
+                        state = .body
+                        break
+                    }
+                    if headerBytes.count > Self.maxHeaderBytes + 2 {
                         throw Failure(description: "multipart part headers are too long")
                     }
-                    break loop
                 }
-                let text = String(decoding: buffer[position..<end], as: UTF8.self)
-                events.append(.partBegan(try Self.parseHeaders(text)))
-                position = end + 4
-                state = .body
             case .body:
-                if let at = Self.find(delimiter, in: buffer, from: position) {
-                    if at > position { events.append(.partData(Array(buffer[position..<at]))) }
-                    events.append(.partEnded)
-                    position = at + delimiter.count
-                    state = .afterDelimiter
-                } else {
-                    // Keep what could be the start of a delimiter split across pieces.
-                    let safe = buffer.count - (delimiter.count - 1)
-                    if safe > position {
-                        events.append(.partData(Array(buffer[position..<safe])))
-                        position = safe
+                // The data seen is `delimiter[0..<carried]` (held from earlier pieces) then `input[start..<i]`.
+                let carried = matched
+                let start = i
+                var found = false
+                while i < end {
+                    if matched == 0 {
+                        // Nothing matched: skip straight to the next CR, where a delimiter could begin.
+                        while i < end && input[i] != 13 {
+                            bytesExamined += 1
+                            i += 1
+                        }
+                        if i == end { break }
                     }
-                    break loop
+                    found = step(input[i])
+                    i += 1
+                    if found { break }
+                }
+                let seen = carried + (i - start)
+                let data = seen - (found ? delimiter.count : matched)
+                if data > 0 {
+                    var out = [UInt8](delimiter[0..<min(carried, data)])
+                    if data > carried { out.append(contentsOf: input[start..<(start + data - carried)]) }
+                    events.append(.partData(out))
+                }
+                if found {
+                    events.append(.partEnded)
+                    enterPadding()
                 }
             }
         }
-        buffer.removeFirst(position)
-        return events
+    }
+
+    private mutating func enterPadding() {
+        matched = 0
+        paddingBytes = 0
+        state = .padding
+    }
+
+    /// One KMP step: takes `byte` after the `matched` bytes; `true` when the delimiter is complete.
+    private mutating func step(_ byte: UInt8) -> Bool {
+        var q = matched
+        bytesExamined += 1
+        while q > 0 && delimiter[q] != byte {
+            q = fallback[q - 1]
+            bytesExamined += 1
+        }
+        if delimiter[q] == byte { q += 1 }
+        if q == delimiter.count {
+            matched = 0
+            return true
+        }
+        matched = q
+        return false
     }
 
     /// Called at the end of the body: a body that stops before its closing delimiter is malformed.
@@ -156,24 +265,6 @@ public struct MultipartParser: Sendable {
         }
         guard let name else { throw Failure(description: "a multipart part has no name") }
         return PartHeaders(name: name, filename: filename, contentType: contentType)
-    }
-
-    /// The first index of `needle` in `haystack` at or after `start`.
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard let first = needle.first, haystack.count - start >= needle.count else { return nil }
-        return haystack.withUnsafeBufferPointer { h -> Int? in
-            var i = start
-            let last = h.count - needle.count
-            while i <= last {
-                if h[i] == first {
-                    var j = 1
-                    while j < needle.count && h[i + j] == needle[j] { j += 1 }
-                    if j == needle.count { return i }
-                }
-                i += 1
-            }
-            return nil
-        }
     }
 }
 

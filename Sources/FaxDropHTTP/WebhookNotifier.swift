@@ -1,12 +1,15 @@
 import FaxDropCore
 import FaxDropDaemon
 import FaxDropSystem
+import Foundation
 import Logging
 import Synchronization
 
-/// `FAXDROP_WEBHOOK_URL`: when a job ends, POSTs its sidecar file, byte for byte, with
-/// `X-FaxDrop-Signature: sha256=<hex HMAC-SHA256 of the body keyed with
-/// FAXDROP_WEBHOOK_SECRET>`. Each delivery runs in its own task, retried with exponential
+/// `FAXDROP_WEBHOOK_URL` (`http://` or `https://`): when a job ends, POSTs its sidecar file,
+/// byte for byte, with `X-FaxDrop-Timestamp: <unix seconds>` and
+/// `X-FaxDrop-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" keyed with
+/// FAXDROP_WEBHOOK_SECRET>`: a receiver that checks the signature and refuses old
+/// timestamps cannot be fed a recorded delivery again. Each attempt is signed afresh. Each delivery runs in its own task, retried with exponential
 /// backoff on a connection error, a timeout, 408, 429 or 5xx; the engine only hands the
 /// path over and never waits. Deliveries still pending at shutdown are dropped (logged):
 /// the sidecars stay in `done/` and `failed/` for a consumer to reconcile.
@@ -63,9 +66,10 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
         self.logger = logger
     }
 
-    /// The header value for `body`: `sha256=<hex>`.
-    public static func signature(body: [UInt8], secret: Secret) -> String {
-        "sha256=" + HMACSHA256.hex(key: Array(secret.value.utf8), message: body)
+    /// The `X-FaxDrop-Signature` value for `body` sent at `timestamp` (unix seconds):
+    /// `sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`.
+    public static func signature(timestamp: Int64, body: [UInt8], secret: Secret) -> String {
+        "sha256=" + HMACSHA256.hex(key: Array(secret.value.utf8), message: Array("\(timestamp).".utf8) + body)
     }
 
     public func start() async throws {
@@ -121,13 +125,19 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
             log.error("webhook: cannot read the sidecar", metadata: ["path": "\(sidecarPath)", "error": "\(error)"])
             return
         }
-        var headers = [("Content-Type", "application/json"), ("X-FaxDrop-Job", job.value)]
-        if let secret { headers.append(("X-FaxDrop-Signature", Self.signature(body: body, secret: secret))) }
         for attempt in 1...backoff.attempts {
             if Task.isCancelled { return }
+            let timestamp = Int64(Date().timeIntervalSince1970)
+            var headers = [
+                ("Content-Type", "application/json"), ("X-FaxDrop-Job", job.value), ("X-FaxDrop-Attempt", "\(attempt)"),
+                ("X-FaxDrop-Timestamp", "\(timestamp)"),
+            ]
+            if let secret {
+                headers.append(("X-FaxDrop-Signature", Self.signature(timestamp: timestamp, body: body, secret: secret)))
+            }
             let problem: String
             do {
-                let status = try await client.post(target, headers: headers + [("X-FaxDrop-Attempt", "\(attempt)")], body: body)
+                let status = try await client.post(target, headers: headers, body: body)
                 if (200..<300).contains(status) {
                     metrics?.webhook("delivered")
                     log.info("webhook delivered", metadata: ["status": "\(status)", "attempt": "\(attempt)"])

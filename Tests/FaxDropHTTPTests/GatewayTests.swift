@@ -55,7 +55,7 @@ final class GatewayTests: XCTestCase {
         XCTAssertEqual(sidecar.document.originalName, "23-onepage-letter.pdf")
         XCTAssertEqual(sidecar.pages.sent, 1)
 
-        // The webhook: refused once (503), then delivered; signed over the exact body.
+        // The webhook: refused once (503), then delivered; signed over the timestamp and the exact body.
         let requests = try await receiver.waitFor(2, timeout: 20)
         XCTAssertEqual(requests.count, 2)
         for (n, request) in requests.enumerated() {
@@ -64,7 +64,10 @@ final class GatewayTests: XCTestCase {
             XCTAssertEqual(request.headers["content-type"], "application/json")
             XCTAssertEqual(request.headers["x-faxdrop-job"], id.value)
             XCTAssertEqual(request.headers["x-faxdrop-attempt"], "\(n + 1)")
-            let expected = "sha256=" + HMACSHA256.hex(key: Array("webhook-secret-1".utf8), message: Array(request.body))
+            // Signed over "<timestamp>.<body>", the timestamp sent beside it.
+            let timestamp = try XCTUnwrap(request.headers["x-faxdrop-timestamp"])
+            let expected =
+                "sha256=" + HMACSHA256.hex(key: Array("webhook-secret-1".utf8), message: Array("\(timestamp).".utf8) + Array(request.body))
             XCTAssertEqual(request.headers["x-faxdrop-signature"], expected)
         }
 

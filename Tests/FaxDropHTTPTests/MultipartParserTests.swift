@@ -1,4 +1,5 @@
 import FaxDropHTTP
+import Foundation
 import XCTest
 
 /// The multipart parser gets the same body in every chunking and must see the same fields.
@@ -100,5 +101,122 @@ final class MultipartParserTests: XCTestCase {
         var upload = FaxUpload(boundary: Self.boundary, maxBytes: 100)
         let head = Array("--\(Self.boundary)\r\nX: ".utf8) + Array(repeating: 65, count: 10_000)
         XCTAssertThrowsError(try upload.feed(head) { _ in })
+    }
+
+    // MARK: Linear work (issue 9, item 5)
+
+    /// Feeds `body` in pieces of `size` bytes; returns the events, or the failure and how far it got.
+    private func run(_ body: [UInt8], pieces size: Int) -> (parser: MultipartParser, fed: Int, events: [MultipartParser.Event], failure: MultipartParser.Failure?) {
+        var parser = MultipartParser(boundary: Self.boundary)
+        var events: [MultipartParser.Event] = []
+        var offset = 0
+        while offset < body.count {
+            let end = min(body.count, offset + size)
+            do {
+                events += try parser.feed(body[offset..<end])
+            } catch {
+                return (parser, end, events, error)
+            }
+            offset = end
+        }
+        return (parser, offset, events, nil)
+    }
+
+    /// The pathological body of the report: a delimiter followed by megabytes of spaces. The
+    /// padding is refused once it passes the bound, however the body is cut, and the parser
+    /// looked at each byte it was given at most twice.
+    func testEndlessPaddingAfterADelimiterIsRefusedEarly() {
+        let body = Array("--\(Self.boundary)".utf8) + [UInt8](repeating: 32, count: 1 << 20)
+        for size in [body.count, 4096, 1] {
+            let outcome = run(body, pieces: size)
+            XCTAssertNotNil(outcome.failure, "pieces of \(size)")
+            XCTAssertLessThanOrEqual(outcome.fed, Self.boundary.utf8.count + 2 + MultipartParser.maxPaddingBytes + size)
+            XCTAssertLessThanOrEqual(outcome.parser.bytesExamined, 2 * outcome.fed, "pieces of \(size)")
+        }
+    }
+
+    /// Padding within the bound (RFC 2046 LWSP after a delimiter) is still accepted.
+    func testBoundedPaddingIsAccepted() throws {
+        let pad = String(repeating: " \t", count: MultipartParser.maxPaddingBytes / 2)
+        var body = Array("--\(Self.boundary)\(pad)\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\n+15551234567".utf8)
+        body += Array("\r\n--\(Self.boundary)\(pad)--\r\n".utf8)
+        for size in [body.count, 7, 1] {
+            XCTAssertEqual(try collect(body, pieces: Array(repeating: size, count: body.count / size)).to, "+15551234567")
+        }
+    }
+
+    /// A document made of near-delimiters (CRLF, dashes, the boundary minus its last byte,
+    /// spaces), megabytes of it, whole and in small pieces: parsed exactly, with at most two
+    /// looks per byte. The old parser rescanned held-back bytes on every piece.
+    func testNearDelimiterFloodIsParsedInLinearWork() throws {
+        var file: [UInt8] = []
+        let near = Array("\r\n--\(Self.boundary.dropLast())   \r\n--------".utf8)
+        while file.count < 1 << 20 { file += near }
+        let body = Self.body(file: file)
+        var generator = SystemRandomNumberGenerator()
+        for size in [body.count, 65536, 97, 0] {
+            var parser = MultipartParser(boundary: Self.boundary)
+            var data: [UInt8] = []
+            var partsEnded = 0
+            var offset = 0
+            while offset < body.count {
+                let end = min(body.count, offset + (size > 0 ? size : Int.random(in: 1...200, using: &generator)))
+                for event in try parser.feed(body[offset..<end]) {
+                    switch event {
+                    case .partData(let bytes): data += bytes
+                    case .partEnded: partsEnded += 1
+                    default: break
+                    }
+                }
+                offset = end
+            }
+            XCTAssertTrue(parser.isFinished)
+            XCTAssertEqual(partsEnded, 2)
+            XCTAssertEqual(data.count, 12 + file.count)
+            XCTAssertTrue(data.suffix(file.count).elementsEqual(file), "pieces of \(size)")
+            XCTAssertLessThanOrEqual(parser.bytesExamined, 2 * body.count, "pieces of \(size)")
+        }
+    }
+
+    /// Run by hand: CPU seconds to refuse (or, before the fix, to read) the report's body of
+    /// a delimiter and 52 MB of spaces, whole and in 64 KiB pieces as NIO delivers them (a run
+    /// stops after 120 s of CPU and says how far it got); then to parse an accepted 52 MB
+    /// document made of near-delimiters.
+    /// `FAXDROP_BENCH=1 swift test --filter MultipartParserTests/testBenchmarkPaddingBody`
+    func testBenchmarkPaddingBody() throws {
+        try XCTSkipUnless(ProcessInfo.processInfo.environment["FAXDROP_BENCH"] == "1", "set FAXDROP_BENCH=1")
+        let body = Array("--\(Self.boundary)".utf8) + [UInt8](repeating: 32, count: 52_000_000)
+        for size in [body.count, 65536] {
+            let before = clock()
+            var seconds: Double { Double(clock() - before) / Double(CLOCKS_PER_SEC) }
+            var parser = MultipartParser(boundary: Self.boundary)
+            var offset = 0
+            var refused = false
+            while offset < body.count && !refused && seconds < 120 {
+                let end = min(body.count, offset + size)
+                do { _ = try parser.feed(body[offset..<end]) } catch { refused = true }
+                offset = end
+            }
+            let line = "multipart bench: 52 MB of padding in pieces of \(size): \(String(format: "%.3f", seconds)) s CPU, "
+                + "refused: \(refused), bytes fed: \(offset) of \(body.count)\n"
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+        // And the work for an accepted body of the same size: a document made of near-delimiters.
+        var file: [UInt8] = []
+        let near = Array("\r\n--\(Self.boundary.dropLast())   \r\n--------".utf8)
+        while file.count < 52_000_000 { file += near }
+        let document = Self.body(file: file)
+        let before = clock()
+        var parser = MultipartParser(boundary: Self.boundary)
+        var offset = 0
+        while offset < document.count {
+            let end = min(document.count, offset + 65536)
+            _ = try parser.feed(document[offset..<end])
+            offset = end
+        }
+        let seconds = Double(clock() - before) / Double(CLOCKS_PER_SEC)
+        let line = "multipart bench: 52 MB document of near-delimiters in pieces of 65536: \(String(format: "%.3f", seconds)) s CPU, "
+            + "finished: \(parser.isFinished), bytes examined per byte: \(String(format: "%.2f", Double(parser.bytesExamined) / Double(document.count)))\n"
+        FileHandle.standardError.write(Data(line.utf8))
     }
 }

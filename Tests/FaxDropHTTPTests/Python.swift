@@ -32,7 +32,8 @@ final class WebhookReceiver {
     let log: String
     let port: Int
 
-    init(statuses: [Int], folder: String) throws {
+    /// - Parameter tls: a certificate chain and key (PEM files): the receiver speaks https.
+    init(statuses: [Int], folder: String, tls: (certificate: String, key: String)? = nil) throws {
         log = folder + "/webhook-\(UUID().uuidString).jsonl"
         let script = """
             import os, sys, json, base64
@@ -53,6 +54,11 @@ final class WebhookReceiver {
                 def log_message(self, *args):
                     pass
             server = HTTPServer(("127.0.0.1", 0), H)
+            if len(sys.argv) > 5:
+                import ssl
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(sys.argv[4], sys.argv[5])
+                server.socket = context.wrap_socket(server.socket, server_side=True)
             with open(sys.argv[3] + ".tmp", "w") as f:
                 f.write(str(server.server_address[1]))
             os.rename(sys.argv[3] + ".tmp", sys.argv[3])
@@ -60,7 +66,8 @@ final class WebhookReceiver {
             """
         let portFile = log + ".port"
         pid = try ChildProcess.spawn(
-            [python] + pythonPrefix + ["-c", script, log, statuses.map(String.init).joined(separator: ","), portFile],
+            [python] + pythonPrefix + ["-c", script, log, statuses.map(String.init).joined(separator: ","), portFile]
+                + (tls.map { [$0.certificate, $0.key] } ?? []),
             environment: ProcessInfo.processInfo.environment)
         let deadline = Date().addingTimeInterval(10)
         var port: Int?

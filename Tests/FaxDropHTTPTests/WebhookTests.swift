@@ -1,24 +1,102 @@
 import FaxDropCore
 import FaxDropHTTP
+import FaxDropDaemon
 import FaxDropSystem
+import Foundation
+import Logging
 import XCTest
 
 final class WebhookTests: XCTestCase {
-    /// RFC 4231 test case 2.
-    func testSignatureIsHMACSHA256OfTheBody() {
+    /// RFC 4231 test case 2, for Nettle's HMAC as the project calls it.
+    func testHMACSHA256() {
         XCTAssertEqual(
-            WebhookNotifier.signature(body: Array("what do ya want for nothing?".utf8), secret: Secret("Jefe")),
-            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+            HMACSHA256.hex(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 
-    func testOnlyPlainHTTPURLs() {
+    /// The signature covers `<timestamp>.<body>`: checked against Python's own `hmac`, so the
+    /// receiver recipe in the README works; a different timestamp gives a different signature.
+    func testSignatureCoversTheTimestampAndTheBody() throws {
+        let body = Array(#"{"job_id":"01KB2Y9M4Q3V8J6T0ZP1C5R7WX","status":"sent"}"#.utf8)
+        let signature = WebhookNotifier.signature(timestamp: 1_764_374_400, body: body, secret: Secret("hook-secret"))
+        let script = """
+            import hmac, hashlib, sys
+            body = sys.stdin.buffer.read()
+            print("sha256=" + hmac.new(b"hook-secret", b"1764374400." + body, hashlib.sha256).hexdigest())
+            """
+        let python = try runProgram(python, pythonPrefix + ["-c", script], input: Data(body))
+        XCTAssertEqual(python.status, 0, python.error)
+        XCTAssertEqual(signature, python.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        XCTAssertNotEqual(signature, WebhookNotifier.signature(timestamp: 1_764_374_401, body: body, secret: Secret("hook-secret")))
+    }
+
+    func testHTTPAndHTTPSURLs() {
         XCTAssertEqual(HTTPPost.Target("http://127.0.0.1:9000/hook?x=1")?.description, "http://127.0.0.1:9000/hook?x=1")
         XCTAssertEqual(HTTPPost.Target("http://example.org")?.path, "/")
         XCTAssertEqual(HTTPPost.Target("http://example.org")?.port, 80)
-        XCTAssertNil(HTTPPost.Target("https://example.org/hook"))
+        XCTAssertEqual(HTTPPost.Target("https://example.org/hook")?.port, 443)
+        XCTAssertEqual(HTTPPost.Target("https://example.org/hook")?.description, "https://example.org/hook")
+        XCTAssertEqual(HTTPPost.Target("HTTPS://localhost:8443/h")?.description, "https://localhost:8443/h")
         XCTAssertNil(HTTPPost.Target("ftp://example.org/hook"))
         XCTAssertNil(HTTPPost.Target("http://user:pw@example.org/hook"))
         XCTAssertNil(HTTPPost.Target("not a url"))
+    }
+
+    /// An https:// receiver with a certificate from a test CA: delivered when the CA file is
+    /// configured, with a fresh timestamp and a signature over it; refused (not delivered,
+    /// logged, abandoned) with the system's CA store, which does not know that CA.
+    func testHTTPSWebhookTrustsTheConfiguredCAOnly() async throws {
+        let spool = try HTTPTestSpool()
+        let ca = try TestCA(folder: spool.base)
+        let sidecarPath = spool.base + "/s.json"
+        let body = Data("{\"job_id\":\"x\"}".utf8)
+        try body.write(to: URL(fileURLWithPath: sidecarPath))
+        let receiver = try WebhookReceiver(
+            statuses: [200], folder: spool.base, tls: (certificate: ca.serverCertificate, key: ca.serverKey))
+        let metrics = Metrics()
+        let secret = Secret("hook-secret-789")
+        let logPath = spool.base + "/log.txt"
+        let fd = try Syscall.open(logPath, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        defer { Syscall.close(fd) }
+        let handler = FaxDropLogHandler(label: "t", format: .text, level: .info, secrets: [secret.value], sink: .init(fd: fd))
+        let logger = Logger(label: "t") { _ in handler }
+        let backoff = WebhookNotifier.Backoff(first: .milliseconds(10), max: .milliseconds(20), attempts: 2)
+        let sidecar = Fixtures.sidecar(destination: "+15551234567")
+
+        let trusted = WebhookNotifier(
+            target: HTTPPost.Target("https://localhost:\(receiver.port)/h")!, secret: secret,
+            client: HTTPPost(caFile: ca.caCertificate), backoff: backoff, metrics: metrics, logger: logger)
+        trusted.jobFinished(sidecar, sidecarPath: sidecarPath)
+        let requests = try await receiver.waitFor(1, timeout: 20)
+        let request = requests[0]
+        XCTAssertEqual(request.body, body)
+        XCTAssertEqual(request.path, "/h")
+        let timestamp = try XCTUnwrap(request.headers["x-faxdrop-timestamp"].flatMap { Int64($0) })
+        XCTAssertLessThan(abs(Date().timeIntervalSince1970 - Double(timestamp)), 120)
+        XCTAssertEqual(
+            request.headers["x-faxdrop-signature"],
+            WebhookNotifier.signature(timestamp: timestamp, body: Array(body), secret: secret))
+        await trusted.stop()
+
+        let untrusted = WebhookNotifier(
+            target: HTTPPost.Target("https://127.0.0.1:\(receiver.port)/h")!, secret: secret,
+            backoff: backoff, metrics: metrics, logger: logger)
+        untrusted.jobFinished(sidecar, sidecarPath: sidecarPath)
+        let deadline = Date().addingTimeInterval(20)
+        var text = ""
+        while Date() < deadline {
+            text = metrics.exposition(.init(jobs: [], callsInProgress: 0, dropZoneFiles: 0, amiConnected: nil))
+            if text.contains("result=\"abandoned\"} 1") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        await untrusted.stop()
+        XCTAssertTrue(text.contains("faxdrop_webhook_deliveries_total{result=\"delivered\"} 1"), text)
+        XCTAssertTrue(text.contains("faxdrop_webhook_deliveries_total{result=\"abandoned\"} 1"), text)
+        XCTAssertEqual(receiver.requests.count, 1, "nothing reaches a server whose certificate is not trusted")
+        let log = try String(contentsOfFile: logPath, encoding: .utf8)
+        XCTAssertTrue(log.contains("webhook not delivered; giving up"), log)
+        XCTAssertTrue(log.lowercased().contains("certificate"), log)
+        XCTAssertFalse(log.contains(secret.value))
     }
 
     /// A receiver that refuses for good (4xx) is not retried; one that is down is retried, then abandoned.
