@@ -75,9 +75,17 @@ public struct ResultWriter: Sendable {
     func clearJobFolder(_ id: JobID) throws {
         let folder = spool.jobFolder(id)
         guard let names = try? Syscall.listDirectory(folder) else { return }
-        for name in names where name.hasSuffix(".tif") { try Syscall.unlink(folder + "/" + name) }
+        for name in names where Self.isDerived(name) { try Syscall.unlink(folder + "/" + name) }
         try Syscall.unlink(folder + "/job.json")
         try? Syscall.rmdir(folder)
+    }
+
+    /// A file FaxDrop made in a job folder: a fax image (`fax.tif`, `fax-from-N.tif`), or a
+    /// renderer's staging file (`.fax.tif.<pid>.<n>.part` / `.tmp`) left by a worker that died
+    /// with the daemon in the middle of a render (`kill -9`), which the resumed job replaced.
+    static func isDerived(_ name: String) -> Bool {
+        if name.hasSuffix(".tif") { return true }
+        return name.hasPrefix(".fax") && (name.hasSuffix(".part") || name.hasSuffix(".tmp"))
     }
 }
 

@@ -114,4 +114,26 @@ final class RecoveryLeftoversTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: spool.spool.active), [odd.value])
         XCTAssertEqual(spool.sidecars().done + spool.sidecars().failed, [])
     }
+
+    /// A renderer worker dies with the daemon (`kill -9`) in the middle of a render and
+    /// leaves its staging file in the job folder; the resumed job ends, and its folder goes.
+    func testARenderersLeftoverStagingFileDoesNotKeepTheJobFolder() async throws {
+        let spool = try TestSpool()
+        var generator = JobIDGenerator()
+        let id = generator.next(milliseconds: 1_700_000_000_000)
+        let folder = spool.spool.jobFolder(id)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        let record = JobRecord(
+            jobID: id, state: .queued, destination: "+15551234567", originalName: "a.pdf", documentFile: "document",
+            fax: Sidecar.Fax(resolution: .fine, paper: .letter, header: "", localStationID: ""), queuedAt: Date())
+        try JournalStore(spool: spool.spool).write(record)
+        FileManager.default.createFile(atPath: spool.spool.document(id), contents: Data("%PDF-1.4\n".utf8))
+        FileManager.default.createFile(atPath: folder + "/.fax.tif.4242.17.part", contents: Data("II*\0".utf8))
+
+        let recorder = CallRecorder()
+        _ = try await startDaemon(spool, renderer: recorder, backend: recorder)
+        let sidecars = try await spool.waitForSidecars(1, timeout: 30)
+        XCTAssertEqual(sidecars.map(\.jobID), [id])
+        try await spool.assertActiveEmpties()
+    }
 }
