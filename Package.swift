@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "FaxDropHTTP",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon",
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropRenderClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
