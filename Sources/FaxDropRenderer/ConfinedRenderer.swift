@@ -17,6 +17,10 @@ import Glibc
 ///
 /// A Landlock ruleset cannot be loosened once applied, so a long-lived worker cannot confine
 /// itself to one job and then to the next: hence one child per job.
+///
+/// The worker itself must never start libdispatch (the page sink's queue): libdispatch is not
+/// fork-safe, and a child forked after the parent used a queue waits forever on it. So the
+/// worker only warms the interpreter (`Renderer.warmUp`) and renders nothing itself.
 public final class ConfinedRenderer {
     public enum Mode: Sendable, Equatable {
         /// Fork and confine every job (the default).
@@ -60,13 +64,13 @@ public final class ConfinedRenderer {
             return Self.failure(request, .conversionFailed, "cannot create the job's private temp directory: \(error)")
         }
         defer { try? Syscall.removeTree(jobDirectory) }
-        // Warm the interpreter here, once, so that every child starts from a ready copy.
-        renderer.prepare(resolution: request.resolution, paper: request.paper)
+        warmUp(resolution: request.resolution, paper: request.paper)
         var inner = request
-        inner.input = Renderer.resolved(request.input)
         inner.output = jobDirectory + "/fax.tif"
+        // The rule names the file itself; the child still checks the path as given (a symlink
+        // stays a symlink and fails `not_a_regular_file`).
         let rules = readable.map { Landlock.Rule($0, .read) } + [
-            Landlock.Rule(inner.input, .readFile),
+            Landlock.Rule(Renderer.resolved(request.input), .readFile),
             Landlock.Rule(jobDirectory, .scratch),
             Landlock.Rule("/dev/null", [.readFile, .writeFile]),
         ]
@@ -99,12 +103,74 @@ public final class ConfinedRenderer {
         reply.id = request.id
         guard reply.error == nil else { return reply }
         do {
-            let image = try AtomicFile.read(inner.output, limit: 1 << 30)
-            try AtomicFile.write(image, to: request.output, stagingDirectory: Self.directory(of: request.output), durable: false)
+            try Self.publish(inner.output, as: request.output)
         } catch {
             return Self.failure(request, .conversionFailed, "cannot store the fax image: \(error)")
         }
         return reply
+    }
+
+    /// Copies the child's finished image to `output` under a temporary name and renames it
+    /// in (as the renderer always did: readers see the whole file or none). Bytes only: the
+    /// worker parses nothing the child wrote.
+    private static func publish(_ image: String, as output: String) throws {
+        let bytes = try AtomicFile.read(image, limit: 1 << 30)
+        let staging = Renderer.stagingPaths(for: output).whole
+        let fd = try Syscall.open(staging, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644)
+        do {
+            defer { Syscall.close(fd) }
+            try bytes.withUnsafeBytes { try Syscall.writeAll(fd, $0) }
+        } catch {
+            try? Syscall.unlink(staging)
+            throw error
+        }
+        do {
+            try Syscall.rename(staging, output)
+        } catch {
+            try? Syscall.unlink(staging)
+            throw error
+        }
+    }
+
+    /// The geometry the worker's interpreter was last warmed for.
+    private var warmed: (resolution: Resolution, paper: Paper)?
+
+    /// Starts the interpreter in the worker and renders one page of FaxDrop's own (text in
+    /// the standard fonts, gray and colour fills) with it, so that fonts, colour profiles
+    /// and the PDF interpreter are loaded once, here, and every child starts from a copy
+    /// that has them instead of loading them again for each job.
+    private func warmUp(resolution: Resolution, paper: Paper) {
+        if let warmed, warmed.resolution == resolution, warmed.paper == paper { return }
+        warmed = (resolution, paper)
+        let content = """
+            BT /F1 11 Tf 72 700 Td (FaxDrop) Tj /F2 11 Tf 0 -14 Td (FaxDrop) Tj /F3 11 Tf 0 -14 Td (FaxDrop) Tj ET
+            0.5 g 72 72 72 72 re f 1 0 0 rg 180 72 72 72 re f
+            """
+        func font(_ name: String) -> String { "<< /Type /Font /Subtype /Type1 /BaseFont /\(name) >>" }
+        var pdf = "%PDF-1.4\n"
+        var offsets: [Int] = []
+        let objects = [
+            "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                + "/Resources << /Font << /F1 5 0 R /F2 6 0 R /F3 7 0 R >> >> >>",
+            "<< /Length \(content.utf8.count) >>\nstream\n\(content)\nendstream",
+            font("Helvetica"), font("Times-Roman"), font("Courier"),
+        ]
+        for (index, object) in objects.enumerated() {
+            offsets.append(pdf.utf8.count)
+            pdf += "\(index + 1) 0 obj\n\(object)\nendobj\n"
+        }
+        let xref = pdf.utf8.count
+        pdf += "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n"
+        for offset in offsets { pdf += String(format: "%010d 00000 n \n", offset) }
+        pdf += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
+        let input = scratch + "/warm-up.pdf"
+        defer { try? Syscall.unlink(input) }
+        guard (try? AtomicFile.write(Array(pdf.utf8), to: input, stagingDirectory: scratch, durable: false)) != nil else {
+            renderer.prepare(resolution: resolution, paper: paper)
+            return
+        }
+        renderer.warmUp(pdf: input, resolution: resolution, paper: paper)
     }
 
     /// The child: dies with the worker, confines itself, renders, answers, exits.
@@ -138,11 +204,6 @@ public final class ConfinedRenderer {
             out.append(contentsOf: chunk[0..<n])
         }
         return out
-    }
-
-    private static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     private static func failure(_ request: RenderRequest, _ code: ErrorCode, _ message: String) -> RenderReply {

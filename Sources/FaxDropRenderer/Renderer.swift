@@ -153,6 +153,23 @@ public final class Renderer {
         _ = try? interpreter(for: RenderRequest(id: "", input: "", output: "", resolution: resolution, paper: paper))
     }
 
+    /// Runs a trusted PDF through the interpreter and drops its pages (no page sink, no
+    /// Dispatch queue: a worker that forks per job must never have started libdispatch,
+    /// which is not fork-safe). Loads fonts, colour profiles and the PDF interpreter once.
+    public func warmUp(pdf path: String, resolution: Resolution, paper: Paper) {
+        let request = RenderRequest(id: "warm-up", input: Self.resolved(path), output: "", resolution: resolution, paper: paper)
+        guard let gs = try? interpreter(for: request) else { return }
+        gs.permitReading(request.input)
+        gs.onPage = { _ in true }
+        defer {
+            gs.forbidReading(request.input)
+            gs.onPage = nil
+        }
+        let result = gs.run(
+            Self.guarded("\(PostScript.string(request.input)) (r) file runpdfbegin process_trailer_attrs 1 1 dopdfpages runpdfend"))
+        if result.code < 0 || Self.errorName(result.output) != nil { session = nil }
+    }
+
     private func interpreter(for request: RenderRequest) throws(FaxError) -> GhostscriptSession {
         if let session, session.resolution == request.resolution, session.paper == request.paper,
             session.jobs < jobsPerSession

@@ -205,6 +205,21 @@ final class SandboxTests: XCTestCase {
         XCTAssertNil(try Syscall.lstatIfExists(scratch), "the killed worker's scratch was left behind")
     }
 
+    /// The confined child is given the input's path as the daemon gave it, so a symlink is
+    /// still refused (its target is what the Landlock rule names).
+    func testASymlinkedInputIsStillRefused() async throws {
+        try RenderTestSupport.checkExecutable()
+        let dir = try RenderTestSupport.scratch(self)
+        try FileManager.default.createSymbolicLink(
+            atPath: "\(dir)/link.pdf", withDestinationPath: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"))
+        let pool = RenderTestSupport.makePool(workers: 1)
+        let reply = await pool.render(
+            RenderRequest(id: "link", input: "\(dir)/link.pdf", output: "\(dir)/link.tif"), logger: RenderTestSupport.logger)
+        XCTAssertEqual(reply.error?.code, .notARegularFile)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/link.tif"))
+        await pool.shutdown()
+    }
+
     func testRendererReportsItsSandbox() throws {
         try RenderTestSupport.checkExecutable()
         func status(_ environment: [String: String]) throws -> String {
