@@ -91,7 +91,7 @@ let package = Package(
         .target(
             name: "FaxDropHTTP",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropAMI", "CCurl",
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropAMI", "FaxDropRenderClient", "CCurl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -43,6 +43,8 @@ public struct Configuration: Sendable {
     public var renderWorkers = max(1, ProcessInfo.processInfo.activeProcessorCount)
     public var trimBlankTail = false
     public var renderer: String? = nil
+    /// Confine each render job with Landlock in a forked child (`FAXDROP_RENDER_SANDBOX`).
+    public var renderSandbox = true
     public var loopbackPageSeconds = 0.5
     public var allowPrefixes: [String] = []
     public var denyPrefixes: [String] = Configuration.defaultDenyPrefixes
@@ -122,6 +124,7 @@ public struct Configuration: Sendable {
         renderWorkers = try r.int("FAXDROP_RENDER_WORKERS", default: renderWorkers, range: 1...64)
         trimBlankTail = try r.bool("FAXDROP_TRIM_BLANK", default: trimBlankTail)
         renderer = r.optional("FAXDROP_RENDERER")
+        renderSandbox = try r.bool("FAXDROP_RENDER_SANDBOX", default: renderSandbox)
         loopbackPageSeconds = try r.double("FAXDROP_LOOPBACK_PAGE_SECONDS", default: loopbackPageSeconds)
         allowPrefixes = try r.prefixes("FAXDROP_ALLOW_PREFIXES", default: allowPrefixes)
         denyPrefixes = try r.prefixes("FAXDROP_DENY_PREFIXES", default: denyPrefixes)

@@ -20,6 +20,7 @@ public actor RenderPool {
     private let size: Int
     private let timeout: Duration
     private let logger: Logger
+    private let environment: [String: String]
     private var idle: [WorkerProcess] = []
     private var busy: [Int: WorkerProcess] = [:]
     private var alive = 0
@@ -27,11 +28,16 @@ public actor RenderPool {
     private var waiting: [CheckedContinuation<Void, Never>] = []
     private var isShutDown = false
 
-    public init(executable: String, workers: Int, timeout: Duration, logger: Logger) {
+    /// `environment` is added to the workers' allow-listed environment (`WorkerEnvironment`),
+    /// e.g. `FAXDROP_RENDER_SANDBOX=off` for the benchmark's comparison.
+    public init(
+        executable: String, workers: Int, timeout: Duration, logger: Logger, environment: [String: String] = [:]
+    ) {
         self.executable = executable
         self.size = max(1, workers)
         self.timeout = timeout
         self.logger = logger
+        self.environment = environment
         // A worker that died must make our write fail with EPIPE, not kill this process.
         signal(SIGPIPE, SIG_IGN)
     }
@@ -149,7 +155,7 @@ public actor RenderPool {
                 alive += 1
                 started += 1
                 do {
-                    let worker = try WorkerProcess.spawn(executable: executable, number: started)
+                    let worker = try WorkerProcess.spawn(executable: executable, number: started, overrides: environment)
                     busy[worker.number] = worker
                     logger.debug("renderer started", metadata: ["worker": "\(worker.number)", "pid": "\(worker.pid)"])
                     return worker

@@ -23,6 +23,8 @@ final class WorkerProcess: @unchecked Sendable {
 
     let pid: pid_t
     let number: Int
+    /// The worker's private temp directory (mode 0700), removed once the worker has ended.
+    let scratch: String
     private let requestFD: Int32
     private let replyFD: Int32
     private let lock = NSLock()
@@ -36,9 +38,10 @@ final class WorkerProcess: @unchecked Sendable {
     private var answered = 0
     var jobsAnswered: Int { lock.withLock { answered } }
 
-    private init(pid: pid_t, number: Int, requestFD: Int32, replyFD: Int32) {
+    private init(pid: pid_t, number: Int, scratch: String, requestFD: Int32, replyFD: Int32) {
         self.pid = pid
         self.number = number
+        self.scratch = scratch
         self.requestFD = requestFD
         self.replyFD = replyFD
     }
@@ -49,8 +52,24 @@ final class WorkerProcess: @unchecked Sendable {
     }
 
     /// Starts `executable --worker` with its stdin and stdout on new pipes and its stderr
-    /// shared with this process. The corresponding C function is `posix_spawn`.
-    static func spawn(executable: String, number: Int) throws -> WorkerProcess {
+    /// shared with this process, with an allow-listed environment (`WorkerEnvironment`) and a
+    /// private temp directory of its own. The corresponding C function is `posix_spawn`.
+    static func spawn(executable: String, number: Int, overrides: [String: String]) throws -> WorkerProcess {
+        let daemonEnvironment = ProcessInfo.processInfo.environment
+        let scratch = try Syscall.makeTemporaryDirectory(prefix: (daemonEnvironment["TMPDIR"] ?? "/tmp") + "/faxdrop-render.")
+        do {
+            return try spawn(
+                executable: executable, number: number, scratch: scratch,
+                environment: WorkerEnvironment.make(from: daemonEnvironment, overrides: overrides, scratch: scratch))
+        } catch {
+            try? Syscall.removeTree(scratch)
+            throw error
+        }
+    }
+
+    private static func spawn(executable: String, number: Int, scratch: String, environment: [String: String]) throws
+        -> WorkerProcess
+    {
         let toWorker = try Syscall.pipe()
         let fromWorker: (read: Int32, write: Int32)
         do {
@@ -67,19 +86,10 @@ final class WorkerProcess: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, fromWorker.write, 1)
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), strdup("--worker"), nil]
         defer { for p in argv { free(p) } }
-        // The environment as is, except that a crashing worker dies at once instead of
-        // running Swift's backtracer (which can take longer than the render timeout).
-        var environment: [UnsafeMutablePointer<CChar>?] = []
-        var entry = environ
-        while let variable = entry.pointee {
-            if !String(cString: variable).hasPrefix("SWIFT_BACKTRACE=") { environment.append(strdup(variable)) }
-            entry += 1
-        }
-        environment.append(strdup("SWIFT_BACKTRACE=enable=no"))
-        environment.append(nil)
-        defer { for p in environment { free(p) } }
+        let cEnvironment = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in cEnvironment { free(p) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, nil, argv, environment)
+        let result = posix_spawn(&pid, executable, &actions, nil, argv, cEnvironment)
         Syscall.close(toWorker.read)
         Syscall.close(fromWorker.write)
         guard result == 0 else {
@@ -87,7 +97,7 @@ final class WorkerProcess: @unchecked Sendable {
             Syscall.close(fromWorker.read)
             throw SystemError("posix_spawn", path: executable, errno: result)
         }
-        return WorkerProcess(pid: pid, number: number, requestFD: toWorker.write, replyFD: fromWorker.read)
+        return WorkerProcess(pid: pid, number: number, scratch: scratch, requestFD: toWorker.write, replyFD: fromWorker.read)
     }
 
     /// Sends one request and waits for its reply, killing the worker at `timeout`.
@@ -181,6 +191,8 @@ final class WorkerProcess: @unchecked Sendable {
                 var result: pid_t
                 repeat { result = waitpid(pid, &status, 0) } while result == -1 && errno == EINTR
                 lock.withLock { reaped = true }
+                // A worker killed mid-job leaves its job's temp directory behind: remove it all.
+                try? Syscall.removeTree(scratch)
                 continuation.resume(returning: WorkerProcess.describe(status: status, result: result))
             }
         }

@@ -147,6 +147,29 @@ public final class Renderer {
 
     // MARK: Ghostscript documents
 
+    /// Starts the interpreter for this geometry now (a confined worker forks per job from a
+    /// ready interpreter). A failure here is reported by the job that needs it.
+    public func prepare(resolution: Resolution, paper: Paper) {
+        _ = try? interpreter(for: RenderRequest(id: "", input: "", output: "", resolution: resolution, paper: paper))
+    }
+
+    /// Runs a trusted PDF through the interpreter and drops its pages (no page sink, no
+    /// Dispatch queue: a worker that forks per job must never have started libdispatch,
+    /// which is not fork-safe). Loads fonts, colour profiles and the PDF interpreter once.
+    public func warmUp(pdf path: String, resolution: Resolution, paper: Paper) {
+        let request = RenderRequest(id: "warm-up", input: Self.resolved(path), output: "", resolution: resolution, paper: paper)
+        guard let gs = try? interpreter(for: request) else { return }
+        gs.permitReading(request.input)
+        gs.onPage = { _ in true }
+        defer {
+            gs.forbidReading(request.input)
+            gs.onPage = nil
+        }
+        let result = gs.run(
+            Self.guarded("\(PostScript.string(request.input)) (r) file runpdfbegin process_trailer_attrs 1 1 dopdfpages runpdfend"))
+        if result.code < 0 || Self.errorName(result.output) != nil { session = nil }
+    }
+
     private func interpreter(for request: RenderRequest) throws(FaxError) -> GhostscriptSession {
         if let session, session.resolution == request.resolution, session.paper == request.paper,
             session.jobs < jobsPerSession
@@ -161,7 +184,18 @@ public final class Renderer {
 
     /// Wraps a program so that a PostScript error is reported on stdout instead of aborting.
     static func guarded(_ program: String) -> String {
-        "{ \(program) } stopped { (\\nFAXDROP-ERROR ) print $error /errorname get == flush } if\n"
+        "{ \(program) } stopped { (\\nFAXDROP-COMMAND ) print $error /command get == "
+            + "(\\nFAXDROP-ERROR ) print $error /errorname get == flush } if\n"
+    }
+
+    /// A file operation refused by Ghostscript's SAFER mode (`/invalidfileaccess`) or by the
+    /// kernel's sandbox (an `/ioerror` or `/invalidfileaccess` from a file operator).
+    static func isRefusedFileAccess(_ name: String, _ output: String) -> Bool {
+        if name == "/invalidfileaccess" { return true }
+        guard name == "/ioerror", let range = output.range(of: "FAXDROP-COMMAND ") else { return false }
+        let command = output[range.upperBound...].prefix(while: { $0 != "\n" })
+        return ["--deletefile--", "--renamefile--", "--file--", "--filenameforall--", "--setpagedevice--"]
+            .contains(String(command))
     }
 
     static func errorName(_ output: String) -> String? {
@@ -256,6 +290,11 @@ public final class Renderer {
         if let failure = sink.failure { throw failure }
         if let name = Self.errorName(result.output) {
             if name == "/VMerror" { throw FaxError(.conversionFailed, "the PostScript program ran out of memory") }
+            if Self.isRefusedFileAccess(name, result.output) {
+                throw FaxError(
+                    .conversionFailed,
+                    "the PostScript program tried to open, list, change or run a file outside its own job, which is refused: \(Self.diagnosis(result.output))")
+            }
             throw FaxError(.corruptDocument, "PostScript error \(name): \(Self.diagnosis(result.output))")
         }
         guard result.code >= 0 || result.code == -101 else {

@@ -2,6 +2,7 @@
 //
 //   swift build -c release
 //   .build/release/faxdrop-render-bench [--corpus ../shared/corpus] [--ocr-pages 3] [--batch 100]
+//   .build/release/faxdrop-render-bench --sandbox-compare 3    (renderer sandbox on vs off only)
 //
 // Renders every corpus document through the daemon's path (RenderPool → faxdrop-render
 // workers) and with the Ghostscript CLI (`gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=tiffg4
@@ -27,6 +28,8 @@ struct Options {
     var ocrPages = 3
     var batch = 100
     var workers = ProcessInfo.processInfo.activeProcessorCount
+    /// `--sandbox-compare ROUNDS`: only the sandbox on/off comparison (SandboxComparison.swift).
+    var sandboxRounds: Int?
 
     static func parse() -> Options {
         var o = Options()
@@ -39,6 +42,7 @@ struct Options {
             case "--ocr-pages": o.ocrPages = Int(value) ?? o.ocrPages
             case "--batch": o.batch = Int(value) ?? o.batch
             case "--workers": o.workers = Int(value) ?? o.workers
+            case "--sandbox-compare": o.sandboxRounds = Int(value)
             default: continue
             }
             args.removeFirst()
@@ -184,6 +188,15 @@ func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating
 func f(_ x: Double?, _ digits: Int = 2) -> String { x.map { String(format: "%.\(digits)f", $0) } ?? "-" }
 
 let options = Options.parse()
+if let rounds = options.sandboxRounds {
+    var logger = Logger(label: "faxdrop.bench")
+    logger.logLevel = .warning
+    try await compareSandbox(
+        corpus: URL(fileURLWithPath: options.corpus).standardizedFileURL.path, rounds: rounds,
+        executable: ProcessInfo.processInfo.environment["FAXDROP_RENDERER"] ?? RenderPool.defaultExecutable(),
+        logger: logger)
+    exit(0)
+}
 guard let gs = which("gs"), let tesseract = which("tesseract"), let pdftotext = which("pdftotext") else {
     say("needs gs (ghostscript), tesseract (tesseract-ocr, tesseract-ocr-eng) and pdftotext (poppler-utils)")
     exit(1)

@@ -3,6 +3,11 @@
 //   faxdrop-render --worker [--memory-mb N]
 //       Reads RenderRequest lines (JSON) on stdin, answers one RenderReply line per request
 //       on stdout, keeps its Ghostscript instance between jobs, exits at end of input.
+//       Each job runs in a forked child confined by Landlock (FAXDROP_RENDER_SANDBOX=off:
+//       in the worker itself), with a fresh private temp directory under
+//       FAXDROP_RENDER_SCRATCH (the daemon makes one per worker; otherwise one of our own).
+//   faxdrop-render --sandbox-status
+//       Prints whether jobs would be confined ("landlock ABI N, active" or "inactive: why").
 //   faxdrop-render INPUT OUTPUT.tif [--resolution fine|normal] [--paper letter|a4]
 //                  [--max-pages N] [--max-bytes N] [--trim-blank] [--memory-mb N]
 //       Renders one document; prints the page count; on failure exits 1 and prints
@@ -40,6 +45,8 @@ func printUsageAndExit() -> Never {
 
 struct Options {
     var worker = false
+    var sandboxStatus = false
+    var sandbox = ConfinedRenderer.Mode.confined
     var positional: [String] = []
     var resolution = Resolution.fine
     var paper = Paper.letter
@@ -57,6 +64,8 @@ struct Options {
         o.maxBytes = Int64(environment["FAXDROP_MAX_BYTES"] ?? "") ?? 50 << 20
         o.trimBlank = ["1", "true", "yes", "on"].contains((environment["FAXDROP_TRIM_BLANK"] ?? "").lowercased())
         o.memoryMB = UInt64(environment["FAXDROP_RENDER_MEMORY_MB"] ?? "") ?? 2048
+        let off = ["0", "false", "no", "off"].contains((environment["FAXDROP_RENDER_SANDBOX"] ?? "").lowercased())
+        o.sandbox = off ? .off : .confined
         var index = 0
         func value() -> String {
             index += 1
@@ -66,6 +75,7 @@ struct Options {
         while index < arguments.count {
             switch arguments[index] {
             case "--worker": o.worker = true
+            case "--sandbox-status": o.sandboxStatus = true
             case "--resolution": o.resolution = Resolution(rawValue: value()) ?? usage()
             case "--paper": o.paper = Paper(rawValue: value()) ?? usage()
             case "--max-pages": o.maxPages = Int(value()) ?? usage()
@@ -93,6 +103,31 @@ do {
     fail("internal_error: cannot set resource limits: \(error)")
 }
 
+// A private scratch directory: Ghostscript's TMPDIR (SAFER lets a program list, read and
+// write there, so it must never be a shared /tmp that could hold the spool), and the parent
+// of each job's own temp directory. Made by the daemon per worker, or here for `convert`.
+let environment = ProcessInfo.processInfo.environment
+let scratch: String
+do {
+    scratch = try environment["FAXDROP_RENDER_SCRATCH"]
+        ?? Syscall.makeTemporaryDirectory(prefix: (environment["TMPDIR"] ?? "/tmp") + "/faxdrop-render.")
+} catch {
+    fail("internal_error: cannot create a private temp directory: \(error)")
+}
+setenv("TMPDIR", scratch, 1)
+let renderer = ConfinedRenderer(mode: options.sandbox, scratch: scratch, environment: environment)
+
+/// Leaves no temp file behind (a daemon-made scratch directory is this worker's alone).
+func finish(_ status: Int32) -> Never {
+    try? Syscall.removeTree(scratch)
+    exit(status)
+}
+
+if options.sandboxStatus {
+    print(renderer.status)
+    finish(0)
+}
+
 if options.worker {
     guard options.positional.isEmpty else { usage() }
     // Below the daemon: rendering uses every core it gets, the daemon must stay responsive.
@@ -111,7 +146,6 @@ if options.worker {
     let replyFD = dup(1)
     guard replyFD >= 0, dup2(2, 1) >= 0 else { fail("internal_error: cannot set up the reply channel") }
     signal(SIGPIPE, SIG_IGN)
-    let renderer = Renderer()
     let decoder = JSONDecoder()
     let encoder = JSONEncoder()
     while let line = readLine(strippingNewline: true) {
@@ -130,16 +164,17 @@ if options.worker {
         do {
             try bytes.withUnsafeBytes { try Syscall.writeAll(replyFD, $0) }
         } catch {
-            exit(0)  // The daemon went away.
+            finish(0)  // The daemon went away.
         }
     }
-    exit(0)
+    finish(0)
 }
 
 guard options.positional.count == 2 else { usage() }
 let request = RenderRequest(
     id: "convert", input: options.positional[0], output: options.positional[1], resolution: options.resolution,
     paper: options.paper, maxPages: options.maxPages, maxBytes: options.maxBytes, trimBlankTail: options.trimBlank)
-let reply = Renderer().render(request)
+let reply = renderer.render(request)
+try? Syscall.removeTree(scratch)
 if let error = reply.error { fail("\(error.code.rawValue): \(error.message)") }
 print(reply.pages)

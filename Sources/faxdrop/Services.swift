@@ -2,6 +2,7 @@ import FaxDropAMI
 import FaxDropCore
 import FaxDropDaemon
 import FaxDropRenderClient
+import FaxDropSystem
 import Logging
 import Synchronization
 
@@ -13,7 +14,14 @@ struct RenderPoolService: DocumentRenderer, DaemonService {
     init(_ configuration: Configuration, logger: Logger) {
         pool = RenderPool(
             executable: configuration.renderer ?? RenderPool.defaultExecutable(), workers: configuration.renderWorkers,
-            timeout: configuration.renderTimeout, logger: logger)
+            timeout: configuration.renderTimeout, logger: logger,
+            environment: ["FAXDROP_RENDER_SANDBOX": configuration.renderSandbox ? "on" : "off"])
+        // Said once, at start: documents are rendered unconfined (issue 9).
+        if !configuration.renderSandbox {
+            logger.warning("renderer sandbox inactive: FAXDROP_RENDER_SANDBOX=off")
+        } else if case .unavailable(let reason) = Landlock.availability() {
+            logger.warning("renderer sandbox inactive, documents are rendered unconfined", metadata: ["reason": "\(reason)"])
+        }
     }
 
     func render(_ request: RenderRequest, logger: Logger) async -> RenderReply {

@@ -1,6 +1,7 @@
 import FaxDropCore
 import FaxDropDaemon
 import FaxDropRenderClient
+import FaxDropSystem
 import Foundation
 import Logging
 import XCTest
@@ -71,6 +72,47 @@ final class HostileDocumentTests: XCTestCase {
         XCTAssertEqual(byName["locked.pdf"]?.error?.code, .encryptedDocument)
         XCTAssertEqual(byName["ordinary.pdf"]?.status, .sent)
         XCTAssertTrue(sidecars.filter { $0.status == .failed }.allSatisfy { $0.attempts.isEmpty }, "nothing dialled")
+        try TestSpool.assertValid(spool.sidecars().done + spool.sidecars().failed)
+    }
+
+    /// Issue 9's report, through the whole gateway with the spool under the renderer's temp
+    /// directory (`/tmp`): a dropped PostScript file reads the other job's sidecar and writes
+    /// it as a new document into a destination folder, to be faxed.
+    func testPostScriptCannotFaxAnotherJobsSidecarWithTheSpoolUnderTmp() async throws {
+        let spool = try TestSpool()
+        XCTAssertTrue(spool.root.hasPrefix(NSTemporaryDirectory()), "the spool must be under the temp directory")
+        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 1, timeout: .seconds(60), logger: testLogger())
+        addTeardownBlock { await pool.shutdown() }
+        let backend = LoopbackBackend(pageSeconds: 0, logger: testLogger())
+        _ = try await startDaemon(spool, renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend)
+
+        try spool.copy(TestSpool.corpus + "/pdf/23-onepage-letter.pdf", to: "+15551234570/ordinary.pdf")
+        let first = try await spool.waitForSidecars(1, timeout: 60)
+        XCTAssertEqual(first.first?.status, .sent)
+        let otherSidecar = try XCTUnwrap(spool.sidecars().done.first)
+        let otherBytes = try Data(contentsOf: URL(fileURLWithPath: otherSidecar))
+
+        let stolen = spool.root + "/outgoing/+15551234571/stolen.txt"
+        let program = """
+            %!PS
+            (\(otherSidecar)) (r) file 65536 string readstring pop
+            (\(stolen)) (w) file dup 3 -1 roll writestring closefile
+            showpage
+            """
+        try FileManager.default.createDirectory(
+            atPath: spool.root + "/outgoing/+15551234571", withIntermediateDirectories: true)
+        try spool.write(Array(program.utf8), to: "+15551234567/hostile.ps")
+
+        let sidecars = try await spool.waitForSidecars(2, timeout: 60)
+        let hostile = try XCTUnwrap(sidecars.first { $0.document.originalName == "hostile.ps" })
+        XCTAssertEqual(hostile.status, .failed)
+        XCTAssertEqual(hostile.error?.code, .conversionFailed)
+        XCTAssertTrue(hostile.attempts.isEmpty, "nothing dialled")
+        // The stolen copy would have been written before the hostile job ended.
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stolen), "the other job's sidecar was copied out")
+        XCTAssertEqual(try Syscall.listDirectory(spool.root + "/outgoing/+15551234571"), [])
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: otherSidecar)), otherBytes)
+        XCTAssertEqual(spool.sidecars().done.count + spool.sidecars().failed.count, 2)
         try TestSpool.assertValid(spool.sidecars().done + spool.sidecars().failed)
     }
 }

@@ -1,6 +1,7 @@
 import FaxDropCore
 import FaxDropDaemon
 import FaxDropHTTP
+import FaxDropRenderClient
 import FaxDropSystem
 import Foundation
 import XCTest
@@ -22,10 +23,32 @@ final class DiagnosticsTests: XCTestCase {
     func testHealthyLoopbackSetup() async throws {
         let spool = try HTTPTestSpool()
         let renderer = spool.base + "/faxdrop-render"
-        _ = FileManager.default.createFile(atPath: renderer, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        // A stand-in renderer that reports an active sandbox (`--sandbox-status`).
+        _ = FileManager.default.createFile(
+            atPath: renderer, contents: Data("#!/bin/sh\necho 'landlock ABI 7, active'\n".utf8),
+            attributes: [.posixPermissions: 0o755])
         let found = try await findings(spool, ["API_KEY": "k"])
         XCTAssertEqual(found.map(\.level).max(), .ok, Diagnostics.report(found))
         XCTAssertTrue(Diagnostics.report(found).hasSuffix("everything checked is in order"))
+    }
+
+    /// `faxdrop check` reports the real renderer's sandbox (issue 9).
+    func testRendererSandboxIsReported() async throws {
+        let spool = try HTTPTestSpool()
+        let renderer = RenderPool.defaultExecutable()
+        guard FileManager.default.isExecutableFile(atPath: renderer) else { throw XCTSkip("\(renderer) is missing") }
+        let settings = ["API_KEY": "k", "FAXDROP_RENDERER": renderer]
+        var found = try await findings(spool, settings).filter { $0.check == "sandbox" }
+        switch Landlock.availability() {
+        case .available(let abi):
+            XCTAssertEqual(found, [Diagnostics.Finding("sandbox", .ok, "renderer sandbox: landlock ABI \(abi), active")])
+        case .unavailable(let reason):
+            XCTAssertEqual(found, [Diagnostics.Finding("sandbox", .warning, "renderer sandbox: inactive: \(reason)")])
+        }
+        found = try await findings(spool, settings.merging(["FAXDROP_RENDER_SANDBOX": "false"]) { $1 })
+            .filter { $0.check == "sandbox" }
+        XCTAssertEqual(
+            found, [Diagnostics.Finding("sandbox", .warning, "renderer sandbox: inactive: FAXDROP_RENDER_SANDBOX=off")])
     }
 
     func testMissingRendererAndSpool() async throws {

@@ -5,6 +5,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 
 #ifndef F_SETLEASE
 #define F_SETLEASE 1024
@@ -40,5 +43,76 @@ static inline int faxdrop_openat(int dirfd, const char *name, int flags, mode_t 
 /// process spawned by another thread meanwhile never inherits them.
 static inline int faxdrop_pipe_cloexec(int fds[2]) {
     return (int)syscall(SYS_pipe2, fds, O_CLOEXEC);
+}
+// MARK: Landlock (kernel >= 5.13). The constants and structures are spelled out here, so
+// the target builds against any kernel headers (Debian 12's stop at ABI 2); the running
+// kernel's ABI version decides which of them are used.
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#endif
+#ifndef SYS_landlock_add_rule
+#define SYS_landlock_add_rule 445
+#endif
+#ifndef SYS_landlock_restrict_self
+#define SYS_landlock_restrict_self 446
+#endif
+
+/// `struct landlock_ruleset_attr` of ABI 6 (the kernel reads only the size it is given).
+struct faxdrop_landlock_ruleset_attr {
+    uint64_t handled_access_fs;
+    uint64_t handled_access_net;
+    uint64_t scoped;
+};
+
+/// `struct landlock_path_beneath_attr` (packed, as in the kernel's UAPI header).
+struct __attribute__((packed)) faxdrop_landlock_path_beneath_attr {
+    uint64_t allowed_access;
+    int32_t parent_fd;
+};
+
+/// landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION): the kernel's
+/// Landlock ABI version, or -1 with errno (ENOSYS: not built in; EOPNOTSUPP: disabled).
+static inline int faxdrop_landlock_abi_version(void) {
+    return (int)syscall(SYS_landlock_create_ruleset, NULL, 0, 1U << 0);
+}
+
+/// landlock_create_ruleset with the first `size` bytes of `attr`; a new ruleset fd or -1.
+static inline int faxdrop_landlock_create_ruleset(const struct faxdrop_landlock_ruleset_attr *attr, size_t size) {
+    return (int)syscall(SYS_landlock_create_ruleset, attr, size, 0U);
+}
+
+/// landlock_add_rule(ruleset, LANDLOCK_RULE_PATH_BENEATH, {allowed, parent_fd}, 0).
+static inline int faxdrop_landlock_add_path_rule(int ruleset_fd, int parent_fd, uint64_t allowed) {
+    struct faxdrop_landlock_path_beneath_attr rule = { .allowed_access = allowed, .parent_fd = parent_fd };
+    return (int)syscall(SYS_landlock_add_rule, ruleset_fd, 1 /* LANDLOCK_RULE_PATH_BENEATH */, &rule, 0U);
+}
+
+/// landlock_restrict_self(ruleset, 0): confines the calling thread (and what it forks).
+static inline int faxdrop_landlock_restrict_self(int ruleset_fd) {
+    return (int)syscall(SYS_landlock_restrict_self, ruleset_fd, 0U);
+}
+
+#ifndef O_PATH
+#define O_PATH 010000000
+#endif
+
+/// open(path, O_PATH | O_CLOEXEC): a handle naming a file or folder for a Landlock rule.
+static inline int faxdrop_open_path(const char *path) {
+    return open(path, O_PATH | O_CLOEXEC);
+}
+
+/// prctl(PR_SET_NO_NEW_PRIVS, 1): required before an unprivileged landlock_restrict_self.
+static inline int faxdrop_set_no_new_privs(void) {
+    return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+/// prctl(PR_SET_PDEATHSIG, sig): `sig` is sent to this process when its parent thread ends.
+static inline int faxdrop_set_parent_death_signal(int sig) {
+    return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0);
+}
+
+/// fork(2), which Swift's Glibc module does not offer.
+static inline pid_t faxdrop_fork(void) {
+    return fork();
 }
 #endif

@@ -1,0 +1,34 @@
+import FaxDropRenderClient
+import Foundation
+
+extension Diagnostics {
+    /// Whether the renderer confines its jobs (issue 9), as the renderer itself reports it:
+    /// `faxdrop-render --sandbox-status` run with the environment a worker gets.
+    /// "landlock ABI N, active" is ok; "inactive: <reason>" is a warning (rendering works,
+    /// but a document is confined by Ghostscript's SAFER mode alone).
+    func rendererSandbox() -> Finding {
+        let path = configuration.renderer ?? executableDirectory + "/faxdrop-render"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["--sandbox-status"]
+        process.environment = WorkerEnvironment.make(
+            from: ProcessInfo.processInfo.environment,
+            overrides: ["FAXDROP_RENDER_SANDBOX": configuration.renderSandbox ? "on" : "off"], scratch: "")
+            .filter { !$0.value.isEmpty }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            return Finding("sandbox", .warning, "renderer sandbox: unknown (\(path) cannot be run: \(error))")
+        }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, !text.isEmpty else {
+            return Finding("sandbox", .warning, "renderer sandbox: unknown (\(path) --sandbox-status failed)")
+        }
+        return Finding("sandbox", text.hasSuffix(", active") ? .ok : .warning, "renderer sandbox: \(text)")
+    }
+}
