@@ -51,10 +51,17 @@ let package = Package(
         ),
         // MARK: Reading fax TIFFs back (libtiff): page counts, Class F checks.
         .target(name: "FaxDropFaxImage", dependencies: ["FaxDropCore", "CTIFF"], swiftSettings: strict),
+        // MARK: Gray page to black and white (pure Swift, no C library): the renderer's image
+        // decisions, linked by faxdrop-render and unit-tested on synthetic images.
+        // Its per-pixel loops are optimised in debug builds too, so the renderer tests run the
+        // debug `faxdrop-render` at release speed where it counts.
+        .target(name: "FaxDropBilevel", swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // MARK: The renderer engine (AGPL libgs + libtiff) — faxdrop-render only.
         .target(
             name: "FaxDropRenderer",
-            dependencies: ["FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "CGhostscript", "CTIFF", "CPNG", "CJPEG"],
+            dependencies: [
+                "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropBilevel", "CGhostscript", "CTIFF", "CPNG", "CJPEG",
+            ],
             swiftSettings: strict
         ),
         // MARK: The daemon's side of the renderer: a pool of `faxdrop-render` worker processes.
@@ -155,7 +162,7 @@ let package = Package(
         .testTarget(
             name: "FaxDropRendererTests",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropRenderClient",
+                "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropRenderClient", "FaxDropBilevel",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -63,6 +63,11 @@ final class GhostscriptSession {
             "-sDEVICE=display", "-dDisplayFormat=\(faxdrop_gs_display_format())",
             "-r\(resolution.horizontalDPI)x\(resolution.verticalDPI)", "-g\(faxPageWidthPixels)x\(height)",
             "-dFIXEDMEDIA", "-dPDFFitPage", "-dPSFitPage", "-dPDFSTOPONERROR",
+            // A fax is a printout: annotations and form fields show as printed (their Print
+            // flag), not as on screen, which a device without an output file would pick.
+            // Form fields are drawn (ShowAcroForm, the default, kept explicit), from their
+            // appearance streams or, for `/NeedAppearances` forms, from their values.
+            "-dPrinted", "-dShowAnnots", "-dShowAcroForm",
         ]
         let code = withCStrings(args) { argv in gsapi_init_with_args(instance, Int32(argv.count), argv.baseAddress) }
         guard code >= 0 else {

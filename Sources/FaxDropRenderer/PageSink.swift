@@ -1,4 +1,5 @@
 import Dispatch
+import FaxDropBilevel
 import FaxDropCore
 import FaxDropFaxImage
 import Foundation

@@ -1,4 +1,5 @@
 import Foundation
+import FaxDropBilevel
 import FaxDropCore
 import FaxDropFaxImage
 import FaxDropSystem

@@ -1,17 +1,3 @@
-/// A bilevel page ready for G4: packed rows, 1 bit per pixel, 1 = black, MSB first.
-struct BilevelPage {
-    var width: Int
-    var height: Int
-    var bytesPerRow: Int
-    var bits: [UInt8]
-    /// The last row holding a black pixel, or -1 for a blank page.
-    var lastInkRow: Int
-    /// Whether some part of the page was dithered as a photograph.
-    var hasPhoto: Bool
-    /// Tiles that went through the local threshold (0: the page had no light gray).
-    var local = 0
-}
-
 /// Turns an 8-bit gray page into black and white for fax (issue 3).
 ///
 /// Ghostscript's default halftone turns gray and coloured text into dotted glyphs and
@@ -26,14 +12,21 @@ struct BilevelPage {
 ///   in a flat area that is itself dark (`d >= solidDarkness`);
 /// - flat tints and coloured backgrounds therefore become white, text and line art of any
 ///   colour stay solid;
-/// - blocks that look like photographs (mostly mid-tones with real variation, in a
-///   neighbourhood of such blocks) are dithered (Floyd-Steinberg) so they stay recognisable.
+/// - the peak window reaches about 1.8 pt and a pixel must be clearly past the midpoint, so
+///   a gray line lying against a darker one (the light and dark edges of a bevelled or
+///   inset form field, inside its border) goes white: the border stays one thin solid line;
+/// - regions of continuous tone (photographs, judged by their texture, never by their
+///   place or mean brightness: see `PhotoMask`) are screened with clustered dots, keeping
+///   the dark strokes the threshold found on them.
 ///
 /// Pages that are already black and white (only values 0 and 255, the usual case for text
 /// rendered without anti-aliasing) take a single thresholding pass and cost nothing extra.
-final class Binarizer {
-    var minimumContrast = 48
-    var solidDarkness = 160
+public final class Binarizer {
+    public var minimumContrast = 48
+    public var solidDarkness = 160
+    /// How far past the midpoint between a stroke and its background a pixel must be to be
+    /// black (darkness levels, doubled): a 50 % gray line beside black goes white.
+    public var midpointMargin = 16
     private var capacity = 0
     private let workspace = Morphology.Workspace()
     private var darkness: UnsafeMutablePointer<UInt8>
@@ -41,7 +34,7 @@ final class Binarizer {
     private var peak: UnsafeMutablePointer<UInt8>
     private var scratch: UnsafeMutablePointer<UInt8>
 
-    init() {
+    public init() {
         darkness = .allocate(capacity: 1)
         background = .allocate(capacity: 1)
         peak = .allocate(capacity: 1)
@@ -73,7 +66,7 @@ final class Binarizer {
     static let tile = 64
 
     /// Binarises a gray page (0 black, 255 white) of the given vertical resolution.
-    func binarize(_ gray: UnsafePointer<UInt8>, stride: Int, width: Int, height: Int, verticalDPI: Int) -> BilevelPage {
+    public func binarize(_ gray: UnsafePointer<UInt8>, stride: Int, width: Int, height: Int, verticalDPI: Int) -> BilevelPage {
         let bytesPerRow = (width + 7) / 8
         var page = BilevelPage(
             width: width, height: height, bytesPerRow: bytesPerRow,
@@ -163,12 +156,13 @@ final class Binarizer {
     ) {
         // Windows in pixels at 204 dpi across; vertical radii follow the vertical resolution.
         let rx = 12, ry = verticalDPI >= 150 ? 12 : 6
-        let px = 2, py = verticalDPI >= 150 ? 2 : 1
+        let px = 5, py = verticalDPI >= 150 ? 5 : 3
         let haloX = 2 * rx + px, haloY = 2 * ry + py
         let t = Binarizer.tile
         let tilesAcross = (width + t - 1) / t, tilesDown = (height + t - 1) / t
         reserve((t * tilesAcross + 2 * haloX) * (t + 2 * haloY))
         let minimumContrast = self.minimumContrast, solidDarkness = self.solidDarkness
+        let midpointMargin = self.midpointMargin
         let bytesPerRow = page.bytesPerRow
         page.bits.withUnsafeMutableBufferPointer { bits in
             for ty in 0..<tilesDown {
@@ -203,7 +197,8 @@ final class Binarizer {
                             var bit: UInt8 = 0x80
                             for i in x..<min(x + 8, ix1) {
                                 let dv = Int(d[i]), bv = Int(b[i]), pv = Int(p[i])
-                                let black = pv - bv >= minimumContrast ? (2 * dv > pv + bv) : (dv >= solidDarkness)
+                                let black =
+                                    pv - bv >= minimumContrast ? (2 * dv > pv + bv + midpointMargin) : (dv >= solidDarkness)
                                 if black { byte |= bit }
                                 bit >>= 1
                             }
@@ -217,7 +212,8 @@ final class Binarizer {
         }
     }
 
-    /// Dithers the parts of the page that look like photographs (see `PhotoMask`).
+    /// Screens the parts of the page that are photographs (see `PhotoMask`), keeping the
+    /// threshold's dark strokes on them.
     private func photographs(
         _ gray: UnsafePointer<UInt8>, stride: Int, width: Int, height: Int, activeTiles: [Bool],
         into page: inout BilevelPage
@@ -229,7 +225,7 @@ final class Binarizer {
         let bytesPerRow = page.bytesPerRow
         page.bits.withUnsafeMutableBufferPointer { bits in
             for y in 0..<height {
-                photo.dither(row: y, gray: gray, stride: stride, width: width, into: bits.baseAddress! + y * bytesPerRow)
+                photo.screen(row: y, gray: gray, stride: stride, width: width, into: bits.baseAddress! + y * bytesPerRow)
             }
         }
     }
