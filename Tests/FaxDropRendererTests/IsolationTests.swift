@@ -60,21 +60,6 @@ final class IsolationTests: XCTestCase {
         await pool.shutdown()
     }
 
-    /// The pids of this process's `faxdrop-render --worker` children.
-    private func workerChildren() -> [Int32] {
-        let me = getpid()
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { Int32($0) }.filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { return false }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 2, Int32(fields[1]) == me, fields[0] != "Z",
-                let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
-            else { return false }
-            return String(decoding: cmdline, as: UTF8.self).contains("--worker")
-        }
-    }
 
     func testWorkerThatDiedWhileIdleIsReplacedWithoutFailingTheNextJob() async throws {
         try RenderTestSupport.checkExecutable()
@@ -83,28 +68,17 @@ final class IsolationTests: XCTestCase {
         let input = RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf")
         let first = await pool.render(RenderRequest(id: "1", input: input, output: "\(dir)/1.tif"), logger: RenderTestSupport.logger)
         XCTAssertNil(first.error)
-        let workers = workerChildren()
+        let workers = ProcessTable.workerChildren()
         XCTAssertEqual(workers.count, 1)
         for pid in workers { kill(pid, SIGKILL) }
         // Wait until the kernel has ended it (it stays a zombie until the pool reaps it).
-        while !workerChildren().isEmpty { usleep(10_000) }
+        while !ProcessTable.workerChildren().isEmpty { usleep(10_000) }
         let second = await pool.render(RenderRequest(id: "2", input: input, output: "\(dir)/2.tif"), logger: RenderTestSupport.logger)
         XCTAssertNil(second.error, second.error?.message ?? "")
         XCTAssertEqual(second.pages, 1)
         await pool.shutdown()
     }
 
-    /// The live child processes of `parent`.
-    private func children(of parent: Int32) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { Int32($0) }.filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { return false }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return fields.count > 2 && Int32(fields[1]) == parent && fields[0] != "Z"
-        }
-    }
 
     /// CPU time used by a process, in clock ticks (utime + stime of /proc/PID/stat).
     private func cpuTicks(_ pid: Int32) -> Int {
@@ -129,8 +103,8 @@ final class IsolationTests: XCTestCase {
         // loop: kill it.
         var victim: Int32?
         while victim == nil {
-            let workers = workerChildren()
-            victim = (workers + workers.flatMap(children(of:))).first { cpuTicks($0) >= 50 }
+            let workers = ProcessTable.workerChildren()
+            victim = (workers + workers.flatMap(ProcessTable.children(of:))).first { cpuTicks($0) >= 50 }
             if victim == nil { usleep(20_000) }
         }
         kill(victim!, SIGSEGV)

@@ -104,21 +104,6 @@ final class SandboxTests: XCTestCase {
         await pool.shutdown()
     }
 
-    /// The pids of this process's `faxdrop-render --worker` children.
-    private func workerChildren() -> [Int32] {
-        let me = getpid()
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { Int32($0) }.filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { return false }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 2, Int32(fields[1]) == me, fields[0] != "Z",
-                let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
-            else { return false }
-            return String(decoding: cmdline, as: UTF8.self).contains("--worker")
-        }
-    }
 
     private func environment(of pid: Int32) -> [String: String] {
         let bytes = FileManager.default.contents(atPath: "/proc/\(pid)/environ") ?? Data()
@@ -148,7 +133,7 @@ final class SandboxTests: XCTestCase {
             RenderRequest(id: "env", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(dir)/e.tif"),
             logger: RenderTestSupport.logger)
         XCTAssertNil(reply.error)
-        let workers = workerChildren()
+        let workers = ProcessTable.workerChildren()
         XCTAssertEqual(workers.count, 1)
         for pid in workers {
             let raw = String(decoding: FileManager.default.contents(atPath: "/proc/\(pid)/environ") ?? Data(), as: UTF8.self)
@@ -175,7 +160,7 @@ final class SandboxTests: XCTestCase {
             RenderRequest(id: "1", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(dir)/1.tif"),
             logger: RenderTestSupport.logger)
         XCTAssertNil(first.error)
-        let worker = try XCTUnwrap(workerChildren().first)
+        let worker = try XCTUnwrap(ProcessTable.workerChildren().first)
         let scratch = try XCTUnwrap(environment(of: worker)["FAXDROP_RENDER_SCRATCH"], "the worker has no private scratch")
         XCTAssertEqual(environment(of: worker)["TMPDIR"], scratch)
         let status = try Syscall.lstat(scratch)
