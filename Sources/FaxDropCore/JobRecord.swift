@@ -55,6 +55,12 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var retryOf: JobID?
     /// Set by `faxdrop cancel`; the daemon ends the job `cancelled` at the next chance.
     public var cancelRequested: Bool
+    /// The recipient's name: the destination folder's label, or the submitter's word.
+    public var recipientName: String?
+    /// Options from the folder's `.faxdrop` file or the submission (optional in journals).
+    public var options: JobOptions?
+    /// Why the folder's `.faxdrop` file is invalid: the job fails `invalid_options`.
+    public var optionsProblem: String?
 
     public init(
         jobID: JobID, state: JobState, destination: String, originalName: String, documentFile: String,
@@ -98,6 +104,9 @@ public struct JobRecord: Codable, Sendable, Equatable {
         case lastError = "last_error"
         case retryOf = "retry_of"
         case cancelRequested = "cancel_requested"
+        case recipientName = "recipient_name"
+        case options
+        case optionsProblem = "options_problem"
     }
 }
 

@@ -45,7 +45,7 @@ extension Engine {
             record.state == .claiming, (try? Syscall.lstatIfExists(spool.document(id))) != nil
         else { return }
         record.state = .queued
-        record.fax = claimer.fax
+        record.fax = claimer.fax.applying(record.options)
         jobLogger(id).info("submitted", metadata: ["destination": "\(record.destination)", "name": "\(record.originalName)"])
         await admitClaimed(record, now: clock())
     }

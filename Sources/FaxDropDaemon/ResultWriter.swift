@@ -42,7 +42,7 @@ public struct ResultWriter: Sendable {
         let kept = (try? Syscall.lstatIfExists((sent ? spool.done : spool.failed) + "/" + keptName)) != nil
             || (try? Syscall.lstatIfExists(spool.document(record.jobID))) != nil
         let error = sent ? nil : (record.lastError?.error ?? FaxError(.internalError, "the job ended without a cause"))
-        return Sidecar(
+        var sidecar = Sidecar(
             jobID: record.jobID, status: sent ? .sent : .failed, destination: record.destination,
             document: Sidecar.Document(
                 originalName: record.originalName, storedAs: kept ? keptName : nil,
@@ -50,6 +50,11 @@ public struct ResultWriter: Sendable {
             pages: Sidecar.Pages(total: record.pagesTotal ?? 0, sent: record.pagesSent), fax: record.fax,
             attempts: record.attempts, error: error.map(Sidecar.Failure.init), queuedAt: record.queuedAt,
             completedAt: now, gateway: gateway, retryOf: record.retryOf)
+        if let number = E164Number(record.destination) {
+            sidecar.recipient = Sidecar.Recipient(number: number.value, name: record.recipientName)
+        }
+        sidecar.options = record.options
+        return sidecar
     }
 
     /// The kept document's name: `<job-id>.<ext>`.

@@ -43,6 +43,7 @@ extension Scheduler {
             return FaxError(
                 .invalidDestination, "'\(record.destination)' is not an E.164 number (+ then 7 to 15 digits)")
         }
+        if let problem = record.optionsProblem { return FaxError(.invalidOptions, problem) }
         if let reason = policy.blockReason(for: number) { return FaxError(.destinationBlocked, reason) }
         return nil
     }
@@ -56,7 +57,7 @@ extension Scheduler {
             return FaxError(
                 cause.code, "\(cause.message) (not sent by the kill time, \(record.attempts.count) attempts)")
         }
-        if record.attempts.count >= policy.maxAttempts {
+        if record.attempts.count >= policy.maxAttempts(for: record) {
             let cause = cause ?? FaxError(.expired, "no attempts left")
             return FaxError(cause.code, "\(cause.message) (after \(record.attempts.count) attempts)")
         }
@@ -93,7 +94,7 @@ extension Scheduler {
     mutating func retryOrFail(_ id: JobID, _ error: FaxError, now: Date) -> [SchedulerAction] {
         guard var record = jobs[id] else { return [] }
         guard error.code.isRetryable else { return fail(id, error) }
-        if record.attempts.count >= policy.maxAttempts {
+        if record.attempts.count >= policy.maxAttempts(for: record) {
             return fail(id, FaxError(error.code, "\(error.message) (after \(record.attempts.count) attempts)"))
         }
         let next = now.addingTimeInterval(policy.retryDelay(after: error.code))
