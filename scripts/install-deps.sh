@@ -15,6 +15,7 @@ packages=(
     python3-prometheus-client           # tests: /metrics is parsed with the reference parser
     samba smbclient                     # tests: scan-to-folder through a real smbd on loopback
     systemd                             # tests: systemd-analyze verify etc/faxdrop.service
+    tesseract-ocr tesseract-ocr-eng     # tests: the cover page is OCR'd from the fax image
 )
 missing=()
 for p in "${packages[@]}"; do

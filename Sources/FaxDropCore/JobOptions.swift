@@ -42,6 +42,13 @@ public struct JobOptions: Codable, Sendable, Equatable {
         self.paper = paper
     }
 
+    /// These options with `cover` set from the gateway's default when they do not say.
+    public func withCover(default on: Bool) -> JobOptions {
+        var options = self
+        if options.cover == nil, on { options.cover = true }
+        return options
+    }
+
     /// True when nothing is set.
     public var isEmpty: Bool { self == JobOptions() }
 

@@ -29,11 +29,14 @@ public struct Claimer: Sendable {
     public let journal: JournalStore
     public let fax: Sidecar.Fax
     public let writers: WriterProbe
+    /// `FAXDROP_COVER`: whether a job whose folder does not say gets a cover page.
+    public let coverByDefault: Bool
     private let ids: IDSource
     private let reported = OptionsReports()
 
-    public init(spool: Spool, fax: Sidecar.Fax, writers: WriterProbe = WriterProbe()) {
+    public init(spool: Spool, fax: Sidecar.Fax, coverByDefault: Bool = false, writers: WriterProbe = WriterProbe()) {
         self.spool = spool
+        self.coverByDefault = coverByDefault
         self.journal = JournalStore(spool: spool)
         self.fax = fax
         self.writers = writers
@@ -95,11 +98,11 @@ public struct Claimer: Sendable {
         // `+E164 Label`: the number is dialled, the label names the recipient. A folder
         // that is no destination keeps its name, and the scheduler fails it.
         let parsed = DestinationFolder(destination)
-        var options = JobOptions()
+        var options = JobOptions(cover: coverByDefault ? true : nil)
         var optionsProblem: FolderOptions.Problem?
         if parsed != nil {
             switch FolderOptionsFile.read(in: folderFD) {
-            case .success(let found): options = found ?? JobOptions()
+            case .success(let found): options = (found ?? JobOptions()).withCover(default: coverByDefault)
             case .failure(let problem):
                 optionsProblem = problem
                 reported.once(destination, problem) {

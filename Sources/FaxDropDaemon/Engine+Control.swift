@@ -46,6 +46,9 @@ extension Engine {
         else { return }
         record.state = .queued
         record.fax = claimer.fax.applying(record.options)
+        if claimer.coverByDefault, record.options?.cover == nil {
+            record.options = (record.options ?? JobOptions()).withCover(default: true)
+        }
         jobLogger(id).info("submitted", metadata: ["destination": "\(record.destination)", "name": "\(record.originalName)"])
         await admitClaimed(record, now: clock())
     }

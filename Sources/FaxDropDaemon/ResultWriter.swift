@@ -75,12 +75,21 @@ public struct ResultWriter: Sendable {
         return "bin"
     }
 
+    /// A half-written image or cover a killed renderer or daemon left behind
+    /// (`.fax.tif.<pid>.<n>.part`, `.cover.pdf.<pid>.<n>.tmp`).
+    static func isStaging(_ name: String) -> Bool {
+        name.hasPrefix(".") && (name.hasSuffix(".part") || name.hasSuffix(".tmp"))
+            && (name.contains(".tif.") || name.hasPrefix("." + CoverStep.pdfName + "."))
+    }
+
     /// Removes the job's working files (rendered images, then the journal) and its folder.
     /// Only files FaxDrop derived are removed; anything else keeps the folder in place.
     func clearJobFolder(_ id: JobID) throws {
         let folder = spool.jobFolder(id)
         guard let names = try? Syscall.listDirectory(folder) else { return }
-        for name in names where name.hasSuffix(".tif") { try Syscall.unlink(folder + "/" + name) }
+        for name in names where name.hasSuffix(".tif") || name == CoverStep.pdfName || Self.isStaging(name) {
+            try Syscall.unlink(folder + "/" + name)
+        }
         try Syscall.unlink(folder + "/job.json")
         try? Syscall.rmdir(folder)
     }
