@@ -3,7 +3,7 @@
 public enum JobPriority: String, Codable, Sendable, CaseIterable, Comparable {
     case high, normal, low
 
-    var rank: Int {
+    public var rank: Int {
         switch self {
         case .high: return 0
         case .normal: return 1

@@ -61,6 +61,14 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var options: JobOptions?
     /// Why the folder's `.faxdrop` file is invalid: the job fails `invalid_options`.
     public var optionsProblem: String?
+    /// Not dialled before this time (`send_at`); the kill time counts from it.
+    public var sendAt: Date?
+    /// The jobs of one submission to several numbers share it.
+    public var batchID: String?
+    /// When the job may first be dialled: its `send_at`, or its queueing.
+    public var earliestStart: Date { max(queuedAt, sendAt ?? queuedAt) }
+    /// `high` goes ahead of `normal`, `normal` ahead of `low`.
+    public var priority: JobPriority { options?.priority ?? .normal }
 
     public init(
         jobID: JobID, state: JobState, destination: String, originalName: String, documentFile: String,
@@ -107,6 +115,8 @@ public struct JobRecord: Codable, Sendable, Equatable {
         case recipientName = "recipient_name"
         case options
         case optionsProblem = "options_problem"
+        case sendAt = "send_at"
+        case batchID = "batch_id"
     }
 }
 

@@ -125,6 +125,10 @@ public struct Sidecar: Codable, Sendable, Equatable {
     public var recipient: Recipient?
     /// Optional: the job's options from its folder's `.faxdrop` file or its submission.
     public var options: JobOptions?
+    /// Optional: not dialled before this time.
+    public var sendAt: Date?
+    /// Optional: the jobs of one submission to several numbers share it.
+    public var batchID: String?
 
     public init(
         jobID: JobID, status: Status, destination: String, document: Document, pages: Pages, fax: Fax,
@@ -154,6 +158,8 @@ public struct Sidecar: Codable, Sendable, Equatable {
         case gateway
         case retryOf = "retry_of"
         case recipient, options
+        case sendAt = "send_at"
+        case batchID = "batch_id"
     }
 
     // `error` is always present: `null` when sent.
@@ -174,5 +180,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
         try c.encode(retryOf, forKey: .retryOf)
         try c.encodeIfPresent(recipient, forKey: .recipient)
         try c.encodeIfPresent(options, forKey: .options)
+        try c.encodeIfPresent(sendAt, forKey: .sendAt)
+        try c.encodeIfPresent(batchID, forKey: .batchID)
     }
 }

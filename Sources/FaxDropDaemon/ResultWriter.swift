@@ -54,6 +54,8 @@ public struct ResultWriter: Sendable {
             sidecar.recipient = Sidecar.Recipient(number: number.value, name: record.recipientName)
         }
         sidecar.options = record.options
+        sidecar.sendAt = record.sendAt
+        sidecar.batchID = record.batchID
         return sidecar
     }
 
