@@ -8,14 +8,27 @@ import XCTest
 /// `POST /fax` with the per-job options, over a real socket with real curl, through the
 /// daemon with the real renderer and the loopback line.
 final class JobOptionsAPITests: XCTestCase {
-    private func poll(_ gateway: RunningGateway, _ id: String, until done: ([String: Any]) -> Bool) async throws -> [String: Any] {
+    /// Waits, reading the spool (no process per look), until the job's journal or sidecar
+    /// says `state`; then asks `GET /fax/{id}` once, with curl, and returns its answer.
+    private func poll(_ gateway: RunningGateway, _ id: String, until state: String) async throws -> [String: Any] {
+        let spool = gateway.spool.spool
+        let jobID = try XCTUnwrap(JobID(id))
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            let answer = try curl([gateway.base + "/fax/\(id)", "-H", "X-API-Key: k"])
-            if let json = answer.json, done(json) { return json }
+            let reached: Bool
+            if state == "sent" {
+                reached = spool.finalSidecar(jobID) != nil
+            } else {
+                reached = (try? JournalStore(spool: spool).read(jobID))?.state.rawValue == state
+            }
+            if reached {
+                let answer = try curl([gateway.base + "/fax/\(id)", "-H", "X-API-Key: k"])
+                XCTAssertEqual(answer.status, 200, answer.body)
+                return try XCTUnwrap(answer.json)
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
-        XCTFail("job \(id) never reached the expected state")
+        XCTFail("job \(id) never reached \(state)")
         throw CancellationError()
     }
 
@@ -37,7 +50,9 @@ final class JobOptionsAPITests: XCTestCase {
         XCTAssertEqual(jobs.map { $0["to"] }, ["+15551234567", "+15557654321"])
         var sidecars: [[String: Any]] = []
         for job in jobs {
-            sidecars.append(try await poll(gateway, job["id"]!) { ($0["status"] as? String) == "sent" })
+            let sidecar = try await poll(gateway, job["id"]!, until: "sent")
+            XCTAssertEqual(sidecar["status"] as? String, "sent")
+            sidecars.append(sidecar)
         }
         for sidecar in sidecars {
             XCTAssertEqual(sidecar["batch_id"] as? String, batch)
@@ -66,7 +81,8 @@ final class JobOptionsAPITests: XCTestCase {
         ])
         XCTAssertEqual(posted.status, 202, posted.body)
         let id = try XCTUnwrap(posted.json?["id"] as? String)
-        let waiting = try await poll(gateway, id) { ($0["status"] as? String) == "waiting" }
+        let waiting = try await poll(gateway, id, until: "waiting")
+        XCTAssertEqual(waiting["status"] as? String, "waiting")
         XCTAssertEqual(waiting["send_at"] as? String, "2099-01-01T07:00:00.000Z")
         XCTAssertEqual(waiting["attempts"] as? Int, 0)
     }
