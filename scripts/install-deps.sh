@@ -19,7 +19,7 @@ packages=(
     python3-prometheus-client           # tests: /metrics is parsed with the reference parser
     samba smbclient                     # tests: scan-to-folder through a real smbd on loopback
     systemd                             # tests: systemd-analyze verify etc/faxdrop.service
-    tesseract-ocr tesseract-ocr-eng     # tests: filled forms' typed values are read back by OCR
+    tesseract-ocr tesseract-ocr-eng     # tests: filled forms' typed values and the cover page are read back by OCR
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -69,6 +69,12 @@ public struct Configuration: Sendable {
     public var dialTimeout: Duration = .seconds(45)
     public var amiOutboundContext = "faxout"
     public var amiSendContext = "faxsend"
+    /// A cover page in front of every fax unless a folder or job says otherwise (`FAXDROP_COVER`).
+    public var cover = false
+    /// The sender's name on the cover page (`FAXDROP_COVER_SENDER`).
+    public var coverSender: String? = nil
+    /// The confidentiality notice at the foot of the cover page (`FAXDROP_COVER_NOTICE`).
+    public var coverNotice = CoverPage.defaultNotice
 
     /// Premium-rate and high-cost ranges refused unless allowed explicitly: the North
     /// American 900 and 976 services, and UK 09 and 087/084 service numbers.
@@ -145,6 +151,9 @@ public struct Configuration: Sendable {
         dialTimeout = try r.duration("FAXDROP_DIAL_TIMEOUT", default: dialTimeout, unit: .seconds(1))
         amiOutboundContext = r.string("FAXDROP_AMI_OUTBOUND_CONTEXT", default: amiOutboundContext)
         amiSendContext = r.string("FAXDROP_AMI_SEND_CONTEXT", default: amiSendContext)
+        cover = try r.bool("FAXDROP_COVER", default: cover)
+        coverSender = r.optional("FAXDROP_COVER_SENDER")
+        coverNotice = r.string("FAXDROP_COVER_NOTICE", default: coverNotice)
     }
 
     /// Parses a `.env` style file: `KEY=VALUE` lines, `#` comments, optional `export `,

@@ -4,6 +4,7 @@
 /// Codes are only ever added (with a line in the README's table), never renamed.
 public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case invalidDestination = "invalid_destination"
+    case invalidOptions = "invalid_options"
     case destinationBlocked = "destination_blocked"
     case emptyFile = "empty_file"
     case fileTooLarge = "file_too_large"
@@ -36,7 +37,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     /// Where in the pipeline this code arises (the sidecar's `error.stage`).
     public var stage: ErrorStage {
         switch self {
-        case .invalidDestination, .emptyFile, .fileTooLarge, .unsupportedFormat, .notARegularFile, .unreadableFile,
+        case .invalidDestination, .invalidOptions, .emptyFile, .fileTooLarge, .unsupportedFormat, .notARegularFile, .unreadableFile,
             .documentChanged:
             return .input
         case .tooManyPages, .encryptedDocument, .corruptDocument, .conversionTimeout, .conversionFailed:

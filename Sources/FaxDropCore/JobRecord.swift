@@ -55,6 +55,20 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var retryOf: JobID?
     /// Set by `faxdrop cancel`; the daemon ends the job `cancelled` at the next chance.
     public var cancelRequested: Bool
+    /// The recipient's name: the destination folder's label, or the submitter's word.
+    public var recipientName: String?
+    /// Options from the folder's `.faxdrop` file or the submission (optional in journals).
+    public var options: JobOptions?
+    /// Why the folder's `.faxdrop` file is invalid: the job fails `invalid_options`.
+    public var optionsProblem: String?
+    /// Not dialled before this time (`send_at`); the kill time counts from it.
+    public var sendAt: Date?
+    /// The jobs of one submission to several numbers share it.
+    public var batchID: String?
+    /// When the job may first be dialled: its `send_at`, or its queueing.
+    public var earliestStart: Date { max(queuedAt, sendAt ?? queuedAt) }
+    /// `high` goes ahead of `normal`, `normal` ahead of `low`.
+    public var priority: JobPriority { options?.priority ?? .normal }
 
     public init(
         jobID: JobID, state: JobState, destination: String, originalName: String, documentFile: String,
@@ -98,6 +112,11 @@ public struct JobRecord: Codable, Sendable, Equatable {
         case lastError = "last_error"
         case retryOf = "retry_of"
         case cancelRequested = "cancel_requested"
+        case recipientName = "recipient_name"
+        case options
+        case optionsProblem = "options_problem"
+        case sendAt = "send_at"
+        case batchID = "batch_id"
     }
 }
 

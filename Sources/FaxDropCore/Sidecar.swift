@@ -95,6 +95,17 @@ public struct Sidecar: Codable, Sendable, Equatable {
         }
     }
 
+    /// Who the fax is for: the dialled number and, when a folder label or a job named
+    /// one, the recipient's name.
+    public struct Recipient: Codable, Sendable, Equatable {
+        public var number: String
+        public var name: String?
+        public init(number: String, name: String?) {
+            self.number = number
+            self.name = name
+        }
+    }
+
     public var schema: String = Sidecar.schemaID
     public var jobID: JobID
     public var status: Status
@@ -110,6 +121,14 @@ public struct Sidecar: Codable, Sendable, Equatable {
     public var gateway: Gateway
     /// The failed job this one retries (`faxdrop retry`), if any.
     public var retryOf: JobID?
+    /// Optional (absent in older sidecars): who the fax is for.
+    public var recipient: Recipient?
+    /// Optional: the job's options from its folder's `.faxdrop` file or its submission.
+    public var options: JobOptions?
+    /// Optional: not dialled before this time.
+    public var sendAt: Date?
+    /// Optional: the jobs of one submission to several numbers share it.
+    public var batchID: String?
 
     public init(
         jobID: JobID, status: Status, destination: String, document: Document, pages: Pages, fax: Fax,
@@ -138,6 +157,9 @@ public struct Sidecar: Codable, Sendable, Equatable {
         case completedAt = "completed_at"
         case gateway
         case retryOf = "retry_of"
+        case recipient, options
+        case sendAt = "send_at"
+        case batchID = "batch_id"
     }
 
     // `error` is always present: `null` when sent.
@@ -156,5 +178,9 @@ public struct Sidecar: Codable, Sendable, Equatable {
         try c.encode(completedAt, forKey: .completedAt)
         try c.encode(gateway, forKey: .gateway)
         try c.encode(retryOf, forKey: .retryOf)
+        try c.encodeIfPresent(recipient, forKey: .recipient)
+        try c.encodeIfPresent(options, forKey: .options)
+        try c.encodeIfPresent(sendAt, forKey: .sendAt)
+        try c.encodeIfPresent(batchID, forKey: .batchID)
     }
 }

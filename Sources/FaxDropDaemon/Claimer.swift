@@ -29,10 +29,14 @@ public struct Claimer: Sendable {
     public let journal: JournalStore
     public let fax: Sidecar.Fax
     public let writers: WriterProbe
+    /// `FAXDROP_COVER`: whether a job whose folder does not say gets a cover page.
+    public let coverByDefault: Bool
     private let ids: IDSource
+    private let reported = OptionsReports()
 
-    public init(spool: Spool, fax: Sidecar.Fax, writers: WriterProbe = WriterProbe()) {
+    public init(spool: Spool, fax: Sidecar.Fax, coverByDefault: Bool = false, writers: WriterProbe = WriterProbe()) {
         self.spool = spool
+        self.coverByDefault = coverByDefault
         self.journal = JournalStore(spool: spool)
         self.fax = fax
         self.writers = writers
@@ -91,12 +95,33 @@ public struct Claimer: Sendable {
             }
         }
 
+        // `+E164 Label`: the number is dialled, the label names the recipient. A folder
+        // that is no destination keeps its name, and the scheduler fails it.
+        let parsed = DestinationFolder(destination)
+        var options = JobOptions(cover: coverByDefault ? true : nil)
+        var optionsProblem: FolderOptions.Problem?
+        if parsed != nil {
+            switch FolderOptionsFile.read(in: folderFD) {
+            case .success(let found): options = (found ?? JobOptions()).withCover(default: coverByDefault)
+            case .failure(let problem):
+                optionsProblem = problem
+                reported.once(destination, problem) {
+                    logger.error(
+                        "invalid folder options; the folder's jobs fail invalid_options",
+                        metadata: ["folder": "\(destination)", "problem": "\(problem)"])
+                }
+            }
+        }
+
         let id = ids.next(now: now)
         let folder = spool.jobFolder(id)
         try Syscall.mkdir(folder, mode: 0o750)
         var record = JobRecord(
-            jobID: id, state: .claiming, destination: destination, originalName: name,
-            documentFile: "document", fax: fax, queuedAt: now)
+            jobID: id, state: .claiming, destination: parsed?.number.value ?? destination, originalName: name,
+            documentFile: "document", fax: fax.applying(options), queuedAt: now)
+        record.recipientName = parsed?.label
+        record.options = options.isEmpty ? nil : options
+        record.optionsProblem = optionsProblem?.description
         var jobFD: Int32 = -1
         do {
             try journal.write(record)
@@ -118,7 +143,9 @@ public struct Claimer: Sendable {
         record.state = .queued
         var log = logger
         log[metadataKey: "job"] = "\(id)"
-        log.info("claimed", metadata: ["destination": "\(destination)", "name": "\(name)"])
+        var claimedMetadata: Logger.Metadata = ["destination": "\(record.destination)", "name": "\(name)"]
+        if let label = record.recipientName { claimedMetadata["recipient"] = "\(label)" }
+        log.info("claimed", metadata: claimedMetadata)
         // What was renamed is decided on now, in FaxDrop's own folder where nobody swaps it.
         if let claimed = try Syscall.lstatAt(jobFD, record.documentFile), let reason = Self.notAFile(claimed) {
             if claimed.kind != .directory {
@@ -145,6 +172,20 @@ public struct Claimer: Sendable {
         default:
             return "the entry is a \(status.kind.rawValue), not a regular file; it was removed from the drop zone, never opened or followed"
         }
+    }
+}
+
+/// Remembers which folder's options problem was logged, so a bad `.faxdrop` file is
+/// logged once (again only when its problem changes), not once per dropped file.
+final class OptionsReports: Sendable {
+    private let last = Mutex<[String: FolderOptions.Problem]>([:])
+
+    func once(_ folder: String, _ problem: FolderOptions.Problem, log: () -> Void) {
+        let isNew = last.withLock { seen in
+            defer { seen[folder] = problem }
+            return seen[folder] != problem
+        }
+        if isNew { log() }
     }
 }
 

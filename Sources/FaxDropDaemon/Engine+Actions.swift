@@ -60,10 +60,25 @@ extension Engine {
         let renderer = self.renderer
         let log = jobLogger(id)
         log.info("rendering", metadata: ["format": "\(record.format?.rawValue ?? "unknown")"])
+        let cover = coverTemplate(record)
+        let folder = spool.jobFolder(id)
         workTasks[id] = Task {
-            let reply = await renderer.render(request, logger: log)
+            var reply = await renderer.render(request, logger: log)
+            if reply.error == nil, let cover {
+                reply = await CoverStep.prepend(cover, request: request, reply: reply, renderer: renderer, folder: folder, logger: log)
+            }
             await self.renderDone(id, reply, output: request.output)
         }
+    }
+
+    /// The job's cover page, its page count still to be set; `nil` when it has none.
+    func coverTemplate(_ record: JobRecord) -> CoverPage? {
+        guard record.options?.cover ?? settings.cover, let number = E164Number(record.destination) else { return nil }
+        return CoverPage(
+            organisation: record.fax.header, senderName: settings.coverSender, stationID: record.fax.localStationID,
+            recipientName: record.recipientName, recipientNumber: number.value, date: clock(), pages: 0,
+            subject: record.options?.subject, note: record.options?.note ?? [], notice: settings.coverNotice,
+            paper: record.fax.paper)
     }
 
     func renderDone(_ id: JobID, _ reply: RenderReply, output: String) async {

@@ -45,7 +45,10 @@ extension Engine {
             record.state == .claiming, (try? Syscall.lstatIfExists(spool.document(id))) != nil
         else { return }
         record.state = .queued
-        record.fax = claimer.fax
+        record.fax = claimer.fax.applying(record.options)
+        if claimer.coverByDefault, record.options?.cover == nil {
+            record.options = (record.options ?? JobOptions()).withCover(default: true)
+        }
         jobLogger(id).info("submitted", metadata: ["destination": "\(record.destination)", "name": "\(record.originalName)"])
         await admitClaimed(record, now: clock())
     }

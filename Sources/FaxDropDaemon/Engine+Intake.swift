@@ -140,7 +140,7 @@ extension Engine {
             }
             record.state = .queued
             // A submitted job takes the gateway's fax settings; a retry keeps its original's.
-            if record.retryOf == nil { record.fax = claimer.fax }
+            if record.retryOf == nil { record.fax = claimer.fax.applying(record.options) }
             record = inspected(record)
             persist(record)
         }

@@ -17,6 +17,9 @@ public actor Engine {
         public var trimBlankTail: Bool
         public var header: String
         public var localStationID: String
+        public var cover: Bool
+        public var coverSender: String?
+        public var coverNotice: String
 
         public init(_ c: Configuration) {
             policy = SchedulerPolicy(c)
@@ -27,6 +30,9 @@ public actor Engine {
             trimBlankTail = c.trimBlankTail
             header = c.header
             localStationID = c.localStationID
+            cover = c.cover
+            coverSender = c.coverSender
+            coverNotice = c.coverNotice
         }
     }
 
@@ -68,7 +74,8 @@ public actor Engine {
             spool: spool,
             fax: Sidecar.Fax(
                 resolution: settings.resolution, paper: settings.paper, header: settings.header,
-                localStationID: settings.localStationID))
+                localStationID: settings.localStationID),
+            coverByDefault: settings.cover)
         self.clock = clock
         self.scheduler = Scheduler(policy: settings.policy)
     }

@@ -36,7 +36,7 @@ public struct FaxDropLogHandler: LogHandler {
         case .text:
             // Scrubbed before escaping, so a secret is found whatever it contains.
             let fields = merged.sorted { $0.key < $1.key }.map { field in
-                "\(Self.escapingControls(field.key))=\(Self.quoteIfNeeded(Self.escapingControls(scrub("\(field.value)"))))"
+                "\(Self.escapingControls(field.key))=\(Self.quoteIfNeeded(scrub("\(field.value)")))"
             }
             let message = Self.escapingControls(scrub("\(event.message)"))
             line = ([time, event.level.rawValue.uppercased(), message] + fields).joined(separator: " ")
@@ -57,10 +57,38 @@ public struct FaxDropLogHandler: LogHandler {
         return out
     }
 
-    /// A value with a space or a quote is quoted; `value` is already free of control characters.
-    private static func quoteIfNeeded(_ value: String) -> String {
-        guard value.unicodeScalars.contains(where: { $0 == " " || $0 == "\"" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    /// A value with spaces, quotes, backslashes or any control or invisible character is
+    /// written quoted and escaped, so no value (a folder label, a file name) can forge a
+    /// line, a field or a terminal escape.
+    static func quoteIfNeeded(_ value: String) -> String {
+        let needsQuotes = value.isEmpty || value.unicodeScalars.contains { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator, .surrogate, .privateUse,
+                .unassigned:
+                return true
+            default:
+                return scalar == "\"" || scalar == "\\" || scalar == "="
+            }
+        }
+        guard needsQuotes else { return value }
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                switch scalar.properties.generalCategory {
+                case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
+                    out += "\\u{\(String(scalar.value, radix: 16))}"
+                default:
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
     }
 
     /// `text` with every control character written as an escape, so that one log call is
@@ -68,7 +96,8 @@ public struct FaxDropLogHandler: LogHandler {
     /// cursor, colour the terminal or begin a forged line. Done per Unicode scalar: `"\r\n"`
     /// is one `Character` and would slip past a per-Character test for `"\n"`. Escaped:
     /// C0 (U+0000–U+001F), DEL, C1 (U+0080–U+009F), and the line and paragraph separators
-    /// U+2028 and U+2029. A backslash is doubled so an escape cannot be faked.
+    /// U+2028 and U+2029, and format characters (bidi overrides, zero-width). A backslash
+    /// is doubled so an escape cannot be faked. Metadata values go through `quoteIfNeeded`.
     static func escapingControls(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: { needsEscape($0) || $0 == "\\" }) else { return text }
         var out = String.UnicodeScalarView()
@@ -90,6 +119,7 @@ public struct FaxDropLogHandler: LogHandler {
     private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         return v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029
+            || scalar.properties.generalCategory == .format
     }
 
     /// Where log lines go.

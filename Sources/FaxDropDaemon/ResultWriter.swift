@@ -42,7 +42,7 @@ public struct ResultWriter: Sendable {
         let kept = (try? Syscall.lstatIfExists((sent ? spool.done : spool.failed) + "/" + keptName)) != nil
             || (try? Syscall.lstatIfExists(spool.document(record.jobID))) != nil
         let error = sent ? nil : (record.lastError?.error ?? FaxError(.internalError, "the job ended without a cause"))
-        return Sidecar(
+        var sidecar = Sidecar(
             jobID: record.jobID, status: sent ? .sent : .failed, destination: record.destination,
             document: Sidecar.Document(
                 originalName: record.originalName, storedAs: kept ? keptName : nil,
@@ -50,6 +50,13 @@ public struct ResultWriter: Sendable {
             pages: Sidecar.Pages(total: record.pagesTotal ?? 0, sent: record.pagesSent), fax: record.fax,
             attempts: record.attempts, error: error.map(Sidecar.Failure.init), queuedAt: record.queuedAt,
             completedAt: now, gateway: gateway, retryOf: record.retryOf)
+        if let number = E164Number(record.destination) {
+            sidecar.recipient = Sidecar.Recipient(number: number.value, name: record.recipientName)
+        }
+        sidecar.options = record.options
+        sidecar.sendAt = record.sendAt
+        sidecar.batchID = record.batchID
+        return sidecar
     }
 
     /// The kept document's name: `<job-id>.<ext>`.
@@ -70,6 +77,13 @@ public struct ResultWriter: Sendable {
         return "bin"
     }
 
+    /// A half-written image or cover a killed renderer or daemon left behind
+    /// (`.fax.tif.<pid>.<n>.part`, `.cover.pdf.<pid>.<n>.tmp`).
+    static func isStaging(_ name: String) -> Bool {
+        name.hasPrefix(".") && (name.hasSuffix(".part") || name.hasSuffix(".tmp"))
+            && (name.contains(".tif.") || name.hasPrefix("." + CoverStep.pdfName + "."))
+    }
+
     /// Removes the job's working files (rendered images, then the journal) and its folder.
     /// Only files FaxDrop derived are removed; anything else keeps the folder in place.
     func clearJobFolder(_ id: JobID) throws {
@@ -80,12 +94,10 @@ public struct ResultWriter: Sendable {
         try? Syscall.rmdir(folder)
     }
 
-    /// A file FaxDrop made in a job folder: a fax image (`fax.tif`, `fax-from-N.tif`), or a
-    /// renderer's staging file (`.fax.tif.<pid>.<n>.part` / `.tmp`) left by a worker that died
-    /// with the daemon in the middle of a render (`kill -9`), which the resumed job replaced.
+    /// A file FaxDrop made in a job folder: a fax image (`fax.tif`, `fax-from-N.tif`), the
+    /// cover page's PDF, or a staging file a killed renderer or daemon left behind.
     static func isDerived(_ name: String) -> Bool {
-        if name.hasSuffix(".tif") { return true }
-        return name.hasPrefix(".fax") && (name.hasSuffix(".part") || name.hasSuffix(".tmp"))
+        name.hasSuffix(".tif") || name == CoverStep.pdfName || isStaging(name)
     }
 }
 

@@ -16,6 +16,9 @@ public struct StatusReport: Sendable, Encodable {
         public var pagesSent: Int
         public var notBefore: Date?
         public var lastError: String?
+        /// Not dialled before this time (`send_at`).
+        public var sendAt: Date? = nil
+        public var priority: JobPriority = .normal
 
         enum CodingKeys: String, CodingKey {
             case jobID = "job_id"
@@ -26,6 +29,8 @@ public struct StatusReport: Sendable, Encodable {
             case pagesSent = "pages_sent"
             case notBefore = "not_before"
             case lastError = "last_error"
+            case sendAt = "send_at"
+            case priority
         }
     }
 
@@ -101,5 +106,7 @@ extension StatusReport.ActiveJob {
             jobID: r.jobID, state: r.state, destination: r.destination, originalName: r.originalName,
             attempts: r.attempts.count, pagesTotal: r.pagesTotal, pagesSent: r.pagesSent, notBefore: r.notBefore,
             lastError: r.lastError.map { "\($0.code.rawValue): \($0.message)" })
+        sendAt = r.sendAt
+        priority = r.priority
     }
 }

@@ -17,14 +17,22 @@ public struct Submitter: Sendable {
     }
 
     /// Copies the file at `source` into the queue for `destination`.
-    public func submit(file source: String, to destination: E164Number, name: String? = nil, now: Date = Date()) throws -> JobID {
+    public func submit(
+        file source: String, to destination: E164Number, name: String? = nil, request: JobRequest = JobRequest(),
+        now: Date = Date()
+    ) throws -> JobID {
         let bytes = try AtomicFile.read(source, limit: Int.max)
         let base = name ?? URL(fileURLWithPath: source).lastPathComponent
-        return try submit(bytes: bytes, to: destination, name: base, now: now)
+        return try submit(bytes: bytes, to: destination, name: base, request: request, now: now)
     }
 
+    /// A new batch id, tying the jobs of one submission to several numbers.
+    public func newBatchID(now: Date = Date()) -> String { ids.next(now: now).value }
+
     /// Queues `bytes` as a document named `name` for `destination`.
-    public func submit(bytes: [UInt8], to destination: E164Number, name: String, now: Date = Date()) throws -> JobID {
+    public func submit(
+        bytes: [UInt8], to destination: E164Number, name: String, request: JobRequest = JobRequest(), now: Date = Date()
+    ) throws -> JobID {
         try spool.createLayout()
         let id = ids.next(now: now)
         let stage = try makeStage(id)
@@ -37,7 +45,7 @@ public struct Submitter: Sendable {
             removeStage(stage)
             throw error
         }
-        try enqueue(stage: stage, id: id, to: destination, name: name, now: now)
+        try enqueue(stage: stage, id: id, to: destination, name: name, request: request, now: now)
         return id
     }
 
@@ -50,13 +58,17 @@ public struct Submitter: Sendable {
 
     /// Writes the journal beside the staged document, moves the job into `active/` and asks
     /// the daemon to take it. On failure the staged job is removed and nothing is queued.
-    func enqueue(stage: String, id: JobID, to destination: E164Number, name: String, now: Date) throws {
+    func enqueue(stage: String, id: JobID, to destination: E164Number, name: String, request: JobRequest, now: Date) throws {
         do {
             // The fax settings are the daemon's: it sets them when it takes the job.
-            let record = JobRecord(
+            var record = JobRecord(
                 jobID: id, state: .claiming, destination: destination.value, originalName: Self.safeName(name),
                 documentFile: "document", fax: Sidecar.Fax(resolution: .fine, paper: .letter, header: "", localStationID: ""),
                 queuedAt: now)
+            record.recipientName = request.recipientName
+            record.options = request.options.isEmpty ? nil : request.options
+            record.sendAt = request.sendAt
+            record.batchID = request.batchID
             try AtomicFile.write(try JSONEncoder.faxdrop().encode(record), to: stage + "/job.json", stagingDirectory: spool.tmp)
             try Syscall.fsyncDirectory(stage)
             try Syscall.renameNoReplace(stage, spool.jobFolder(id))

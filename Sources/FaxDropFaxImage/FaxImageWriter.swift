@@ -96,50 +96,70 @@ extension FaxImage {
     /// Returns the copied pages as `inspect` would read them.
     @discardableResult
     public static func copyPages(from source: String, to destination: String, pages: [Int]? = nil) throws -> [FaxPageInfo] {
+        try copyPages(from: [(source, pages)], to: destination)
+    }
+
+    /// Joins whole fax TIFFs into one, in order (a cover page in front of a document),
+    /// compressed data as it is. `destination` is written in place: give it a temporary name.
+    @discardableResult
+    public static func concatenate(_ sources: [String], to destination: String) throws -> [FaxPageInfo] {
+        try copyPages(from: sources.map { ($0, nil) }, to: destination)
+    }
+
+    /// Copies pages of several fax TIFFs, in order, into one new file (see `copyPages`).
+    static func copyPages(from sources: [(path: String, pages: [Int]?)], to destination: String) throws -> [FaxPageInfo] {
         faxdrop_tiff_quiet()
-        guard let input = TIFFOpen(source, "r") else {
-            throw ReadError(path: source, message: "TIFF file cannot be opened")
+        var inputs: [(tif: OpaquePointer, path: String, pages: [Int])] = []
+        defer { for input in inputs { TIFFClose(input.tif) } }
+        for source in sources {
+            guard let input = TIFFOpen(source.path, "r") else {
+                throw ReadError(path: source.path, message: "TIFF file cannot be opened")
+            }
+            let available = Int(TIFFNumberOfDirectories(input))
+            inputs.append((input, source.path, source.pages ?? Array(0..<available)))
+            if let bad = inputs.last!.pages.first(where: { $0 < 0 || $0 >= available }) {
+                throw ReadError(path: source.path, message: "page index \(bad) out of range 0..<\(available)")
+            }
         }
-        defer { TIFFClose(input) }
-        let available = Int(TIFFNumberOfDirectories(input))
-        let wanted = pages ?? Array(0..<available)
-        if let bad = wanted.first(where: { $0 < 0 || $0 >= available }) {
-            throw ReadError(path: source, message: "page index \(bad) out of range 0..<\(available)")
-        }
+        let total = inputs.reduce(0) { $0 + $1.pages.count }
         guard let output = TIFFOpen(destination, "w") else {
             throw ReadError(path: destination, message: "TIFF file cannot be created")
         }
         var closed = false
         defer { if !closed { TIFFClose(output) } }
         var buffer: [UInt8] = []
-        for (n, index) in wanted.enumerated() {
-            guard TIFFSetDirectory(input, UInt32(index)) == 1 else {
-                throw ReadError(path: source, message: "cannot read page \(index + 1)")
-            }
-            let page = currentPage(input)
-            let compression = UInt16(page.compression)
-            guard page.bitsPerSample == 1,
-                compression == UInt16(COMPRESSION_CCITTFAX4) || compression == UInt16(COMPRESSION_CCITTFAX3),
-                TIFFNumberOfStrips(input) == 1
-            else {
-                throw ReadError(path: source, message: "page \(index + 1) is not a one-strip CCITT fax page")
-            }
-            setClassFTags(
-                output, width: page.width, height: page.height, yResolution: Float(page.verticalDPI),
-                compression: compression, fillOrder: UInt16(page.fillOrder), pageNumber: n, pageCount: wanted.count)
-            if compression == UInt16(COMPRESSION_CCITTFAX3) {
-                var options: UInt32 = 0
-                _ = faxdrop_tiff_get_u32(input, UInt32(TIFFTAG_GROUP3OPTIONS), &options)
-                _ = faxdrop_tiff_set_u32(output, UInt32(TIFFTAG_GROUP3OPTIONS), options)
-            }
-            let size = Int(TIFFRawStripSize(input, 0))
-            guard size > 0 else { throw ReadError(path: source, message: "page \(index + 1) has no image data") }
-            if buffer.count < size { buffer = [UInt8](repeating: 0, count: size) }
-            let read = buffer.withUnsafeMutableBytes { TIFFReadRawStrip(input, 0, $0.baseAddress, tmsize_t(size)) }
-            guard read == tmsize_t(size) else { throw ReadError(path: source, message: "page \(index + 1) is truncated") }
-            let wrote = buffer.withUnsafeMutableBytes { TIFFWriteRawStrip(output, 0, $0.baseAddress, tmsize_t(size)) }
-            guard wrote == tmsize_t(size), TIFFWriteDirectory(output) == 1 else {
-                throw ReadError(path: destination, message: "cannot write page \(n + 1)")
+        var n = 0
+        for (input, source, wanted) in inputs {
+            for index in wanted {
+                guard TIFFSetDirectory(input, UInt32(index)) == 1 else {
+                    throw ReadError(path: source, message: "cannot read page \(index + 1)")
+                }
+                let page = currentPage(input)
+                let compression = UInt16(page.compression)
+                guard page.bitsPerSample == 1,
+                    compression == UInt16(COMPRESSION_CCITTFAX4) || compression == UInt16(COMPRESSION_CCITTFAX3),
+                    TIFFNumberOfStrips(input) == 1
+                else {
+                    throw ReadError(path: source, message: "page \(index + 1) is not a one-strip CCITT fax page")
+                }
+                setClassFTags(
+                    output, width: page.width, height: page.height, yResolution: Float(page.verticalDPI),
+                    compression: compression, fillOrder: UInt16(page.fillOrder), pageNumber: n, pageCount: total)
+                if compression == UInt16(COMPRESSION_CCITTFAX3) {
+                    var options: UInt32 = 0
+                    _ = faxdrop_tiff_get_u32(input, UInt32(TIFFTAG_GROUP3OPTIONS), &options)
+                    _ = faxdrop_tiff_set_u32(output, UInt32(TIFFTAG_GROUP3OPTIONS), options)
+                }
+                let size = Int(TIFFRawStripSize(input, 0))
+                guard size > 0 else { throw ReadError(path: source, message: "page \(index + 1) has no image data") }
+                if buffer.count < size { buffer = [UInt8](repeating: 0, count: size) }
+                let read = buffer.withUnsafeMutableBytes { TIFFReadRawStrip(input, 0, $0.baseAddress, tmsize_t(size)) }
+                guard read == tmsize_t(size) else { throw ReadError(path: source, message: "page \(index + 1) is truncated") }
+                let wrote = buffer.withUnsafeMutableBytes { TIFFWriteRawStrip(output, 0, $0.baseAddress, tmsize_t(size)) }
+                guard wrote == tmsize_t(size), TIFFWriteDirectory(output) == 1 else {
+                    throw ReadError(path: destination, message: "cannot write page \(n + 1)")
+                }
+                n += 1
             }
         }
         TIFFClose(output)

@@ -45,7 +45,7 @@ public struct Diagnostics: Sendable {
 
     /// Every check, in the order of the report.
     public func run() async -> [Finding] {
-        var findings = [renderer(), rendererSandbox()] + spool() + [inotify(), leases()]
+        var findings = [renderer(), rendererSandbox()] + spool() + [inotify(), leases()] + folderOptions()
         findings.append(await ami())
         findings += await asteriskModules()
         findings.append(await httpPort())

@@ -74,11 +74,22 @@ public struct FaxAPI: Sendable {
     /// Queues a received upload through the same atomic path as `faxdrop submit`: the staged
     /// document is synced and renamed into the drop zone.
     public func submit(_ upload: FaxUpload, staged: StagedUpload) async -> APIResponse {
-        guard let to = upload.to?.trimmingSpaces() else {
+        let targets = upload.values("to").map { $0.trimmingSpaces() }
+        guard !targets.isEmpty else {
             return .error(400, .badRequest, "the field 'to' is missing")
         }
-        guard let number = E164Number(to) else {
-            return .error(400, .invalidDestination, "'\(to)' is not an E.164 number (+ then 7 to 15 digits, the first 1-9)")
+        var numbers: [E164Number] = []
+        for to in targets {
+            guard let number = E164Number(to) else {
+                return .error(
+                    400, .invalidDestination, "\(to.debugDescription) is not an E.164 number (+ then 7 to 15 digits, the first 1-9)")
+            }
+            if !numbers.contains(number) { numbers.append(number) }
+        }
+        var request: JobRequest
+        switch Self.jobRequest(upload) {
+        case .refused(let response): return response
+        case .request(let parsed): request = parsed
         }
         guard upload.hasFile else {
             return .error(400, .badRequest, "the field 'file' is missing")
@@ -92,15 +103,31 @@ public struct FaxAPI: Sendable {
         }
         let name = upload.fileName.flatMap { $0.isEmpty ? nil : $0 } ?? "document.\(format.fileExtension)"
         let submitter = self.submitter
+        if numbers.count > 1 { request.batchID = submitter.newBatchID() }
+        let batch = request
+        let numbersToDial = numbers
         do {
-            let id = try await NIOThreadPool.singleton.runIfActive {
+            // One job per number: copies of the staged document for all but the last,
+            // which takes the staged file itself by a rename.
+            let ids = try await NIOThreadPool.singleton.runIfActive {
                 try staged.finish()
-                return try submitter.submit(stagedFile: staged.path, to: number, name: Self.lastPathComponent(name))
+                let base = Self.lastPathComponent(name)
+                var ids: [JobID] = []
+                for number in numbersToDial.dropLast() {
+                    ids.append(try submitter.submit(file: staged.path, to: number, name: base, request: batch))
+                }
+                ids.append(try submitter.submit(stagedFile: staged.path, to: numbersToDial.last!, name: base, request: batch))
+                return ids
             }
-            logger.info(
-                "queued over HTTP",
-                metadata: ["job": "\(id)", "destination": "\(number)", "bytes": "\(upload.fileBytes)", "format": "\(format.rawValue)"])
-            return .json(202, Queued(id: id.value, status: "queued"))
+            for (id, number) in zip(ids, numbers) {
+                logger.info(
+                    "queued over HTTP",
+                    metadata: ["job": "\(id)", "destination": "\(number)", "bytes": "\(upload.fileBytes)", "format": "\(format.rawValue)"])
+            }
+            guard let batchID = batch.batchID else { return .json(202, Queued(id: ids[0].value, status: "queued")) }
+            return .json(202, QueuedBatch(
+                batchID: batchID, status: "queued",
+                jobs: zip(ids, numbers).map { QueuedBatch.Job(id: $0.value, to: $1.value) }))
         } catch {
             logger.error("cannot queue an upload", metadata: ["error": "\(error)"])
             return spoolUnavailable()
@@ -155,6 +182,61 @@ public struct FaxAPI: Sendable {
         var status: String
     }
 
+    struct QueuedBatch: Encodable {
+        struct Job: Encodable {
+            var id: String
+            var to: String
+        }
+        var batchID: String
+        var status: String
+        var jobs: [Job]
+        enum CodingKeys: String, CodingKey {
+            case batchID = "batch_id"
+            case status, jobs
+        }
+    }
+
+    /// The job options of a `POST /fax`, or the 400 that refuses them, naming the field.
+    enum ParsedRequest {
+        case request(JobRequest)
+        case refused(APIResponse)
+    }
+
+    static func jobRequest(_ upload: FaxUpload) -> ParsedRequest {
+        func refuse(_ message: String) -> ParsedRequest {
+            .refused(.error(400, ErrorCode.invalidOptions, message))
+        }
+        for name in ["cover", "recipient_name", "subject", "send_at", "priority"] where upload.values(name).count > 1 {
+            return refuse("the field '\(name)' is given more than once")
+        }
+        var request = JobRequest()
+        if let cover = upload.values("cover").first {
+            switch cover.trimmingSpaces().lowercased() {
+            case "true", "on", "yes", "1": request.options.cover = true
+            case "false", "off", "no", "0": request.options.cover = false
+            default: return refuse("cover: true or false")
+            }
+        }
+        request.recipientName = upload.values("recipient_name").first
+        request.options.subject = upload.values("subject").first
+        let note = upload.values("note")
+        request.options.note = note.isEmpty ? nil : note
+        if let priority = upload.values("priority").first {
+            guard let value = JobPriority(rawValue: priority.trimmingSpaces().lowercased()) else {
+                return refuse("priority: high, normal or low")
+            }
+            request.options.priority = value
+        }
+        if let sendAt = upload.values("send_at").first {
+            guard let time = JobRequest.parseTime(sendAt.trimmingSpaces()) else {
+                return refuse("send_at: an RFC 3339 time, such as 2026-11-29T14:30:00Z")
+            }
+            request.sendAt = time
+        }
+        if let problem = request.problem() { return refuse(problem) }
+        return .request(request)
+    }
+
     /// An active job as `GET /fax/{id}` shows it; `status` is the journal's state.
     struct ActiveJob: Encodable {
         var id: String
@@ -166,6 +248,8 @@ public struct FaxAPI: Sendable {
         var pagesSent: Int
         var notBefore: Date?
         var lastError: FaxErrorRecord?
+        var sendAt: Date?
+        var batchID: String?
 
         enum CodingKeys: String, CodingKey {
             case id, status, destination
@@ -175,6 +259,8 @@ public struct FaxAPI: Sendable {
             case pagesSent = "pages_sent"
             case notBefore = "not_before"
             case lastError = "last_error"
+            case sendAt = "send_at"
+            case batchID = "batch_id"
         }
 
         init(
@@ -197,6 +283,8 @@ public struct FaxAPI: Sendable {
                 id: r.jobID.value, status: r.state == .claiming ? "queued" : r.state.rawValue, destination: r.destination,
                 originalName: r.originalName, attempts: r.attempts.count, pagesTotal: r.pagesTotal, pagesSent: r.pagesSent,
                 notBefore: r.notBefore, lastError: r.lastError)
+            sendAt = r.sendAt
+            batchID = r.batchID
         }
     }
 }

@@ -1,6 +1,8 @@
-/// Collects the fields of a `POST /fax` body as it streams in: `to` (a short text field) and
-/// `file`, whose bytes go to the caller's sink as they arrive (only its first 4 KiB are kept,
-/// to recognise the format). Other fields are read and dropped.
+/// Collects the fields of a `POST /fax` body as it streams in: the text fields (`to`,
+/// repeated for several numbers, and the options `cover`, `recipient_name`, `subject`,
+/// `note`, `send_at`, `priority`) and `file`, whose bytes go to the caller's sink as they
+/// arrive (only its first 4 KiB are kept, to recognise the format). Other fields are read
+/// and dropped.
 public struct FaxUpload: Sendable {
     public enum Problem: Error, Sendable, Equatable {
         case malformed(String)
@@ -10,7 +12,11 @@ public struct FaxUpload: Sendable {
         case storage(String)
     }
 
-    public private(set) var to: String?
+    /// The text fields in order, each at most `maxFieldBytes`.
+    public private(set) var fields: [(name: String, value: String)] = []
+    /// The first `to` field.
+    public var to: String? { values("to").first }
+    public func values(_ name: String) -> [String] { fields.filter { $0.name == name }.map(\.value) }
     public private(set) var fileName: String?
     public private(set) var hasFile = false
     public private(set) var fileBytes: Int64 = 0
@@ -20,10 +26,14 @@ public struct FaxUpload: Sendable {
     private var parser: MultipartParser
     private let maxBytes: Int64
     private var current: MultipartParser.PartHeaders?
-    private var toBytes: [UInt8] = []
+    private var fieldBytes: [UInt8] = []
 
-    /// The most bytes of a text field; a number needs 16.
-    static let maxFieldBytes = 256
+    /// The text fields taken; the others are dropped.
+    static let textFields: Set<String> = ["to", "cover", "recipient_name", "subject", "note", "send_at", "priority"]
+    /// The most bytes of a text field (a note paragraph of 2000 characters fits).
+    static let maxFieldBytes = 8192
+    /// The most text fields in one request.
+    static let maxFields = 64
     static let headBytes = 4096
 
     public init(boundary: String, maxBytes: Int64) {
@@ -47,8 +57,9 @@ public struct FaxUpload: Sendable {
                     if hasFile { throw .malformed("more than one file field") }
                     hasFile = true
                     fileName = headers.filename
-                } else if headers.name == "to" {
-                    toBytes = []
+                } else if Self.textFields.contains(headers.name) {
+                    if fields.count >= Self.maxFields { throw .malformed("more than \(Self.maxFields) fields") }
+                    fieldBytes = []
                 }
             case .partData(let data):
                 guard let current else { continue }
@@ -61,12 +72,19 @@ public struct FaxUpload: Sendable {
                     } catch {
                         throw .storage("\(error)")
                     }
-                } else if current.name == "to" {
-                    if toBytes.count + data.count > Self.maxFieldBytes { throw .malformed("the field 'to' is too long") }
-                    toBytes.append(contentsOf: data)
+                } else if Self.textFields.contains(current.name) {
+                    if fieldBytes.count + data.count > Self.maxFieldBytes {
+                        throw .malformed("the field '\(current.name)' is too long")
+                    }
+                    fieldBytes.append(contentsOf: data)
                 }
             case .partEnded:
-                if current?.name == "to" { to = String(decoding: toBytes, as: UTF8.self) }
+                if let name = current?.name, Self.textFields.contains(name) {
+                    guard let value = String(validating: fieldBytes, as: UTF8.self) else {
+                        throw .malformed("the field '\(name)' is not UTF-8 text")
+                    }
+                    fields.append((name, value))
+                }
                 current = nil
             case .finished:
                 break

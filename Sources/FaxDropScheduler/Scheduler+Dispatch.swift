@@ -3,7 +3,7 @@ import Foundation
 
 // The scheduler's internals: taking journals in, starting calls, retrying and failing.
 extension Scheduler {
-    func killTime(_ record: JobRecord) -> Date { record.queuedAt.addingTimeInterval(policy.killAfter) }
+    func killTime(_ record: JobRecord) -> Date { record.earliestStart.addingTimeInterval(policy.killAfter) }
 
     /// Takes one record in without starting any call.
     mutating func take(_ record: JobRecord, now: Date) -> [SchedulerAction] {
@@ -43,6 +43,7 @@ extension Scheduler {
             return FaxError(
                 .invalidDestination, "'\(record.destination)' is not an E.164 number (+ then 7 to 15 digits)")
         }
+        if let problem = record.optionsProblem { return FaxError(.invalidOptions, problem) }
         if let reason = policy.blockReason(for: number) { return FaxError(.destinationBlocked, reason) }
         return nil
     }
@@ -56,7 +57,7 @@ extension Scheduler {
             return FaxError(
                 cause.code, "\(cause.message) (not sent by the kill time, \(record.attempts.count) attempts)")
         }
-        if record.attempts.count >= policy.maxAttempts {
+        if record.attempts.count >= policy.maxAttempts(for: record) {
             let cause = cause ?? FaxError(.expired, "no attempts left")
             return FaxError(cause.code, "\(cause.message) (after \(record.attempts.count) attempts)")
         }
@@ -93,7 +94,7 @@ extension Scheduler {
     mutating func retryOrFail(_ id: JobID, _ error: FaxError, now: Date) -> [SchedulerAction] {
         guard var record = jobs[id] else { return [] }
         guard error.code.isRetryable else { return fail(id, error) }
-        if record.attempts.count >= policy.maxAttempts {
+        if record.attempts.count >= policy.maxAttempts(for: record) {
             return fail(id, FaxError(error.code, "\(error.message) (after \(record.attempts.count) attempts)"))
         }
         let next = now.addingTimeInterval(policy.retryDelay(after: error.code))
@@ -107,7 +108,9 @@ extension Scheduler {
         return [.persist(id)]
     }
 
-    /// Starts every call that may start now, oldest job first. A due job that may never be
+    /// Starts every call that may start now: `high` priority first, then `normal`, then
+    /// `low`, oldest first within each; a priority never lifts a job past the call limits,
+    /// the per-destination rules or its `send_at`. A due job that may never be
     /// dialled again fails instead, even if no tick came at its kill time.
     mutating func dispatch(now: Date) -> [SchedulerAction] {
         guard inCall.count < policy.maxCalls else { return [] }
@@ -115,8 +118,11 @@ extension Scheduler {
         var perDestination: [String: Int] = [:]
         for id in inCall { if let d = jobs[id]?.destination { perDestination[d, default: 0] += 1 } }
         let candidates = jobs.values
-            .filter { $0.state == .waiting && !inCall.contains($0.jobID) && ($0.notBefore ?? .distantPast) <= now }
-            .sorted { ($0.queuedAt, $0.jobID) < ($1.queuedAt, $1.jobID) }
+            .filter {
+                $0.state == .waiting && !inCall.contains($0.jobID) && ($0.notBefore ?? .distantPast) <= now
+                    && ($0.sendAt ?? .distantPast) <= now
+            }
+            .sorted { ($0.priority.rank, $0.queuedAt, $0.jobID) < ($1.priority.rank, $1.queuedAt, $1.jobID) }
         for candidate in candidates {
             guard inCall.count < policy.maxCalls else { break }
             if let error = endOfRetries(candidate, now: now) {

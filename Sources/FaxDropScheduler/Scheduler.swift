@@ -207,7 +207,7 @@ public struct Scheduler: Sendable {
             guard slotFree, perDestination[record.destination, default: 0] < policy.maxCallsPerDestination else {
                 continue
             }
-            var start = record.notBefore ?? now
+            var start = max(record.notBefore ?? now, record.sendAt ?? now)
             if policy.maxPerDestinationHour > 0,
                 let opening = callLog.nextOpening(record.destination, limit: policy.maxPerDestinationHour, now: now)
             {

@@ -51,6 +51,12 @@ public struct SchedulerPolicy: Sendable, Equatable {
             allowPrefixes: c.allowPrefixes, denyPrefixes: c.denyPrefixes)
     }
 
+    /// The attempts a job may make: its own `max_attempts` (a folder's `.faxdrop` file or
+    /// its submission), else the gateway's.
+    public func maxAttempts(for record: JobRecord) -> Int {
+        record.options?.maxAttempts ?? maxAttempts
+    }
+
     /// The delay before the next attempt after a retryable failure with `code`.
     public func retryDelay(after code: ErrorCode) -> TimeInterval {
         switch code {

@@ -37,6 +37,10 @@ struct StatusCommand: ParsableCommand {
             let pages = job.pagesTotal.map { "\(job.pagesSent)/\($0) pages" } ?? "not rendered"
             var line = "  \(job.jobID)  \(job.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(job.destination)  attempt \(job.attempts)  \(pages)"
             if let next = job.notBefore { line += "  next try \(Timestamp.format(next))" }
+            if let sendAt = job.sendAt, job.state.isFinal == false, sendAt > Date() {
+                line += "  send at \(Timestamp.format(sendAt))"
+            }
+            if job.priority != .normal { line += "  priority \(job.priority.rawValue)" }
             if let last = job.lastError { line += "  last: \(last)" }
             print(line)
         }

@@ -1,0 +1,59 @@
+import FaxDropCore
+import FaxDropFaxImage
+import FaxDropSystem
+import Foundation
+import Logging
+
+/// Puts the cover page in front of a rendered document: FaxDrop writes the cover as a PDF
+/// in the job's folder, a renderer worker renders it like any document (the daemon never
+/// links Ghostscript), and the two fax images are joined, compressed data as it is. The
+/// page count on the cover is the rendered document's, read from its image, plus one.
+enum CoverStep {
+    static let pdfName = "cover.pdf"
+    static let imageName = "cover.tif"
+    static let joinedName = "fax-with-cover.tif"
+
+    static func prepend(
+        _ template: CoverPage, request: RenderRequest, reply: RenderReply, renderer: any DocumentRenderer,
+        folder: String, logger: Logger
+    ) async -> RenderReply {
+        func failure(_ message: String) -> RenderReply {
+            logger.warning("cover page failed", metadata: ["message": "\(message)"])
+            return RenderReply(
+                id: reply.id, format: reply.format, pages: 0, pageBytes: [], seconds: reply.seconds,
+                error: .init(code: .conversionFailed, message: message))
+        }
+        guard let documentPages = try? FaxImage.inspect(request.output).count else { return reply }
+        var cover = template
+        cover.pages = documentPages + 1
+        let pdf = folder + "/" + pdfName
+        let image = folder + "/" + imageName
+        let joined = folder + "/" + joinedName
+        do {
+            try AtomicFile.write(cover.pdf(), to: pdf, stagingDirectory: folder, durable: false)
+        } catch {
+            return failure("the cover page could not be written: \(error)")
+        }
+        var coverRequest = request
+        coverRequest.input = pdf
+        coverRequest.output = image
+        coverRequest.trimBlankTail = false
+        let coverReply = await renderer.render(coverRequest, logger: logger)
+        if let error = coverReply.error {
+            return failure("the cover page could not be rendered: \(error.message)")
+        }
+        do {
+            let pages = try FaxImage.concatenate([image, request.output], to: joined)
+            try Syscall.rename(joined, request.output)
+            try? Syscall.unlink(image)
+            try? Syscall.unlink(pdf)
+            logger.debug("cover page added", metadata: ["pages": "\(pages.count)"])
+            return RenderReply(
+                id: reply.id, format: reply.format, pages: pages.count, pageBytes: pages.map(\.encodedBytes),
+                seconds: reply.seconds + coverReply.seconds, error: nil)
+        } catch {
+            try? Syscall.unlink(joined)
+            return failure("the cover page could not be joined to the document: \(error)")
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import FaxDropCore
+import FaxDropDaemon
+import FaxDropRenderClient
+import FaxDropSystem
+import Foundation
+import XCTest
+
+/// `faxdrop submit` with the per-job options: the real binary queues, the daemon (real
+/// renderer, loopback line) sends; hostile values are refused and nothing is queued.
+final class SubmitOptionsCLITests: XCTestCase {
+    private func faxdrop(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("faxdrop")
+        process.executableURL = FileManager.default.isExecutableFile(atPath: binary.path)
+            ? binary : URL(fileURLWithPath: TestSpool.packageRoot + "/.build/debug/faxdrop")
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let error = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output, error)
+    }
+
+    func testSubmitWithOptionsToTwoNumbers() async throws {
+        let spool = try TestSpool()
+        let document = TestSpool.corpus + "/pdf/23-onepage-letter.pdf"
+        let result = try faxdrop([
+            "submit", document, "--spool", spool.root, "--to", "+15551234567", "--to", "+15557654321", "--cover",
+            "--recipient-name", "Smith Pharmacy", "--subject", "Refill (urgent) \\", "--note", "Call us.",
+            "--priority", "high", "--send-at", "2020-01-01T00:00:00Z",
+        ])
+        XCTAssertEqual(result.status, 0, result.error)
+        let lines = result.output.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertEqual(lines.map { $0[1] }, ["+15551234567", "+15557654321"])
+        XCTAssertEqual(Set(lines.map { $0[3] }).count, 1, "one batch")
+
+        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: testLogger())
+        addTeardownBlock { await pool.shutdown() }
+        let backend = LoopbackBackend(pageSeconds: 0, logger: testLogger())
+        _ = try await startDaemon(spool, renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend)
+        let sidecars = try await spool.waitForSidecars(2, timeout: 60)
+        for sidecar in sidecars {
+            XCTAssertEqual(sidecar.status, .sent, sidecar.error?.message ?? "")
+            XCTAssertEqual(sidecar.pages.total, 2, "cover and page")
+            XCTAssertEqual(sidecar.recipient?.name, "Smith Pharmacy")
+            XCTAssertEqual(sidecar.options, JobOptions(cover: true, subject: "Refill (urgent) \\", note: ["Call us."], priority: .high))
+            XCTAssertEqual(sidecar.batchID, lines[0][3])
+            XCTAssertEqual(sidecar.sendAt, Date(timeIntervalSince1970: 1_577_836_800))
+        }
+        XCTAssertEqual(Set(sidecars.map(\.jobID.value)), Set(lines.map { $0[0] }))
+        try TestSpool.assertValid(spool.sidecars().done)
+    }
+
+    /// A scheduled job: `status` shows when it will go and its priority.
+    func testStatusShowsSendAtAndPriority() throws {
+        let spool = try TestSpool()
+        defer { try? FileManager.default.removeItem(atPath: (spool.root as NSString).deletingLastPathComponent) }
+        let document = TestSpool.corpus + "/pdf/23-onepage-letter.pdf"
+        let submitted = try faxdrop([
+            "submit", document, "--spool", spool.root, "--to", "+15551234567", "--send-at", "2099-01-01T08:00:00+01:00",
+            "--priority", "high",
+        ])
+        XCTAssertEqual(submitted.status, 0, submitted.error)
+        let status = try faxdrop(["status", "--spool", spool.root])
+        XCTAssertTrue(status.output.contains("send at 2099-01-01T07:00:00.000Z  priority high"), status.output)
+        let json = try faxdrop(["status", "--spool", spool.root, "--json"])
+        let active = try XCTUnwrap(
+            (try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])?["active"] as? [[String: Any]])
+        XCTAssertEqual(active.first?["send_at"] as? String, "2099-01-01T07:00:00.000Z")
+        XCTAssertEqual(active.first?["priority"] as? String, "high")
+    }
+
+    func testHostileValuesAreRefused() throws {
+        let spool = try TestSpool()
+        defer { try? FileManager.default.removeItem(atPath: (spool.root as NSString).deletingLastPathComponent) }
+        let document = TestSpool.corpus + "/pdf/23-onepage-letter.pdf"
+        for extra in [
+            ["--recipient-name", "Smith\u{1B}]0;owned\u{7}"], ["--subject", "a\nb"], ["--note", "x\u{200B}y"],
+            ["--send-at", "soon"], ["--priority", "urgent"], ["--to", "+1555 Smith"],
+        ] {
+            let result = try faxdrop(["submit", document, "--spool", spool.root, "--to", "+15551234567"] + extra)
+            XCTAssertNotEqual(result.status, 0, "\(extra)")
+            XCTAssertFalse(result.error.contains("\u{1B}"), result.error)
+        }
+        XCTAssertEqual(try Syscall.listDirectory(spool.spool.active), [])
+    }
+}
