@@ -162,7 +162,7 @@ let package = Package(
         .testTarget(
             name: "FaxDropAMITests",
             dependencies: [
-                "FaxDropAMI", "FaxDropCore", "AsteriskSimulator",
+                "FaxDropAMI", "FaxDropCore", "FaxDropFaxImage", "AsteriskSimulator",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
