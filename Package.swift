@@ -145,6 +145,8 @@ let package = Package(
 
         // MARK: Tests.
         .testTarget(name: "FaxDropCoreTests", dependencies: ["FaxDropCore", "FaxDropSystem"], swiftSettings: strict),
+        .testTarget(
+            name: "FaxDropFaxImageTests", dependencies: ["FaxDropFaxImage", "FaxDropCore"], swiftSettings: strict),
         .testTarget(name: "FaxDropSchedulerTests", dependencies: ["FaxDropScheduler", "FaxDropCore"], swiftSettings: strict),
         .testTarget(
             name: "FaxDropWatcherTests",
