@@ -17,6 +17,11 @@ public struct Spool: Sendable {
     public var done: String { root + "/done" }
     public var failed: String { root + "/failed" }
     public var tmp: String { root + "/tmp" }
+    /// Received faxes, one folder per DID or route (SPEC §10).
+    public var incoming: String { root + "/incoming" }
+    /// Where Asterisk's ReceiveFAX writes (`FAXDROP_RX_DIR` in the dialplan), and FaxDrop's
+    /// journal of each receive it is finishing (`<receive id>.json`).
+    public var receiving: String { root + "/receiving" }
 
     public func jobFolder(_ id: JobID) -> String { active + "/" + id.value }
     public func journal(_ id: JobID) -> String { jobFolder(id) + "/job.json" }
@@ -29,7 +34,9 @@ public struct Spool: Sendable {
     /// Creates any missing folder of the layout.
     public func createLayout() throws {
         try Syscall.mkdirIfNeeded(root)
-        for folder in [outgoing, active, done, failed, tmp] { try Syscall.mkdirIfNeeded(folder) }
+        for folder in [outgoing, active, done, failed, tmp, receiving] { try Syscall.mkdirIfNeeded(folder) }
+        // Received faxes are for the office, not the world (SPEC §10 privacy).
+        try Syscall.mkdirIfNeeded(incoming, mode: 0o750)
     }
 
     /// Where the final sidecar of `id` is, if the job has ended.
