@@ -252,6 +252,7 @@ public actor AsteriskSimulator {
         case "coreshowchannels": coreShowChannels(message, session: session)
         case "dbget": databaseGet(message, session: session)
         case "dbdel": databaseDelete(message, session: session)
+        case "dbgettree": databaseGetTree(message, session: session)
         case "modulecheck": moduleCheck(message, session: session)
         case "getvar": getVariable(message, session: session)
         case "userevent":

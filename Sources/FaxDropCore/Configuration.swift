@@ -59,6 +59,8 @@ public struct Configuration: Sendable {
     public var dialTimeout: Duration = .seconds(45)
     public var amiOutboundContext = "faxout"
     public var amiSendContext = "faxsend"
+    /// `FAXDROP_INCOMING_KEEP_TIFF`: keep each received TIFF beside its PDF (SPEC §10).
+    public var incomingKeepTIFF = false
 
     /// Premium-rate and high-cost ranges refused unless allowed explicitly: the North
     /// American 900 and 976 services, and UK 09 and 087/084 service numbers.
@@ -113,6 +115,7 @@ public struct Configuration: Sendable {
         renderTimeout = try r.duration("FAXDROP_RENDER_TIMEOUT", default: renderTimeout, unit: .seconds(1))
         renderWorkers = try r.int("FAXDROP_RENDER_WORKERS", default: renderWorkers, range: 1...64)
         trimBlankTail = try r.bool("FAXDROP_TRIM_BLANK", default: trimBlankTail)
+        incomingKeepTIFF = try r.bool("FAXDROP_INCOMING_KEEP_TIFF", default: incomingKeepTIFF)
         renderer = r.optional("FAXDROP_RENDERER")
         loopbackPageSeconds = try r.double("FAXDROP_LOOPBACK_PAGE_SECONDS", default: loopbackPageSeconds)
         allowPrefixes = try r.prefixes("FAXDROP_ALLOW_PREFIXES", default: allowPrefixes)

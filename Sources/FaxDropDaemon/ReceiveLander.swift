@@ -10,9 +10,10 @@ import Logging
 /// removes Asterisk's TIFF — never before the PDF and sidecar are durable.
 ///
 /// Each step can be redone. A journal `receiving/<receive id>.json`, written before anything
-/// else, fixes the FaxDrop id of the receive, so a crash anywhere is finished by the next
-/// `land` of the same receive (from the event again or from the AstDB copy) with the same
-/// names, never a second fax.
+/// else, fixes the FaxDrop id of the receive and keeps the event, so a crash anywhere is
+/// finished at the next start (or by the next `land` of the same receive, from the event
+/// again or from the AstDB copy) with the same names, never a second fax. Once landed the
+/// journal stays as a marker (`landed`), so a receive reported twice lands once.
 ///
 /// Names come only from the validated DID (or a route's folder) and FaxDrop's id. The
 /// received file is looked up in `receiving/` by the validated receive id alone: the
@@ -35,6 +36,11 @@ public struct ReceiveLander: Sendable {
         self.route = route
     }
 
+    /// The lander of the daemon and of `faxdrop receive-test`, as configured.
+    public static func make(_ configuration: Configuration) -> ReceiveLander {
+        ReceiveLander(spool: Spool(root: configuration.spool), keepTIFF: configuration.incomingKeepTIFF)
+    }
+
     public struct Landed: Sendable {
         public var sidecar: ReceivedSidecar
         public var sidecarPath: String
@@ -44,21 +50,37 @@ public struct ReceiveLander: Sendable {
     struct Journal: Codable {
         var id: JobID
         var receivedAt: Date
+        /// The event as the AstDB copy holds it (`StoredResult` encoding).
+        var event: String?
+        var landed: Bool?
+    }
+
+    /// The journal of `receiveID`: the event of a landing a crash interrupted, or nil.
+    public func interrupted(_ receiveID: String) -> FaxReceivedEvent? {
+        guard let bytes = try? AtomicFile.read(spool.receiving + "/" + receiveID + ".json"),
+            let journal = try? JSONDecoder.faxdrop().decode(Journal.self, from: Data(bytes)),
+            journal.landed != true, let event = journal.event
+        else { return nil }
+        return FaxReceivedEvent(stored: event)
     }
 
     /// The local path of the received TIFF of `receiveID`.
     public func receivedFile(_ receiveID: String) -> String { spool.receiving + "/" + receiveID + ".tif" }
 
-    /// Lands `event`. Throws only when the spool cannot be written; the TIFF then stays
-    /// where it is and the next attempt finishes the job.
+    /// Lands `event`; nil when this receive was landed before. Throws only when the spool
+    /// cannot be written; the TIFF then stays where it is and the next attempt finishes it.
     @discardableResult
-    public func land(_ event: FaxReceivedEvent, now: Date = Date(), logger: Logger) throws -> Landed {
+    public func land(_ event: FaxReceivedEvent, now: Date = Date(), logger: Logger) throws -> Landed? {
         let receiveID = InboundText.receiveID(event.receiveID)
         let journal = receiveID.map { spool.receiving + "/" + $0 + ".json" }
         // 1. The journal: the id of this receive, once and for all.
-        var record = Journal(id: Self.newID(now), receivedAt: now)
+        var record = Journal(
+            id: Self.newID(now), receivedAt: now, event: StoredResult.encode(event.orderedFields), landed: nil)
         if let journal {
-            if let bytes = try? AtomicFile.read(journal), let old = try? JSONDecoder.faxdrop().decode(Journal.self, from: Data(bytes)) {
+            if let bytes = try? AtomicFile.read(journal),
+                let old = try? JSONDecoder.faxdrop().decode(Journal.self, from: Data(bytes))
+            {
+                if old.landed == true { return nil }
                 record = old
             } else {
                 try AtomicFile.write(
@@ -123,7 +145,11 @@ public struct ReceiveLander: Sendable {
             }
             try Syscall.fsyncDirectory(spool.receiving)
         }
-        if let journal { try? Syscall.unlink(journal) }
+        if let journal {
+            record.landed = true
+            try AtomicFile.write(
+                try JSONEncoder.faxdrop().encode(record), to: journal, stagingDirectory: spool.tmp, mode: 0o640)
+        }
         logger.info(
             "fax received",
             metadata: [

@@ -34,7 +34,13 @@ public struct Spool: Sendable {
     /// Creates any missing folder of the layout.
     public func createLayout() throws {
         try Syscall.mkdirIfNeeded(root)
-        for folder in [outgoing, active, done, failed, tmp, receiving] { try Syscall.mkdirIfNeeded(folder) }
+        for folder in [outgoing, active, done, failed, tmp] { try Syscall.mkdirIfNeeded(folder) }
+        // Asterisk's ReceiveFAX writes here as a member of the spool's group (asterisk/start.sh);
+        // the set-group-id bit gives its files that group, so FaxDrop can read and remove them.
+        if (try Syscall.lstatIfExists(receiving)) == nil {
+            try Syscall.mkdir(receiving, mode: 0o700)
+            try Syscall.chmod(receiving, mode: 0o2770)
+        }
         // Received faxes are for the office, not the world (SPEC §10 privacy).
         try Syscall.mkdirIfNeeded(incoming, mode: 0o750)
     }

@@ -18,6 +18,7 @@ struct RunCommand: AsyncParsableCommand {
         var services: [any DaemonService] = [renderer]
         let backend: any FaxBackend
         var amiConnected: (@Sendable () -> Bool?)? = nil
+        var receiveSource: (any FaxReceiveSource)? = nil
         switch configuration.backend {
         case .loopback:
             backend = LoopbackBackend(pageSeconds: configuration.loopbackPageSeconds, logger: logger)
@@ -27,7 +28,12 @@ struct RunCommand: AsyncParsableCommand {
             services.append(status)
             amiConnected = { status.connected.withLock { $0 } }
             backend = sip
+            receiveSource = sip
         }
+        // Receiving (SPEC §10) starts before the AMI connection, so the copies Asterisk
+        // reports at log-in find it listening; it also finishes landings a crash interrupted.
+        services.insert(
+            ReceiveService(lander: ReceiveLander.make(configuration), source: receiveSource, logger: logger), at: 1)
         let daemon = Daemon(
             configuration: configuration, renderer: renderer, backend: backend, services: services, logger: logger)
         do {

@@ -59,9 +59,9 @@ final class ReceiveLanderTests: XCTestCase {
     func testAReceivedFaxLandsAsPDFAndSidecarAndTheTIFFGoesLast() throws {
         let tiff = try writeReceived("1795906337.3", pages: 2)
         let tiffSize = try Syscall.lstat(tiff).size
-        let landed = try ReceiveLander(spool: spool.spool).land(
+        let landed = try XCTUnwrap(ReceiveLander(spool: spool.spool).land(
             event("1795906337.3", did: "+15551002", caller: "5550100", station: "+1 555 010 0100", pages: 2, status: "SUCCESS"),
-            logger: testLogger())
+            logger: testLogger()))
         let sidecar = landed.sidecar
         XCTAssertEqual(sidecar.status, .received)
         XCTAssertEqual(sidecar.pages, .init(received: 2, reported: 2))
@@ -72,11 +72,17 @@ final class ReceiveLanderTests: XCTestCase {
         XCTAssertEqual(pdf, spool.spool.incoming + "/+15551002/\(sidecar.id.value).pdf")
         XCTAssertEqual(landed.sidecarPath, spool.spool.incoming + "/+15551002/\(sidecar.id.value).json")
         XCTAssertNil(try Syscall.lstatIfExists(tiff), "Asterisk's TIFF is removed once the PDF and sidecar exist")
-        XCTAssertEqual(try Syscall.listDirectory(spool.spool.receiving), [], "no journal left")
+        XCTAssertEqual(try Syscall.listDirectory(spool.spool.receiving), ["1795906337.3.json"], "only the landed marker")
+        XCTAssertNil(
+            try ReceiveLander(spool: spool.spool).land(
+                event("1795906337.3", did: "+15551002", caller: "5550100", station: "", pages: 2, status: "SUCCESS"),
+                logger: testLogger()), "reported again (event and AstDB copy): landed once")
         // Group-readable only, folders too.
         for path in [pdf, landed.sidecarPath] { XCTAssertEqual(try Syscall.lstat(path).mode & 0o777 & ~0o640, 0, path) }
         XCTAssertEqual(try Syscall.lstat(spool.spool.incoming + "/+15551002").mode & 0o007, 0)
         XCTAssertEqual(try Syscall.lstat(spool.spool.incoming).mode & 0o007, 0)
+        XCTAssertEqual(
+            try Syscall.lstat(spool.spool.receiving).mode & 0o7777, 0o2770, "Asterisk's group writes, nobody else reads")
         // The PDF is the data, not a re-encoding: within a few percent of the TIFF.
         let pdfSize = try Syscall.lstat(pdf).size
         XCTAssertLessThan(abs(Double(pdfSize - tiffSize)) / Double(tiffSize), 0.25, "PDF \(pdfSize) vs TIFF \(tiffSize)")
@@ -93,7 +99,7 @@ final class ReceiveLanderTests: XCTestCase {
             "1795906337.9", did: "../../etc", caller: "555\r\n\u{1B}[31mroot\u{0}" + String(repeating: "9", count: 200),
             station: "../x\nINFO fake line", pages: 1, status: "SUCCESS")
         e.file = "/etc/passwd"
-        let landed = try ReceiveLander(spool: spool.spool).land(e, logger: capture.logger)
+        let landed = try XCTUnwrap(ReceiveLander(spool: spool.spool).land(e, logger: capture.logger))
         XCTAssertEqual(landed.sidecar.folder, "unknown")
         XCTAssertNil(landed.sidecar.did)
         XCTAssertEqual(try Syscall.listDirectory(spool.spool.incoming), ["unknown"])
@@ -111,7 +117,7 @@ final class ReceiveLanderTests: XCTestCase {
         // A receive id that is not Asterisk's shape is never used as a name.
         var forged = event("../../tmp/x", did: "+15551002", caller: "1", station: "", pages: 0, status: "FAILED")
         forged.file = nil
-        let failed = try ReceiveLander(spool: spool.spool).land(forged, logger: testLogger())
+        let failed = try XCTUnwrap(ReceiveLander(spool: spool.spool).land(forged, logger: testLogger()))
         XCTAssertNil(failed.sidecar.receiveID)
         XCTAssertEqual(failed.sidecar.status, .failed)
         try TestSpool.assertValid([failed.sidecarPath])
@@ -121,8 +127,8 @@ final class ReceiveLanderTests: XCTestCase {
     /// a call that brought no page still gets a sidecar.
     func testPartialAndFailedReceivesGetSidecars() throws {
         _ = try writeReceived("100.1", pages: 1)
-        let partial = try ReceiveLander(spool: spool.spool).land(
-            event("100.1", did: "15551002", caller: "5550100", station: "S", pages: 1, status: "FAILED"), logger: testLogger())
+        let partial = try XCTUnwrap(ReceiveLander(spool: spool.spool).land(
+            event("100.1", did: "15551002", caller: "5550100", station: "S", pages: 1, status: "FAILED"), logger: testLogger()))
         XCTAssertEqual(partial.sidecar.status, .partial)
         XCTAssertEqual(partial.sidecar.pages.received, 1)
         XCTAssertEqual(partial.sidecar.error?.code, .faxTransferFailed)
@@ -132,7 +138,7 @@ final class ReceiveLanderTests: XCTestCase {
         notFax.error = "T38_NEG_ERROR"
         notFax.mode = nil
         notFax.file = nil
-        let failed = try ReceiveLander(spool: spool.spool).land(notFax, logger: testLogger())
+        let failed = try XCTUnwrap(ReceiveLander(spool: spool.spool).land(notFax, logger: testLogger()))
         XCTAssertEqual(failed.sidecar.status, .failed)
         XCTAssertEqual(failed.sidecar.error?.code, .faxNegotiationFailed)
         XCTAssertNil(failed.pdfPath)
@@ -142,8 +148,8 @@ final class ReceiveLanderTests: XCTestCase {
 
     func testKeepTIFFPutsItBesideThePDF() throws {
         _ = try writeReceived("200.1", pages: 1)
-        let landed = try ReceiveLander(spool: spool.spool, keepTIFF: true).land(
-            event("200.1", did: "+15551002", caller: "1", station: "", pages: 1, status: "SUCCESS"), logger: testLogger())
+        let landed = try XCTUnwrap(ReceiveLander(spool: spool.spool, keepTIFF: true).land(
+            event("200.1", did: "+15551002", caller: "1", station: "", pages: 1, status: "SUCCESS"), logger: testLogger()))
         let kept = spool.spool.incoming + "/+15551002/" + landed.sidecar.id.value + ".tif"
         XCTAssertEqual(try FaxImage.inspect(kept).count, 1)
         XCTAssertEqual(landed.sidecar.document.tiff, landed.sidecar.id.value + ".tif")
@@ -156,11 +162,12 @@ final class ReceiveLanderTests: XCTestCase {
         let tiff = try writeReceived("300.1", pages: 1)
         let e = event("300.1", did: "+15551002", caller: "1", station: "", pages: 1, status: "SUCCESS")
         // The journal of an interrupted landing, as the first step wrote it.
-        let first = try ReceiveLander(spool: spool.spool, keepTIFF: true).land(e, logger: testLogger())
+        let first = try XCTUnwrap(ReceiveLander(spool: spool.spool, keepTIFF: true).land(e, logger: testLogger()))
         try Syscall.rename(spool.spool.incoming + "/+15551002/" + first.sidecar.id.value + ".tif", tiff)
-        let journal = "{\"id\":\"\(first.sidecar.id.value)\",\"receivedAt\":\"2026-11-29T00:00:00.000Z\"}"
+        let journal = "{\"id\":\"\(first.sidecar.id.value)\",\"receivedAt\":\"2026-11-29T00:00:00.000Z\",\"event\":\"ReceiveID=300.1\"}"
         try AtomicFile.write(Array(journal.utf8), to: spool.spool.receiving + "/300.1.json", stagingDirectory: spool.spool.tmp)
-        let second = try ReceiveLander(spool: spool.spool).land(e, logger: testLogger())
+        XCTAssertEqual(ReceiveLander(spool: spool.spool).interrupted("300.1")?.receiveID, "300.1")
+        let second = try XCTUnwrap(try ReceiveLander(spool: spool.spool).land(e, logger: testLogger()))
         XCTAssertEqual(second.sidecar.id, first.sidecar.id)
         XCTAssertEqual(
             try Syscall.listDirectory(spool.spool.incoming + "/+15551002").filter { $0.hasSuffix(".json") }.count, 1)

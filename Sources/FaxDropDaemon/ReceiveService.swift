@@ -1,0 +1,77 @@
+import FaxDropAMI
+import FaxDropCore
+import FaxDropSystem
+import Foundation
+import Logging
+import Synchronization
+
+/// Where received faxes are reported from: the SIP backend (events and AstDB copies).
+public protocol FaxReceiveSource: Sendable {
+    var receivedFaxes: AsyncStream<FaxReceivedEvent> { get }
+    /// The receive is landed for good: the source may drop its copy.
+    func receiveLanded(receiveID: String) async
+}
+
+extension SIPBackend: FaxReceiveSource {}
+
+/// Receiving as a daemon service (SPEC §10): at start-up it finishes every landing a crash
+/// interrupted (from the journals in `receiving/`), then lands each fax the source reports,
+/// one at a time, and tells the source once the PDF and sidecar are durable. A landing
+/// that fails (disk full) is retried with the next report of the same receive, which the
+/// source repeats after every reconnection while its AstDB copy exists.
+public final class ReceiveService: DaemonService {
+    public let serviceName = "receiver"
+    let lander: ReceiveLander
+    let source: (any FaxReceiveSource)?
+    let logger: Logger
+    let onLanded: @Sendable (ReceiveLander.Landed) async -> Void
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    public init(
+        lander: ReceiveLander, source: (any FaxReceiveSource)?, logger: Logger,
+        onLanded: @escaping @Sendable (ReceiveLander.Landed) async -> Void = { _ in }
+    ) {
+        self.lander = lander
+        self.source = source
+        self.logger = logger
+        self.onLanded = onLanded
+    }
+
+    public func start() async throws {
+        try Syscall.mkdirIfNeeded(lander.spool.receiving)
+        for name in (try? Syscall.listDirectory(lander.spool.receiving)) ?? [] where name.hasSuffix(".json") {
+            let receiveID = String(name.dropLast(5))
+            if let event = lander.interrupted(receiveID) {
+                logger.notice("finishing a receive interrupted by a restart", metadata: ["asterisk_id": "\(receiveID)"])
+                await land(event)
+            }
+        }
+        guard let source else { return }
+        let stream = source.receivedFaxes
+        let running = Task { [self] in
+            for await event in stream {
+                await land(event)
+            }
+        }
+        task.withLock { $0 = running }
+    }
+
+    public func stop() async {
+        task.withLock { $0 }?.cancel()
+    }
+
+    /// Lands one receive; true when it is landed (now or before).
+    @discardableResult
+    public func land(_ event: FaxReceivedEvent) async -> Bool {
+        do {
+            if let landed = try lander.land(event, logger: logger) { await onLanded(landed) }
+            if let id = InboundText.receiveID(event.receiveID) { await source?.receiveLanded(receiveID: id) }
+            return true
+        } catch {
+            logger.error(
+                "cannot land a received fax; it stays in receiving/ and is retried",
+                metadata: ["asterisk_id": "\(InboundText.sanitise(event.receiveID))", "error": "\(error)"])
+            return false
+        }
+    }
+}

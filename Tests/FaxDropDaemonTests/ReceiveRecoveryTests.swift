@@ -1,0 +1,156 @@
+import AsteriskSimulator
+import FaxDropAMI
+import FaxDropCore
+import FaxDropDaemon
+import FaxDropFaxImage
+import FaxDropSystem
+import Foundation
+import XCTest
+
+/// Never lose a received fax (SPEC §10, issue 10 step 5): the real `faxdrop run` with the
+/// SIP backend against the simulated Asterisk, killed with `kill -9` while several faxes
+/// arrive, and cut off from AMI while others do. Every receive ends as exactly one
+/// sidecar (with its PDF), Asterisk's TIFFs are gone, and so are the AstDB copies.
+final class ReceiveRecoveryTests: XCTestCase {
+    func daemonProcess(_ spool: TestSpool, port: Int) throws -> Process {
+        let process = Process()
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("faxdrop")
+        process.executableURL =
+            FileManager.default.isExecutableFile(atPath: binary.path)
+            ? binary : URL(fileURLWithPath: TestSpool.packageRoot + "/.build/debug/faxdrop")
+        process.arguments = ["run", "--spool", spool.root]
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge([
+            "FAX_BACKEND": "sip", "ASTERISK_AMI_HOST": "127.0.0.1", "ASTERISK_AMI_PORT": "\(port)",
+            "ASTERISK_AMI_USERNAME": "faxdrop", "ASTERISK_AMI_PASSWORD": "faxdrop-secret",
+            "FAXDROP_HTTP": "false", "FAXDROP_RESCAN_SECONDS": "0", "FAXDROP_LOG_LEVEL": "warning",
+        ]) { _, new in new }
+        process.environment = environment
+        try process.run()
+        addTeardownBlock { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        return process
+    }
+
+    func simulator(_ spool: TestSpool) async throws -> (AsteriskSimulator, Int) {
+        var options = AsteriskSimulator.Options()
+        options.timeScale = 1
+        options.interleaveForeignEvents = false
+        options.spoolMapping = .init(asterisk: "/var/spool/faxdrop", local: spool.root)
+        let simulator = AsteriskSimulator(options: options)
+        let port = try await simulator.start()
+        addTeardownBlock { await simulator.stop() }
+        return (simulator, port)
+    }
+
+    /// A spandsp-like sent document: G3 2-D, FillOrder 2, `pages` pages.
+    func document(_ spool: TestSpool, pages: Int) throws -> String {
+        let path = (spool.root as NSString).deletingLastPathComponent + "/sender-\(pages).tif"
+        let writer = try FaxImageWriter(path: path, coding: .g3TwoDimensional)
+        for page in 0..<pages {
+            var rows = [UInt8](repeating: 0, count: 216 * 300)
+            for i in stride(from: page * 7, to: rows.count, by: 97) { rows[i] = 0xF0 }
+            try rows.withUnsafeBytes {
+                try writer.appendPage(
+                    rows: $0, bytesPerRow: 216, width: 1728, height: 300, resolution: .fine, pageNumber: page,
+                    pageCount: pages)
+            }
+        }
+        writer.close()
+        return path
+    }
+
+    func receivedSidecars(_ spool: TestSpool) -> [ReceivedSidecar] {
+        let incoming = spool.spool.incoming
+        var out: [ReceivedSidecar] = []
+        for folder in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: incoming + "/" + folder)) ?? []
+            where name.hasSuffix(".json") {
+                if let data = FileManager.default.contents(atPath: incoming + "/" + folder + "/" + name),
+                    let sidecar = try? JSONDecoder.faxdrop().decode(ReceivedSidecar.self, from: data)
+                {
+                    out.append(sidecar)
+                }
+            }
+        }
+        return out
+    }
+
+    func waitFor(_ what: String, timeout: Double, _ condition: () async -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if await condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        XCTFail("timed out waiting for \(what)")
+        throw CancellationError()
+    }
+
+    func testKill9WhileFaxesArriveAndAnAMIOutageLoseNothing() async throws {
+        let spool = try TestSpool()
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: (spool.root as NSString).deletingLastPathComponent) }
+        let (simulator, port) = try await simulator(spool)
+        let sent = try document(spool, pages: 2)
+        var daemon = try daemonProcess(spool, port: port)
+        try await waitFor("the daemon's AMI login", timeout: 30) { await simulator.connectedSessions > 0 }
+
+        // One fax lands normally; then four arrive together, ending 0.2 … 1.4 s from now,
+        // and the daemon is killed at 0.5 s: some were reported to it, some were being
+        // landed, some end while it is dead.
+        let dids = ["+15551002", "+15551003", "15551004", "+15551005", "+15551006"]
+        try await simulator.receiveFax(.init(did: dids[0], caller: "5550100", remoteStationID: "A", tiff: sent))
+        try await waitFor("the first landing", timeout: 20) { receivedSidecars(spool).count == 1 }
+        let arriving = Task {
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for (n, did) in dids[1...].enumerated() {
+                    group.addTask {
+                        var fax = AsteriskSimulator.InboundFax(
+                            did: did, caller: "555010\(n)", remoteStationID: "S\(n)", tiff: sent)
+                        fax.seconds = 0.2 + 0.4 * Double(n)
+                        if n == 3 {
+                            fax.pagesReceived = 1
+                            fax.failure = "The call dropped prematurely"
+                        }
+                        return try await simulator.receiveFax(fax)
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        kill(daemon.processIdentifier, SIGKILL)
+        daemon.waitUntilExit()
+        let ids = try await arriving.value
+        XCTAssertEqual(ids.count, 4)
+
+        // While it is down, Asterisk's manager goes away too, and one more fax arrives.
+        await simulator.pauseManager()
+        daemon = try daemonProcess(spool, port: port)
+        try await simulator.receiveFax(.init(did: "+15551007", caller: "5550199", remoteStationID: "Z", tiff: sent))
+        try await Task.sleep(for: .milliseconds(300))
+        try await simulator.resumeManager()
+
+        try await waitFor("six received faxes", timeout: 30) { receivedSidecars(spool).count >= 6 }
+        try await waitFor("the AstDB copies deleted", timeout: 20) {
+            await simulator.databaseKeys.filter { $0.hasPrefix(FaxReceivedEvent.databaseFamily + "/") }.isEmpty
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let sidecars = receivedSidecars(spool)
+        XCTAssertEqual(sidecars.count, 6, "each receive exactly once")
+        XCTAssertEqual(Set(sidecars.compactMap(\.receiveID)).count, 6)
+        XCTAssertEqual(sidecars.filter { $0.status == .received }.count, 5)
+        XCTAssertEqual(sidecars.filter { $0.status == .partial }.map(\.pages.received), [1])
+        for sidecar in sidecars {
+            let pdf = spool.spool.incoming + "/" + sidecar.folder + "/" + (sidecar.document.storedAs ?? "-")
+            XCTAssertNotNil(try Syscall.lstatIfExists(pdf), pdf)
+        }
+        let left = try Syscall.listDirectory(spool.spool.receiving).filter { $0.hasSuffix(".tif") }
+        XCTAssertEqual(left, [], "every Asterisk-side TIFF removed once landed")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: spool.spool.incoming)
+        let paths = folders.flatMap { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: spool.spool.incoming + "/" + folder)) ?? [])
+                .filter { $0.hasSuffix(".json") }.map { spool.spool.incoming + "/" + folder + "/" + $0 }
+        }
+        try TestSpool.assertValid(paths)
+    }
+}
