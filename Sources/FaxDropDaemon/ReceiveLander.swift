@@ -45,6 +45,8 @@ public struct ReceiveLander: Sendable {
         public var sidecar: ReceivedSidecar
         public var sidecarPath: String
         public var pdfPath: String?
+        /// When the PDF's rename (and the folder's fsync) was done; nil without a PDF.
+        public var pdfLandedAt: Date?
     }
 
     struct Journal: Codable {
@@ -88,7 +90,7 @@ public struct ReceiveLander: Sendable {
             }
         }
         var logger = logger
-        logger[metadataKey: "receive_id"] = "\(record.id.value)"
+        logger[metadataKey: "receive"] = "\(record.id.value)"
         let did = InboundText.did(event.did)
         let folderName = did.flatMap(route) ?? did ?? "unknown"
         let folder = spool.incoming + "/" + folderName
@@ -102,6 +104,7 @@ public struct ReceiveLander: Sendable {
         let pdfPath = folder + "/" + pdfName, keptTIFF = folder + "/" + tiffName
         var pages: [FaxPDFWriter.Page] = []
         var conversionError: String?
+        var pdfLandedAt: Date?
         var document = ReceivedSidecar.Document(storedAs: nil, bytes: 0, sha256: "", tiff: nil, tiffBytes: 0)
         if let tiff, let tiffStatus, tiffStatus.kind == .regular {
             document.tiffBytes = tiffStatus.size
@@ -110,6 +113,7 @@ public struct ReceiveLander: Sendable {
                 let title = "Fax from " + InboundText.sanitise(event.caller, limit: 24)
                 let pdf = FaxPDFWriter.pdf(pages, title: title)
                 try AtomicFile.write(pdf, to: pdfPath, stagingDirectory: spool.tmp, mode: 0o640)
+                pdfLandedAt = Date()
                 document.storedAs = pdfName
                 document.bytes = Int64(pdf.count)
                 document.sha256 = SHA256.hex(pdf)
@@ -139,6 +143,7 @@ public struct ReceiveLander: Sendable {
         if let tiff, tiffStatus != nil {
             if keep {
                 try Syscall.renameNoReplace(tiff, keptTIFF)
+                try Syscall.chmod(keptTIFF, mode: 0o640)
                 try Syscall.fsyncDirectory(folder)
             } else {
                 try Syscall.unlink(tiff)
@@ -156,7 +161,9 @@ public struct ReceiveLander: Sendable {
                 "status": "\(sidecar.status.rawValue)", "pages": "\(sidecar.pages.received)", "folder": "\(folderName)",
                 "caller": "\(sidecar.caller)", "remote_station_id": "\(sidecar.remoteStationID)",
             ])
-        return Landed(sidecar: sidecar, sidecarPath: sidecarPath, pdfPath: document.storedAs == nil ? nil : pdfPath)
+        return Landed(
+            sidecar: sidecar, sidecarPath: sidecarPath, pdfPath: document.storedAs == nil ? nil : pdfPath,
+            pdfLandedAt: pdfLandedAt)
     }
 
     func makeSidecar(
