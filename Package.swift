@@ -175,7 +175,7 @@ let package = Package(
             name: "FaxDropHTTPTests",
             dependencies: [
                 "FaxDropHTTP", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropRenderClient",
-                "AsteriskSimulator",
+                "FaxDropFaxImage", "FaxDropAMI", "AsteriskSimulator",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -61,6 +61,10 @@ public struct Configuration: Sendable {
     public var amiSendContext = "faxsend"
     /// `FAXDROP_INCOMING_KEEP_TIFF`: keep each received TIFF beside its PDF (SPEC §10).
     public var incomingKeepTIFF = false
+    /// `FAXDROP_INBOUND_ROUTES`: a file mapping DIDs or prefixes to folders (`InboundRoutes`).
+    public var inboundRoutes: String? = nil
+    /// `FAXDROP_ON_RECEIVE`: a command run for each received fax (as `FAXDROP_ON_RESULT`).
+    public var onReceive: String? = nil
 
     /// Premium-rate and high-cost ranges refused unless allowed explicitly: the North
     /// American 900 and 976 services, and UK 09 and 087/084 service numbers.
@@ -127,6 +131,8 @@ public struct Configuration: Sendable {
         logFormat = try r.enumeration("FAXDROP_LOG_FORMAT", default: logFormat)
         logLevel = r.string("FAXDROP_LOG_LEVEL", default: logLevel)
         onResult = r.optional("FAXDROP_ON_RESULT")
+        onReceive = r.optional("FAXDROP_ON_RECEIVE")
+        inboundRoutes = r.optional("FAXDROP_INBOUND_ROUTES")
         webhookURL = r.optional("FAXDROP_WEBHOOK_URL")
         webhookSecret = r.optional("FAXDROP_WEBHOOK_SECRET").map(Secret.init)
         asteriskSpool = r.optional("FAXDROP_ASTERISK_SPOOL")
@@ -172,6 +178,10 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     public var key: String
     public var problem: String
     public var description: String { "\(key): \(problem)" }
+    public init(key: String, problem: String) {
+        self.key = key
+        self.problem = problem
+    }
 }
 
 private struct Reader {

@@ -36,9 +36,22 @@ public struct ReceiveLander: Sendable {
         self.route = route
     }
 
-    /// The lander of the daemon and of `faxdrop receive-test`, as configured.
-    public static func make(_ configuration: Configuration) -> ReceiveLander {
-        ReceiveLander(spool: Spool(root: configuration.spool), keepTIFF: configuration.incomingKeepTIFF)
+    /// The lander of the daemon and of `faxdrop receive-test`, as configured. Throws when
+    /// the routes file cannot be read or has a bad line.
+    public static func make(_ configuration: Configuration) throws -> ReceiveLander {
+        var routes = InboundRoutes()
+        if let path = configuration.inboundRoutes {
+            let bytes = try AtomicFile.read(path, limit: 1 << 20)
+            do {
+                routes = try InboundRoutes(parsing: String(decoding: bytes, as: UTF8.self))
+            } catch let error as InboundRoutes.ParseError {
+                throw ConfigurationError(key: "FAXDROP_INBOUND_ROUTES", problem: "\(path): \(error)")
+            }
+        }
+        let table = routes
+        return ReceiveLander(
+            spool: Spool(root: configuration.spool), keepTIFF: configuration.incomingKeepTIFF,
+            route: { table.folder(for: $0) })
     }
 
     public struct Landed: Sendable {

@@ -14,6 +14,11 @@ public protocol FaxReceiveSource: Sendable {
 
 extension SIPBackend: FaxReceiveSource {}
 
+/// Told about each received fax once it is landed (hooks, metrics).
+public protocol ReceiveObserver: Sendable {
+    func faxReceived(_ landed: ReceiveLander.Landed)
+}
+
 /// Receiving as a daemon service (SPEC §10): at start-up it finishes every landing a crash
 /// interrupted (from the journals in `receiving/`), then lands each fax the source reports,
 /// one at a time, and tells the source once the PDF and sidecar are durable. A landing
@@ -26,6 +31,12 @@ public final class ReceiveService: DaemonService {
     let logger: Logger
     let onLanded: @Sendable (ReceiveLander.Landed) async -> Void
     private let task = Mutex<Task<Void, Never>?>(nil)
+    private let observers = Mutex<[any ReceiveObserver]>([])
+
+    /// Adds an observer; call before `start()`.
+    public func addObserver(_ observer: any ReceiveObserver) {
+        observers.withLock { $0.append(observer) }
+    }
 
     public init(
         lander: ReceiveLander, source: (any FaxReceiveSource)?, logger: Logger,
@@ -64,7 +75,10 @@ public final class ReceiveService: DaemonService {
     @discardableResult
     public func land(_ event: FaxReceivedEvent) async -> Bool {
         do {
-            if let landed = try lander.land(event, logger: logger) { await onLanded(landed) }
+            if let landed = try lander.land(event, logger: logger) {
+                for observer in observers.withLock({ $0 }) { observer.faxReceived(landed) }
+                await onLanded(landed)
+            }
             if let id = InboundText.receiveID(event.receiveID) { await source?.receiveLanded(receiveID: id) }
             return true
         } catch {

@@ -73,7 +73,7 @@ struct ReceiveTestCommand: AsyncParsableCommand {
             }
         }
         writer.close()
-        let lander = ReceiveLander.make(configuration)
+        let lander = try ReceiveLander.make(configuration)
         let file = lander.receivedFile(receiveID)
         try Syscall.rename(staged, file)
 

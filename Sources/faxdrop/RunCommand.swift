@@ -32,13 +32,14 @@ struct RunCommand: AsyncParsableCommand {
         }
         // Receiving (SPEC §10) starts before the AMI connection, so the copies Asterisk
         // reports at log-in find it listening; it also finishes landings a crash interrupted.
-        services.insert(
-            ReceiveService(lander: ReceiveLander.make(configuration), source: receiveSource, logger: logger), at: 1)
+        let receiver = ReceiveService(lander: try ReceiveLander.make(configuration), source: receiveSource, logger: logger)
+        services.insert(receiver, at: 1)
         let daemon = Daemon(
             configuration: configuration, renderer: renderer, backend: backend, services: services, logger: logger)
         do {
             let ecosystem = try await EcosystemServices.make(
-                configuration: configuration, daemon: daemon, amiConnected: amiConnected, logger: logger)
+                configuration: configuration, daemon: daemon, amiConnected: amiConnected, receiver: receiver,
+                logger: logger)
             for service in ecosystem.services { daemon.add(service) }
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
