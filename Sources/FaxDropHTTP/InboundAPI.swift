@@ -54,28 +54,9 @@ public struct InboundAPI: Sendable {
         return .json(200, Page(items: items, page: page, perPage: perPage, total: all.count))
     }
 
-    /// Every received sidecar, in any folder under `incoming/`.
-    func sidecars() -> [ReceivedSidecar] {
-        var out: [ReceivedSidecar] = []
-        for folder in (try? Syscall.listDirectory(spool.incoming)) ?? [] where !folder.hasPrefix(".") {
-            let path = spool.incoming + "/" + folder
-            for name in (try? Syscall.listDirectory(path)) ?? [] where name.hasSuffix(".json") {
-                if let sidecar = read(path + "/" + name) { out.append(sidecar) }
-            }
-        }
-        return out
-    }
+    func sidecars() -> [ReceivedSidecar] { ReceivedFaxes.all(spool).map(\.sidecar) }
 
     func find(_ id: JobID) -> (String, ReceivedSidecar)? {
-        for folder in (try? Syscall.listDirectory(spool.incoming)) ?? [] where !folder.hasPrefix(".") {
-            let path = spool.incoming + "/" + folder
-            if let sidecar = read(path + "/" + id.value + ".json") { return (path, sidecar) }
-        }
-        return nil
-    }
-
-    func read(_ path: String) -> ReceivedSidecar? {
-        guard let bytes = try? AtomicFile.read(path, limit: 1 << 20) else { return nil }
-        return try? JSONDecoder.faxdrop().decode(ReceivedSidecar.self, from: Data(bytes))
+        ReceivedFaxes.find(id, spool: spool).map { ($0.folder, $0.sidecar) }
     }
 }

@@ -82,6 +82,14 @@ final class ReceiveTestCommandTests: XCTestCase {
                 XCTAssertEqual(mode & 0o007, 0, "\(path) is not for others")
             }
         }
+        // faxdrop status covers incoming faxes.
+        let (statusCode, statusJSON, _) = try faxdrop(["status", "--spool", spool, "--json"], environment: [:])
+        XCTAssertEqual(statusCode, 0)
+        let report = try JSONSerialization.jsonObject(with: Data(statusJSON.utf8)) as? [String: Any]
+        let incoming = report?["incoming"] as? [String: Any]
+        XCTAssertEqual((incoming?["by_status"] as? [String: Int])?["received"], 2, statusJSON)
+        XCTAssertEqual((incoming?["recent"] as? [[String: Any]])?.count, 2)
+
         let (status, _, stderr) = try faxdrop(
             ["receive-test", "--spool", spool, document, "--did", "../etc", "--from", "1"], environment: [:])
         XCTAssertNotEqual(status, 0)
