@@ -80,6 +80,7 @@ public struct EcosystemServices: Sendable {
             let webhook = WebhookNotifier(
                 target: target, secret: configuration.webhookSecret, backoff: webhookBackoff, metrics: metrics, logger: logger)
             await engine.addObserver(webhook)
+            receiver?.addObserver(webhook)
             services.append(webhook)
         }
 

@@ -94,7 +94,12 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
     }
 
     public func jobFinished(_ sidecar: Sidecar, sidecarPath: String) {
-        let job = sidecar.jobID
+        enqueue(sidecar.jobID, sidecarPath: sidecarPath, event: sidecar.status == .sent ? "fax.sent" : "fax.failed")
+    }
+
+    /// Delivers `sidecarPath` in its own task; `event` goes out as `X-FaxDrop-Event`
+    /// (`fax.sent`, `fax.failed`, `fax.received`).
+    func enqueue(_ job: JobID, sidecarPath: String, event: String) {
         state.withLock { s in
             guard !s.stopped else { return }
             guard s.tasks.count < Self.maxPending else {
@@ -104,14 +109,14 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
             let key = s.next
             s.next += 1
             s.tasks[key] = Task { [self] in
-                await deliver(job, sidecarPath: sidecarPath)
+                await deliver(job, sidecarPath: sidecarPath, event: event)
                 _ = state.withLock { $0.tasks.removeValue(forKey: key) }
             }
         }
     }
 
     /// Posts one sidecar until it is accepted, refused for good, or the attempts run out.
-    func deliver(_ job: JobID, sidecarPath: String) async {
+    func deliver(_ job: JobID, sidecarPath: String, event: String) async {
         var log = logger
         log[metadataKey: "job"] = "\(job)"
         let body: [UInt8]
@@ -121,7 +126,7 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
             log.error("webhook: cannot read the sidecar", metadata: ["path": "\(sidecarPath)", "error": "\(error)"])
             return
         }
-        var headers = [("Content-Type", "application/json"), ("X-FaxDrop-Job", job.value)]
+        var headers = [("Content-Type", "application/json"), ("X-FaxDrop-Job", job.value), ("X-FaxDrop-Event", event)]
         if let secret { headers.append(("X-FaxDrop-Signature", Self.signature(body: body, secret: secret))) }
         for attempt in 1...backoff.attempts {
             if Task.isCancelled { return }

@@ -40,7 +40,9 @@ final class InboundTests: XCTestCase {
         let routes = spool.base + "/routes"
         try "+1555100*  support\n".write(toFile: routes, atomically: true, encoding: .utf8)
         let out = spool.base + "/hook-out"
+        let hookReceiver = try WebhookReceiver(statuses: [200], folder: spool.base)
         let settings = [
+            "FAXDROP_WEBHOOK_URL": "http://127.0.0.1:\(hookReceiver.port)/in", "FAXDROP_WEBHOOK_SECRET": "whsec-1",
             "API_KEY": "k-inbound-123", "FAXDROP_INBOUND_ROUTES": routes,
             "FAXDROP_ON_RECEIVE": "printf '%s|%s|%s\\n' \"$FAXDROP_DID\" \"$FAXDROP_FOLDER\" >> '\(out)'",
         ]
@@ -100,6 +102,18 @@ final class InboundTests: XCTestCase {
         }
         XCTAssertEqual(Set(lines.map { $0.split(separator: "|").prefix(2).joined(separator: "|") }), ["+15551002|support", "+4930123|+4930123"])
         XCTAssertTrue(lines.allSatisfy { $0.hasSuffix(".json") }, "the sidecar path is $1")
+
+        // The webhook: each received sidecar, byte for byte, signed, with its event type.
+        let posts = try await hookReceiver.waitFor(2, timeout: 10)
+        XCTAssertEqual(posts.map { $0.headers["x-faxdrop-event"] }, ["fax.received", "fax.received"])
+        for post in posts {
+            XCTAssertEqual(
+                post.headers["x-faxdrop-signature"],
+                WebhookNotifier.signature(body: Array(post.body), secret: Secret("whsec-1")))
+            let id = try XCTUnwrap(post.headers["x-faxdrop-job"])
+            let folder = id == (items[1]["id"] as? String) ? "support" : "+4930123"
+            XCTAssertEqual(post.body, try Data(contentsOf: URL(fileURLWithPath: spool.spool.incoming + "/\(folder)/\(id).json")))
+        }
 
         let metrics = try curl([base + "/metrics"]).body
         XCTAssertTrue(metrics.contains("faxdrop_received_total{status=\"received\"} 1"), metrics)
