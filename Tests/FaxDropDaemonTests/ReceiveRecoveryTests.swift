@@ -98,8 +98,27 @@ final class ReceiveRecoveryTests: XCTestCase {
         // and the daemon is killed at 0.5 s: some were reported to it, some were being
         // landed, some end while it is dead.
         let dids = ["+15551002", "+15551003", "15551004", "+15551005", "+15551006"]
+        // Event to PDF: from just before the simulated Asterisk writes the TIFF and raises the
+        // UserEvent to the PDF's rename into incoming/ (polled every millisecond), over the
+        // real AMI socket: an upper bound of the event-to-rename time.
+        var timings: [Double] = []
+        for did in ["+15551091", "+15551092", "+15551093"] {
+            let raised = Date()
+            let id = try await simulator.receiveFax(.init(did: did, caller: "5550100", remoteStationID: "A", tiff: sent))
+            XCTAssertFalse(id.isEmpty)
+            let folder = spool.spool.incoming + "/" + did
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline,
+                ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).allSatisfy({ !$0.hasSuffix(".pdf") })
+            {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            timings.append(Date().timeIntervalSince(raised) * 1000)
+        }
+        print("receive timing: event to PDF rename (ms): \(timings.map { String(format: "%.1f", $0) })")
+        try await waitFor("the first landings", timeout: 20) { receivedSidecars(spool).count == 3 }
         try await simulator.receiveFax(.init(did: dids[0], caller: "5550100", remoteStationID: "A", tiff: sent))
-        try await waitFor("the first landing", timeout: 20) { receivedSidecars(spool).count == 1 }
+        try await waitFor("the fourth landing", timeout: 20) { receivedSidecars(spool).count == 4 }
         let arriving = Task {
             try await withThrowingTaskGroup(of: String.self) { group in
                 for (n, did) in dids[1...].enumerated() {
@@ -130,15 +149,15 @@ final class ReceiveRecoveryTests: XCTestCase {
         try await Task.sleep(for: .milliseconds(300))
         try await simulator.resumeManager()
 
-        try await waitFor("six received faxes", timeout: 30) { receivedSidecars(spool).count >= 6 }
+        try await waitFor("nine received faxes", timeout: 30) { receivedSidecars(spool).count >= 9 }
         try await waitFor("the AstDB copies deleted", timeout: 20) {
             await simulator.databaseKeys.filter { $0.hasPrefix(FaxReceivedEvent.databaseFamily + "/") }.isEmpty
         }
         try await Task.sleep(for: .milliseconds(300))
         let sidecars = receivedSidecars(spool)
-        XCTAssertEqual(sidecars.count, 6, "each receive exactly once")
-        XCTAssertEqual(Set(sidecars.compactMap(\.receiveID)).count, 6)
-        XCTAssertEqual(sidecars.filter { $0.status == .received }.count, 5)
+        XCTAssertEqual(sidecars.count, 9, "each receive exactly once")
+        XCTAssertEqual(Set(sidecars.compactMap(\.receiveID)).count, 9)
+        XCTAssertEqual(sidecars.filter { $0.status == .received }.count, 8)
         XCTAssertEqual(sidecars.filter { $0.status == .partial }.map(\.pages.received), [1])
         for sidecar in sidecars {
             let pdf = spool.spool.incoming + "/" + sidecar.folder + "/" + (sidecar.document.storedAs ?? "-")
