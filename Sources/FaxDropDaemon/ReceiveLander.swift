@@ -140,7 +140,8 @@ public struct ReceiveLander: Sendable {
             document.bytes = Int64(bytes.count)
             document.sha256 = SHA256.hex(bytes)
         }
-        let keep = keepTIFF || conversionError != nil
+        // Only a regular file is ever kept: a link (or anything else) in receiving/ is removed.
+        let keep = (keepTIFF || conversionError != nil) && (tiffStatus.map { $0.kind == .regular } ?? true)
         if keep, (try? Syscall.lstatIfExists(keptTIFF)) != nil { document.tiff = tiffName }
         if keep, tiffStatus != nil { document.tiff = tiffName }
 

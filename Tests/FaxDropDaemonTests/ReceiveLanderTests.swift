@@ -156,6 +156,25 @@ final class ReceiveLanderTests: XCTestCase {
         try TestSpool.assertValid([landed.sidecarPath])
     }
 
+    /// Something other than a regular file where the received TIFF should be (a link to
+    /// /etc/passwd) is never read through, never kept beside the PDF, and removed.
+    func testALinkInReceivingIsRemovedNeverFollowedOrKept() throws {
+        let link = spool.spool.receiving + "/400.1.tif"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/etc/passwd")
+        let landed = try XCTUnwrap(
+            ReceiveLander(spool: spool.spool, keepTIFF: true).land(
+                event("400.1", did: "+15551002", caller: "1", station: "", pages: 1, status: "SUCCESS"),
+                logger: testLogger()))
+        XCTAssertEqual(landed.sidecar.status, .failed)
+        XCTAssertNil(landed.sidecar.document.tiff)
+        XCTAssertEqual(landed.sidecar.document.tiffBytes, 0)
+        XCTAssertNil(try Syscall.lstatIfExists(link))
+        XCTAssertEqual(
+            try Syscall.listDirectory(spool.spool.incoming + "/+15551002").filter { !$0.hasSuffix(".json") }, [])
+        XCTAssertNotNil(try Syscall.lstatIfExists("/etc/passwd"))
+        try TestSpool.assertValid([landed.sidecarPath])
+    }
+
     /// A crash after the PDF but before the TIFF went: landing the same receive again
     /// (from the event or the AstDB copy) finishes it under the same id, not as a second fax.
     func testLandingTwiceAfterACrashGivesOneFax() throws {
