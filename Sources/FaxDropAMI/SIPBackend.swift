@@ -187,7 +187,7 @@ public final class SIPBackend: FaxBackend {
     /// Received faxes (SPEC §10): every `FaxReceived` event, and after each login every
     /// receive whose AstDB copy is still there (so one that ended during an AMI outage or
     /// a FaxDrop restart is not lost). A receive can come more than once.
-    public var receivedFaxes: AsyncStream<FaxReceivedEvent> { client.receivedFaxes }
+    public var receivedFaxes: AsyncStream<ReceiveReport> { client.receivedFaxes }
 
     /// The receive is landed (PDF and sidecar durable): its AstDB copy is deleted.
     public func receiveLanded(receiveID: String) async {

@@ -65,6 +65,9 @@ public struct Configuration: Sendable {
     public var inboundRoutes: String? = nil
     /// `FAXDROP_ON_RECEIVE`: a command run for each received fax (as `FAXDROP_ON_RESULT`).
     public var onReceive: String? = nil
+    /// `FAXDROP_INCOMING_ORPHAN_MINUTES`: age after which a received file without any result
+    /// is landed on its own.
+    public var incomingOrphanMinutes = 60
 
     /// Premium-rate and high-cost ranges refused unless allowed explicitly: the North
     /// American 900 and 976 services, and UK 09 and 087/084 service numbers.
@@ -132,6 +135,7 @@ public struct Configuration: Sendable {
         logLevel = r.string("FAXDROP_LOG_LEVEL", default: logLevel)
         onResult = r.optional("FAXDROP_ON_RESULT")
         onReceive = r.optional("FAXDROP_ON_RECEIVE")
+        incomingOrphanMinutes = try r.int("FAXDROP_INCOMING_ORPHAN_MINUTES", default: incomingOrphanMinutes, range: 1...100_000)
         inboundRoutes = r.optional("FAXDROP_INBOUND_ROUTES")
         webhookURL = r.optional("FAXDROP_WEBHOOK_URL")
         webhookSecret = r.optional("FAXDROP_WEBHOOK_SECRET").map(Secret.init)

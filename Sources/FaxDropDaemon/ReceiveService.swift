@@ -7,7 +7,7 @@ import Synchronization
 
 /// Where received faxes are reported from: the SIP backend (events and AstDB copies).
 public protocol FaxReceiveSource: Sendable {
-    var receivedFaxes: AsyncStream<FaxReceivedEvent> { get }
+    var receivedFaxes: AsyncStream<ReceiveReport> { get }
     /// The receive is landed for good: the source may drop its copy.
     func receiveLanded(receiveID: String) async
 }
@@ -30,6 +30,9 @@ public final class ReceiveService: DaemonService {
     let source: (any FaxReceiveSource)?
     let logger: Logger
     let onLanded: @Sendable (ReceiveLander.Landed) async -> Void
+    /// A received file older than this that no event, AstDB copy or journal names is
+    /// landed on its own (`FAXDROP_INCOMING_ORPHAN_MINUTES`).
+    let orphanAge: Duration
     private let task = Mutex<Task<Void, Never>?>(nil)
     private let observers = Mutex<[any ReceiveObserver]>([])
 
@@ -39,13 +42,14 @@ public final class ReceiveService: DaemonService {
     }
 
     public init(
-        lander: ReceiveLander, source: (any FaxReceiveSource)?, logger: Logger,
+        lander: ReceiveLander, source: (any FaxReceiveSource)?, logger: Logger, orphanAge: Duration = .seconds(3600),
         onLanded: @escaping @Sendable (ReceiveLander.Landed) async -> Void = { _ in }
     ) {
         self.lander = lander
         self.source = source
         self.logger = logger
         self.onLanded = onLanded
+        self.orphanAge = orphanAge
     }
 
     public func start() async throws {
@@ -60,8 +64,11 @@ public final class ReceiveService: DaemonService {
         guard let source else { return }
         let stream = source.receivedFaxes
         let running = Task { [self] in
-            for await event in stream {
-                await land(event)
+            for await report in stream {
+                switch report {
+                case .received(let event): await land(event)
+                case .storedReceivesRead(let stored): await landOrphans(except: stored)
+                }
             }
         }
         task.withLock { $0 = running }
@@ -69,6 +76,31 @@ public final class ReceiveService: DaemonService {
 
     public func stop() async {
         task.withLock { $0 }?.cancel()
+    }
+
+    /// Received files with no result: Asterisk stopped (or lost its AstDB) during the call,
+    /// or the copy was deleted by hand. Once every AstDB copy was read and landed, a file
+    /// older than `orphanAge` (no call lasts that long) that no copy names and that has no
+    /// journal is landed as it is, under `incoming/unknown/` (its DID is not known): its pages
+    /// are kept, the sidecar says what is missing.
+    public func landOrphans(except stored: Set<String>, now: Date = Date()) async {
+        let folder = lander.spool.receiving
+        for name in (try? Syscall.listDirectory(folder)) ?? [] where name.hasSuffix(".tif") {
+            let receiveID = String(name.dropLast(4))
+            guard InboundText.receiveID(receiveID) != nil, !stored.contains(receiveID),
+                (try? Syscall.lstatIfExists(folder + "/" + receiveID + ".json")) == nil,
+                let status = try? Syscall.lstatIfExists(folder + "/" + name)
+            else { continue }
+            let age = now.timeIntervalSince1970 - Double(status.modifiedNanoseconds) / 1e9
+            guard age > Double(orphanAge.components.seconds) else { continue }
+            var event = FaxReceivedEvent()
+            event.receiveID = receiveID
+            event.status = "FAILED"
+            event.error = "NO_RESULT"
+            event.statusString = "Asterisk reported no result for this call"
+            logger.warning("landing a received file Asterisk reported no result for", metadata: ["asterisk_id": "\(receiveID)"])
+            await land(event)
+        }
     }
 
     /// Lands one receive; true when it is landed (now or before).

@@ -32,7 +32,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         // Receiving (SPEC §10) starts before the AMI connection, so the copies Asterisk
         // reports at log-in find it listening; it also finishes landings a crash interrupted.
-        let receiver = ReceiveService(lander: try ReceiveLander.make(configuration), source: receiveSource, logger: logger)
+        let receiver = ReceiveService(
+            lander: try ReceiveLander.make(configuration), source: receiveSource, logger: logger,
+            orphanAge: .seconds(60 * configuration.incomingOrphanMinutes))
         services.insert(receiver, at: 1)
         let daemon = Daemon(
             configuration: configuration, renderer: renderer, backend: backend, services: services, logger: logger)

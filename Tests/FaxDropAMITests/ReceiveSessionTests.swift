@@ -40,7 +40,9 @@ final class ReceiveSessionTests: XCTestCase {
                 now: t0))
         XCTAssertEqual(fromTree.map(\.receiveID), ["17.5"])
         XCTAssertEqual(fromTree.first?.pages, 2)
-        _ = m.received(message(["Event": "DBGetTreeComplete", "ActionID": tree.actionID!]), now: t0)
+        XCTAssertEqual(
+            m.received(message(["Event": "DBGetTreeComplete", "ActionID": tree.actionID!]), now: t0),
+            [.storedReceivesRead(["17.5"])], "every copy was read: these are all the receives AstDB holds")
         // A tree answer with another ActionID (another session's, or forged) is not a receive.
         XCTAssertEqual(
             received(m.received(message(["Event": "DBGetTreeResponse", "ActionID": "x", "Val": copy]), now: t0)), [])
@@ -66,6 +68,23 @@ final class ReceiveSessionTests: XCTestCase {
         let again = sent(login(&m))
         XCTAssertEqual(again.filter { $0.action == "DBDel" }.map { $0["Key"] }, ["17.6"])
         XCTAssertEqual(again.filter { $0.action == "DBGetTree" }.count, 1)
+    }
+
+    /// An empty family answers an error; only that error means "no copies".
+    func testAnEmptyFamilyMeansNoCopiesButAnotherErrorTellsNothing() throws {
+        var settings = Machine.Settings(username: "faxdrop", secret: Secret("pw"))
+        settings.reconcileReceives = true
+        var m = Machine(settings: settings)
+        let tree = try XCTUnwrap(sent(login(&m)).first { $0.action == "DBGetTree" })
+        XCTAssertEqual(
+            m.received(
+                message(["Response": "Error", "ActionID": tree.actionID!, "Message": "Database entry not found"]), now: t0),
+            [.storedReceivesRead([])])
+        _ = m.connectionClosed(now: t0)
+        let again = try XCTUnwrap(sent(login(&m)).first { $0.action == "DBGetTree" })
+        XCTAssertEqual(
+            m.received(message(["Response": "Error", "ActionID": again.actionID!, "Message": "Permission denied"]), now: t0),
+            [])
     }
 
     func testOffByDefault() {

@@ -86,6 +86,37 @@ final class ReceiveRecoveryTests: XCTestCase {
         throw CancellationError()
     }
 
+    /// Asterisk stopped during a call (no event, no AstDB copy): once the copies were all
+    /// read after the login, a received file older than FAXDROP_INCOMING_ORPHAN_MINUTES is
+    /// landed on its own (incoming/unknown/, partial); a recent one is left for its result;
+    /// an old one whose copy is in AstDB is landed from the copy, with its DID.
+    func testOldReceivedFilesWithoutAResultAreLandedAfterAstDBWasRead() async throws {
+        let spool = try TestSpool()
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: (spool.root as NSString).deletingLastPathComponent) }
+        let (simulator, port) = try await simulator(spool)
+        let sent = try document(spool, pages: 2)
+        let withCopy = try await simulator.receiveFax(
+            .init(did: "+15551031", caller: "5550100", remoteStationID: "C", tiff: sent))
+        let orphan = spool.spool.receiving + "/1700000000.7.tif"
+        let recent = spool.spool.receiving + "/1700000000.8.tif"
+        for path in [orphan, recent] { try FileManager.default.copyItem(atPath: sent, toPath: path) }
+        let old = Date().addingTimeInterval(-7200)
+        for path in [orphan, spool.spool.receiving + "/\(withCopy).tif"] {
+            try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: path)
+        }
+        _ = try daemonProcess(spool, port: port)
+        try await waitFor("two landings", timeout: 30) { receivedSidecars(spool).count == 2 }
+        let sidecars = receivedSidecars(spool)
+        let lost = try XCTUnwrap(sidecars.first { $0.receiveID == "1700000000.7" })
+        XCTAssertEqual(lost.folder, "unknown")
+        XCTAssertEqual(lost.status, .partial)
+        XCTAssertEqual(lost.pages.received, 2)
+        XCTAssertEqual(sidecars.first { $0.receiveID == withCopy }?.folder, "+15551031")
+        try await Task.sleep(for: .milliseconds(300))
+        XCTAssertEqual(receivedSidecars(spool).count, 2)
+        XCTAssertNotNil(try Syscall.lstatIfExists(recent), "a recent file waits for its result")
+    }
+
     func testKill9WhileFaxesArriveAndAnAMIOutageLoseNothing() async throws {
         let spool = try TestSpool()
         addTeardownBlock { try? FileManager.default.removeItem(atPath: (spool.root as NSString).deletingLastPathComponent) }

@@ -173,8 +173,8 @@ actor AMIClient {
     }
 
     /// Received faxes as they are reported (events and AstDB copies after each login).
-    nonisolated let receivedFaxes: AsyncStream<FaxReceivedEvent>
-    private let receivedFaxesContinuation: AsyncStream<FaxReceivedEvent>.Continuation
+    nonisolated let receivedFaxes: AsyncStream<ReceiveReport>
+    private let receivedFaxesContinuation: AsyncStream<ReceiveReport>.Continuation
 
     func forgetReceive(receiveID: String) {
         perform(machine.forgetReceive(receiveID: receiveID, now: .now))
@@ -277,7 +277,9 @@ actor AMIClient {
                     metadata: ["retry_in": "\(options.authenticationRetryDelay)"])
                 setState(.authenticationFailed(message))
             case .faxReceived(let event):
-                receivedFaxesContinuation.yield(event)
+                receivedFaxesContinuation.yield(.received(event))
+            case .storedReceivesRead(let ids):
+                receivedFaxesContinuation.yield(.storedReceivesRead(ids))
             case .modulesChecked(let report):
                 logModules(report)
                 moduleReport = report

@@ -52,8 +52,14 @@ extension AMISessionStateMachine {
         case .receiveTree:
             // The copies follow as DBGetTreeResponse events; an Asterisk without DBGetTree
             // (or an empty family: "Database entry not found") answers an error: nothing to do.
-            if success { pending[id] = .receiveTree }
-            return []
+            if success {
+                pending[id] = .receiveTree
+                receiveTreeKeys = []
+                return []
+            }
+            // An empty family is "Database entry not found" (main/manager.c); anything else
+            // (an Asterisk without DBGetTree, no permission) tells nothing.
+            return text == "Database entry not found" ? [.storedReceivesRead([])] : []
         case .receiveDelete(let receiveID):
             receivesToDelete.remove(receiveID)
             return []

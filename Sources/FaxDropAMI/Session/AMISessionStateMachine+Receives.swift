@@ -15,13 +15,16 @@ extension AMISessionStateMachine {
         guard let id = message.actionID, pending[id] == .receiveTree else { return [] }
         if name == "dbgettreecomplete" {
             pending[id] = nil
-            return []
+            defer { receiveTreeKeys = [] }
+            return [.storedReceivesRead(receiveTreeKeys)]
         }
         var received = FaxReceivedEvent(stored: message["Val"] ?? "")
         if received.receiveID == nil, let key = message["Key"] {
             received.receiveID = key.split(separator: "/").last.map(String.init)
         }
-        return received.receiveID == nil ? [] : [.faxReceived(received)]
+        guard let receiveID = received.receiveID else { return [] }
+        receiveTreeKeys.insert(receiveID)
+        return [.faxReceived(received)]
     }
 
     /// The receive is landed (PDF and sidecar durable): delete its AstDB copy now, or after

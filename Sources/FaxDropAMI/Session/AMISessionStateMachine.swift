@@ -64,6 +64,9 @@ public struct AMISessionStateMachine: Sendable {
         /// copy after a (re)connection. The same receive can come both ways: landing it is
         /// idempotent by receive id.
         case faxReceived(FaxReceivedEvent)
+        /// The AstDB copies of receives were all read after a login (their receive ids):
+        /// a received file none of them names, and no event either, has no result coming.
+        case storedReceivesRead(Set<String>)
     }
 
     /// What an outstanding action's response means.
@@ -120,6 +123,8 @@ public struct AMISessionStateMachine: Sendable {
     public internal(set) var storedResultsToDelete: [String: Instant] = [:]
     /// AstDB copies of receives (`FaxDropRx/<receive id>`) landed and to delete with `DBDel`.
     public internal(set) var receivesToDelete: Set<String> = []
+    /// Receive ids read so far from the current `DBGetTree`.
+    var receiveTreeKeys: Set<String> = []
 
     public init(settings: Settings) { self.settings = settings }
 
