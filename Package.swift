@@ -153,6 +153,8 @@ let package = Package(
 
         // MARK: Tests.
         .testTarget(name: "FaxDropCoreTests", dependencies: ["FaxDropCore", "FaxDropSystem"], swiftSettings: strict),
+        .testTarget(
+            name: "FaxDropFaxImageTests", dependencies: ["FaxDropFaxImage", "FaxDropCore"], swiftSettings: strict),
         .testTarget(name: "FaxDropSchedulerTests", dependencies: ["FaxDropScheduler", "FaxDropCore"], swiftSettings: strict),
         .testTarget(
             name: "FaxDropWatcherTests",
@@ -170,7 +172,7 @@ let package = Package(
         .testTarget(
             name: "FaxDropAMITests",
             dependencies: [
-                "FaxDropAMI", "FaxDropCore", "AsteriskSimulator",
+                "FaxDropAMI", "FaxDropCore", "FaxDropFaxImage", "AsteriskSimulator",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -181,7 +183,7 @@ let package = Package(
             name: "FaxDropHTTPTests",
             dependencies: [
                 "FaxDropHTTP", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropRenderClient",
-                "AsteriskSimulator",
+                "FaxDropFaxImage", "FaxDropAMI", "AsteriskSimulator",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

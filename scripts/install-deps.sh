@@ -16,6 +16,7 @@ packages=(
     gettext-base                        # envsubst for the asterisk/ templates and their test
     passwd                              # tests: groupadd/groupdel, a temporary group for asterisk/start.sh
     curl                                # tests: the HTTP API is driven with real curl
+    poppler-utils                       # tests: pdftoppm renders received-fax PDFs back to pixels
     python3-prometheus-client           # tests: /metrics is parsed with the reference parser
     samba smbclient                     # tests: scan-to-folder through a real smbd on loopback
     systemd                             # tests: systemd-analyze verify etc/faxdrop.service

@@ -43,6 +43,9 @@ public actor AsteriskSimulator {
         /// needs. Remove `chan_pjsip` to be the Asterisk of issue 15, whose every Dial fails
         /// with "No channel type registered for 'PJSIP'" (cause 66).
         public var loadedModules: Set<String> = AsteriskSimulator.shippedModules
+        /// The dialplan global `FAXDROP_RX_DIR`: where ReceiveFAX writes, as Asterisk sees
+        /// it (mapped through `spoolMapping` to this host).
+        public var receivingDirectory = "/var/spool/faxdrop/receiving"
 
         public init() {}
     }
@@ -249,6 +252,7 @@ public actor AsteriskSimulator {
         case "coreshowchannels": coreShowChannels(message, session: session)
         case "dbget": databaseGet(message, session: session)
         case "dbdel": databaseDelete(message, session: session)
+        case "dbgettree": databaseGetTree(message, session: session)
         case "modulecheck": moduleCheck(message, session: session)
         case "getvar": getVariable(message, session: session)
         case "userevent":

@@ -35,6 +35,15 @@ static inline int faxdrop_tiff_set_u16_pair(TIFF *tif, uint32_t tag, uint16_t a,
 static inline int faxdrop_tiff_set_string(TIFF *tif, uint32_t tag, const char *value) {
     return TIFFSetField(tif, tag, value);
 }
+/// The raw (still encoded) bytes of one strip, as stored in the file: no fill-order
+/// reversal, no decoding. The corresponding C function is `TIFFReadRawStrip`.
+static inline int64_t faxdrop_tiff_read_raw_strip(TIFF *tif, uint32_t strip, void *buffer, int64_t size) {
+    return (int64_t)TIFFReadRawStrip(tif, strip, buffer, (tmsize_t)size);
+}
+/// Bytes of one strip as stored. The corresponding C function is `TIFFRawStripSize`.
+static inline int64_t faxdrop_tiff_raw_strip_size(TIFF *tif, uint32_t strip) {
+    return (int64_t)TIFFRawStripSize(tif, strip);
+}
 /// Silences libtiff's default stderr handlers; errors are reported through return codes.
 static inline void faxdrop_tiff_quiet(void) {
     TIFFSetErrorHandler(NULL);

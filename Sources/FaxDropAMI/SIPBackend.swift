@@ -51,6 +51,7 @@ public final class SIPBackend: FaxBackend {
         settings.loginTimeout = options.loginTimeout
         settings.resultGrace = options.resultGrace
         settings.checkModules = true
+        settings.reconcileReceives = true
         settings.storedResultRetention = options.storedResultRetention
         var clientOptions = AMIClient.Options()
         clientOptions.reconnectInitialDelay = options.reconnectInitialDelay
@@ -181,6 +182,16 @@ public final class SIPBackend: FaxBackend {
         logger.info("reconciled call", metadata: ["outcome": "\(describe(result.status))"])
         log(result, logger: logger)
         return result
+    }
+
+    /// Received faxes (SPEC §10): every `FaxReceived` event, and after each login every
+    /// receive whose AstDB copy is still there (so one that ended during an AMI outage or
+    /// a FaxDrop restart is not lost). A receive can come more than once.
+    public var receivedFaxes: AsyncStream<ReceiveReport> { client.receivedFaxes }
+
+    /// The receive is landed (PDF and sidecar durable): its AstDB copy is deleted.
+    public func receiveLanded(receiveID: String) async {
+        await client.forgetReceive(receiveID: receiveID)
     }
 
     /// The engine journaled this attempt's result: Asterisk's AstDB copy is deleted

@@ -75,6 +75,15 @@ public struct Configuration: Sendable {
     public var coverSender: String? = nil
     /// The confidentiality notice at the foot of the cover page (`FAXDROP_COVER_NOTICE`).
     public var coverNotice = CoverPage.defaultNotice
+    /// `FAXDROP_INCOMING_KEEP_TIFF`: keep each received TIFF beside its PDF (SPEC §10).
+    public var incomingKeepTIFF = false
+    /// `FAXDROP_INBOUND_ROUTES`: a file mapping DIDs or prefixes to folders (`InboundRoutes`).
+    public var inboundRoutes: String? = nil
+    /// `FAXDROP_ON_RECEIVE`: a command run for each received fax (as `FAXDROP_ON_RESULT`).
+    public var onReceive: String? = nil
+    /// `FAXDROP_INCOMING_ORPHAN_MINUTES`: age after which a received file without any result
+    /// is landed on its own.
+    public var incomingOrphanMinutes = 60
 
     /// Premium-rate and high-cost ranges refused unless allowed explicitly: the North
     /// American 900 and 976 services, and UK 09 and 087/084 service numbers.
@@ -129,6 +138,7 @@ public struct Configuration: Sendable {
         renderTimeout = try r.duration("FAXDROP_RENDER_TIMEOUT", default: renderTimeout, unit: .seconds(1))
         renderWorkers = try r.int("FAXDROP_RENDER_WORKERS", default: renderWorkers, range: 1...64)
         trimBlankTail = try r.bool("FAXDROP_TRIM_BLANK", default: trimBlankTail)
+        incomingKeepTIFF = try r.bool("FAXDROP_INCOMING_KEEP_TIFF", default: incomingKeepTIFF)
         renderer = r.optional("FAXDROP_RENDERER")
         renderSandbox = try r.bool("FAXDROP_RENDER_SANDBOX", default: renderSandbox)
         loopbackPageSeconds = try r.double("FAXDROP_LOOPBACK_PAGE_SECONDS", default: loopbackPageSeconds)
@@ -144,6 +154,9 @@ public struct Configuration: Sendable {
         logFormat = try r.enumeration("FAXDROP_LOG_FORMAT", default: logFormat)
         logLevel = r.string("FAXDROP_LOG_LEVEL", default: logLevel)
         onResult = r.optional("FAXDROP_ON_RESULT")
+        onReceive = r.optional("FAXDROP_ON_RECEIVE")
+        incomingOrphanMinutes = try r.int("FAXDROP_INCOMING_ORPHAN_MINUTES", default: incomingOrphanMinutes, range: 1...100_000)
+        inboundRoutes = r.optional("FAXDROP_INBOUND_ROUTES")
         webhookURL = r.optional("FAXDROP_WEBHOOK_URL")
         webhookSecret = r.optional("FAXDROP_WEBHOOK_SECRET").map(Secret.init)
         webhookCAFile = r.optional("FAXDROP_WEBHOOK_CA_FILE")
@@ -193,6 +206,10 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     public var key: String
     public var problem: String
     public var description: String { "\(key): \(problem)" }
+    public init(key: String, problem: String) {
+        self.key = key
+        self.problem = problem
+    }
 }
 
 private struct Reader {

@@ -17,6 +17,11 @@ public struct Spool: Sendable {
     public var done: String { root + "/done" }
     public var failed: String { root + "/failed" }
     public var tmp: String { root + "/tmp" }
+    /// Received faxes, one folder per DID or route (SPEC §10).
+    public var incoming: String { root + "/incoming" }
+    /// Where Asterisk's ReceiveFAX writes (`FAXDROP_RX_DIR` in the dialplan), and FaxDrop's
+    /// journal of each receive it is finishing (`<receive id>.json`).
+    public var receiving: String { root + "/receiving" }
 
     public func jobFolder(_ id: JobID) -> String { active + "/" + id.value }
     public func journal(_ id: JobID) -> String { jobFolder(id) + "/job.json" }
@@ -30,6 +35,14 @@ public struct Spool: Sendable {
     public func createLayout() throws {
         try Syscall.mkdirIfNeeded(root)
         for folder in [outgoing, active, done, failed, tmp] { try Syscall.mkdirIfNeeded(folder) }
+        // Asterisk's ReceiveFAX writes here as a member of the spool's group (asterisk/start.sh);
+        // the set-group-id bit gives its files that group, so FaxDrop can read and remove them.
+        if (try Syscall.lstatIfExists(receiving)) == nil {
+            try Syscall.mkdir(receiving, mode: 0o700)
+            try Syscall.chmod(receiving, mode: 0o2770)
+        }
+        // Received faxes are for the office, not the world (SPEC §10 privacy).
+        try Syscall.mkdirIfNeeded(incoming, mode: 0o750)
     }
 
     /// Where the final sidecar of `id` is, if the job has ended.

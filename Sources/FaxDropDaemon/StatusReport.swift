@@ -49,22 +49,62 @@ public struct StatusReport: Sendable, Encodable {
         }
     }
 
+    /// Received faxes (SPEC §10).
+    public struct Incoming: Sendable, Encodable {
+        /// Landed faxes by status (`received`, `partial`, `failed`).
+        public var byStatus: [String: Int]
+        /// Files Asterisk wrote that are not landed yet.
+        public var pending: Int
+        /// The newest (up to 20): id, status, folder, pages, caller.
+        public var recent: [Recent]
+
+        public struct Recent: Sendable, Encodable {
+            public var id: JobID
+            public var status: String
+            public var folder: String
+            public var pages: Int
+            public var caller: String
+            public var receivedAt: Date
+            enum CodingKeys: String, CodingKey {
+                case id, status, folder, pages, caller
+                case receivedAt = "received_at"
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case byStatus = "by_status"
+            case pending, recent
+        }
+    }
+
     public var waitingInDropZone: Int
     public var active: [ActiveJob]
     public var done: [EndedJob]
     public var failed: [EndedJob]
+    public var incoming: Incoming = Incoming(byStatus: [:], pending: 0, recent: [])
 
     enum CodingKeys: String, CodingKey {
         case waitingInDropZone = "waiting_in_drop_zone"
-        case active, done, failed
+        case active, done, failed, incoming
     }
 
     public static func read(_ spool: Spool) -> StatusReport {
         let waiting = waitingInDropZone(spool)
         let store = JournalStore(spool: spool)
         let active = ((try? store.scan()) ?? []).compactMap { $0.record }.map(ActiveJob.init)
-        return StatusReport(
+        var report = StatusReport(
             waitingInDropZone: waiting, active: active, done: ended(spool.done), failed: ended(spool.failed))
+        let received = ReceivedFaxes.all(spool).map(\.sidecar).sorted { $0.id > $1.id }
+        var byStatus: [String: Int] = [:]
+        for sidecar in received { byStatus[sidecar.status.rawValue, default: 0] += 1 }
+        report.incoming = Incoming(
+            byStatus: byStatus, pending: ReceivedFaxes.pending(spool),
+            recent: received.prefix(20).map {
+                .init(
+                    id: $0.id, status: $0.status.rawValue, folder: $0.folder, pages: $0.pages.received, caller: $0.caller,
+                    receivedAt: $0.receivedAt)
+            })
+        return report
     }
 
     /// Entries waiting in `outgoing/<folder>/` (and stray files in `outgoing/`), hidden

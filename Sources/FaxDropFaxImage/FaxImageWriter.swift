@@ -11,9 +11,20 @@ public final class FaxImageWriter {
     public let path: String
     private var tif: OpaquePointer?
     public private(set) var pagesWritten = 0
+    public let coding: Coding
+
+    /// How pages are compressed.
+    public enum Coding: Sendable {
+        /// CCITT G4 (T.6): what FaxDrop renders for sending.
+        case g4
+        /// CCITT G3 2-D with byte-aligned EOLs (Group3Options 5): what spandsp writes when
+        /// it receives a fax (the `rx_*` captures).
+        case g3TwoDimensional
+    }
 
     /// Creates (truncates) the file. The corresponding C function is `TIFFOpen`.
-    public init(path: String) throws {
+    public init(path: String, coding: Coding = .g4) throws {
+        self.coding = coding
         faxdrop_tiff_quiet()
         guard let tif = TIFFOpen(path, "w") else {
             throw FaxImage.ReadError(path: path, message: "TIFF file cannot be created")
@@ -29,17 +40,22 @@ public final class FaxImageWriter {
     /// Appends one page. `rows` holds `height` rows of `bytesPerRow` bytes each.
     public func appendPage(
         rows: UnsafeRawBufferPointer, bytesPerRow: Int, width: Int, height: Int, resolution: Resolution,
-        pageNumber: Int? = nil, pageCount: Int = 0
+        pageNumber: Int? = nil, pageCount: Int = 0, rowsPerStrip: Int? = nil
     ) throws {
         guard let tif else { throw FaxImage.ReadError(path: path, message: "writer is closed") }
         precondition(rows.count >= bytesPerRow * height && bytesPerRow * 8 >= width)
         FaxImage.setClassFTags(
             tif, width: width, height: height, yResolution: Float(resolution.verticalDPI),
-            compression: UInt16(COMPRESSION_CCITTFAX4), fillOrder: UInt16(FILLORDER_LSB2MSB),
-            pageNumber: pageNumber ?? pagesWritten, pageCount: pageCount)
+            compression: coding == .g4 ? UInt16(COMPRESSION_CCITTFAX4) : UInt16(COMPRESSION_CCITTFAX3),
+            fillOrder: UInt16(FILLORDER_LSB2MSB), pageNumber: pageNumber ?? pagesWritten, pageCount: pageCount)
+        if coding == .g3TwoDimensional {
+            _ = faxdrop_tiff_set_u32(
+                tif, UInt32(TIFFTAG_GROUP3OPTIONS), UInt32(GROUP3OPT_2DENCODING | GROUP3OPT_FILLBITS))
+        }
+        if let rowsPerStrip { _ = faxdrop_tiff_set_u32(tif, UInt32(TIFFTAG_ROWSPERSTRIP), UInt32(rowsPerStrip)) }
         let base = UnsafeMutableRawPointer(mutating: rows.baseAddress!)
         // One strip per page, encoded in one call. The corresponding C function is `TIFFWriteEncodedStrip`.
-        if bytesPerRow == Int(TIFFScanlineSize(tif)) {
+        if bytesPerRow == Int(TIFFScanlineSize(tif)) && rowsPerStrip == nil {
             guard TIFFWriteEncodedStrip(tif, 0, base, tmsize_t(bytesPerRow * height)) >= 0 else {
                 throw FaxImage.ReadError(path: path, message: "cannot encode page \(pagesWritten + 1)")
             }

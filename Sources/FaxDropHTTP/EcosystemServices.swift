@@ -21,6 +21,7 @@ public struct EcosystemServices: Sendable {
     /// - Throws: `SettingError` for a webhook URL that is not `http://` or `https://`.
     public static func make(
         configuration: Configuration, daemon: Daemon, amiConnected: (@Sendable () -> Bool?)? = nil,
+        receiver: ReceiveService? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         webhookBackoff: WebhookNotifier.Backoff = .init(), logger: Logger
     ) async throws -> EcosystemServices {
@@ -28,6 +29,7 @@ public struct EcosystemServices: Sendable {
         let spool = daemon.spool
         let metrics = Metrics()
         await engine.addObserver(metrics)
+        receiver?.addObserver(metrics)
         var services: [any DaemonService] = []
 
         var http: HTTPServer?
@@ -47,7 +49,8 @@ public struct EcosystemServices: Sendable {
                 health: {
                     _ = await engine.callsInProgress  // the engine answers
                     return health(spool: spool, amiConnected: amiConnected?())
-                })
+                },
+                inbound: InboundAPI(spool: spool))
             let server = HTTPServer(
                 host: configuration.httpHost, port: configuration.httpPort, limits: HTTPServer.Limits(configuration),
                 routes: routes, logger: logger)
@@ -64,6 +67,13 @@ public struct EcosystemServices: Sendable {
             services.append(hook)
         }
 
+        if let command = configuration.onReceive, let receiver {
+            let hook = ResultHook(
+                command: command, name: "FAXDROP_ON_RECEIVE", environment: environment, metrics: metrics, logger: logger)
+            receiver.addObserver(hook)
+            services.append(hook)
+        }
+
         if let url = configuration.webhookURL {
             guard let target = HTTPPost.Target(url) else {
                 throw SettingError(
@@ -73,6 +83,7 @@ public struct EcosystemServices: Sendable {
                 target: target, secret: configuration.webhookSecret, client: HTTPPost(caFile: configuration.webhookCAFile),
                 backoff: webhookBackoff, metrics: metrics, logger: logger)
             await engine.addObserver(webhook)
+            receiver?.addObserver(webhook)
             services.append(webhook)
         }
 

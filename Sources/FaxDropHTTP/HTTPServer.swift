@@ -174,13 +174,17 @@ public struct HTTPRoutes: Sendable {
     public var api: FaxAPI
     public var metrics: @Sendable () async -> String
     public var health: @Sendable () async -> APIResponse
+    /// Received faxes (`/inbound…`), behind the same API key.
+    public var inbound: InboundAPI?
 
     public init(
-        api: FaxAPI, metrics: @escaping @Sendable () async -> String, health: @escaping @Sendable () async -> APIResponse
+        api: FaxAPI, metrics: @escaping @Sendable () async -> String, health: @escaping @Sendable () async -> APIResponse,
+        inbound: InboundAPI? = nil
     ) {
         self.api = api
         self.metrics = metrics
         self.health = health
+        self.inbound = inbound
     }
 }
 
@@ -253,6 +257,11 @@ struct HTTPConnection {
             guard try await drain(&parts, &reading) else { return .error(413, .badRequest, "a GET has no body").closing() }
             if let refusal = routes.api.authorize(apiKeyHeader: head.headers.first(name: "X-API-Key")) { return refusal }
             return await routes.api.job(String(path.dropFirst(5)))
+        case (.GET, _) where routes.inbound != nil && (path == "/inbound" || path.hasPrefix("/inbound/")):
+            guard try await drain(&parts, &reading) else { return .error(413, .badRequest, "a GET has no body").closing() }
+            if let refusal = routes.api.authorize(apiKeyHeader: head.headers.first(name: "X-API-Key")) { return refusal }
+            let query = head.uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+            return routes.inbound!.answer(path: path, query: query)
         case (.GET, "/metrics"):
             guard try await drain(&parts, &reading) else { return .error(413, .badRequest, "a GET has no body").closing() }
             return APIResponse(

@@ -6,7 +6,7 @@ import Synchronization
 /// Counters fed by the engine (an `EngineObserver`) and rendered as Prometheus text
 /// exposition 0.0.4 for `GET /metrics`. Counters start at zero with the process, as
 /// Prometheus expects; gauges are read from the engine when scraped.
-public final class Metrics: EngineObserver, Sendable {
+public final class Metrics: EngineObserver, ReceiveObserver, Sendable {
     /// Upper bounds of the render time histogram, in seconds.
     public static let renderBuckets: [Double] = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
 
@@ -20,6 +20,8 @@ public final class Metrics: EngineObserver, Sendable {
         var renderFailures: [String: Int] = [:]
         var webhook: [String: Int] = [:]
         var hooks: [String: Int] = [:]
+        var received: [String: Int] = [:]
+        var pagesReceived = 0
     }
 
     struct Key: Hashable {
@@ -50,6 +52,13 @@ public final class Metrics: EngineObserver, Sendable {
     public func jobFinished(_ sidecar: Sidecar, sidecarPath: String) {
         let key = Key(status: sidecar.status.rawValue, code: sidecar.error?.code.rawValue ?? "")
         counts.withLock { $0.finished[key, default: 0] += 1 }
+    }
+
+    public func faxReceived(_ landed: ReceiveLander.Landed) {
+        counts.withLock { c in
+            c.received[landed.sidecar.status.rawValue, default: 0] += 1
+            c.pagesReceived += landed.sidecar.pages.received
+        }
     }
 
     /// A webhook delivery ended: `delivered`, `retried` or `abandoned`.
@@ -126,6 +135,13 @@ public final class Metrics: EngineObserver, Sendable {
             out.family("faxdrop_ami_connected", .gauge, "1 while the Asterisk Manager Interface session is logged in.")
             out.sample("faxdrop_ami_connected", [:], connected ? 1 : 0)
         }
+
+        out.family("faxdrop_received_total", .counter, "Received faxes landed, by status (received, partial, failed).")
+        for status in ["received", "partial", "failed"] {
+            out.sample("faxdrop_received_total", ["status": status], Double(c.received[status] ?? 0))
+        }
+        out.family("faxdrop_pages_received_total", .counter, "Pages of received faxes kept in their PDFs.")
+        out.sample("faxdrop_pages_received_total", [:], Double(c.pagesReceived))
 
         out.family("faxdrop_webhook_deliveries_total", .counter, "Webhook POSTs by result (delivered, retried, abandoned).")
         for (result, n) in c.webhook.sorted(by: { $0.key < $1.key }) {

@@ -15,10 +15,12 @@ import Synchronization
 /// `FAXDROP_JOB_ID`, `FAXDROP_STATUS`, `FAXDROP_ERROR_CODE`, `FAXDROP_DESTINATION` and
 /// `FAXDROP_SIDECAR` in its environment, and none of FaxDrop's secrets. Hooks run beside
 /// the engine, a few at a time; one that outlives `timeout` is terminated.
-public final class ResultHook: EngineObserver, DaemonService {
+public final class ResultHook: EngineObserver, ReceiveObserver, DaemonService {
     public let serviceName = "on-result"
     public let command: String
     public let timeout: Duration
+    /// The setting the command came from (in log lines): `FAXDROP_ON_RESULT` or `FAXDROP_ON_RECEIVE`.
+    public let name: String
     private let environment: [String: String]
     private let metrics: Metrics?
     private let logger: Logger
@@ -31,11 +33,12 @@ public final class ResultHook: EngineObserver, DaemonService {
     ]
 
     public init(
-        command: String, timeout: Duration = .seconds(60),
+        command: String, name: String = "FAXDROP_ON_RESULT", timeout: Duration = .seconds(60),
         environment: [String: String] = ProcessInfo.processInfo.environment, metrics: Metrics? = nil, logger: Logger
     ) {
         self.command = command
         self.timeout = timeout
+        self.name = name
         self.environment = environment.filter { !Self.secretVariables.contains($0.key) }
         self.metrics = metrics
         self.logger = logger
@@ -43,7 +46,7 @@ public final class ResultHook: EngineObserver, DaemonService {
 
     /// The argv that runs the hook for `sidecarPath`.
     public func arguments(sidecarPath: String) -> [String] {
-        ["/bin/sh", "-c", command + " \"$1\"", "faxdrop-on-result", sidecarPath]
+        ["/bin/sh", "-c", command + " \"$1\"", name == "FAXDROP_ON_RESULT" ? "faxdrop-on-result" : "faxdrop-on-receive", sidecarPath]
     }
 
     public func start() async throws {}
@@ -64,7 +67,10 @@ public final class ResultHook: EngineObserver, DaemonService {
         env["FAXDROP_ERROR_CODE"] = sidecar.error?.code.rawValue ?? ""
         env["FAXDROP_DESTINATION"] = sidecar.destination
         env["FAXDROP_SIDECAR"] = sidecarPath
-        let job = sidecar.jobID
+        launch(sidecar.jobID, sidecarPath: sidecarPath, environment: env)
+    }
+
+    func launch(_ job: JobID, sidecarPath: String, environment env: [String: String]) {
         let hookEnvironment = env
         tasks.withLock { t in
             guard !t.stopped else { return }
@@ -79,6 +85,21 @@ public final class ResultHook: EngineObserver, DaemonService {
         }
     }
 
+    /// `FAXDROP_ON_RECEIVE`: the received fax's sidecar path as `$1`; its id, status, DID,
+    /// folder and PDF path in the environment (caller text only as sanitised in the sidecar).
+    public func faxReceived(_ landed: ReceiveLander.Landed) {
+        var env = environment
+        env["FAXDROP_RECEIVE_ID"] = landed.sidecar.id.value
+        env["FAXDROP_STATUS"] = landed.sidecar.status.rawValue
+        env["FAXDROP_ERROR_CODE"] = landed.sidecar.error?.code.rawValue ?? ""
+        env["FAXDROP_DID"] = landed.sidecar.did ?? ""
+        env["FAXDROP_FOLDER"] = landed.sidecar.folder
+        env["FAXDROP_CALLER"] = landed.sidecar.caller
+        env["FAXDROP_PDF"] = landed.pdfPath ?? ""
+        env["FAXDROP_SIDECAR"] = landed.sidecarPath
+        launch(landed.sidecar.id, sidecarPath: landed.sidecarPath, environment: env)
+    }
+
     func run(_ job: JobID, sidecarPath: String, environment: [String: String]) async {
         var log = logger
         log[metadataKey: "job"] = "\(job)"
@@ -87,7 +108,7 @@ public final class ResultHook: EngineObserver, DaemonService {
             pid = try ChildProcess.spawn(arguments(sidecarPath: sidecarPath), environment: environment)
         } catch {
             metrics?.hook("failed")
-            log.error("FAXDROP_ON_RESULT could not be started", metadata: ["error": "\(error)"])
+            log.error("\(name) could not be started", metadata: ["error": "\(error)"])
             return
         }
         // Polled, not waited for on a thread: at most a few hooks run at once.
@@ -98,7 +119,7 @@ public final class ResultHook: EngineObserver, DaemonService {
             do {
                 ended = try ChildProcess.poll(pid)
             } catch {
-                log.error("FAXDROP_ON_RESULT: cannot learn how the hook ended", metadata: ["error": "\(error)"])
+                log.error("\(name): cannot learn how the hook ended", metadata: ["error": "\(error)"])
                 return
             }
             if ended != nil { break }
@@ -114,16 +135,16 @@ public final class ResultHook: EngineObserver, DaemonService {
         switch ended {
         case .exited(0)?:
             metrics?.hook("ok")
-            log.info("FAXDROP_ON_RESULT ran", metadata: ["exit": "0"])
+            log.info("\(name) ran", metadata: ["exit": "0"])
         case _ where terminated:
             metrics?.hook("timeout")
-            log.warning("FAXDROP_ON_RESULT took too long and was stopped", metadata: ["timeout": "\(timeout)"])
+            log.warning("\(name) took too long and was stopped", metadata: ["timeout": "\(timeout)"])
         case .exited(let code)?:
             metrics?.hook("failed")
-            log.warning("FAXDROP_ON_RESULT failed", metadata: ["exit": "\(code)"])
+            log.warning("\(name) failed", metadata: ["exit": "\(code)"])
         case .signalled(let signal)?:
             metrics?.hook("failed")
-            log.warning("FAXDROP_ON_RESULT was killed", metadata: ["signal": "\(signal)"])
+            log.warning("\(name) was killed", metadata: ["signal": "\(signal)"])
         case nil:
             break
         }

@@ -98,7 +98,12 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
     }
 
     public func jobFinished(_ sidecar: Sidecar, sidecarPath: String) {
-        let job = sidecar.jobID
+        enqueue(sidecar.jobID, sidecarPath: sidecarPath, event: sidecar.status == .sent ? "fax.sent" : "fax.failed")
+    }
+
+    /// Delivers `sidecarPath` in its own task; `event` goes out as `X-FaxDrop-Event`
+    /// (`fax.sent`, `fax.failed`, `fax.received`).
+    func enqueue(_ job: JobID, sidecarPath: String, event: String) {
         state.withLock { s in
             guard !s.stopped else { return }
             guard s.tasks.count < Self.maxPending else {
@@ -108,14 +113,14 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
             let key = s.next
             s.next += 1
             s.tasks[key] = Task { [self] in
-                await deliver(job, sidecarPath: sidecarPath)
+                await deliver(job, sidecarPath: sidecarPath, event: event)
                 _ = state.withLock { $0.tasks.removeValue(forKey: key) }
             }
         }
     }
 
     /// Posts one sidecar until it is accepted, refused for good, or the attempts run out.
-    func deliver(_ job: JobID, sidecarPath: String) async {
+    func deliver(_ job: JobID, sidecarPath: String, event: String) async {
         var log = logger
         log[metadataKey: "job"] = "\(job)"
         let body: [UInt8]
@@ -130,7 +135,7 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
             let timestamp = Int64(Date().timeIntervalSince1970)
             var headers = [
                 ("Content-Type", "application/json"), ("X-FaxDrop-Job", job.value), ("X-FaxDrop-Attempt", "\(attempt)"),
-                ("X-FaxDrop-Timestamp", "\(timestamp)"),
+                ("X-FaxDrop-Timestamp", "\(timestamp)"), ("X-FaxDrop-Event", event),
             ]
             if let secret {
                 headers.append(("X-FaxDrop-Signature", Self.signature(timestamp: timestamp, body: body, secret: secret)))

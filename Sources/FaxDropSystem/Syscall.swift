@@ -46,6 +46,12 @@ public enum Syscall {
         }
     }
 
+    /// Sets the permission bits exactly (the umask does not apply). The corresponding C
+    /// function is `chmod`.
+    public static func chmod(_ path: String, mode: mode_t) throws {
+        _ = try retryingOnInterrupt("chmod", path: path) { Glibc.chmod(path, mode) }
+    }
+
     /// The corresponding C function is `rmdir`.
     public static func rmdir(_ path: String) throws {
         _ = try retryingOnInterrupt("rmdir", path: path) { Glibc.rmdir(path) }

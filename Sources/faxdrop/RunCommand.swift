@@ -18,6 +18,7 @@ struct RunCommand: AsyncParsableCommand {
         var services: [any DaemonService] = [renderer]
         let backend: any FaxBackend
         var amiConnected: (@Sendable () -> Bool?)? = nil
+        var receiveSource: (any FaxReceiveSource)? = nil
         switch configuration.backend {
         case .loopback:
             backend = LoopbackBackend(pageSeconds: configuration.loopbackPageSeconds, logger: logger)
@@ -27,12 +28,20 @@ struct RunCommand: AsyncParsableCommand {
             services.append(status)
             amiConnected = { status.connected.withLock { $0 } }
             backend = sip
+            receiveSource = sip
         }
+        // Receiving (SPEC §10) starts before the AMI connection, so the copies Asterisk
+        // reports at log-in find it listening; it also finishes landings a crash interrupted.
+        let receiver = ReceiveService(
+            lander: try ReceiveLander.make(configuration), source: receiveSource, logger: logger,
+            orphanAge: .seconds(60 * configuration.incomingOrphanMinutes))
+        services.insert(receiver, at: 1)
         let daemon = Daemon(
             configuration: configuration, renderer: renderer, backend: backend, services: services, logger: logger)
         do {
             let ecosystem = try await EcosystemServices.make(
-                configuration: configuration, daemon: daemon, amiConnected: amiConnected, logger: logger)
+                configuration: configuration, daemon: daemon, amiConnected: amiConnected, receiver: receiver,
+                logger: logger)
             for service in ecosystem.services { daemon.add(service) }
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])

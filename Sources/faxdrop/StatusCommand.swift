@@ -49,6 +49,12 @@ struct StatusCommand: ParsableCommand {
         for job in report.failed.suffix(20) {
             print("  \(job.jobID)  \(job.destination)  \(job.code ?? "-")")
         }
+        let incoming = report.incoming
+        let counts = ["received", "partial", "failed"].map { "\(incoming.byStatus[$0] ?? 0) \($0)" }
+        print("incoming: \(counts.joined(separator: ", ")); \(incoming.pending) being received")
+        for fax in incoming.recent.prefix(10) {
+            print("  \(fax.id)  \(fax.status.padding(toLength: 8, withPad: " ", startingAt: 0)) \(fax.folder)  \(fax.pages) pages  from \(fax.caller.isEmpty ? "-" : fax.caller)")
+        }
     }
 
     private func showOne(_ id: JobID, spool: Spool) throws {

@@ -44,6 +44,7 @@ actor AMIClient {
         self.logger = logger
         self.group = group
         self.machine = AMISessionStateMachine(settings: settings)
+        (receivedFaxes, receivedFaxesContinuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
     // MARK: Lifecycle
@@ -171,6 +172,14 @@ actor AMIClient {
         perform(machine.forgetStoredResult(callID: callID, now: .now))
     }
 
+    /// Received faxes as they are reported (events and AstDB copies after each login).
+    nonisolated let receivedFaxes: AsyncStream<ReceiveReport>
+    private let receivedFaxesContinuation: AsyncStream<ReceiveReport>.Continuation
+
+    func forgetReceive(receiveID: String) {
+        perform(machine.forgetReceive(receiveID: receiveID, now: .now))
+    }
+
     func cancel(_ callID: String) {
         perform(machine.cancel(callID: callID, now: .now))
     }
@@ -267,6 +276,10 @@ actor AMIClient {
                     "\(message); check ASTERISK_AMI_USERNAME / ASTERISK_AMI_PASSWORD and manager.conf",
                     metadata: ["retry_in": "\(options.authenticationRetryDelay)"])
                 setState(.authenticationFailed(message))
+            case .faxReceived(let event):
+                receivedFaxesContinuation.yield(.received(event))
+            case .storedReceivesRead(let ids):
+                receivedFaxesContinuation.yield(.storedReceivesRead(ids))
             case .modulesChecked(let report):
                 logModules(report)
                 moduleReport = report

@@ -17,6 +17,8 @@ extension AMISessionStateMachine {
                     actions.append(askDatabase(callID, now: now))
                 }
                 if settings.checkModules { actions.append(askDialTechnology(now: now)) }
+                if settings.reconcileReceives { actions.append(askReceiveTree(now: now)) }
+                actions += deleteLandedReceives(now: now)
                 return actions
             }
             let reason = text.isEmpty ? "login refused" : text
@@ -47,6 +49,20 @@ extension AMISessionStateMachine {
             return dialTechnologyAnswered(message, now: now)
         case .moduleCheck(let module):
             return moduleCheckAnswered(module, ModuleCheckResponse(message))
+        case .receiveTree:
+            // The copies follow as DBGetTreeResponse events; an Asterisk without DBGetTree
+            // (or an empty family: "Database entry not found") answers an error: nothing to do.
+            if success {
+                pending[id] = .receiveTree
+                receiveTreeKeys = []
+                return []
+            }
+            // An empty family is "Database entry not found" (main/manager.c); anything else
+            // (an Asterisk without DBGetTree, no permission) tells nothing.
+            return text == "Database entry not found" ? [.storedReceivesRead([])] : []
+        case .receiveDelete(let receiveID):
+            receivesToDelete.remove(receiveID)
+            return []
         case .databaseDelete(let callID):
             // Deleted, or nothing to delete ("Database entry not deleted"): done either way.
             storedResultsToDelete[callID] = nil
@@ -83,6 +99,7 @@ extension AMISessionStateMachine {
         guard let name = message.event?.lowercased() else { return [] }
         switch name {
         case "userevent":
+            if let received = FaxReceivedEvent(message) { return [.faxReceived(received)] }
             guard var result = FaxResultEvent(message), let callID = matchingCall(result), let call = calls[callID]
             else { return [] }
             // Name the call by its ;1 channel even when ;2 raised the event (dial stage).
@@ -123,6 +140,8 @@ extension AMISessionStateMachine {
                 if calls[callID]?.endedAt == nil { calls[callID]?.endedAt = now }
             }
             return []
+        case "dbgettreeresponse", "dbgettreecomplete":
+            return receiveTreeEvent(message, name: name)
         case "dbgetresponse":
             guard let id = message.actionID, case .databaseGet(let callID)? = pending.removeValue(forKey: id),
                 calls[callID] != nil

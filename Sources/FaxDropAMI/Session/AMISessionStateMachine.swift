@@ -25,6 +25,9 @@ public struct AMISessionStateMachine: Sendable {
         /// After each login, ask Asterisk (Getvar, ModuleCheck) whether the modules the
         /// dialplan needs are loaded, and report them (`Action.modulesChecked`).
         public var checkModules = false
+        /// After each login, ask AstDB for the receives it still holds (`DBGetTree FaxDropRx`),
+        /// so faxes received while FaxDrop was away are landed (SPEC §10).
+        public var reconcileReceives = false
         /// How long after FaxDrop journaled a result its AstDB copy is kept before `DBDel`
         /// (a late duplicate report of the same call still finds it and stays silent).
         public var storedResultRetention: Duration = .seconds(30)
@@ -57,6 +60,13 @@ public struct AMISessionStateMachine: Sendable {
         case authenticationFailed(message: String)
         /// Asterisk answered every ModuleCheck (`Settings.checkModules`).
         case modulesChecked(AsteriskModuleReport)
+        /// A fax was received (SPEC §10): from its `FaxReceived` event, or from its AstDB
+        /// copy after a (re)connection. The same receive can come both ways: landing it is
+        /// idempotent by receive id.
+        case faxReceived(FaxReceivedEvent)
+        /// The AstDB copies of receives were all read after a login (their receive ids):
+        /// a received file none of them names, and no event either, has no result coming.
+        case storedReceivesRead(Set<String>)
     }
 
     /// What an outstanding action's response means.
@@ -69,6 +79,9 @@ public struct AMISessionStateMachine: Sendable {
         case dialTechnology
         case moduleCheck(module: String)
         case databaseDelete(callID: String)
+        /// `DBGetTree FaxDropRx`: the receives whose copies are still in AstDB.
+        case receiveTree
+        case receiveDelete(receiveID: String)
     }
 
     struct TrackedCall: Sendable {
@@ -108,6 +121,10 @@ public struct AMISessionStateMachine: Sendable {
     public internal(set) var dialTechnology: String?
     /// AstDB copies (by call id) to delete with `DBDel`, and from when on.
     public internal(set) var storedResultsToDelete: [String: Instant] = [:]
+    /// AstDB copies of receives (`FaxDropRx/<receive id>`) landed and to delete with `DBDel`.
+    public internal(set) var receivesToDelete: Set<String> = []
+    /// Receive ids read so far from the current `DBGetTree`.
+    var receiveTreeKeys: Set<String> = []
 
     public init(settings: Settings) { self.settings = settings }
 

@@ -1,0 +1,53 @@
+/// Received faxes (SPEC §10). Each inbound call's hang-up handler keeps a copy of its
+/// result in AstDB (`FaxDropRx/<receive id>`) before raising `FaxReceived`. After every
+/// login the machine asks for the whole family (`DBGetTree`), so receives that ended while
+/// FaxDrop was not connected are landed too; once landed, a copy is deleted (`DBDel`).
+extension AMISessionStateMachine {
+    mutating func askReceiveTree(now: Instant) -> Action {
+        let id = nextActionID("rxtree")
+        pending[id] = .receiveTree
+        return send(AMIMessage(["Action": "DBGetTree", "ActionID": id, "Family": FaxReceivedEvent.databaseFamily]), now: now)
+    }
+
+    /// One copy per `DBGetTreeResponse` (its `Key` may be the full `/FaxDropRx/<id>` path);
+    /// `DBGetTreeComplete` ends the list.
+    mutating func receiveTreeEvent(_ message: AMIMessage, name: String) -> [Action] {
+        guard let id = message.actionID, pending[id] == .receiveTree else { return [] }
+        if name == "dbgettreecomplete" {
+            pending[id] = nil
+            defer { receiveTreeKeys = [] }
+            return [.storedReceivesRead(receiveTreeKeys)]
+        }
+        var received = FaxReceivedEvent(stored: message["Val"] ?? "")
+        if received.receiveID == nil, let key = message["Key"] {
+            received.receiveID = key.split(separator: "/").last.map(String.init)
+        }
+        guard let receiveID = received.receiveID else { return [] }
+        receiveTreeKeys.insert(receiveID)
+        return [.faxReceived(received)]
+    }
+
+    /// The receive is landed (PDF and sidecar durable): delete its AstDB copy now, or after
+    /// the next login when AMI is down.
+    public mutating func forgetReceive(receiveID: String, now: Instant) -> [Action] {
+        receivesToDelete.insert(receiveID)
+        return deleteLandedReceives(now: now)
+    }
+
+    mutating func deleteLandedReceives(now: Instant) -> [Action] {
+        guard state == .ready else { return [] }
+        var asked = Set<String>()
+        for case .receiveDelete(let receiveID) in pending.values { asked.insert(receiveID) }
+        var actions: [Action] = []
+        for receiveID in receivesToDelete.sorted() where !asked.contains(receiveID) {
+            let id = nextActionID("rxdel")
+            pending[id] = .receiveDelete(receiveID: receiveID)
+            actions.append(
+                send(
+                    AMIMessage([
+                        "Action": "DBDel", "ActionID": id, "Family": FaxReceivedEvent.databaseFamily, "Key": receiveID,
+                    ]), now: now))
+        }
+        return actions
+    }
+}

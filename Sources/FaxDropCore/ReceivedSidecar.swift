@@ -1,0 +1,186 @@
+import Foundation
+
+/// The sidecar of a received fax, `incoming/<folder>/<id>.json` (SPEC §10), schema
+/// `faxdrop.received/v1`; `etc/faxdrop-received.schema.json` is its JSON Schema. Written
+/// last and atomically: when it exists the PDF beside it (if any) is whole.
+public struct ReceivedSidecar: Codable, Sendable, Equatable {
+    public static let schemaID = "faxdrop.received/v1"
+
+    public enum Status: String, Codable, Sendable {
+        /// Every page came and the far end ended the fax cleanly.
+        case received
+        /// The fax failed after some pages came: those pages are in the PDF.
+        case partial
+        /// Nothing usable came (not a fax, hung up, negotiation failed).
+        case failed
+    }
+
+    public struct Document: Codable, Sendable, Equatable {
+        /// `<id>.pdf`; nil when no page came.
+        public var storedAs: String?
+        public var bytes: Int64
+        public var sha256: String
+        /// `<id>.tif` when the received TIFF is kept beside the PDF (`FAXDROP_INCOMING_KEEP_TIFF`,
+        /// or when it could not be converted).
+        public var tiff: String?
+        public var tiffBytes: Int64
+
+        public init(storedAs: String?, bytes: Int64, sha256: String, tiff: String?, tiffBytes: Int64) {
+            self.storedAs = storedAs
+            self.bytes = bytes
+            self.sha256 = sha256
+            self.tiff = tiff
+            self.tiffBytes = tiffBytes
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case storedAs = "stored_as"
+            case bytes, sha256, tiff
+            case tiffBytes = "tiff_bytes"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(storedAs, forKey: .storedAs)
+            try c.encode(bytes, forKey: .bytes)
+            try c.encode(sha256, forKey: .sha256)
+            try c.encode(tiff, forKey: .tiff)
+            try c.encode(tiffBytes, forKey: .tiffBytes)
+        }
+    }
+
+    public struct Fax: Codable, Sendable, Equatable {
+        /// `T38` or `audio`; nil when the fax never started.
+        public var mode: String?
+        public var bitRate: Int?
+        /// `fine` / `normal` from the first page, else nil.
+        public var resolution: String?
+        public var durationSeconds: Int?
+        public var hangupCause: Int?
+
+        public init(mode: String?, bitRate: Int?, resolution: String?, durationSeconds: Int?, hangupCause: Int?) {
+            self.mode = mode
+            self.bitRate = bitRate
+            self.resolution = resolution
+            self.durationSeconds = durationSeconds
+            self.hangupCause = hangupCause
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case mode
+            case bitRate = "bit_rate"
+            case resolution
+            case durationSeconds = "duration_seconds"
+            case hangupCause = "hangup_cause"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(mode, forKey: .mode)
+            try c.encode(bitRate, forKey: .bitRate)
+            try c.encode(resolution, forKey: .resolution)
+            try c.encode(durationSeconds, forKey: .durationSeconds)
+            try c.encode(hangupCause, forKey: .hangupCause)
+        }
+    }
+
+    public struct Pages: Codable, Sendable, Equatable {
+        /// Pages in the PDF (read from the received file).
+        public var received: Int
+        /// Pages Asterisk reported (FAXPAGES).
+        public var reported: Int
+        public init(received: Int, reported: Int) {
+            self.received = received
+            self.reported = reported
+        }
+    }
+
+    public struct Failure: Codable, Sendable, Equatable {
+        public var code: ErrorCode
+        /// For people: FaxDrop's words, then Asterisk's status text (sanitised).
+        public var message: String
+        /// Asterisk's FAXERROR, sanitised.
+        public var asteriskError: String
+
+        public init(code: ErrorCode, message: String, asteriskError: String) {
+            self.code = code
+            self.message = message
+            self.asteriskError = asteriskError
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case code, message
+            case asteriskError = "asterisk_error"
+        }
+    }
+
+    public var schema = Self.schemaID
+    public var id: JobID
+    public var status: Status
+    /// The validated DID; nil when the dialled number was not one.
+    public var did: String?
+    /// The folder under `incoming/` (the DID, a route's name, or `unknown`).
+    public var folder: String
+    /// Sanitised caller number and sender station id.
+    public var caller: String
+    public var remoteStationID: String
+    public var pages: Pages
+    public var document: Document
+    public var fax: Fax
+    public var error: Failure?
+    /// Asterisk's id of the call (`UNIQUEID`), when valid.
+    public var receiveID: String?
+    public var receivedAt: Date
+    public var completedAt: Date
+    public var gateway: Sidecar.Gateway
+
+    public init(
+        id: JobID, status: Status, did: String?, folder: String, caller: String, remoteStationID: String,
+        pages: Pages, document: Document, fax: Fax, error: Failure?, receiveID: String?, receivedAt: Date,
+        completedAt: Date, gateway: Sidecar.Gateway
+    ) {
+        self.id = id
+        self.status = status
+        self.did = did
+        self.folder = folder
+        self.caller = caller
+        self.remoteStationID = remoteStationID
+        self.pages = pages
+        self.document = document
+        self.fax = fax
+        self.error = error
+        self.receiveID = receiveID
+        self.receivedAt = receivedAt
+        self.completedAt = completedAt
+        self.gateway = gateway
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schema, id, status, did, folder, caller
+        case remoteStationID = "remote_station_id"
+        case pages, document, fax, error
+        case receiveID = "receive_id"
+        case receivedAt = "received_at"
+        case completedAt = "completed_at"
+        case gateway
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(schema, forKey: .schema)
+        try c.encode(id, forKey: .id)
+        try c.encode(status, forKey: .status)
+        try c.encode(did, forKey: .did)
+        try c.encode(folder, forKey: .folder)
+        try c.encode(caller, forKey: .caller)
+        try c.encode(remoteStationID, forKey: .remoteStationID)
+        try c.encode(pages, forKey: .pages)
+        try c.encode(document, forKey: .document)
+        try c.encode(fax, forKey: .fax)
+        try c.encode(error, forKey: .error)
+        try c.encode(receiveID, forKey: .receiveID)
+        try c.encode(receivedAt, forKey: .receivedAt)
+        try c.encode(completedAt, forKey: .completedAt)
+        try c.encode(gateway, forKey: .gateway)
+    }
+}

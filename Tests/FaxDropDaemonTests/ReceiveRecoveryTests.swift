@@ -1,0 +1,206 @@
+import AsteriskSimulator
+import FaxDropAMI
+import FaxDropCore
+import FaxDropDaemon
+import FaxDropFaxImage
+import FaxDropSystem
+import Foundation
+import XCTest
+
+/// Never lose a received fax (SPEC §10, issue 10 step 5): the real `faxdrop run` with the
+/// SIP backend against the simulated Asterisk, killed with `kill -9` while several faxes
+/// arrive, and cut off from AMI while others do. Every receive ends as exactly one
+/// sidecar (with its PDF), Asterisk's TIFFs are gone, and so are the AstDB copies.
+final class ReceiveRecoveryTests: XCTestCase {
+    func daemonProcess(_ spool: TestSpool, port: Int) throws -> Process {
+        let process = Process()
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("faxdrop")
+        process.executableURL =
+            FileManager.default.isExecutableFile(atPath: binary.path)
+            ? binary : URL(fileURLWithPath: TestSpool.packageRoot + "/.build/debug/faxdrop")
+        process.arguments = ["run", "--spool", spool.root]
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge([
+            "FAX_BACKEND": "sip", "ASTERISK_AMI_HOST": "127.0.0.1", "ASTERISK_AMI_PORT": "\(port)",
+            "ASTERISK_AMI_USERNAME": "faxdrop", "ASTERISK_AMI_PASSWORD": "faxdrop-secret",
+            "FAXDROP_HTTP": "false", "FAXDROP_RESCAN_SECONDS": "0", "FAXDROP_LOG_LEVEL": "warning",
+        ]) { _, new in new }
+        process.environment = environment
+        try process.run()
+        addTeardownBlock { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        return process
+    }
+
+    func simulator(_ spool: TestSpool) async throws -> (AsteriskSimulator, Int) {
+        var options = AsteriskSimulator.Options()
+        options.timeScale = 1
+        options.interleaveForeignEvents = false
+        options.spoolMapping = .init(asterisk: "/var/spool/faxdrop", local: spool.root)
+        let simulator = AsteriskSimulator(options: options)
+        let port = try await simulator.start()
+        addTeardownBlock { await simulator.stop() }
+        return (simulator, port)
+    }
+
+    /// A spandsp-like sent document: G3 2-D, FillOrder 2, `pages` pages.
+    func document(_ spool: TestSpool, pages: Int) throws -> String {
+        let path = (spool.root as NSString).deletingLastPathComponent + "/sender-\(pages).tif"
+        let writer = try FaxImageWriter(path: path, coding: .g3TwoDimensional)
+        for page in 0..<pages {
+            var rows = [UInt8](repeating: 0, count: 216 * 300)
+            for i in stride(from: page * 7, to: rows.count, by: 97) { rows[i] = 0xF0 }
+            try rows.withUnsafeBytes {
+                try writer.appendPage(
+                    rows: $0, bytesPerRow: 216, width: 1728, height: 300, resolution: .fine, pageNumber: page,
+                    pageCount: pages)
+            }
+        }
+        writer.close()
+        return path
+    }
+
+    func receivedSidecars(_ spool: TestSpool) -> [ReceivedSidecar] {
+        let incoming = spool.spool.incoming
+        var out: [ReceivedSidecar] = []
+        for folder in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: incoming + "/" + folder)) ?? []
+            where name.hasSuffix(".json") {
+                if let data = FileManager.default.contents(atPath: incoming + "/" + folder + "/" + name),
+                    let sidecar = try? JSONDecoder.faxdrop().decode(ReceivedSidecar.self, from: data)
+                {
+                    out.append(sidecar)
+                }
+            }
+        }
+        return out
+    }
+
+    func waitFor(_ what: String, timeout: Double, _ condition: () async -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if await condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        XCTFail("timed out waiting for \(what)")
+        throw CancellationError()
+    }
+
+    /// Asterisk stopped during a call (no event, no AstDB copy): once the copies were all
+    /// read after the login, a received file older than FAXDROP_INCOMING_ORPHAN_MINUTES is
+    /// landed on its own (incoming/unknown/, partial); a recent one is left for its result;
+    /// an old one whose copy is in AstDB is landed from the copy, with its DID.
+    func testOldReceivedFilesWithoutAResultAreLandedAfterAstDBWasRead() async throws {
+        let spool = try TestSpool()
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: (spool.root as NSString).deletingLastPathComponent) }
+        let (simulator, port) = try await simulator(spool)
+        let sent = try document(spool, pages: 2)
+        let withCopy = try await simulator.receiveFax(
+            .init(did: "+15551031", caller: "5550100", remoteStationID: "C", tiff: sent))
+        let orphan = spool.spool.receiving + "/1700000000.7.tif"
+        let recent = spool.spool.receiving + "/1700000000.8.tif"
+        for path in [orphan, recent] { try FileManager.default.copyItem(atPath: sent, toPath: path) }
+        let old = Date().addingTimeInterval(-7200)
+        for path in [orphan, spool.spool.receiving + "/\(withCopy).tif"] {
+            try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: path)
+        }
+        _ = try daemonProcess(spool, port: port)
+        try await waitFor("two landings", timeout: 30) { receivedSidecars(spool).count == 2 }
+        let sidecars = receivedSidecars(spool)
+        let lost = try XCTUnwrap(sidecars.first { $0.receiveID == "1700000000.7" })
+        XCTAssertEqual(lost.folder, "unknown")
+        XCTAssertEqual(lost.status, .partial)
+        XCTAssertEqual(lost.pages.received, 2)
+        XCTAssertEqual(sidecars.first { $0.receiveID == withCopy }?.folder, "+15551031")
+        try await Task.sleep(for: .milliseconds(300))
+        XCTAssertEqual(receivedSidecars(spool).count, 2)
+        XCTAssertNotNil(try Syscall.lstatIfExists(recent), "a recent file waits for its result")
+    }
+
+    func testKill9WhileFaxesArriveAndAnAMIOutageLoseNothing() async throws {
+        let spool = try TestSpool()
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: (spool.root as NSString).deletingLastPathComponent) }
+        let (simulator, port) = try await simulator(spool)
+        let sent = try document(spool, pages: 2)
+        var daemon = try daemonProcess(spool, port: port)
+        try await waitFor("the daemon's AMI login", timeout: 30) { await simulator.connectedSessions > 0 }
+
+        // One fax lands normally; then four arrive together, ending 0.2 … 1.4 s from now,
+        // and the daemon is killed at 0.5 s: some were reported to it, some were being
+        // landed, some end while it is dead.
+        let dids = ["+15551002", "+15551003", "15551004", "+15551005", "+15551006"]
+        // Event to PDF: from just before the simulated Asterisk writes the TIFF and raises the
+        // UserEvent to the PDF's rename into incoming/ (polled every millisecond), over the
+        // real AMI socket: an upper bound of the event-to-rename time.
+        var timings: [Double] = []
+        for did in ["+15551091", "+15551092", "+15551093"] {
+            let raised = Date()
+            let id = try await simulator.receiveFax(.init(did: did, caller: "5550100", remoteStationID: "A", tiff: sent))
+            XCTAssertFalse(id.isEmpty)
+            let folder = spool.spool.incoming + "/" + did
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline,
+                ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).allSatisfy({ !$0.hasSuffix(".pdf") })
+            {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            timings.append(Date().timeIntervalSince(raised) * 1000)
+        }
+        print("receive timing: event to PDF rename (ms): \(timings.map { String(format: "%.1f", $0) })")
+        try await waitFor("the first landings", timeout: 20) { receivedSidecars(spool).count == 3 }
+        try await simulator.receiveFax(.init(did: dids[0], caller: "5550100", remoteStationID: "A", tiff: sent))
+        try await waitFor("the fourth landing", timeout: 20) { receivedSidecars(spool).count == 4 }
+        let arriving = Task {
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for (n, did) in dids[1...].enumerated() {
+                    group.addTask {
+                        var fax = AsteriskSimulator.InboundFax(
+                            did: did, caller: "555010\(n)", remoteStationID: "S\(n)", tiff: sent)
+                        fax.seconds = 0.2 + 0.4 * Double(n)
+                        if n == 3 {
+                            fax.pagesReceived = 1
+                            fax.failure = "The call dropped prematurely"
+                        }
+                        return try await simulator.receiveFax(fax)
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        kill(daemon.processIdentifier, SIGKILL)
+        daemon.waitUntilExit()
+        let ids = try await arriving.value
+        XCTAssertEqual(ids.count, 4)
+
+        // While it is down, Asterisk's manager goes away too, and one more fax arrives.
+        await simulator.pauseManager()
+        daemon = try daemonProcess(spool, port: port)
+        try await simulator.receiveFax(.init(did: "+15551007", caller: "5550199", remoteStationID: "Z", tiff: sent))
+        try await Task.sleep(for: .milliseconds(300))
+        try await simulator.resumeManager()
+
+        try await waitFor("nine received faxes", timeout: 30) { receivedSidecars(spool).count >= 9 }
+        try await waitFor("the AstDB copies deleted", timeout: 20) {
+            await simulator.databaseKeys.filter { $0.hasPrefix(FaxReceivedEvent.databaseFamily + "/") }.isEmpty
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let sidecars = receivedSidecars(spool)
+        XCTAssertEqual(sidecars.count, 9, "each receive exactly once")
+        XCTAssertEqual(Set(sidecars.compactMap(\.receiveID)).count, 9)
+        XCTAssertEqual(sidecars.filter { $0.status == .received }.count, 8)
+        XCTAssertEqual(sidecars.filter { $0.status == .partial }.map(\.pages.received), [1])
+        for sidecar in sidecars {
+            let pdf = spool.spool.incoming + "/" + sidecar.folder + "/" + (sidecar.document.storedAs ?? "-")
+            XCTAssertNotNil(try Syscall.lstatIfExists(pdf), pdf)
+        }
+        let left = try Syscall.listDirectory(spool.spool.receiving).filter { $0.hasSuffix(".tif") }
+        XCTAssertEqual(left, [], "every Asterisk-side TIFF removed once landed")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: spool.spool.incoming)
+        let paths = folders.flatMap { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: spool.spool.incoming + "/" + folder)) ?? [])
+                .filter { $0.hasSuffix(".json") }.map { spool.spool.incoming + "/" + folder + "/" + $0 }
+        }
+        try TestSpool.assertValid(paths)
+    }
+}
