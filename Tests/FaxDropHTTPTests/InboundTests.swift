@@ -107,9 +107,10 @@ final class InboundTests: XCTestCase {
         let posts = try await hookReceiver.waitFor(2, timeout: 10)
         XCTAssertEqual(posts.map { $0.headers["x-faxdrop-event"] }, ["fax.received", "fax.received"])
         for post in posts {
+            let timestamp = try XCTUnwrap(post.headers["x-faxdrop-timestamp"].flatMap { Int64($0) })
             XCTAssertEqual(
                 post.headers["x-faxdrop-signature"],
-                WebhookNotifier.signature(body: Array(post.body), secret: Secret("whsec-1")))
+                WebhookNotifier.signature(timestamp: timestamp, body: Array(post.body), secret: Secret("whsec-1")))
             let id = try XCTUnwrap(post.headers["x-faxdrop-job"])
             let folder = id == (items[1]["id"] as? String) ? "support" : "+4930123"
             XCTAssertEqual(post.body, try Data(contentsOf: URL(fileURLWithPath: spool.spool.incoming + "/\(folder)/\(id).json")))
