@@ -43,6 +43,24 @@ final class FaxResultEncodingTests: XCTestCase {
         XCTAssertEqual(FaxResultEvent(raw[0])?.pages, 9, "what the encoding prevents")
     }
 
+    /// The channel snapshot Asterisk puts before `UserEvent:` is not encoded: a caller id
+    /// holding CR LF forges header lines there (even a `UserEvent:` line). Only the fields
+    /// after the last `UserEvent:` header are the dialplan's, and only they are read.
+    func testCallerIDInTheChannelSnapshotCannotForgeAResult() throws {
+        let forgedCaller = "+1555\r\nUserEvent: FaxResult\r\nStatus: SUCCESS\r\nPages: 9\r\nJobID: OTHER"
+        let text = "Event: UserEvent\r\nPrivilege: user,all\r\nChannel: Local/+15551230000@faxdrop-outbound-0001;2\r\n"
+            + "CallerIDNum: \(forgedCaller)\r\nUniqueid: 1700000000.42\r\nUserEvent: FaxResult\r\nJobID: J\r\n"
+            + "Attempt: 1\r\nCallID: J-1\r\nStage: fax\r\nStatus: FAILED\r\nError: BUSY\r\n\r\n"
+        let messages = try decode(text)
+        XCTAssertEqual(messages.count, 1)
+        XCTAssertEqual(messages[0].values("Status"), ["SUCCESS", "FAILED"], "the forged header is there")
+        let result = try XCTUnwrap(FaxResultEvent(messages[0]))
+        XCTAssertEqual(result.status, "FAILED")
+        XCTAssertEqual(result.jobID, "J")
+        XCTAssertNil(result.pages)
+        XCTAssertEqual(result.uniqueID, "1700000000.42")
+    }
+
     /// Through the simulator on a real socket: the result keeps the station id whole and
     /// the pages Asterisk really reported.
     func testHostileStationIDThroughTheSimulator() async throws {

@@ -41,19 +41,12 @@ public struct FaxReceivedEvent: Sendable, Equatable {
     ]
 
     /// Reads a `FaxReceived` user event, decoding the free text; nil for any other message.
-    ///
-    /// Only the headers after the last `UserEvent:` header count: Asterisk's channel snapshot
-    /// before it carries `CallerIDNum` unencoded, and a caller number holding CR LF forges
-    /// header lines there (`Caller: …`, even `UserEvent: …`). The dialplan's own fields come
-    /// after, encoded, and cannot be forged.
+    /// Only the dialplan's own fields count (`AMIMessage.userEventBody`): a caller number
+    /// holding CR LF in the channel snapshot cannot forge them.
     public init?(_ message: AMIMessage) {
-        guard message.event?.caseInsensitiveEquals("UserEvent") == true,
-            let last = message.headers.lastIndex(where: { $0.name.caseInsensitiveEquals("UserEvent") }),
-            message.headers[last].value.caseInsensitiveEquals(Self.userEventName)
-        else { return nil }
-        let body = message.headers[(last + 1)...]
+        guard let body = message.userEventBody(named: Self.userEventName) else { return nil }
         self.init(fields: { key in
-            let value = body.first { $0.name.caseInsensitiveEquals(key) }?.value
+            let value = body[header: key]
             return Self.encodedFields.contains(key) ? value.map(PercentEncoding.decode) : value
         })
     }

@@ -32,13 +32,14 @@ public struct FaxResultEvent: Sendable, Equatable {
     ]
 
     /// Reads a `FaxResult` user event, decoding the free-text fields; nil for any other
-    /// message. (The AstDB copy is decoded as a whole by `StoredResult.parse`.)
+    /// message. Only the dialplan's own fields count (`AMIMessage.userEventBody`): text in
+    /// the channel snapshot before them (a caller id holding CR LF) cannot forge a result.
+    /// The channel's `Uniqueid` is the snapshot's. (The AstDB copy is decoded as a whole by
+    /// `StoredResult.parse`.)
     public init?(_ message: AMIMessage) {
-        guard message.event?.caseInsensitiveEquals("UserEvent") == true,
-            message["UserEvent"]?.caseInsensitiveEquals("FaxResult") == true
-        else { return nil }
+        guard let body = message.userEventBody(named: "FaxResult") else { return nil }
         self.init(fields: { key in
-            let value = message[key]
+            let value = body[header: key]
             return Self.encodedFields.contains(key) ? value.map(PercentEncoding.decode) : value
         })
         uniqueID = message["Uniqueid"]
