@@ -75,6 +75,8 @@ public struct Configuration: Sendable {
     public var coverSender: String? = nil
     /// The confidentiality notice at the foot of the cover page (`FAXDROP_COVER_NOTICE`).
     public var coverNotice = CoverPage.defaultNotice
+    /// A one-page PDF drawn under the cover page's fields (`FAXDROP_COVER_LETTERHEAD`).
+    public var coverLetterhead: String? = nil
 
     /// Premium-rate and high-cost ranges refused unless allowed explicitly: the North
     /// American 900 and 976 services, and UK 09 and 087/084 service numbers.
@@ -154,6 +156,7 @@ public struct Configuration: Sendable {
         cover = try r.bool("FAXDROP_COVER", default: cover)
         coverSender = r.optional("FAXDROP_COVER_SENDER")
         coverNotice = r.string("FAXDROP_COVER_NOTICE", default: coverNotice)
+        coverLetterhead = r.optional("FAXDROP_COVER_LETTERHEAD")
     }
 
     /// Parses a `.env` style file: `KEY=VALUE` lines, `#` comments, optional `export `,

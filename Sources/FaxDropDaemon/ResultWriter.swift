@@ -109,7 +109,8 @@ public struct ResultWriter: Sendable {
     /// (`.fax.tif.<pid>.<n>.part`, `.cover.pdf.<pid>.<n>.tmp`).
     static func isStaging(_ name: String) -> Bool {
         name.hasPrefix(".") && (name.hasSuffix(".part") || name.hasSuffix(".tmp"))
-            && (name.contains(".tif.") || name.hasPrefix("." + CoverStep.pdfName + "."))
+            && (name.contains(".tif.") || name.hasPrefix("." + CoverStep.pdfName + ".")
+                || name.hasPrefix("." + Letterhead.pdfName + "."))
     }
 
     /// Removes the job's working files (rendered images, then the journal) and its folder.
@@ -125,7 +126,7 @@ public struct ResultWriter: Sendable {
     /// A file FaxDrop made in a job folder: a fax image (`fax.tif`, `fax-from-N.tif`), the
     /// cover page's PDF, or a staging file a killed renderer or daemon left behind.
     static func isDerived(_ name: String) -> Bool {
-        name.hasSuffix(".tif") || name == CoverStep.pdfName || isStaging(name)
+        name.hasSuffix(".tif") || name == CoverStep.pdfName || name == Letterhead.pdfName || isStaging(name)
     }
 }
 
