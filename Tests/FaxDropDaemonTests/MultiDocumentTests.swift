@@ -110,6 +110,30 @@ final class MultiDocumentTests: XCTestCase {
         try TestSpool.assertValid(spool.sidecars().failed)
     }
 
+    /// `faxdrop retry` of a failed job of several documents queues them all, in order:
+    /// the new job's sidecar lists both, with the same digests, and names the old job.
+    func testRetryCarriesEveryDocument() async throws {
+        let spool = try TestSpool()
+        let first = try write("First of two.\n", "one.txt", in: spool)
+        let second = try write("Second of two.\n", "two.txt", in: spool)
+        let submitted = try SubmitOptionsCLITests.faxdrop([
+            "submit", first, second, "--spool", spool.root, "--to", "+15550000480",
+        ])
+        XCTAssertEqual(submitted.status, 0, submitted.error)
+        let old = submitted.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try await start(spool, ["FAXDROP_MAX_ATTEMPTS": "1"])
+        let failed = try await spool.waitForSidecars(1, timeout: 60)
+        XCTAssertEqual(failed.first?.error?.code, .noAnswer)
+        let retried = try SubmitOptionsCLITests.faxdrop(["retry", old, "--spool", spool.root])
+        XCTAssertEqual(retried.status, 0, retried.error)
+        let both = try await spool.waitForSidecars(2, timeout: 60)
+        let retry = try XCTUnwrap(both.first { $0.retryOf?.value == old })
+        XCTAssertEqual(retry.documents?.map(\.originalName), ["one.txt", "two.txt"])
+        XCTAssertEqual(retry.documents?.map(\.sha256), failed.first?.documents?.map(\.sha256))
+        XCTAssertEqual(retry.pages.total, 2)
+        try TestSpool.assertValid(spool.sidecars().failed)
+    }
+
     /// The document-change check covers every document: a write to the second one while
     /// the call is on the line ends the job `document_changed`, naming document 2.
     func testAWriteToTheSecondDocumentEndsDocumentChanged() async throws {
