@@ -75,6 +75,8 @@ public struct Configuration: Sendable {
     public var coverSender: String? = nil
     /// The confidentiality notice at the foot of the cover page (`FAXDROP_COVER_NOTICE`).
     public var coverNotice = CoverPage.defaultNotice
+    /// A one-page PDF drawn under the cover page's fields (`FAXDROP_COVER_LETTERHEAD`).
+    public var coverLetterhead: String? = nil
     /// `FAXDROP_INCOMING_KEEP_TIFF`: keep each received TIFF beside its PDF (SPEC §10).
     public var incomingKeepTIFF = false
     /// `FAXDROP_INBOUND_ROUTES`: a file mapping DIDs or prefixes to folders (`InboundRoutes`).
@@ -167,6 +169,7 @@ public struct Configuration: Sendable {
         cover = try r.bool("FAXDROP_COVER", default: cover)
         coverSender = r.optional("FAXDROP_COVER_SENDER")
         coverNotice = r.string("FAXDROP_COVER_NOTICE", default: coverNotice)
+        coverLetterhead = r.optional("FAXDROP_COVER_LETTERHEAD")
     }
 
     /// Parses a `.env` style file: `KEY=VALUE` lines, `#` comments, optional `export `,

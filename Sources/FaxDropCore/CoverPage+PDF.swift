@@ -7,6 +7,7 @@ extension CoverPage {
     /// characters. Text outside Windows-1252 prints as `?`.
     public func pdf() -> [UInt8] {
         var layout = CoverLayout(paper: paper)
+        layout.gap(max(0, letterheadBand))
         layout.text(organisation.isEmpty ? "FAX" : organisation, size: 26, bold: true)
         layout.gap(4)
         layout.text("FAX", size: 20, bold: true)

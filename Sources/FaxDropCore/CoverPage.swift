@@ -25,6 +25,11 @@ public struct CoverPage: Sendable, Equatable {
     public var note: [String]
     public var notice: String
     public var paper: Paper
+    /// Space kept free at the top for a letterhead drawn under the cover (points); the
+    /// fields begin below it. 0 without a letterhead.
+    public var letterheadBand: Double = 0
+    /// The band a letterhead gets: 30 mm below the top margin.
+    public static let letterheadBandPoints = 30 * 72 / 25.4
 
     public init(
         organisation: String, senderName: String?, stationID: String, recipientName: String?, recipientNumber: String,

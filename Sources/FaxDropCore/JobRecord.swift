@@ -65,6 +65,8 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var sendAt: Date?
     /// The jobs of one submission to several numbers share it.
     public var batchID: String?
+    /// The documents after the first, faxed after it in order; `nil` for a job of one.
+    public var moreDocuments: [JobDocument]?
     /// When the job may first be dialled: its `send_at`, or its queueing.
     public var earliestStart: Date { max(queuedAt, sendAt ?? queuedAt) }
     /// `high` goes ahead of `normal`, `normal` ahead of `low`.
@@ -117,6 +119,7 @@ public struct JobRecord: Codable, Sendable, Equatable {
         case optionsProblem = "options_problem"
         case sendAt = "send_at"
         case batchID = "batch_id"
+        case moreDocuments = "more_documents"
     }
 }
 

@@ -129,6 +129,9 @@ public struct Sidecar: Codable, Sendable, Equatable {
     public var sendAt: Date?
     /// Optional: the jobs of one submission to several numbers share it.
     public var batchID: String?
+    /// Optional: every document of a job that faxed several, in order (the first is also
+    /// `document`); absent for a job of one document.
+    public var documents: [Document]?
 
     public init(
         jobID: JobID, status: Status, destination: String, document: Document, pages: Pages, fax: Fax,
@@ -160,6 +163,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
         case recipient, options
         case sendAt = "send_at"
         case batchID = "batch_id"
+        case documents
     }
 
     // `error` is always present: `null` when sent.
@@ -182,5 +186,6 @@ public struct Sidecar: Codable, Sendable, Equatable {
         try c.encodeIfPresent(options, forKey: .options)
         try c.encodeIfPresent(sendAt, forKey: .sendAt)
         try c.encodeIfPresent(batchID, forKey: .batchID)
+        try c.encodeIfPresent(documents, forKey: .documents)
     }
 }

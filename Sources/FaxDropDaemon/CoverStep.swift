@@ -8,6 +8,7 @@ import Logging
 /// in the job's folder, a renderer worker renders it like any document (the daemon never
 /// links Ghostscript), and the two fax images are joined, compressed data as it is. The
 /// page count on the cover is the rendered document's, read from its image, plus one.
+/// An office's letterhead, if set, is drawn under the rendered cover (`Letterhead`).
 enum CoverStep {
     static let pdfName = "cover.pdf"
     static let imageName = "cover.tif"
@@ -15,7 +16,7 @@ enum CoverStep {
 
     static func prepend(
         _ template: CoverPage, request: RenderRequest, reply: RenderReply, renderer: any DocumentRenderer,
-        folder: String, logger: Logger
+        letterhead: Letterhead? = nil, folder: String, logger: Logger
     ) async -> RenderReply {
         func failure(_ message: String) -> RenderReply {
             logger.warning("cover page failed", metadata: ["message": "\(message)"])
@@ -24,8 +25,12 @@ enum CoverStep {
                 error: .init(code: .conversionFailed, message: message))
         }
         guard let documentPages = try? FaxImage.inspect(request.output).count else { return reply }
+        // The letterhead first: when it renders, the cover leaves its band free.
+        let lettered = await letterhead?.render(request: request, renderer: renderer, folder: folder, logger: logger)
+        defer { if let image = lettered?.image { try? Syscall.unlink(image) } }
         var cover = template
         cover.pages = documentPages + 1
+        if lettered?.image != nil { cover.letterheadBand = CoverPage.letterheadBandPoints }
         let pdf = folder + "/" + pdfName
         let image = folder + "/" + imageName
         let joined = folder + "/" + joinedName
@@ -42,6 +47,10 @@ enum CoverStep {
         if let error = coverReply.error {
             return failure("the cover page could not be rendered: \(error.message)")
         }
+        if let letterhead, let under = lettered?.image {
+            letterhead.draw(under, beneath: image, resolution: request.resolution, folder: folder, logger: logger)
+        }
+        let letterheadSeconds = lettered?.seconds ?? 0
         do {
             let pages = try FaxImage.concatenate([image, request.output], to: joined)
             try Syscall.rename(joined, request.output)
@@ -50,7 +59,7 @@ enum CoverStep {
             logger.debug("cover page added", metadata: ["pages": "\(pages.count)"])
             return RenderReply(
                 id: reply.id, format: reply.format, pages: pages.count, pageBytes: pages.map(\.encodedBytes),
-                seconds: reply.seconds + coverReply.seconds, error: nil)
+                seconds: reply.seconds + coverReply.seconds + letterheadSeconds, error: nil)
         } catch {
             try? Syscall.unlink(joined)
             return failure("the cover page could not be joined to the document: \(error)")

@@ -62,10 +62,18 @@ extension Engine {
         log.info("rendering", metadata: ["format": "\(record.format?.rawValue ?? "unknown")"])
         let cover = coverTemplate(record)
         let folder = spool.jobFolder(id)
+        let more = record.moreDocuments ?? []
+        let firstName = record.originalName
+        let letterhead = settings.coverLetterhead
         workTasks[id] = Task {
             var reply = await renderer.render(request, logger: log)
+            if !more.isEmpty {
+                reply = await DocumentsStep.append(
+                    more, request: request, reply: reply, renderer: renderer, folder: folder, firstName: firstName, logger: log)
+            }
             if reply.error == nil, let cover {
-                reply = await CoverStep.prepend(cover, request: request, reply: reply, renderer: renderer, folder: folder, logger: log)
+                reply = await CoverStep.prepend(
+                    cover, request: request, reply: reply, renderer: renderer, letterhead: letterhead, folder: folder, logger: log)
             }
             await self.renderDone(id, reply, output: request.output)
         }

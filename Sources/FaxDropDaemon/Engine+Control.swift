@@ -64,6 +64,13 @@ extension Engine {
         var record = JobRecord(
             jobID: new, state: .claiming, destination: sidecar.destination, originalName: sidecar.document.originalName,
             documentFile: "document", fax: sidecar.fax, queuedAt: clock(), retryOf: old)
+        // A job of several documents is retried whole, in the same order.
+        let further = Array((sidecar.documents ?? []).dropFirst().prefix(JobDocument.maxCount - 1))
+        if !further.isEmpty {
+            record.moreDocuments = further.enumerated().map { i, document in
+                JobDocument(originalName: document.originalName, file: JobDocument.fileName(i + 2))
+            }
+        }
         do {
             // As a claim: the journal first, then the document (a copy; the old job keeps its own).
             try Syscall.mkdir(folder, mode: 0o750)
@@ -73,9 +80,16 @@ extension Engine {
             }
             let bytes = try AtomicFile.read(spool.failed + "/" + kept, limit: Int.max)
             try AtomicFile.write(bytes, to: spool.document(new), stagingDirectory: spool.tmp)
+            for (i, document) in further.enumerated() {
+                guard let kept = document.storedAs, !kept.contains("/") else {
+                    throw FaxError(.notARegularFile, "the failed job kept no document \(i + 2) to send again")
+                }
+                let bytes = try AtomicFile.read(spool.failed + "/" + kept, limit: Int.max)
+                try AtomicFile.write(bytes, to: folder + "/" + JobDocument.fileName(i + 2), stagingDirectory: spool.tmp)
+            }
         } catch {
             log.error("cannot queue the retry", metadata: ["retry_of": "\(old)", "error": "\(error)"])
-            try? Syscall.unlink(spool.document(new))
+            for n in 1...JobDocument.maxCount { try? Syscall.unlink(folder + "/" + JobDocument.fileName(n)) }
             try? Syscall.unlink(spool.journal(new))
             try? Syscall.rmdir(folder)
             return

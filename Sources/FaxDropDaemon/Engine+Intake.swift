@@ -80,7 +80,7 @@ extension Engine {
     /// before anything is rendered or dialled. An invalid destination is reported first
     /// (the scheduler checks it), whatever the document.
     nonisolated func inspected(_ claimed: JobRecord) -> JobRecord {
-        Self.applying(inspect(claimed, waitingForWriters: false), to: claimed)
+        inspectingMore(Self.applying(inspect(claimed, waitingForWriters: false), to: claimed))
     }
 
     nonisolated func inspect(_ record: JobRecord, waitingForWriters: Bool) -> DocumentInspector.Findings {

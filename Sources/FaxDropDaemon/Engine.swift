@@ -20,6 +20,8 @@ public actor Engine {
         public var cover: Bool
         public var coverSender: String?
         public var coverNotice: String
+        /// Drawn under the cover page's fields; `nil` for none.
+        public var coverLetterhead: Letterhead?
 
         public init(_ c: Configuration) {
             policy = SchedulerPolicy(c)
@@ -33,6 +35,7 @@ public actor Engine {
             cover = c.cover
             coverSender = c.coverSender
             coverNotice = c.coverNotice
+            coverLetterhead = c.coverLetterhead.map(Letterhead.init(path:))
         }
     }
 

@@ -28,6 +28,13 @@ public struct ResultWriter: Sendable {
         if (try Syscall.lstatIfExists(stored)) == nil, (try Syscall.lstatIfExists(document)) != nil {
             try Syscall.renameNoReplace(document, stored)
         }
+        for (i, more) in (record.moreDocuments ?? []).enumerated() {
+            let source = spool.jobFolder(record.jobID) + "/" + more.file
+            let target = outcomeFolder + "/" + Self.storedName(record, more, number: i + 2)
+            if (try Syscall.lstatIfExists(target)) == nil, (try Syscall.lstatIfExists(source)) != nil {
+                try Syscall.renameNoReplace(source, target)
+            }
+        }
         let sidecar = makeSidecar(record, now: now)
         let data = try JSONEncoder.faxdrop().encode(sidecar)
         let path = spool.sidecar(record.jobID, status: sidecar.status)
@@ -56,7 +63,24 @@ public struct ResultWriter: Sendable {
         sidecar.options = record.options
         sidecar.sendAt = record.sendAt
         sidecar.batchID = record.batchID
+        if let more = record.moreDocuments, !more.isEmpty {
+            let folder = sent ? spool.done : spool.failed
+            sidecar.documents = [sidecar.document] + more.enumerated().map { i, document in
+                let name = Self.storedName(record, document, number: i + 2)
+                let kept = (try? Syscall.lstatIfExists(folder + "/" + name)) != nil
+                    || (try? Syscall.lstatIfExists(spool.jobFolder(record.jobID) + "/" + document.file)) != nil
+                return Sidecar.Document(
+                    originalName: document.originalName, storedAs: kept ? name : nil, bytes: document.bytes,
+                    sha256: document.sha256, format: document.format)
+            }
+        }
         return sidecar
+    }
+
+    /// The kept name of a job's further document number `number`: `<job-id>-<n>.<ext>`,
+    /// by the same extension rules as the first (never `json`).
+    public static func storedName(_ record: JobRecord, _ document: JobDocument, number: Int) -> String {
+        "\(record.jobID.value)-\(number).\(storedExtension(format: document.format, originalName: document.originalName))"
     }
 
     /// The kept document's name: `<job-id>.<ext>`.
@@ -67,9 +91,13 @@ public struct ResultWriter: Sendable {
     /// The recognised format's extension; otherwise the original's, if it is a plain short
     /// word other than `json` (the sidecar's); otherwise `bin`.
     static func storedExtension(_ record: JobRecord) -> String {
-        if let format = record.format { return format.fileExtension }
-        if let dot = record.originalName.lastIndex(of: "."), dot != record.originalName.startIndex {
-            let ext = record.originalName[record.originalName.index(after: dot)...].lowercased()
+        storedExtension(format: record.format, originalName: record.originalName)
+    }
+
+    static func storedExtension(format: DocumentFormat?, originalName: String) -> String {
+        if let format { return format.fileExtension }
+        if let dot = originalName.lastIndex(of: "."), dot != originalName.startIndex {
+            let ext = originalName[originalName.index(after: dot)...].lowercased()
             if (1...8).contains(ext.count), ext != "json", ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
                 return ext
             }
@@ -81,7 +109,8 @@ public struct ResultWriter: Sendable {
     /// (`.fax.tif.<pid>.<n>.part`, `.cover.pdf.<pid>.<n>.tmp`).
     static func isStaging(_ name: String) -> Bool {
         name.hasPrefix(".") && (name.hasSuffix(".part") || name.hasSuffix(".tmp"))
-            && (name.contains(".tif.") || name.hasPrefix("." + CoverStep.pdfName + "."))
+            && (name.contains(".tif.") || name.hasPrefix("." + CoverStep.pdfName + ".")
+                || name.hasPrefix("." + Letterhead.pdfName + "."))
     }
 
     /// Removes the job's working files (rendered images, then the journal) and its folder.
@@ -97,7 +126,7 @@ public struct ResultWriter: Sendable {
     /// A file FaxDrop made in a job folder: a fax image (`fax.tif`, `fax-from-N.tif`), the
     /// cover page's PDF, or a staging file a killed renderer or daemon left behind.
     static func isDerived(_ name: String) -> Bool {
-        name.hasSuffix(".tif") || name == CoverStep.pdfName || isStaging(name)
+        name.hasSuffix(".tif") || name == CoverStep.pdfName || name == Letterhead.pdfName || isStaging(name)
     }
 }
 

@@ -33,19 +33,44 @@ public struct Submitter: Sendable {
     public func submit(
         bytes: [UInt8], to destination: E164Number, name: String, request: JobRequest = JobRequest(), now: Date = Date()
     ) throws -> JobID {
+        try submit(documents: [(bytes, name)], to: destination, request: request, now: now)
+    }
+
+    /// Copies the files at `sources`, in order, into one job for `destination`: one fax.
+    /// `names` gives each document's reported name (default: the file's own).
+    public func submit(
+        files sources: [String], names: [String]? = nil, to destination: E164Number, request: JobRequest = JobRequest(),
+        now: Date = Date()
+    ) throws -> JobID {
+        var documents: [([UInt8], String)] = []
+        for (i, source) in sources.enumerated() {
+            let name = names?[i] ?? URL(fileURLWithPath: source).lastPathComponent
+            documents.append((try AtomicFile.read(source, limit: Int.max), name))
+        }
+        return try submit(documents: documents, to: destination, request: request, now: now)
+    }
+
+    /// Queues several documents, in order, as one job: `document`, `document-2`, …
+    public func submit(
+        documents: [(bytes: [UInt8], name: String)], to destination: E164Number, request: JobRequest = JobRequest(),
+        now: Date = Date()
+    ) throws -> JobID {
+        precondition(!documents.isEmpty, "a job has at least one document")
         try spool.createLayout()
         let id = ids.next(now: now)
         let stage = try makeStage(id)
         do {
-            let fd = try Syscall.open(stage + "/document", O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
-            defer { Syscall.close(fd) }
-            try bytes.withUnsafeBytes { try Syscall.writeAll(fd, $0) }
-            try Syscall.fsync(fd)
+            for (i, document) in documents.enumerated() {
+                let fd = try Syscall.open(stage + "/" + JobDocument.fileName(i + 1), O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+                defer { Syscall.close(fd) }
+                try document.bytes.withUnsafeBytes { try Syscall.writeAll(fd, $0) }
+                try Syscall.fsync(fd)
+            }
         } catch {
             removeStage(stage)
             throw error
         }
-        try enqueue(stage: stage, id: id, to: destination, name: name, request: request, now: now)
+        try enqueue(stage: stage, id: id, to: destination, names: documents.map(\.name), request: request, now: now)
         return id
     }
 
@@ -58,17 +83,22 @@ public struct Submitter: Sendable {
 
     /// Writes the journal beside the staged document, moves the job into `active/` and asks
     /// the daemon to take it. On failure the staged job is removed and nothing is queued.
-    func enqueue(stage: String, id: JobID, to destination: E164Number, name: String, request: JobRequest, now: Date) throws {
+    func enqueue(stage: String, id: JobID, to destination: E164Number, names: [String], request: JobRequest, now: Date) throws {
         do {
             // The fax settings are the daemon's: it sets them when it takes the job.
             var record = JobRecord(
-                jobID: id, state: .claiming, destination: destination.value, originalName: Self.safeName(name),
+                jobID: id, state: .claiming, destination: destination.value, originalName: Self.safeName(names[0]),
                 documentFile: "document", fax: Sidecar.Fax(resolution: .fine, paper: .letter, header: "", localStationID: ""),
                 queuedAt: now)
             record.recipientName = request.recipientName
             record.options = request.options.isEmpty ? nil : request.options
             record.sendAt = request.sendAt
             record.batchID = request.batchID
+            if names.count > 1 {
+                record.moreDocuments = names.enumerated().dropFirst().map { i, name in
+                    JobDocument(originalName: Self.safeName(name), file: JobDocument.fileName(i + 1))
+                }
+            }
             try AtomicFile.write(try JSONEncoder.faxdrop().encode(record), to: stage + "/job.json", stagingDirectory: spool.tmp)
             try Syscall.fsyncDirectory(stage)
             try Syscall.renameNoReplace(stage, spool.jobFolder(id))
@@ -82,7 +112,7 @@ public struct Submitter: Sendable {
 
     private func removeStage(_ stage: String) {
         try? Syscall.unlink(stage + "/job.json")
-        try? Syscall.unlink(stage + "/document")
+        for n in 1...JobDocument.maxCount { try? Syscall.unlink(stage + "/" + JobDocument.fileName(n)) }
         try? Syscall.rmdir(stage)
     }
 

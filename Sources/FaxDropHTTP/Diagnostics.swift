@@ -46,6 +46,7 @@ public struct Diagnostics: Sendable {
     /// Every check, in the order of the report.
     public func run() async -> [Finding] {
         var findings = [renderer(), rendererSandbox()] + spool() + [inotify(), leases()] + folderOptions()
+        if let letterhead = await letterhead() { findings.append(letterhead) }
         findings.append(await ami())
         findings += await asteriskModules()
         findings.append(await httpPort())

@@ -67,13 +67,17 @@ public struct FaxAPI: Sendable {
         }
     }
 
+    /// No place in `tmp/` for an upload's next document (logged by `stage()`).
+    struct StagingUnavailable: Error {}
+
     func spoolUnavailable() -> APIResponse {
         .error(503, .spoolUnavailable, "the document could not be stored; the gateway's log says why")
     }
 
     /// Queues a received upload through the same atomic path as `faxdrop submit`: the staged
     /// document is synced and renamed into the drop zone.
-    public func submit(_ upload: FaxUpload, staged: StagedUpload) async -> APIResponse {
+    /// Several `file` parts are one job's documents, faxed in order as one fax.
+    public func submit(_ upload: FaxUpload, staged: [StagedUpload]) async -> APIResponse {
         let targets = upload.values("to").map { $0.trimmingSpaces() }
         guard !targets.isEmpty else {
             return .error(400, .badRequest, "the field 'to' is missing")
@@ -94,14 +98,27 @@ public struct FaxAPI: Sendable {
         guard upload.hasFile else {
             return .error(400, .badRequest, "the field 'file' is missing")
         }
-        guard upload.fileBytes > 0 else {
-            return .error(400, .emptyFile, "the file is empty (0 bytes)")
-        }
         guard upload.fileBytes <= maxBytes else { return tooLarge() }
-        guard let format = DocumentFormat.sniff(upload.head) else {
-            return .error(415, .unsupportedFormat, "the content is none of PDF, PostScript, TIFF, JPEG, PNG or UTF-8 text")
+        let several = upload.files.count > 1
+        var names: [String] = []
+        var formats: [DocumentFormat] = []
+        for (i, file) in upload.files.enumerated() {
+            // Which file part a refusal is about, when there are several.
+            let which = several ? "file \(i + 1): " : ""
+            guard file.bytes > 0 else {
+                return .error(400, .emptyFile, "\(which)the file is empty (0 bytes)")
+            }
+            guard let format = DocumentFormat.sniff(file.head) else {
+                return .error(
+                    415, .unsupportedFormat, "\(which)the content is none of PDF, PostScript, TIFF, JPEG, PNG or UTF-8 text")
+            }
+            formats.append(format)
+            names.append(Self.lastPathComponent(file.name.flatMap { $0.isEmpty ? nil : $0 } ?? "document.\(format.fileExtension)"))
         }
-        let name = upload.fileName.flatMap { $0.isEmpty ? nil : $0 } ?? "document.\(format.fileExtension)"
+        guard staged.count == upload.files.count else { return spoolUnavailable() }
+        let format = formats[0]
+        let paths = staged.map(\.path)
+        let documentNames = names
         let submitter = self.submitter
         if numbers.count > 1 { request.batchID = submitter.newBatchID() }
         let batch = request
@@ -110,19 +127,21 @@ public struct FaxAPI: Sendable {
             // One job per number: copies of the staged document for all but the last,
             // which takes the staged file itself by a rename.
             let ids = try await NIOThreadPool.singleton.runIfActive {
-                try staged.finish()
-                let base = Self.lastPathComponent(name)
+                for file in staged { try file.finish() }
                 var ids: [JobID] = []
                 for number in numbersToDial.dropLast() {
-                    ids.append(try submitter.submit(file: staged.path, to: number, name: base, request: batch))
+                    ids.append(try submitter.submit(files: paths, names: documentNames, to: number, request: batch))
                 }
-                ids.append(try submitter.submit(stagedFile: staged.path, to: numbersToDial.last!, name: base, request: batch))
+                ids.append(try submitter.submit(stagedFiles: paths, names: documentNames, to: numbersToDial.last!, request: batch))
                 return ids
             }
             for (id, number) in zip(ids, numbers) {
                 logger.info(
                     "queued over HTTP",
-                    metadata: ["job": "\(id)", "destination": "\(number)", "bytes": "\(upload.fileBytes)", "format": "\(format.rawValue)"])
+                    metadata: [
+                        "job": "\(id)", "destination": "\(number)", "bytes": "\(upload.fileBytes)", "format": "\(format.rawValue)",
+                        "documents": "\(names.count)",
+                    ])
             }
             guard let batchID = batch.batchID else { return .json(202, Queued(id: ids[0].value, status: "queued")) }
             return .json(202, QueuedBatch(

@@ -1,8 +1,11 @@
+import FaxDropCore
+
 /// Collects the fields of a `POST /fax` body as it streams in: the text fields (`to`,
 /// repeated for several numbers, and the options `cover`, `recipient_name`, `subject`,
-/// `note`, `send_at`, `priority`) and `file`, whose bytes go to the caller's sink as they
-/// arrive (only its first 4 KiB are kept, to recognise the format). Other fields are read
-/// and dropped.
+/// `note`, `send_at`, `priority`) and `file`, repeated for several documents faxed in order
+/// as one, whose bytes go to the caller's sink as they arrive (only the first 4 KiB of each
+/// are kept, to recognise its format). Other fields are read and dropped. `maxBytes` bounds
+/// all the documents together.
 public struct FaxUpload: Sendable {
     public enum Problem: Error, Sendable, Equatable {
         case malformed(String)
@@ -17,11 +20,21 @@ public struct FaxUpload: Sendable {
     /// The first `to` field.
     public var to: String? { values("to").first }
     public func values(_ name: String) -> [String] { fields.filter { $0.name == name }.map(\.value) }
-    public private(set) var fileName: String?
-    public private(set) var hasFile = false
+    /// One `file` part.
+    public struct File: Sendable, Equatable {
+        public var name: String?
+        public var bytes: Int64 = 0
+        /// The document's first bytes, for `DocumentFormat.sniff`.
+        public var head: [UInt8] = []
+    }
+    /// The `file` parts, in order.
+    public private(set) var files: [File] = []
+    public var fileName: String? { files.first?.name }
+    public var hasFile: Bool { !files.isEmpty }
+    /// The bytes of all the documents.
     public private(set) var fileBytes: Int64 = 0
-    /// The document's first bytes, for `DocumentFormat.sniff`.
-    public private(set) var head: [UInt8] = []
+    /// The first document's first bytes.
+    public var head: [UInt8] { files.first?.head ?? [] }
 
     private var parser: MultipartParser
     private let maxBytes: Int64
@@ -35,6 +48,8 @@ public struct FaxUpload: Sendable {
     /// The most text fields in one request.
     static let maxFields = 64
     static let headBytes = 4096
+    /// The most documents in one request (one job's limit).
+    static let maxFiles = JobDocument.maxCount
 
     public init(boundary: String, maxBytes: Int64) {
         parser = MultipartParser(boundary: boundary)
@@ -43,6 +58,12 @@ public struct FaxUpload: Sendable {
 
     /// Consumes a piece of the body; the document's bytes in it are passed to `file`.
     public mutating func feed(_ bytes: some Collection<UInt8>, file: ([UInt8]) throws -> Void) throws(Problem) {
+        try feed(bytes, files: { _, data in try file(data) })
+    }
+
+    /// Consumes a piece of the body; the bytes of the `file` part number `index` (from 0)
+    /// are passed to `files`.
+    public mutating func feed(_ bytes: some Collection<UInt8>, files sink: (_ index: Int, [UInt8]) throws -> Void) throws(Problem) {
         let events: [MultipartParser.Event]
         do {
             events = try parser.feed(bytes)
@@ -54,9 +75,8 @@ public struct FaxUpload: Sendable {
             case .partBegan(let headers):
                 current = headers
                 if headers.name == "file" {
-                    if hasFile { throw .malformed("more than one file field") }
-                    hasFile = true
-                    fileName = headers.filename
+                    if files.count >= Self.maxFiles { throw .malformed("more than \(Self.maxFiles) file fields") }
+                    files.append(File(name: headers.filename))
                 } else if Self.textFields.contains(headers.name) {
                     if fields.count >= Self.maxFields { throw .malformed("more than \(Self.maxFields) fields") }
                     fieldBytes = []
@@ -64,11 +84,15 @@ public struct FaxUpload: Sendable {
             case .partData(let data):
                 guard let current else { continue }
                 if current.name == "file" {
+                    let index = files.count - 1
                     fileBytes += Int64(data.count)
+                    files[index].bytes += Int64(data.count)
                     if fileBytes > maxBytes { throw .tooLarge }
-                    if head.count < Self.headBytes { head += data.prefix(Self.headBytes - head.count) }
+                    if files[index].head.count < Self.headBytes {
+                        files[index].head += data.prefix(Self.headBytes - files[index].head.count)
+                    }
                     do {
-                        try file(data)
+                        try sink(index, data)
                     } catch {
                         throw .storage("\(error)")
                     }

@@ -294,7 +294,8 @@ struct HTTPConnection {
             try await outbound.write(.head(HTTPResponseHead(version: head.version, status: .continue)))
             reading.continued = true
         }
-        guard let staged = routes.api.stage() else { return routes.api.spoolUnavailable().closing() }
+        // One staged file per `file` part, made as each part begins to carry bytes.
+        var staged: [StagedUpload] = []
         var upload = FaxUpload(boundary: boundary, maxBytes: routes.api.maxBytes)
         while let part = try await parts.next() {
             switch part {
@@ -302,7 +303,13 @@ struct HTTPConnection {
                 return .error(400, .badRequest, "a request began inside another").closing()
             case .body(let buffer):
                 do {
-                    try upload.feed(buffer.readableBytesView) { try staged.write($0) }
+                    try upload.feed(buffer.readableBytesView) { index, data in
+                        while staged.count <= index {
+                            guard let next = routes.api.stage() else { throw FaxAPI.StagingUnavailable() }
+                            staged.append(next)
+                        }
+                        try staged[index].write(data)
+                    }
                 } catch .tooLarge {
                     return routes.api.tooLarge().closing()
                 } catch .malformed(let why) {

@@ -78,6 +78,23 @@ public enum Syscall {
         }
     }
 
+    /// The corresponding C function is `fstatat` (as `stat`): a symlink is followed (a
+    /// configured file, not an entry of the drop zone).
+    public static func statFollowing(_ path: String) throws -> FileStatus {
+        var st = stat()
+        _ = try retryingOnInterrupt("stat", path: path) { Glibc.fstatat(AT_FDCWD, path, &st, 0) }
+        return FileStatus(st)
+    }
+
+    /// `statFollowing`, or `nil` when nothing is at `path`.
+    public static func statIfExists(_ path: String) throws -> FileStatus? {
+        do {
+            return try statFollowing(path)
+        } catch let error as SystemError where error.errno == ENOENT {
+            return nil
+        }
+    }
+
     /// The corresponding C function is `fstat`.
     public static func fstat(_ fd: Int32) throws -> FileStatus {
         var st = stat()

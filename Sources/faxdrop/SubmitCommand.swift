@@ -6,12 +6,12 @@ import Foundation
 struct SubmitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
-        abstract: "Queue a document for one or more numbers, atomically; prints one job id per number.")
+        abstract: "Queue one or more documents, in order as one fax, for one or more numbers, atomically; prints one job id per number.")
 
     @OptionGroup var common: CommonOptions
 
-    @Argument(help: "The document to fax.")
-    var file: String
+    @Argument(help: "The documents to fax, in order, as one fax (at most 20).")
+    var files: [String]
 
     @Option(help: "The destination in E.164 form, e.g. +15551234567; repeat for several (one job each, one batch).")
     var to: [String]
@@ -34,6 +34,15 @@ struct SubmitCommand: ParsableCommand {
     @Option(name: .customLong("send-at"), help: "Not before this time, RFC 3339 (2026-11-29T14:30:00+01:00).")
     var sendAt: String?
 
+    @Option(help: "fine (204x196) or normal (204x98) (default: the gateway's FAXDROP_RESOLUTION).")
+    var resolution: Resolution?
+
+    @Option(help: "letter or a4 (default: the gateway's FAXDROP_PAPER).")
+    var paper: Paper?
+
+    @Option(name: .customLong("max-attempts"), help: "Dial attempts before the job fails, 1 to 100 (default: the gateway's).")
+    var maxAttempts: Int?
+
     func run() throws {
         let configuration = try common.load()
         var numbers: [E164Number] = []
@@ -46,7 +55,13 @@ struct SubmitCommand: ParsableCommand {
         }
         var request = JobRequest(
             recipientName: recipientName,
-            options: JobOptions(cover: cover, subject: subject, note: note.isEmpty ? nil : note, priority: priority))
+            options: JobOptions(
+                cover: cover, subject: subject, note: note.isEmpty ? nil : note, priority: priority, maxAttempts: maxAttempts,
+                resolution: resolution, paper: paper))
+        guard !files.isEmpty, files.count <= JobDocument.maxCount else {
+            printError("error: invalid_options: give 1 to \(JobDocument.maxCount) documents")
+            throw ExitCode(1)
+        }
         if let sendAt {
             guard let time = JobRequest.parseTime(sendAt) else {
                 printError("error: invalid_options: --send-at \(sendAt.debugDescription) is not an RFC 3339 time")
@@ -62,11 +77,11 @@ struct SubmitCommand: ParsableCommand {
         if numbers.count > 1 { request.batchID = submitter.newBatchID() }
         do {
             for number in numbers {
-                let id = try submitter.submit(file: file, to: number, request: request)
+                let id = try submitter.submit(files: files, to: number, request: request)
                 print(numbers.count > 1 ? "\(id.value) \(number.value) batch \(request.batchID!)" : id.value)
             }
         } catch {
-            printError("error: cannot queue \(file): \(error)")
+            printError("error: cannot queue \(files.map(\.debugDescription).joined(separator: ", ")): \(error)")
             throw ExitCode(1)
         }
     }

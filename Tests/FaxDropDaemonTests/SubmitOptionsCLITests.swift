@@ -1,5 +1,6 @@
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropFaxImage
 import FaxDropRenderClient
 import FaxDropSystem
 import Foundation
@@ -9,6 +10,11 @@ import XCTest
 /// renderer, loopback line) sends; hostile values are refused and nothing is queued.
 final class SubmitOptionsCLITests: XCTestCase {
     private func faxdrop(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        try Self.faxdrop(arguments)
+    }
+
+    /// Runs the real `faxdrop` binary built beside the tests.
+    static func faxdrop(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("faxdrop")
         process.executableURL = FileManager.default.isExecutableFile(atPath: binary.path)
@@ -53,6 +59,44 @@ final class SubmitOptionsCLITests: XCTestCase {
         }
         XCTAssertEqual(Set(sidecars.map(\.jobID.value)), Set(lines.map { $0[0] }))
         try TestSpool.assertValid(spool.sidecars().done)
+    }
+
+    /// `--resolution`, `--paper` and `--max-attempts` reach the fax and the retry rule: the
+    /// image on the line is 98 dpi and A4 wide, and a number that does not answer fails after
+    /// one attempt instead of the gateway's several.
+    func testSubmitResolutionPaperAndMaxAttempts() async throws {
+        let spool = try TestSpool()
+        let document = TestSpool.corpus + "/pdf/23-onepage-letter.pdf"
+        let result = try faxdrop([
+            "submit", document, "--spool", spool.root, "--to", "+15550000480", "--resolution", "normal", "--paper", "a4",
+            "--max-attempts", "1",
+        ])
+        XCTAssertEqual(result.status, 0, result.error)
+        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 1, timeout: .seconds(60), logger: testLogger())
+        addTeardownBlock { await pool.shutdown() }
+        let backend = ImageKeepingBackend(folder: (spool.root as NSString).deletingLastPathComponent)
+        _ = try await startDaemon(
+            spool, ["FAXDROP_MAX_ATTEMPTS": "3", "FAXDROP_RETRY_NO_ANSWER": "1"],
+            renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend)
+        let found = try await spool.waitForSidecars(1, timeout: 60)
+        let sidecar = try XCTUnwrap(found.first)
+        XCTAssertEqual(sidecar.status, .failed)
+        XCTAssertEqual(sidecar.error?.code, .noAnswer)
+        XCTAssertEqual(sidecar.attempts.count, 1, "max attempts 1, not the gateway's 3")
+        XCTAssertEqual(sidecar.fax.resolution, .normal)
+        XCTAssertEqual(sidecar.fax.paper, .a4)
+        XCTAssertEqual(sidecar.options, JobOptions(maxAttempts: 1, resolution: .normal, paper: .a4))
+        let image = try XCTUnwrap(backend.kept.withLock { $0["+15550000480"] })
+        let page = try XCTUnwrap(try FaxImage.inspect(image).first)
+        XCTAssertEqual(Int(page.verticalDPI.rounded()), 98)
+        XCTAssertEqual(page.width, 1728, "A4 and letter are both 1728 pixels wide")
+        XCTAssertGreaterThan(page.height, 1100, "A4 at 98 dpi is 1143 rows, letter 1078")
+        try TestSpool.assertValid(spool.sidecars().failed)
+
+        for bad in [["--resolution", "superfine"], ["--paper", "legal"], ["--max-attempts", "0"], ["--max-attempts", "101"]] {
+            let refused = try faxdrop(["submit", document, "--spool", spool.root, "--to", "+15551234567"] + bad)
+            XCTAssertNotEqual(refused.status, 0, "\(bad)")
+        }
     }
 
     /// A scheduled job: `status` shows when it will go and its priority.

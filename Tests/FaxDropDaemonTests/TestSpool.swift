@@ -109,9 +109,11 @@ struct TestSpool {
 extension XCTestCase {
     /// Starts a daemon on `spool` and stops it when the test ends, pass or fail.
     func startDaemon(
-        _ spool: TestSpool, _ settings: [String: String] = [:], renderer: any DocumentRenderer, backend: any FaxBackend
+        _ spool: TestSpool, _ settings: [String: String] = [:], renderer: any DocumentRenderer, backend: any FaxBackend,
+        logger: Logger? = nil
     ) async throws -> Daemon {
-        let daemon = Daemon(configuration: try spool.configuration(settings), renderer: renderer, backend: backend, logger: testLogger())
+        let daemon = Daemon(
+            configuration: try spool.configuration(settings), renderer: renderer, backend: backend, logger: logger ?? testLogger())
         // Teardown blocks run last-added first: the daemon stops, then its folder goes.
         let folder = (spool.root as NSString).deletingLastPathComponent
         addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }

@@ -69,6 +69,64 @@ final class JobOptionsAPITests: XCTestCase {
         XCTAssertEqual(check.status, 0, check.error)
     }
 
+    /// Repeated `file` parts are one job's documents, in order: one id, one sidecar whose
+    /// `documents` lists both (the first is also `document`), pages of both in one fax.
+    func testSeveralFilesAreOneFax() async throws {
+        let spool = try HTTPTestSpool()
+        let gateway = try await RunningGateway.start(spool, settings: ["API_KEY": "k"])
+        addTeardownBlock { await gateway.stop() }
+        let note = (spool.root as NSString).deletingLastPathComponent + "/note.txt"
+        try Data("A second document of text.\n".utf8).write(to: URL(fileURLWithPath: note))
+        let posted = try curl([
+            "-X", "POST", gateway.base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567",
+            "-F", "file=@\(Fixtures.onePageLetter);filename=a/../letter.pdf", "-F", "file=@\(note);filename=second.json",
+        ])
+        XCTAssertEqual(posted.status, 202, posted.body)
+        let id = try XCTUnwrap(posted.json?["id"] as? String)
+        let sidecar = try await poll(gateway, id, until: "sent")
+        XCTAssertEqual(sidecar["status"] as? String, "sent")
+        XCTAssertEqual((sidecar["pages"] as? [String: Int])?["total"], 2, "the letter's page and the note's")
+        let documents = try XCTUnwrap(sidecar["documents"] as? [[String: Any]])
+        XCTAssertEqual(documents.map { $0["original_name"] as? String }, ["letter.pdf", "second.json"])
+        XCTAssertEqual(documents.map { $0["stored_as"] as? String }, ["\(id).pdf", "\(id)-2.txt"])
+        XCTAssertEqual((sidecar["document"] as? [String: Any])?["stored_as"] as? String, "\(id).pdf")
+        let kept = try AtomicFile.read(spool.spool.done + "/\(id)-2.txt")
+        XCTAssertEqual(kept, Array("A second document of text.\n".utf8))
+        XCTAssertEqual(documents[1]["sha256"] as? String, SHA256.hex(kept))
+        let check = try runProgram(
+            "/usr/bin/python3", [Fixtures.packageRoot + "/scripts/validate-sidecar.py", spool.spool.done + "/\(id).json"])
+        XCTAssertEqual(check.status, 0, check.error)
+    }
+
+    /// A bad second file refuses the whole request, naming the file part; nothing is queued
+    /// and no staged upload is left in `tmp/`.
+    func testABadSecondFileRefusesTheRequest() async throws {
+        let spool = try HTTPTestSpool()
+        let gateway = try await RunningGateway.start(spool, settings: ["API_KEY": "k"])
+        addTeardownBlock { await gateway.stop() }
+        let folder = (spool.root as NSString).deletingLastPathComponent
+        try Data().write(to: URL(fileURLWithPath: folder + "/empty.pdf"))
+        try Data([0x00, 0xFF, 0xFE, 0x01]).write(to: URL(fileURLWithPath: folder + "/junk.bin"))
+        for (second, status, code) in [("empty.pdf", 400, "empty_file"), ("junk.bin", 415, "unsupported_format")] {
+            let answer = try curl([
+                "-X", "POST", gateway.base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567",
+                "-F", "file=@\(Fixtures.onePageLetter)", "-F", "file=@\(folder)/\(second)",
+            ])
+            XCTAssertEqual(answer.status, status, answer.body)
+            XCTAssertEqual(answer.errorCode, code)
+            let message = ((answer.json?["error"] as? [String: Any])?["message"] as? String) ?? ""
+            XCTAssertTrue(message.hasPrefix("file 2: "), message)
+        }
+        XCTAssertEqual(try Syscall.listDirectory(spool.spool.active), [])
+        let deadline = Date().addingTimeInterval(10)
+        var leftovers = ["?"]
+        while !leftovers.isEmpty && Date() < deadline {
+            leftovers = try Syscall.listDirectory(spool.spool.tmp).filter { $0.hasPrefix(StagedUpload.prefix) }
+            if !leftovers.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        XCTAssertEqual(leftovers, [], "refused uploads are removed")
+    }
+
     /// `send_at` in the future: the job is rendered and waits; GET shows it waiting with its
     /// send_at, and no call is made before it.
     func testSendAtWaits() async throws {
