@@ -59,4 +59,17 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual("\(String(describing: c.apiKey))".contains("k-123456789"), false)
         XCTAssertFalse("\(c)".contains("hunter2"))
     }
+
+    /// A configuration file saved on Windows (CRLF line ends, which Swift reads as one
+    /// `Character`) reads line by line like a Unix one.
+    func testEnvFileWithWindowsLineEndsReadsEveryLine() throws {
+        let unix = "# site\nASTERISK_AMI_PASSWORD=s3cret\nFAX_HEADER=\"Smith Clinic\"\n\nFAXDROP_MAX_CALLS=4\n"
+        let windows = unix.replacingOccurrences(of: "\n", with: "\r\n")
+        let expected = ["ASTERISK_AMI_PASSWORD": "s3cret", "FAX_HEADER": "Smith Clinic", "FAXDROP_MAX_CALLS": "4"]
+        XCTAssertEqual(try Configuration.parseEnvFile(unix), expected)
+        XCTAssertEqual(try Configuration.parseEnvFile(windows), expected)
+        XCTAssertThrowsError(try Configuration.parseEnvFile("A=1\r\nnot a setting\r\n")) { error in
+            XCTAssertTrue("\(error)".contains("line 2"), "\(error)")
+        }
+    }
 }
