@@ -22,12 +22,16 @@ public enum AtomicFile {
         let temp = "\(stagingDirectory)/.\(basename(path)).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         let fd = try Syscall.open(temp, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
         do {
+            defer { Syscall.close(fd) }  // closed once, whatever happens below
             try data.withUnsafeBytes { raw in try Syscall.writeAll(fd, raw) }
             try Syscall.fsync(fd)
-            Syscall.close(fd)
+        } catch {
+            try? Syscall.unlink(temp)
+            throw error
+        }
+        do {
             try Syscall.rename(temp, path)
         } catch {
-            Syscall.close(fd)
             try? Syscall.unlink(temp)
             throw error
         }

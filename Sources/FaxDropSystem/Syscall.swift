@@ -113,8 +113,14 @@ public enum Syscall {
     }
 
     /// The corresponding C function is `close`. `EINTR` is not retried (Linux closes anyway).
+    /// `EBADF` means a descriptor was closed twice, which in a threaded process can close
+    /// another thread's newly opened file: a bug, caught by an assertion in debug builds
+    /// (every test run).
     public static func close(_ fd: Int32) {
-        _ = Glibc.close(fd)
+        if Glibc.close(fd) != 0 {
+            let e = errno
+            assert(e != EBADF, "close(\(fd)): EBADF, a descriptor closed twice")
+        }
     }
 
     /// The corresponding C function is `read`; returns 0 at end of file.
