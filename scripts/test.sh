@@ -5,5 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
 ./scripts/install-deps.sh
+# Package.swift declares exactly what each target imports (fails on a difference).
+./scripts/check-imports.py
 swift build
 swift test
