@@ -40,7 +40,7 @@ let package = Package(
         // MARK: Pure model: codes, numbers, ids, sidecar, configuration, render protocol.
         .target(name: "FaxDropCore", swiftSettings: strict),
         // MARK: Every system call, wrapped once.
-        .target(name: "FaxDropSystem", dependencies: ["FaxDropCore", "CFaxDropSystem", "CNettle"], swiftSettings: strict),
+        .target(name: "FaxDropSystem", dependencies: ["CFaxDropSystem", "CNettle"], swiftSettings: strict),
         // MARK: Scheduling as a pure, time-injected state machine.
         .target(name: "FaxDropScheduler", dependencies: ["FaxDropCore"], swiftSettings: strict),
         // MARK: Intake: inotify (GPL-2.0-only libinotifytools) — faxdrop only.
@@ -85,12 +85,8 @@ let package = Package(
         .target(
             name: "FaxDropDaemon",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropScheduler", "FaxDropWatcher", "FaxDropFaxImage",
-                "FaxDropRenderClient", "FaxDropAMI",
+                "FaxDropCore", "FaxDropSystem", "FaxDropScheduler", "FaxDropWatcher", "FaxDropFaxImage", "FaxDropAMI",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -98,7 +94,8 @@ let package = Package(
         .target(
             name: "FaxDropHTTP",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropAMI", "FaxDropRenderClient", "CCurl",
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropAMI", "FaxDropRenderClient", "FaxDropFaxImage",
+                "CCurl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -123,6 +120,7 @@ let package = Package(
             name: "faxdrop",
             dependencies: [
                 "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropHTTP", "FaxDropAMI", "FaxDropRenderClient",
+                "FaxDropFaxImage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -173,8 +171,7 @@ let package = Package(
             name: "FaxDropAMITests",
             dependencies: [
                 "FaxDropAMI", "FaxDropCore", "FaxDropFaxImage", "AsteriskSimulator",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: strict
