@@ -24,25 +24,20 @@ extension AMISessionStateMachine {
         let call = calls[callID]!
         let id = nextActionID("hangup-\(callID)")
         pending[id] = .hangup(callID: callID)
-        return send(
-            AMIMessage(["Action": "Hangup", "ActionID": id, "Channel": call.channelName ?? call.originate.channelID]),
-            now: now)
+        return send(HangupAction(channel: call.channelName ?? call.originate.channelID, actionID: id).message, now: now)
     }
 
     mutating func askDatabase(_ callID: String, now: Instant) -> Action {
         let id = nextActionID("dbget-\(callID)")
         pending[id] = .databaseGet(callID: callID)
-        return send(
-            AMIMessage(["Action": "DBGet", "ActionID": id, "Family": StoredResult.family, "Key": callID]), now: now)
+        return send(DBGetAction(family: StoredResult.family, key: callID, actionID: id).message, now: now)
     }
 
     mutating func askStatus(_ callID: String, now: Instant) -> Action {
         let call = calls[callID]!
         let id = nextActionID("status-\(callID)")
         pending[id] = .status(callID: callID)
-        return send(
-            AMIMessage(["Action": "Status", "ActionID": id, "Channel": call.channelName ?? call.originate.channelID]),
-            now: now)
+        return send(StatusAction(channel: call.channelName ?? call.originate.channelID, actionID: id).message, now: now)
     }
 
     mutating func finish(_ callID: String, _ result: CallResult) -> Action {

@@ -8,8 +8,8 @@ extension AMISessionStateMachine {
         return send(GetvarAction(variable: AsteriskModules.dialTechnologyVariable, actionID: id).message, now: now)
     }
 
-    mutating func dialTechnologyAnswered(_ response: AMIMessage, now: Instant) -> [Action] {
-        let value = GetvarAction.value(of: response)
+    mutating func dialTechnologyAnswered(_ response: AMIResponse, now: Instant) -> [Action] {
+        let value = GetvarAction.value(of: response.message)
         // Not readable (no such global, or no write class `call`): the shipped value.
         let technology = value ?? "PJSIP"
         dialTechnology = technology
