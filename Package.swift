@@ -70,7 +70,7 @@ let package = Package(
             dependencies: ["FaxDropCore", "FaxDropSystem", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        // MARK: Asterisk Manager Interface: framing, session state machine, NIO client.
+        // MARK: Asterisk Manager Interface: framing, typed messages, session state machine, NIO client.
         .target(
             name: "FaxDropAMI",
             dependencies: [
@@ -81,21 +81,49 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // MARK: FAX_BACKEND=sip: the engine-facing backend on the AMI client, and `check`'s probe.
+        .target(
+            name: "FaxDropAsterisk",
+            dependencies: ["FaxDropCore", "FaxDropAMI", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // MARK: The daemon: spool, journal, sidecars, engine, backends, render pool, HTTP.
         .target(
             name: "FaxDropDaemon",
             dependencies: [
                 "FaxDropCore", "FaxDropSystem", "FaxDropScheduler", "FaxDropWatcher", "FaxDropFaxImage", "FaxDropAMI",
+                "FaxDropAsterisk",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
-        // MARK: The HTTP API, metrics and notifications (issue 6).
+        // MARK: Telling the world outside: systemd notifications, the result hook, the webhook (libcurl).
+        .target(
+            name: "FaxDropNotify",
+            dependencies: [
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // MARK: `faxdrop check`: what would stop the gateway from working here.
+        .target(
+            name: "FaxDropDiagnostics",
+            dependencies: [
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropAMI", "FaxDropAsterisk", "FaxDropFaxImage",
+                "FaxDropRenderClient", "FaxDropNotify",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // MARK: The HTTP API, metrics and health (issue 6).
         .target(
             name: "FaxDropHTTP",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropAMI", "FaxDropRenderClient", "FaxDropFaxImage",
-                "CCurl",
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropNotify",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -119,8 +147,8 @@ let package = Package(
         .executableTarget(
             name: "faxdrop",
             dependencies: [
-                "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropHTTP", "FaxDropAMI", "FaxDropRenderClient",
-                "FaxDropFaxImage",
+                "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropHTTP", "FaxDropAMI", "FaxDropAsterisk",
+                "FaxDropDiagnostics", "FaxDropRenderClient", "FaxDropFaxImage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -170,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "FaxDropAMITests",
             dependencies: [
-                "FaxDropAMI", "FaxDropCore", "FaxDropFaxImage", "AsteriskSimulator",
+                "FaxDropAMI", "FaxDropAsterisk", "FaxDropCore", "FaxDropFaxImage", "AsteriskSimulator",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],
@@ -179,8 +207,8 @@ let package = Package(
         .testTarget(
             name: "FaxDropHTTPTests",
             dependencies: [
-                "FaxDropHTTP", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropRenderClient",
-                "FaxDropFaxImage", "FaxDropAMI", "AsteriskSimulator",
+                "FaxDropHTTP", "FaxDropNotify", "FaxDropDiagnostics", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem",
+                "FaxDropRenderClient", "FaxDropFaxImage", "FaxDropAMI", "AsteriskSimulator",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -189,7 +217,7 @@ let package = Package(
             name: "FaxDropDaemonTests",
             dependencies: [
                 "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "AsteriskSimulator",
-                "FaxDropRenderClient", "FaxDropAMI",
+                "FaxDropRenderClient", "FaxDropAMI", "FaxDropAsterisk",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

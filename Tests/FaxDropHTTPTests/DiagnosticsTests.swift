@@ -1,5 +1,6 @@
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropDiagnostics
 import FaxDropHTTP
 import FaxDropRenderClient
 import FaxDropSystem
