@@ -7,5 +7,7 @@ export PATH="$PATH:/opt/swift/usr/bin"
 ./scripts/install-deps.sh
 # Package.swift declares exactly what each target imports (fails on a difference).
 ./scripts/check-imports.py
+# The tree is as swift format writes it (fails on any finding).
+./scripts/format-lint.sh
 swift build
 swift test
