@@ -22,11 +22,12 @@ final class AMIEventTests: XCTestCase {
             "Event": "OriginateResponse", "ActionID": "orig-7", "Response": "Failure", "Channel": "PJSIP/trunk/+1555",
             "Reason": "5", "Uniqueid": "<unknown>",
         ])
-        XCTAssertEqual(
-            AMIEvent(failed),
-            .originateResponse(
-                OriginateResponseEvent(
-                    actionID: "orig-7", answered: false, reason: 5, uniqueID: nil, channel: "PJSIP/trunk/+1555")))
+        guard case .originateResponse(let refused)? = AMIEvent(failed) else { return XCTFail("\(failed)") }
+        XCTAssertEqual(refused.actionID, "orig-7")
+        XCTAssertFalse(refused.answered)
+        XCTAssertEqual(refused.reason, 5)
+        XCTAssertNil(refused.uniqueID, "<unknown> is no Uniqueid")
+        XCTAssertEqual(refused.channel, "PJSIP/trunk/+1555")
         let answered = AMIMessage([
             "Event": "originateresponse", "ActionID": "orig-8", "Response": "Success", "Reason": "4",
             "Uniqueid": "fax-1",
@@ -84,30 +85,26 @@ final class AMIEventTests: XCTestCase {
 
     /// The actions go out as before the typed layer: same headers, same order.
     func testActionsOnTheWire() {
+        func wire(_ action: AMIAction) -> String { action.message(actionID: "a-1").encoded }
         XCTAssertEqual(
-            LoginAction(username: "faxdrop", secret: Secret("s3"), events: "call,user", actionID: "login-1")
-                .message.encoded,
-            "Action: Login\r\nActionID: login-1\r\nUsername: faxdrop\r\nSecret: s3\r\nEvents: call,user\r\n\r\n")
+            wire(.login(username: "faxdrop", secret: Secret("s3"), events: "call,user")),
+            "Action: Login\r\nActionID: a-1\r\nUsername: faxdrop\r\nSecret: s3\r\nEvents: call,user\r\n\r\n")
         XCTAssertFalse(
-            "\(LoginAction(username: "u", secret: Secret("s3cr3t"), events: "off", actionID: "l").message)"
+            "\(AMIAction.login(username: "u", secret: Secret("s3cr3t"), events: "off").message(actionID: "l"))"
                 .contains("s3cr3t"))
-        XCTAssertEqual(LogoffAction(actionID: "logoff-2").message.encoded, "Action: Logoff\r\nActionID: logoff-2\r\n\r\n")
-        XCTAssertEqual(PingAction(actionID: "ping-3").message.encoded, "Action: Ping\r\nActionID: ping-3\r\n\r\n")
+        XCTAssertEqual(wire(.logoff), "Action: Logoff\r\nActionID: a-1\r\n\r\n")
+        XCTAssertEqual(wire(.ping), "Action: Ping\r\nActionID: a-1\r\n\r\n")
         XCTAssertEqual(
-            HangupAction(channel: "Local/x@faxout;1", actionID: "h").message.encoded,
-            "Action: Hangup\r\nActionID: h\r\nChannel: Local/x@faxout;1\r\n\r\n")
+            wire(.hangup(channel: "Local/x@faxout;1")), "Action: Hangup\r\nActionID: a-1\r\nChannel: Local/x@faxout;1\r\n\r\n")
+        XCTAssertEqual(wire(.status(channel: "fax-1")), "Action: Status\r\nActionID: a-1\r\nChannel: fax-1\r\n\r\n")
         XCTAssertEqual(
-            StatusAction(channel: "fax-1", actionID: "s").message.encoded,
-            "Action: Status\r\nActionID: s\r\nChannel: fax-1\r\n\r\n")
+            wire(.databaseGet(family: "FaxDrop", key: "J-1")),
+            "Action: DBGet\r\nActionID: a-1\r\nFamily: FaxDrop\r\nKey: J-1\r\n\r\n")
         XCTAssertEqual(
-            DBGetAction(family: "FaxDrop", key: "J-1", actionID: "g").message.encoded,
-            "Action: DBGet\r\nActionID: g\r\nFamily: FaxDrop\r\nKey: J-1\r\n\r\n")
+            wire(.databaseDelete(family: "FaxDropRx", key: "r-1")),
+            "Action: DBDel\r\nActionID: a-1\r\nFamily: FaxDropRx\r\nKey: r-1\r\n\r\n")
         XCTAssertEqual(
-            DBDelAction(family: "FaxDropRx", key: "r-1", actionID: "d").message.encoded,
-            "Action: DBDel\r\nActionID: d\r\nFamily: FaxDropRx\r\nKey: r-1\r\n\r\n")
-        XCTAssertEqual(
-            DBGetTreeAction(family: "FaxDropRx", actionID: "t").message.encoded,
-            "Action: DBGetTree\r\nActionID: t\r\nFamily: FaxDropRx\r\n\r\n")
+            wire(.databaseTree(family: "FaxDropRx")), "Action: DBGetTree\r\nActionID: a-1\r\nFamily: FaxDropRx\r\n\r\n")
     }
 
     /// Logged in, the machine says goodbye with a Logoff; not logged in, it has nothing to say.

@@ -63,19 +63,12 @@ public struct OriginateResponseEvent: Sendable, Equatable {
     public var uniqueID: String?
     public var channel: String?
 
-    public init(actionID: String?, answered: Bool, reason: Int?, uniqueID: String?, channel: String?) {
-        self.actionID = actionID
-        self.answered = answered
-        self.reason = reason
-        self.uniqueID = uniqueID
-        self.channel = channel
-    }
-
     public init(_ message: AMIMessage) {
+        actionID = message.actionID
+        answered = message["Response"]?.caseInsensitiveEquals("Success") == true
+        reason = message["Reason"].flatMap { Int($0) }
         let uniqueID = message["Uniqueid"]
-        self.init(
-            actionID: message.actionID, answered: message["Response"]?.caseInsensitiveEquals("Success") == true,
-            reason: message["Reason"].flatMap { Int($0) }, uniqueID: uniqueID == "<unknown>" ? nil : uniqueID,
-            channel: message["Channel"])
+        self.uniqueID = uniqueID == "<unknown>" ? nil : uniqueID
+        channel = message["Channel"]
     }
 }

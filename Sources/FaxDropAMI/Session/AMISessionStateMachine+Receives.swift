@@ -6,7 +6,7 @@ extension AMISessionStateMachine {
     mutating func askReceiveTree(now: Instant) -> Action {
         let id = nextActionID("rxtree")
         pending[id] = .receiveTree
-        return send(DBGetTreeAction(family: FaxReceivedEvent.databaseFamily, actionID: id).message, now: now)
+        return send(.databaseTree(family: FaxReceivedEvent.databaseFamily), id: id, now: now)
     }
 
     /// One copy per `DBGetTreeResponse` (its `Key` may be the full `/FaxDropRx/<id>` path);
@@ -44,8 +44,7 @@ extension AMISessionStateMachine {
         for receiveID in receivesToDelete.sorted() where !asked.contains(receiveID) {
             let id = nextActionID("rxdel")
             pending[id] = .receiveDelete(receiveID: receiveID)
-            let delete = DBDelAction(family: FaxReceivedEvent.databaseFamily, key: receiveID, actionID: id)
-            actions.append(send(delete.message, now: now))
+            actions.append(send(.databaseDelete(family: FaxReceivedEvent.databaseFamily, key: receiveID), id: id, now: now))
         }
         return actions
     }

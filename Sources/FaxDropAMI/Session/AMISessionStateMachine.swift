@@ -167,9 +167,8 @@ public struct AMISessionStateMachine: Sendable {
             state = .authenticating
             let id = nextActionID("login")
             pending[id] = .login
-            let login = LoginAction(
-                username: settings.username, secret: settings.secret, events: "call,user", actionID: id)
-            return [send(login.message, now: now)]
+let login = AMIAction.login(username: settings.username, secret: settings.secret, events: "call,user")
+            return [send(login, id: id, now: now)]
         case .message(let message):
             if let event = AMIEvent(message) { return handleEvent(event, now: now) }
             return handleResponse(AMIResponse(message), now: now)
@@ -194,7 +193,7 @@ public struct AMISessionStateMachine: Sendable {
                 let id = nextActionID("ping")
                 pending[id] = .ping
                 pingSentAt = now
-                actions.append(send(PingAction(actionID: id).message, now: now))
+                actions.append(send(.ping, id: id, now: now))
             }
         default: break
         }
@@ -285,7 +284,7 @@ public struct AMISessionStateMachine: Sendable {
     /// closed on purpose). Nothing when not logged in.
     public mutating func logoff(now: Instant) -> [Action] {
         guard state == .ready else { return [] }
-        return [send(LogoffAction(actionID: nextActionID("logoff")).message, now: now)]
+        return [send(.logoff, id: nextActionID("logoff"), now: now)]
     }
 
     /// Sends the AMI Hangup and waits (at most `resultGrace`) for the FaxResult it provokes.
