@@ -105,6 +105,15 @@ final class AMIEventTests: XCTestCase {
             "Action: DBDel\r\nActionID: a-1\r\nFamily: FaxDropRx\r\nKey: r-1\r\n\r\n")
         XCTAssertEqual(
             wire(.databaseTree(family: "FaxDropRx")), "Action: DBGetTree\r\nActionID: a-1\r\nFamily: FaxDropRx\r\n\r\n")
+        XCTAssertEqual(
+            wire(.getvar(variable: "FAXDROP_DIAL_TECH")),
+            "Action: Getvar\r\nActionID: a-1\r\nVariable: FAXDROP_DIAL_TECH\r\n\r\n")
+        XCTAssertEqual(
+            wire(.moduleCheck(module: "chan_pjsip")), "Action: ModuleCheck\r\nActionID: a-1\r\nModule: chan_pjsip\r\n\r\n")
+        let getvar = AMIResponse(AMIMessage(["Response": "Success", "Variable": "V", "Value": "  IAX2 "]))
+        XCTAssertEqual(getvar.getvarValue, "IAX2")
+        XCTAssertNil(AMIResponse(AMIMessage(["Response": "Success", "Variable": "V", "Value": ""])).getvarValue)
+        XCTAssertNil(AMIResponse(AMIMessage(["Response": "Error", "Value": "x"])).getvarValue)
     }
 
     /// Logged in, the machine says goodbye with a Logoff; not logged in, it has nothing to say.

@@ -1,7 +1,6 @@
 import FaxDropCore
 
-/// The actions the session machine writes besides Originate, Getvar and ModuleCheck, with
-/// the headers Asterisk's main/manager.c reads for each, in the order they go out. Every
+/// The actions the session machine writes besides Originate, with the headers Asterisk's main/manager.c reads for each, in the order they go out. Every
 /// message carries the `ActionID` its response (and any events it causes) will echo.
 public enum AMIAction: Sendable, Equatable {
     /// The user's secret goes in plain text (AMI over loopback or a private network);
@@ -23,6 +22,13 @@ public enum AMIAction: Sendable, Equatable {
     /// `DBGetTree` of a whole family: one `DBGetTreeResponse` event per entry, then
     /// `DBGetTreeComplete` (`AMIEvent.databaseTreeEntry` / `.databaseTreeComplete`).
     case databaseTree(family: String)
+    /// A dialplan global: without `Channel:`, main/manager.c `action_getvar()` looks the name
+    /// up in `[globals]`. The answer is `Response: Success` with `Variable:` and `Value:`
+    /// (empty when unset), read by `AMIResponse.getvarValue`. Needs write class `call` or `reporting`.
+    case getvar(variable: String)
+    /// Is a module loaded? (`ModuleCheckResponse` reads the answer.) The name goes without
+    /// `.so`, e.g. `chan_pjsip`. Needs write class `system`.
+    case moduleCheck(module: String)
 
     public func message(actionID id: String) -> AMIMessage {
         switch self {
@@ -39,6 +45,8 @@ public enum AMIAction: Sendable, Equatable {
         case .databaseDelete(let family, let key):
             return AMIMessage(["Action": "DBDel", "ActionID": id, "Family": family, "Key": key])
         case .databaseTree(let family): return AMIMessage(["Action": "DBGetTree", "ActionID": id, "Family": family])
+        case .getvar(let variable): return AMIMessage(["Action": "Getvar", "ActionID": id, "Variable": variable])
+        case .moduleCheck(let module): return AMIMessage(["Action": "ModuleCheck", "ActionID": id, "Module": module])
         }
     }
 }

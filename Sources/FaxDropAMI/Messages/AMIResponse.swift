@@ -1,6 +1,6 @@
 /// The answer to an action (`Response:` `Success`, `Error`, `Goodbye`), matched to it by
-/// `ActionID`. Answers with fields of their own are read by their action's type
-/// (`GetvarAction.value(of:)`, `ModuleCheckResponse`) from `message`.
+/// `ActionID`. Answers with fields of their own are read by what knows them
+/// (`getvarValue`, `ModuleCheckResponse`) from `message`.
 public struct AMIResponse: Sendable, Equatable {
     public var actionID: String?
     public var isSuccess: Bool

@@ -48,7 +48,7 @@ extension AMISessionStateMachine {
         case .dialTechnology:
             return dialTechnologyAnswered(response, now: now)
         case .moduleCheck(let module):
-            return moduleCheckAnswered(module, ModuleCheckResponse(response.message))
+            return moduleCheckAnswered(module, ModuleCheckResponse(response))
         case .receiveTree:
             // The copies follow as DBGetTreeResponse events; an Asterisk without DBGetTree
             // (or an empty family: "Database entry not found") answers an error: nothing to do.
