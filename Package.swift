@@ -190,11 +190,12 @@ let package = Package(
         .testTarget(
             name: "FaxDropRendererTests",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropRenderClient", "FaxDropBilevel",
+                "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropRenderClient",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "FaxDropBilevelTests", dependencies: ["FaxDropBilevel"], swiftSettings: strict),
         .testTarget(
             name: "FaxDropAMITests",
             dependencies: [
