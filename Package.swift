@@ -40,7 +40,7 @@ let package = Package(
         // MARK: Pure model: codes, numbers, ids, sidecar, configuration, render protocol.
         .target(name: "FaxDropCore", swiftSettings: strict),
         // MARK: Every system call, wrapped once.
-        .target(name: "FaxDropSystem", dependencies: ["FaxDropCore", "CFaxDropSystem", "CNettle"], swiftSettings: strict),
+        .target(name: "FaxDropSystem", dependencies: ["CFaxDropSystem", "CNettle"], swiftSettings: strict),
         // MARK: Scheduling as a pure, time-injected state machine.
         .target(name: "FaxDropScheduler", dependencies: ["FaxDropCore"], swiftSettings: strict),
         // MARK: Intake: inotify (GPL-2.0-only libinotifytools) — faxdrop only.
@@ -70,7 +70,7 @@ let package = Package(
             dependencies: ["FaxDropCore", "FaxDropSystem", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        // MARK: Asterisk Manager Interface: framing, session state machine, NIO client.
+        // MARK: Asterisk Manager Interface: framing, typed messages, session state machine, NIO client.
         .target(
             name: "FaxDropAMI",
             dependencies: [
@@ -81,24 +81,49 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // MARK: FAX_BACKEND=sip: the engine-facing backend on the AMI client, and `check`'s probe.
+        .target(
+            name: "FaxDropAsterisk",
+            dependencies: ["FaxDropCore", "FaxDropAMI", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // MARK: The daemon: spool, journal, sidecars, engine, backends, render pool, HTTP.
         .target(
             name: "FaxDropDaemon",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropScheduler", "FaxDropWatcher", "FaxDropFaxImage",
-                "FaxDropRenderClient", "FaxDropAMI",
+                "FaxDropCore", "FaxDropSystem", "FaxDropScheduler", "FaxDropWatcher", "FaxDropFaxImage", "FaxDropAMI",
+                "FaxDropAsterisk",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
-        // MARK: The HTTP API, metrics and notifications (issue 6).
+        // MARK: Telling the world outside: systemd notifications, the result hook, the webhook (libcurl).
+        .target(
+            name: "FaxDropNotify",
+            dependencies: [
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // MARK: `faxdrop check`: what would stop the gateway from working here.
+        .target(
+            name: "FaxDropDiagnostics",
+            dependencies: [
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropAMI", "FaxDropAsterisk", "FaxDropFaxImage",
+                "FaxDropRenderClient", "FaxDropNotify",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // MARK: The HTTP API, metrics and health (issue 6).
         .target(
             name: "FaxDropHTTP",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropAMI", "FaxDropRenderClient", "CCurl",
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropNotify",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -122,7 +147,8 @@ let package = Package(
         .executableTarget(
             name: "faxdrop",
             dependencies: [
-                "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropHTTP", "FaxDropAMI", "FaxDropRenderClient",
+                "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropHTTP", "FaxDropAMI", "FaxDropAsterisk",
+                "FaxDropDiagnostics", "FaxDropRenderClient", "FaxDropFaxImage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -164,17 +190,17 @@ let package = Package(
         .testTarget(
             name: "FaxDropRendererTests",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropRenderClient", "FaxDropBilevel",
+                "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropRenderClient",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "FaxDropBilevelTests", dependencies: ["FaxDropBilevel"], swiftSettings: strict),
         .testTarget(
             name: "FaxDropAMITests",
             dependencies: [
-                "FaxDropAMI", "FaxDropCore", "FaxDropFaxImage", "AsteriskSimulator",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "FaxDropAMI", "FaxDropAsterisk", "FaxDropCore", "FaxDropFaxImage", "AsteriskSimulator",
+                .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: strict
@@ -182,8 +208,8 @@ let package = Package(
         .testTarget(
             name: "FaxDropHTTPTests",
             dependencies: [
-                "FaxDropHTTP", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropRenderClient",
-                "FaxDropFaxImage", "FaxDropAMI", "AsteriskSimulator",
+                "FaxDropHTTP", "FaxDropNotify", "FaxDropDiagnostics", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem",
+                "FaxDropRenderClient", "FaxDropFaxImage", "FaxDropAMI", "AsteriskSimulator",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -192,7 +218,7 @@ let package = Package(
             name: "FaxDropDaemonTests",
             dependencies: [
                 "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "AsteriskSimulator",
-                "FaxDropRenderClient", "FaxDropAMI",
+                "FaxDropRenderClient", "FaxDropAMI", "FaxDropAsterisk",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -5,5 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
 ./scripts/install-deps.sh
+# Package.swift declares exactly what each target imports (fails on a difference).
+./scripts/check-imports.py
+# The tree is as swift format writes it (fails on any finding).
+./scripts/format-lint.sh
 swift build
 swift test

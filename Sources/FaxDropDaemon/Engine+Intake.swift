@@ -65,7 +65,9 @@ extension Engine {
         await apply(scheduler.admit(record, now: now))
     }
 
-    /// Cancels a job (`faxdrop cancel`, `DELETE` over HTTP). `false` if it is not active here.
+    /// Cancels a job. `false` if it is not active here. Nothing calls it yet: `faxdrop cancel`
+    /// reaches the engine as a control request (`handleControlRequests`), and the HTTP API
+    /// has no DELETE route.
     public func cancel(_ id: JobID) async -> Bool {
         guard scheduler.jobs[id] != nil else { return false }
         await apply(scheduler.cancel(id, now: clock()))

@@ -56,7 +56,6 @@ public actor Engine {
     var journaled: [JobID: JobState] = [:]
     /// Jobs whose latest journal write failed (what is on disk is older than the scheduler).
     var journalBehind: Set<JobID> = []
-    var unfinished: Set<JobID> = []
     var ticker: Task<Void, Never>?
     var stopping = false
     var lastControlPoll = Date.distantPast

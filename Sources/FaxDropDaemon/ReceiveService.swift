@@ -1,4 +1,5 @@
 import FaxDropAMI
+import FaxDropAsterisk
 import FaxDropCore
 import FaxDropSystem
 import Foundation

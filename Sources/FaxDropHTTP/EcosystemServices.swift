@@ -1,5 +1,6 @@
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropNotify
 import FaxDropSystem
 import Foundation
 import Logging

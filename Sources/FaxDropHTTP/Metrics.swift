@@ -1,12 +1,13 @@
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropNotify
 import Foundation
 import Synchronization
 
 /// Counters fed by the engine (an `EngineObserver`) and rendered as Prometheus text
 /// exposition 0.0.4 for `GET /metrics`. Counters start at zero with the process, as
 /// Prometheus expects; gauges are read from the engine when scraped.
-public final class Metrics: EngineObserver, ReceiveObserver, Sendable {
+public final class Metrics: EngineObserver, ReceiveObserver, NotificationCounters, Sendable {
     /// Upper bounds of the render time histogram, in seconds.
     public static let renderBuckets: [Double] = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
 
@@ -62,12 +63,12 @@ public final class Metrics: EngineObserver, ReceiveObserver, Sendable {
     }
 
     /// A webhook delivery ended: `delivered`, `retried` or `abandoned`.
-    func webhook(_ result: String) {
+    public func webhook(_ result: String) {
         counts.withLock { $0.webhook[result, default: 0] += 1 }
     }
 
     /// A result hook ended: `ok`, `failed` or `timeout`.
-    func hook(_ result: String) {
+    public func hook(_ result: String) {
         counts.withLock { $0.hooks[result, default: 0] += 1 }
     }
 

@@ -12,9 +12,10 @@ import Glibc
 /// libgs; it talks to the workers over pipes, one JSON line each way per job.
 ///
 /// A worker that does not answer within `timeout` is killed (SIGKILL) and the job fails
-/// `conversion_timeout`; a worker that crashes fails its job `conversion_failed`. Either
-/// way the worker is replaced on demand and the other jobs keep flowing. Workers are
-/// started lazily, up to `workers` at a time.
+/// `conversion_timeout`; a worker that crashes fails its job `conversion_failed`, except
+/// that a job whose worker had already answered earlier jobs is given once to a fresh
+/// worker first (see `render`). Either way the worker is replaced on demand and the other
+/// jobs keep flowing. Workers are started lazily, up to `workers` at a time.
 public actor RenderPool {
     private let executable: String
     private let size: Int
@@ -122,7 +123,9 @@ public actor RenderPool {
         }
     }
 
-    /// Stops taking jobs, lets idle workers exit and kills busy ones; waits for them all.
+    /// Stops taking jobs, lets idle workers exit (and waits for them) and kills busy ones
+    /// without waiting: each busy worker is reaped by the `render` call it was serving,
+    /// which then returns `conversion_failed`.
     public func shutdown() async {
         isShutDown = true
         let waiters = waiting

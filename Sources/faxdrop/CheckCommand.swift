@@ -1,6 +1,6 @@
 import ArgumentParser
 import FaxDropCore
-import FaxDropHTTP
+import FaxDropDiagnostics
 import Foundation
 
 /// `faxdrop check` (SPEC §5): configuration and environment diagnosis; exit 1 on a problem.

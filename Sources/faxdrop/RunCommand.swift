@@ -1,5 +1,6 @@
 import ArgumentParser
 import FaxDropAMI
+import FaxDropAsterisk
 import FaxDropCore
 import FaxDropDaemon
 import FaxDropHTTP

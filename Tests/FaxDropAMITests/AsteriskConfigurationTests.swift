@@ -241,6 +241,20 @@ final class AsteriskConfigurationTests: XCTestCase {
     }
 
     /// A temporary configuration folder with the templates, and the environment of `.env.example`.
+    /// Runs `body` with a render folder and its environment, `ASTERISK_GROUP` naming a
+    /// temporary group; the folder and the group are removed afterwards.
+    func withRenderFolder(
+        _ body: (_ dir: String, _ env: [String: String], _ group: (name: String, gid: gid_t)) throws -> Void
+    ) throws {
+        _ = try envsubst()
+        let group = try temporaryGroup()
+        defer { group.remove() }
+        var (dir, env) = try renderFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        env["ASTERISK_GROUP"] = group.name
+        try body(dir, env, (group.name, group.gid))
+    }
+
     func renderFolder() throws -> (dir: String, env: [String: String]) {
         let dir = NSTemporaryDirectory() + "faxdrop-asterisk-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -256,69 +270,63 @@ final class AsteriskConfigurationTests: XCTestCase {
     /// what start.sh renders must be readable by the `asterisk` group (ASTERISK_GROUP), and,
     /// holding the AMI and SIP secrets, by nobody else.
     func testRenderedFilesAreReadableByTheAsteriskGroupOnly() throws {
-        _ = try envsubst()
-        let group = try temporaryGroup()
-        defer { group.remove() }
-        var (dir, env) = try renderFolder()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        env["ASTERISK_GROUP"] = group.name
-        let script = asteriskDir.appendingPathComponent("start.sh").path
-        let (status, output) = try run("/bin/sh", [script, "--render-only"], environment: env)
-        XCTAssertEqual(status, 0, output)
-        for name in ["manager.conf", "pjsip.conf"] {
-            var info = stat()
-            XCTAssertEqual(stat(dir + "/" + name, &info), 0, name)
-            XCTAssertEqual(info.st_gid, group.gid, "\(name) belongs to group \(group.name)")
-            XCTAssertEqual(info.st_uid, getuid(), name)
-            XCTAssertEqual(info.st_mode & 0o777, 0o640, "\(name): owner rw, group r, others nothing")
-        }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/manager.conf.tmp"))
+        try withRenderFolder { dir, env, group in
+            let script = asteriskDir.appendingPathComponent("start.sh").path
+            let (status, output) = try run("/bin/sh", [script, "--render-only"], environment: env)
+            XCTAssertEqual(status, 0, output)
+            for name in ["manager.conf", "pjsip.conf"] {
+                var info = stat()
+                XCTAssertEqual(stat(dir + "/" + name, &info), 0, name)
+                XCTAssertEqual(info.st_gid, group.gid, "\(name) belongs to group \(group.name)")
+                XCTAssertEqual(info.st_uid, getuid(), name)
+                XCTAssertEqual(info.st_mode & 0o777, 0o640, "\(name): owner rw, group r, others nothing")
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/manager.conf.tmp"))
 
-        // A group that does not exist stops the container with a clear message.
-        env["ASTERISK_GROUP"] = "fdnosuchgroup"
-        let (failed, message) = try run("/bin/sh", [script, "--render-only"], environment: env)
-        XCTAssertNotEqual(failed, 0)
-        XCTAssertTrue(message.contains("group fdnosuchgroup does not exist"), message)
+            // A group that does not exist stops the container with a clear message.
+            var env = env
+            env["ASTERISK_GROUP"] = "fdnosuchgroup"
+            let (failed, message) = try run("/bin/sh", [script, "--render-only"], environment: env)
+            XCTAssertNotEqual(failed, 0)
+            XCTAssertTrue(message.contains("group fdnosuchgroup does not exist"), message)
+        }
     }
 
     /// `start.sh --render-only` with `.env.example` writes complete configuration files.
     func testStartScriptRendersTheConfiguration() throws {
-        _ = try envsubst()
-        let group = try temporaryGroup()
-        defer { group.remove() }
-        var (dir, env) = try renderFolder()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        env["ASTERISK_GROUP"] = group.name
-        let (status, output) = try run(
-            "/bin/sh", [asteriskDir.appendingPathComponent("start.sh").path, "--render-only"], environment: env)
-        XCTAssertEqual(status, 0, output)
-        let manager = try String(contentsOfFile: dir + "/manager.conf", encoding: .utf8)
-        let pjsip = try String(contentsOfFile: dir + "/pjsip.conf", encoding: .utf8)
-        for text in [manager, pjsip] { XCTAssertFalse(text.contains("${")) }
-        XCTAssertTrue(manager.contains("[\(env["ASTERISK_AMI_USERNAME"]!)]"))
-        XCTAssertTrue(manager.contains("write = originate,call,system"))
-        XCTAssertTrue(manager.contains("read = call,user,system"))
-        XCTAssertTrue(manager.contains("port = 5038\n"), "the AMI port of .env.example")
-        XCTAssertTrue(pjsip.contains("t38_udptl = yes"))
-        XCTAssertTrue(pjsip.contains("t38_udptl_ec = redundancy"))
-        XCTAssertTrue(pjsip.contains("t38_udptl_maxdatagram = 400"))
-        XCTAssertTrue(pjsip.contains("server_uri = sip:\(env["SIP_SERVER"]!)\n"))
-        // Unset optional values are left out, not set empty.
-        XCTAssertTrue(pjsip.contains("; external_media_address = (not set)"))
+        try withRenderFolder { dir, env, _ in
+            var env = env
+            let (status, output) = try run(
+                "/bin/sh", [asteriskDir.appendingPathComponent("start.sh").path, "--render-only"], environment: env)
+            XCTAssertEqual(status, 0, output)
+            let manager = try String(contentsOfFile: dir + "/manager.conf", encoding: .utf8)
+            let pjsip = try String(contentsOfFile: dir + "/pjsip.conf", encoding: .utf8)
+            for text in [manager, pjsip] { XCTAssertFalse(text.contains("${")) }
+            XCTAssertTrue(manager.contains("[\(env["ASTERISK_AMI_USERNAME"]!)]"))
+            XCTAssertTrue(manager.contains("write = originate,call,system"))
+            XCTAssertTrue(manager.contains("read = call,user,system"))
+            XCTAssertTrue(manager.contains("port = 5038\n"), "the AMI port of .env.example")
+            XCTAssertTrue(pjsip.contains("t38_udptl = yes"))
+            XCTAssertTrue(pjsip.contains("t38_udptl_ec = redundancy"))
+            XCTAssertTrue(pjsip.contains("t38_udptl_maxdatagram = 400"))
+            XCTAssertTrue(pjsip.contains("server_uri = sip:\(env["SIP_SERVER"]!)\n"))
+            // Unset optional values are left out, not set empty.
+            XCTAssertTrue(pjsip.contains("; external_media_address = (not set)"))
 
-        // The AMI port comes from the environment like the rest.
-        env["ASTERISK_AMI_PORT"] = "15038"
-        let (moved, movedOutput) = try run(
-            "/bin/sh", [asteriskDir.appendingPathComponent("start.sh").path, "--render-only"], environment: env)
-        XCTAssertEqual(moved, 0, movedOutput)
-        XCTAssertTrue(try String(contentsOfFile: dir + "/manager.conf", encoding: .utf8).contains("port = 15038\n"))
+            // The AMI port comes from the environment like the rest.
+            env["ASTERISK_AMI_PORT"] = "15038"
+            let (moved, movedOutput) = try run(
+                "/bin/sh", [asteriskDir.appendingPathComponent("start.sh").path, "--render-only"], environment: env)
+            XCTAssertEqual(moved, 0, movedOutput)
+            XCTAssertTrue(try String(contentsOfFile: dir + "/manager.conf", encoding: .utf8).contains("port = 15038\n"))
 
-        // A missing secret stops the container with a clear message.
-        env["ASTERISK_AMI_PASSWORD"] = ""
-        let (failed, message) = try run(
-            "/bin/sh", [asteriskDir.appendingPathComponent("start.sh").path, "--render-only"], environment: env)
-        XCTAssertNotEqual(failed, 0)
-        XCTAssertTrue(message.contains("ASTERISK_AMI_PASSWORD must be set"), message)
+            // A missing secret stops the container with a clear message.
+            env["ASTERISK_AMI_PASSWORD"] = ""
+            let (failed, message) = try run(
+                "/bin/sh", [asteriskDir.appendingPathComponent("start.sh").path, "--render-only"], environment: env)
+            XCTAssertNotEqual(failed, 0)
+            XCTAssertTrue(message.contains("ASTERISK_AMI_PASSWORD must be set"), message)
+        }
     }
 
     func testUdptlRange() throws {

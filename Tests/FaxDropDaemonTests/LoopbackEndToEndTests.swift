@@ -44,16 +44,8 @@ final class LoopbackEndToEndTests: XCTestCase {
     /// Each loopback test number ends with the outcome and code the README documents.
     func testEachTestNumberEndsAsDocumented() async throws {
         let spool = try TestSpool()
-        _ = try await startLoopback(spool, [
-            "FAXDROP_MAX_ATTEMPTS": "3", "FAXDROP_RETRY_BUSY": "0.2", "FAXDROP_RETRY_NO_ANSWER": "0.2",
-            "FAXDROP_RETRY_CONGESTION": "0.2", "FAXDROP_RETRY_FAX": "0.2", "FAXDROP_MAX_CALLS": "8",
-        ])
-        try dropTestNumberDocuments(spool)
-        let sidecars = try await spool.waitForSidecars(5, timeout: 60)
-        let byName = Dictionary(uniqueKeysWithValues: sidecars.map { ($0.document.originalName, $0) })
-
-        try assertTestNumberOutcomes(byName)
-        try TestSpool.assertValid(spool.sidecars().done + spool.sidecars().failed)
+        _ = try await startLoopback(spool, testNumberSettings)
+        try await assertTestNumbersEndAsDocumented(spool, timeout: 60)
     }
 
     /// 1,000 files dropped at once into 10 destination folders: 1,000 sidecars, no job twice.

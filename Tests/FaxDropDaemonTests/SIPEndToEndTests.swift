@@ -1,5 +1,6 @@
 import AsteriskSimulator
 import FaxDropAMI
+import FaxDropAsterisk
 import FaxDropCore
 import FaxDropDaemon
 import FaxDropRenderClient
@@ -112,19 +113,8 @@ final class SIPEndToEndTests: XCTestCase {
     /// Each test number ends with the outcome and code the README documents, as on loopback.
     func testEachTestNumberEndsAsDocumented() async throws {
         let spool = try TestSpool()
-        _ = try await startSIP(
-            spool,
-            [
-                "FAXDROP_MAX_ATTEMPTS": "3", "FAXDROP_RETRY_BUSY": "0.2", "FAXDROP_RETRY_NO_ANSWER": "0.2",
-                "FAXDROP_RETRY_CONGESTION": "0.2", "FAXDROP_RETRY_FAX": "0.2", "FAXDROP_MAX_CALLS": "8",
-                "FAXDROP_DIAL_TIMEOUT": "20",
-            ])
-        try dropTestNumberDocuments(spool)
-        let sidecars = try await spool.waitForSidecars(5, timeout: 90)
-        let byName = Dictionary(uniqueKeysWithValues: sidecars.map { ($0.document.originalName, $0) })
-
-        try assertTestNumberOutcomes(byName)
-        try TestSpool.assertValid(spool.sidecars().done + spool.sidecars().failed)
+        _ = try await startSIP(spool, testNumberSettings.merging(["FAXDROP_DIAL_TIMEOUT": "20"]) { $1 })
+        try await assertTestNumbersEndAsDocumented(spool, timeout: 90)
     }
 
     /// `faxdrop cancel` hangs up a live call over AMI.

@@ -1,6 +1,25 @@
 import FaxDropCore
 import XCTest
 
+/// The settings both lines run the test numbers with: three attempts, quick retries.
+let testNumberSettings = [
+    "FAXDROP_MAX_ATTEMPTS": "3", "FAXDROP_RETRY_BUSY": "0.2", "FAXDROP_RETRY_NO_ANSWER": "0.2",
+    "FAXDROP_RETRY_CONGESTION": "0.2", "FAXDROP_RETRY_FAX": "0.2", "FAXDROP_MAX_CALLS": "8",
+]
+
+/// Drops the test-number documents into a running gateway's spool, waits (at most
+/// `timeout` seconds) for their five sidecars, and judges them (`assertTestNumberOutcomes`)
+/// and their schema.
+func assertTestNumbersEndAsDocumented(
+    _ spool: TestSpool, timeout: Double, file: StaticString = #filePath, line: UInt = #line
+) async throws {
+    try dropTestNumberDocuments(spool)
+    let sidecars = try await spool.waitForSidecars(5, timeout: timeout, file: file, line: line)
+    let byName = Dictionary(uniqueKeysWithValues: sidecars.map { ($0.document.originalName, $0) })
+    try assertTestNumberOutcomes(byName, file: file, line: line)
+    try TestSpool.assertValid(spool.sidecars().done + spool.sidecars().failed)
+}
+
 /// Drops the five documents `assertTestNumberOutcomes` judges: one page each to the busy,
 /// no-answer and congestion numbers, three pages to the drop-after-a-page number and to an
 /// ordinary one.

@@ -1,5 +1,6 @@
 import AsteriskSimulator
 import FaxDropCore
+import FaxDropDiagnostics
 import FaxDropHTTP
 import Foundation
 import Logging

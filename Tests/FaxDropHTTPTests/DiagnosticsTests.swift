@@ -1,5 +1,6 @@
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropDiagnostics
 import FaxDropHTTP
 import FaxDropRenderClient
 import FaxDropSystem
@@ -104,6 +105,23 @@ final class DiagnosticsTests: XCTestCase {
         XCTAssertFalse(report.contains("right-secret"))
         found = try await findings(spool, base.merging(["ASTERISK_AMI_PORT": "9"]) { $1 })
         XCTAssertEqual(level(found, "ami"), .problem, "nobody listens")
+        XCTAssertTrue(Diagnostics.report(found).contains("cannot reach the Asterisk Manager Interface"))
+    }
+
+    /// A server that is not Asterisk is named by what it said.
+    func testAMIPortAnsweredBySomethingElse() async throws {
+        let spool = try HTTPTestSpool()
+        let fake = try FakeAMI(folder: spool.base, banner: "SSH-2.0-OpenSSH_9.2p1")
+        let found = try await findings(
+            spool,
+            [
+                "FAX_BACKEND": "sip", "ASTERISK_AMI_HOST": "127.0.0.1", "ASTERISK_AMI_PORT": "\(fake.port)",
+                "ASTERISK_AMI_USERNAME": "faxdrop", "ASTERISK_AMI_PASSWORD": "right-secret",
+            ])
+        XCTAssertEqual(level(found, "ami"), .problem)
+        XCTAssertTrue(
+            Diagnostics.report(found).contains("does not speak AMI (it said \"SSH-2.0-OpenSSH_9.2p1\")"),
+            Diagnostics.report(found))
     }
 }
 
@@ -113,7 +131,7 @@ final class FakeAMI {
     let pid: pid_t
     let port: Int
 
-    init(folder: String) throws {
+    init(folder: String, banner: String = "Asterisk Call Manager/9.0.0") throws {
         let portFile = folder + "/ami.port"
         let script = """
             import os, socket, sys, threading
@@ -125,7 +143,7 @@ final class FakeAMI {
                 f.write(str(server.getsockname()[1]))
             os.rename(sys.argv[1] + ".tmp", sys.argv[1])
             def serve(conn):
-                conn.sendall(b"Asterisk Call Manager/9.0.0\\r\\n")
+                conn.sendall(sys.argv[2].encode() + b"\\r\\n")
                 data = b""
                 while b"\\r\\n\\r\\n" not in data:
                     chunk = conn.recv(4096)
@@ -144,7 +162,7 @@ final class FakeAMI {
                 conn, _ = server.accept()
                 threading.Thread(target=serve, args=(conn,), daemon=True).start()
             """
-        pid = try ChildProcess.spawn([python] + pythonPrefix + ["-c", script, portFile], environment: ProcessInfo.processInfo.environment)
+        pid = try ChildProcess.spawn([python] + pythonPrefix + ["-c", script, portFile, banner], environment: ProcessInfo.processInfo.environment)
         let deadline = Date().addingTimeInterval(10)
         var found: Int?
         while found == nil && Date() < deadline {

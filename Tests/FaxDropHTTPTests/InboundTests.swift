@@ -3,6 +3,7 @@ import FaxDropCore
 import FaxDropDaemon
 import FaxDropFaxImage
 import FaxDropHTTP
+import FaxDropNotify
 import FaxDropSystem
 import Foundation
 import XCTest

@@ -1,4 +1,5 @@
 import FaxDropCore
+import FaxDropDiagnostics
 import FaxDropHTTP
 import Foundation
 import XCTest

@@ -1,6 +1,7 @@
 import FaxDropCore
 import FaxDropDaemon
 import FaxDropHTTP
+import FaxDropNotify
 import FaxDropSystem
 import Foundation
 import XCTest

@@ -1,5 +1,6 @@
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropNotify
 import FaxDropRenderClient
 import FaxDropHTTP
 import FaxDropSystem

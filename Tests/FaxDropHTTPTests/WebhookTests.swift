@@ -1,6 +1,7 @@
 import FaxDropCore
 import FaxDropHTTP
 import FaxDropDaemon
+import FaxDropNotify
 import FaxDropSystem
 import Foundation
 import Logging

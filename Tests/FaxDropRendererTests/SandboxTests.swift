@@ -57,30 +57,30 @@ final class SandboxTests: XCTestCase {
         }
     }
 
-    /// The hostile programs, by what they try. `S` is the spool, `O` the other job's sidecar.
+    /// The hostile programs, by what they try. `root` is the spool, `other` the other job's sidecar.
     static func hostilePrograms(_ s: SpoolUnderTmp) -> [(name: String, program: String)] {
-        let S = s.spool, O = s.otherSidecar
+        let root = s.spool, other = s.otherSidecar
         let refused = "/escape errordict /invalidfileaccess get exec"
         let text = "/Courier findfont 12 scalefont setfont 72 72 moveto"
         return [
             ("list the other jobs' sidecars",
-             "/n 0 def (\(S)/done/*) { pop /n n 1 add def } 1024 string filenameforall n 0 eq { \(refused) } if showpage"),
+             "/n 0 def (\(root)/done/*) { pop /n n 1 add def } 1024 string filenameforall n 0 eq { \(refused) } if showpage"),
             ("read another job's sidecar",
-             "(\(O)) (r) file 4096 string readstring pop (\(s.canary)) search { pop pop pop showpage } { pop \(refused) } ifelse"),
+             "(\(other)) (r) file 4096 string readstring pop (\(s.canary)) search { pop pop pop showpage } { pop \(refused) } ifelse"),
             ("write a new document into a destination folder",
-             "(\(S)/outgoing/+15551234567/leak.ps) (w) file dup (%!PS\\n) writestring closefile showpage"),
+             "(\(root)/outgoing/+15551234567/leak.ps) (w) file dup (%!PS\\n) writestring closefile showpage"),
             ("rewrite another job's sidecar",
-             "(\(O)) (w) file dup ({}) writestring closefile showpage"),
-            ("rename another job's sidecar", "(\(O)) (\(O).moved) renamefile showpage"),
-            ("delete another job's sidecar", "(\(O)) deletefile showpage"),
+             "(\(other)) (w) file dup ({}) writestring closefile showpage"),
+            ("rename another job's sidecar", "(\(other)) (\(other).moved) renamefile showpage"),
+            ("delete another job's sidecar", "(\(other)) deletefile showpage"),
             ("write into the shared temp directory", "(\(s.escape)) (w) file dup (x) writestring closefile showpage"),
-            ("run a shell through %pipe%", "(%pipe%touch \(S)/outgoing/piped) (w) file closefile showpage"),
+            ("run a shell through %pipe%", "(%pipe%touch \(root)/outgoing/piped) (w) file closefile showpage"),
             ("txtwrite into a destination folder",
-             "<< /OutputDevice /txtwrite /OutputFile (\(S)/outgoing/+15551234567/leak.txt) >> setpagedevice \(text) (LEAK) show showpage"),
+             "<< /OutputDevice /txtwrite /OutputFile (\(root)/outgoing/+15551234567/leak.txt) >> setpagedevice \(text) (LEAK) show showpage"),
             ("pdfwrite into a destination folder",
-             "<< /OutputDevice /pdfwrite /OutputFile (\(S)/outgoing/+15551234567/leak.pdf) >> setpagedevice \(text) (LEAK) show showpage"),
+             "<< /OutputDevice /pdfwrite /OutputFile (\(root)/outgoing/+15551234567/leak.pdf) >> setpagedevice \(text) (LEAK) show showpage"),
             ("copy another job's sidecar into its own temp directory",
-             "(\(O)) (r) file 4096 string readstring pop null (w) .tempfile exch pop dup 3 -1 roll writestring closefile showpage"),
+             "(\(other)) (r) file 4096 string readstring pop null (w) .tempfile exch pop dup 3 -1 roll writestring closefile showpage"),
         ]
     }
 

@@ -5,20 +5,22 @@ import NIOPosix
 
 /// The AMI connection: a thin actor around `AMISessionStateMachine` that owns the socket,
 /// reconnects with backoff, drives the machine's clock, and performs its actions.
-actor AMIClient {
-    struct Options: Sendable {
-        var reconnectInitialDelay: Duration = .milliseconds(500)
-        var reconnectMaximumDelay: Duration = .seconds(30)
+public actor AMIClient {
+    public struct Options: Sendable {
+        public var reconnectInitialDelay: Duration = .milliseconds(500)
+        public var reconnectMaximumDelay: Duration = .seconds(30)
         /// After a refused login, wait this long before trying again (no reconnect storm).
-        var authenticationRetryDelay: Duration = .seconds(300)
-        var connectTimeout: Duration = .seconds(5)
+        public var authenticationRetryDelay: Duration = .seconds(300)
+        public var connectTimeout: Duration = .seconds(5)
         /// How often deadlines and keep-alives are checked.
-        var tickInterval: Duration = .milliseconds(250)
+        public var tickInterval: Duration = .milliseconds(250)
+
+        public init() {}
     }
 
-    let host: String
-    let port: Int
-    let options: Options
+    public let host: String
+    public let port: Int
+    public let options: Options
     let logger: Logger
     let group: any EventLoopGroup
     private var machine: AMISessionStateMachine
@@ -26,15 +28,20 @@ actor AMIClient {
     private var waiters: [String: CheckedContinuation<CallResult, Never>] = [:]
     private var runTask: Task<Void, Never>?
     private var tickTask: Task<Void, Never>?
-    private(set) var state: AMIConnectionState = .stopped
+    public private(set) var state: AMIConnectionState = .stopped
     private var stateWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiter = 0
     /// Connection attempts made (for diagnostics and tests).
-    private(set) var connectionAttempts = 0
+    public private(set) var connectionAttempts = 0
     /// What Asterisk said about the needed modules after the latest login (`checkModules`).
-    private(set) var moduleReport: AsteriskModuleReport?
+    public private(set) var moduleReport: AsteriskModuleReport?
+    /// The first line the latest connection's peer sent (an AMI banner, or whatever a
+    /// server that is not Asterisk says), for `faxdrop check`.
+    public private(set) var greeting: String?
+    /// Asterisk's own words when it refused the login (`Authentication failed`).
+    public private(set) var loginRefusal: String?
 
-    init(
+    public init(
         host: String, port: Int, settings: AMISessionStateMachine.Settings, options: Options, logger: Logger,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
@@ -49,7 +56,7 @@ actor AMIClient {
 
     // MARK: Lifecycle
 
-    func start() {
+    public func start() {
         guard runTask == nil else { return }
         setState(.connecting)
         runTask = Task { await self.run() }
@@ -61,9 +68,10 @@ actor AMIClient {
         }
     }
 
-    func shutdown() async {
+    public func shutdown() async {
         runTask?.cancel()
         tickTask?.cancel()
+        perform(machine.logoff(now: .now))
         let closing = channel
         channel = nil
         try? await closing?.close()
@@ -87,12 +95,12 @@ actor AMIClient {
     }
 
     /// Waits until connected or `timeout` passes; true when connected.
-    func waitUntilConnected(timeout: Duration) async -> Bool {
+    public func waitUntilConnected(timeout: Duration) async -> Bool {
         await wait(timeout: timeout) { $0 == .connected }
     }
 
     /// Waits until `condition` holds for the connection state, at most `timeout`.
-    func wait(timeout: Duration, until condition: (AMIConnectionState) -> Bool) async -> Bool {
+    public func wait(timeout: Duration, until condition: (AMIConnectionState) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while !condition(state) {
             guard await sleepUntilWoken(deadline: deadline) else { return false }
@@ -101,7 +109,7 @@ actor AMIClient {
     }
 
     /// Waits for the module report of a login, or until the login failed or `timeout` passed.
-    func waitForModuleReport(timeout: Duration) async -> AsteriskModuleReport? {
+    public func waitForModuleReport(timeout: Duration) async -> AsteriskModuleReport? {
         let deadline = ContinuousClock.now + timeout
         while moduleReport == nil {
             if case .authenticationFailed = state { break }
@@ -139,7 +147,7 @@ actor AMIClient {
 
     // MARK: Calls
 
-    func place(_ originate: OriginateAction, jobID: String, attempt: Int, deadline: Duration) async -> CallResult {
+    public func place(_ originate: OriginateAction, jobID: String, attempt: Int, deadline: Duration) async -> CallResult {
         let callID = originate.callID
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<CallResult, Never>) in
@@ -159,7 +167,7 @@ actor AMIClient {
         }
     }
 
-    func reconcile(_ originate: OriginateAction, jobID: String, attempt: Int, deadline: Duration) async -> CallResult {
+    public func reconcile(_ originate: OriginateAction, jobID: String, attempt: Int, deadline: Duration) async -> CallResult {
         await withCheckedContinuation { (continuation: CheckedContinuation<CallResult, Never>) in
             waiters[originate.callID] = continuation
             let now = ContinuousClock.now
@@ -168,19 +176,19 @@ actor AMIClient {
     }
 
     /// The journal holds the call's result: its AstDB copy is deleted (later, when AMI is up).
-    func forgetStoredResult(callID: String) {
+    public func forgetStoredResult(callID: String) {
         perform(machine.forgetStoredResult(callID: callID, now: .now))
     }
 
     /// Received faxes as they are reported (events and AstDB copies after each login).
-    nonisolated let receivedFaxes: AsyncStream<ReceiveReport>
+    public nonisolated let receivedFaxes: AsyncStream<ReceiveReport>
     private let receivedFaxesContinuation: AsyncStream<ReceiveReport>.Continuation
 
-    func forgetReceive(receiveID: String) {
+    public func forgetReceive(receiveID: String) {
         perform(machine.forgetReceive(receiveID: receiveID, now: .now))
     }
 
-    func cancel(_ callID: String) {
+    public func cancel(_ callID: String) {
         perform(machine.cancel(callID: callID, now: .now))
     }
 
@@ -200,6 +208,7 @@ actor AMIClient {
                 for await event in stream {
                     switch event {
                     case .frame(let frame):
+                        if case .banner(let text) = frame { greeting = text }
                         let actions = machine.received(frame, now: .now)
                         if actions.contains(where: { if case .ready = $0 { return true } else { return false } }) {
                             wasReady = true
@@ -275,6 +284,7 @@ actor AMIClient {
                 logger.error(
                     "\(message); check ASTERISK_AMI_USERNAME / ASTERISK_AMI_PASSWORD and manager.conf",
                     metadata: ["retry_in": "\(options.authenticationRetryDelay)"])
+                if case .authenticationFailed(let reason) = machine.state { loginRefusal = reason }
                 setState(.authenticationFailed(message))
             case .faxReceived(let event):
                 receivedFaxesContinuation.yield(.received(event))

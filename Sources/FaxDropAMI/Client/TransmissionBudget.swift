@@ -33,7 +33,7 @@ public struct TransmissionBudget: Sendable, Equatable {
 
 extension Duration {
     /// Whole milliseconds (AMI's `Timeout:` unit), rounded down.
-    var milliseconds: Int64 {
+    public var milliseconds: Int64 {
         let c = components
         return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
     }

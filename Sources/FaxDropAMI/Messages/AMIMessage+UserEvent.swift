@@ -15,6 +15,24 @@ extension AMIMessage {
     }
 }
 
+extension AMIMessage {
+    /// The dialplan's fields of a `UserEvent` named `name` (`userEventBody`) by header
+    /// name, the `encoded` ones percent-decoded; nil when this is not such an event.
+    func userEventFields(named name: String, encoded: Set<String>) -> ((String) -> String?)? {
+        guard let body = userEventBody(named: name) else { return nil }
+        return { key in
+            let value = body[header: key]
+            return encoded.contains(key) ? value.map(PercentEncoding.decode) : value
+        }
+    }
+}
+
+/// A dialplan field's value as FaxDrop reads it: without surrounding spaces, nil when empty.
+func dialplanText(_ value: String?) -> String? {
+    guard let value = value?.trimmingSpaces, !value.isEmpty else { return nil }
+    return value
+}
+
 extension ArraySlice where Element == AMIMessage.Header {
     /// The first header named `name` (case-insensitive).
     public subscript(header name: String) -> String? {

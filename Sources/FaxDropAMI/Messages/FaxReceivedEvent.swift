@@ -44,11 +44,10 @@ public struct FaxReceivedEvent: Sendable, Equatable {
     /// Only the dialplan's own fields count (`AMIMessage.userEventBody`): a caller number
     /// holding CR LF in the channel snapshot cannot forge them.
     public init?(_ message: AMIMessage) {
-        guard let body = message.userEventBody(named: Self.userEventName) else { return nil }
-        self.init(fields: { key in
-            let value = body[header: key]
-            return Self.encodedFields.contains(key) ? value.map(PercentEncoding.decode) : value
-        })
+        guard let fields = message.userEventFields(named: Self.userEventName, encoded: Self.encodedFields) else {
+            return nil
+        }
+        self.init(fields: fields)
     }
 
     /// Reads the AstDB copy (`Key=value&...`, values percent-encoded).
@@ -59,10 +58,7 @@ public struct FaxReceivedEvent: Sendable, Equatable {
 
     /// Reads the fields from any decoded key-value source.
     public init(fields: (String) -> String?) {
-        func text(_ key: String) -> String? {
-            guard let v = fields(key)?.trimmingSpaces, !v.isEmpty else { return nil }
-            return v
-        }
+        func text(_ key: String) -> String? { dialplanText(fields(key)) }
         receiveID = text("ReceiveID")
         did = text("DID")
         caller = text("Caller")

@@ -37,20 +37,14 @@ public struct FaxResultEvent: Sendable, Equatable {
     /// The channel's `Uniqueid` is the snapshot's. (The AstDB copy is decoded as a whole by
     /// `StoredResult.parse`.)
     public init?(_ message: AMIMessage) {
-        guard let body = message.userEventBody(named: "FaxResult") else { return nil }
-        self.init(fields: { key in
-            let value = body[header: key]
-            return Self.encodedFields.contains(key) ? value.map(PercentEncoding.decode) : value
-        })
+        guard let fields = message.userEventFields(named: "FaxResult", encoded: Self.encodedFields) else { return nil }
+        self.init(fields: fields)
         uniqueID = message["Uniqueid"]
     }
 
     /// Reads the fields from any key-value source (an event, or the AstDB copy).
     public init(fields: (String) -> String?) {
-        func text(_ key: String) -> String? {
-            guard let v = fields(key)?.trimmingSpaces, !v.isEmpty else { return nil }
-            return v
-        }
+        func text(_ key: String) -> String? { dialplanText(fields(key)) }
         jobID = text("JobID")
         callID = text("CallID")
         attempt = text("Attempt").flatMap { Int($0) }

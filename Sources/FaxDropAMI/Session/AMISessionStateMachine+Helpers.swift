@@ -20,29 +20,28 @@ extension AMISessionStateMachine {
         return .send(message)
     }
 
+    mutating func send(_ action: AMIAction, id: String, now: Instant) -> Action {
+        send(action.message(actionID: id), now: now)
+    }
+
     mutating func hangupMessage(_ callID: String, now: Instant) -> Action {
         let call = calls[callID]!
         let id = nextActionID("hangup-\(callID)")
         pending[id] = .hangup(callID: callID)
-        return send(
-            AMIMessage(["Action": "Hangup", "ActionID": id, "Channel": call.channelName ?? call.originate.channelID]),
-            now: now)
+        return send(.hangup(channel: call.channelName ?? call.originate.channelID), id: id, now: now)
     }
 
     mutating func askDatabase(_ callID: String, now: Instant) -> Action {
         let id = nextActionID("dbget-\(callID)")
         pending[id] = .databaseGet(callID: callID)
-        return send(
-            AMIMessage(["Action": "DBGet", "ActionID": id, "Family": StoredResult.family, "Key": callID]), now: now)
+        return send(.databaseGet(family: StoredResult.family, key: callID), id: id, now: now)
     }
 
     mutating func askStatus(_ callID: String, now: Instant) -> Action {
         let call = calls[callID]!
         let id = nextActionID("status-\(callID)")
         pending[id] = .status(callID: callID)
-        return send(
-            AMIMessage(["Action": "Status", "ActionID": id, "Channel": call.channelName ?? call.originate.channelID]),
-            now: now)
+        return send(.status(channel: call.channelName ?? call.originate.channelID), id: id, now: now)
     }
 
     mutating func finish(_ callID: String, _ result: CallResult) -> Action {

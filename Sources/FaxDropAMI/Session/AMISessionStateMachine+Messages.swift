@@ -4,10 +4,10 @@ import FaxDropCore
 extension AMISessionStateMachine {
     // MARK: Responses
 
-    mutating func handleResponse(_ message: AMIMessage, now: Instant) -> [Action] {
-        guard let id = message.actionID, let action = pending.removeValue(forKey: id) else { return [] }
-        let success = message.response?.caseInsensitiveEquals("Success") == true
-        let text = message["Message"] ?? ""
+    mutating func handleResponse(_ response: AMIResponse, now: Instant) -> [Action] {
+        guard let id = response.actionID, let action = pending.removeValue(forKey: id) else { return [] }
+        let success = response.isSuccess
+        let text = response.text
         switch action {
         case .login:
             if success {
@@ -46,9 +46,9 @@ extension AMISessionStateMachine {
         case .hangup:
             return []
         case .dialTechnology:
-            return dialTechnologyAnswered(message, now: now)
+            return dialTechnologyAnswered(response, now: now)
         case .moduleCheck(let module):
-            return moduleCheckAnswered(module, ModuleCheckResponse(message))
+            return moduleCheckAnswered(module, ModuleCheckResponse(response))
         case .receiveTree:
             // The copies follow as DBGetTreeResponse events; an Asterisk without DBGetTree
             // (or an empty family: "Database entry not found") answers an error: nothing to do.
@@ -95,13 +95,12 @@ extension AMISessionStateMachine {
 
     // MARK: Events
 
-    mutating func handleEvent(_ message: AMIMessage, now: Instant) -> [Action] {
-        guard let name = message.event?.lowercased() else { return [] }
-        switch name {
-        case "userevent":
-            if let received = FaxReceivedEvent(message) { return [.faxReceived(received)] }
-            guard var result = FaxResultEvent(message), let callID = matchingCall(result), let call = calls[callID]
-            else { return [] }
+    mutating func handleEvent(_ event: AMIEvent, now: Instant) -> [Action] {
+        switch event {
+        case .faxReceived(let received):
+            return [.faxReceived(received)]
+        case .faxResult(var result):
+            guard let callID = matchingCall(result), let call = calls[callID] else { return [] }
             // Name the call by its ;1 channel even when ;2 raised the event (dial stage).
             if result.uniqueID.map({ !call.uniqueIDs.contains($0) }) ?? true {
                 result.uniqueID = call.uniqueIDs.first { $0 != call.originate.channelID } ?? call.originate.channelID
@@ -114,39 +113,40 @@ extension AMISessionStateMachine {
                 outcome.message = "\(terminating.message) (Asterisk: \(outcome.message))"
             }
             return [finish(callID, outcome)]
-        case "originateresponse":
-            guard let id = message.actionID,
+        case .originateResponse(let response):
+            guard let id = response.actionID,
                 let callID = calls.first(where: { $0.value.originate.actionID == id })?.key
             else { return [] }
-            let reason = message["Reason"].flatMap { Int($0) }
-            calls[callID]?.originateReason = reason
+            calls[callID]?.originateReason = response.reason
             calls[callID]?.originateQueued = true
-            if message["Response"]?.caseInsensitiveEquals("Success") == true {
+            if response.answered {
                 calls[callID]?.answered = true
-                if let uid = message["Uniqueid"], uid != "<unknown>" { calls[callID]?.uniqueIDs.insert(uid) }
-                if let channel = message["Channel"] { calls[callID]?.channelName = channel }
+                if let uid = response.uniqueID { calls[callID]?.uniqueIDs.insert(uid) }
+                if let channel = response.channel { calls[callID]?.channelName = channel }
             } else if calls[callID]?.endedAt == nil {
                 calls[callID]?.endedAt = now
             }
             return []
-        case "newchannel":
-            if let uid = message["Uniqueid"], let callID = callOwning(uniqueID: uid) {
-                calls[callID]?.channelName = message["Channel"]
+        case .newChannel(let uniqueID, let channel):
+            if let uid = uniqueID, let callID = callOwning(uniqueID: uid) {
+                calls[callID]?.channelName = channel
             }
             return []
-        case "hangup":
-            if let uid = message["Uniqueid"], let callID = callOwning(uniqueID: uid) {
-                calls[callID]?.hangupCause = message["Cause"].flatMap { Int($0) }
+        case .hangup(let uniqueID, let cause):
+            if let uid = uniqueID, let callID = callOwning(uniqueID: uid) {
+                calls[callID]?.hangupCause = cause
                 if calls[callID]?.endedAt == nil { calls[callID]?.endedAt = now }
             }
             return []
-        case "dbgettreeresponse", "dbgettreecomplete":
-            return receiveTreeEvent(message, name: name)
-        case "dbgetresponse":
-            guard let id = message.actionID, case .databaseGet(let callID)? = pending.removeValue(forKey: id),
+        case .databaseTreeEntry(let actionID, let key, let value):
+            return receiveTreeEntry(actionID: actionID, key: key, value: value)
+        case .databaseTreeComplete(let actionID):
+            return receiveTreeComplete(actionID: actionID)
+        case .databaseValue(let actionID, let value):
+            guard let id = actionID, case .databaseGet(let callID)? = pending.removeValue(forKey: id),
                 calls[callID] != nil
             else { return [] }
-            let fields = StoredResult.parse(message["Val"] ?? "")
+            let fields = StoredResult.parse(value)
             var result = FaxResultEvent(fields: { fields[$0] })
             result.uniqueID = calls[callID]?.originate.channelID
             guard result.status != nil else { return [askStatus(callID, now: now)] }
@@ -156,7 +156,7 @@ extension AMISessionStateMachine {
                     FaxOutcome.result(
                         of: result, channelHangupCause: calls[callID]?.hangupCause, dialTechnology: dialTechnology))
             ]
-        default:
+        case .fullyBooted, .userEvent, .deviceStateChange, .other:
             return []
         }
     }

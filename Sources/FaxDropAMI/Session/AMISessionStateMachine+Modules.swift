@@ -5,11 +5,11 @@ extension AMISessionStateMachine {
     mutating func askDialTechnology(now: Instant) -> Action {
         let id = nextActionID("getvar")
         pending[id] = .dialTechnology
-        return send(GetvarAction(variable: AsteriskModules.dialTechnologyVariable, actionID: id).message, now: now)
+        return send(.getvar(variable: AsteriskModules.dialTechnologyVariable), id: id, now: now)
     }
 
-    mutating func dialTechnologyAnswered(_ response: AMIMessage, now: Instant) -> [Action] {
-        let value = GetvarAction.value(of: response)
+    mutating func dialTechnologyAnswered(_ response: AMIResponse, now: Instant) -> [Action] {
+        let value = response.getvarValue
         // Not readable (no such global, or no write class `call`): the shipped value.
         let technology = value ?? "PJSIP"
         dialTechnology = technology
@@ -20,7 +20,7 @@ extension AMISessionStateMachine {
         return modules.map { module in
             let id = nextActionID("modulecheck-\(module)")
             pending[id] = .moduleCheck(module: module)
-            return send(ModuleCheckAction(module: module, actionID: id).message, now: now)
+            return send(.moduleCheck(module: module), id: id, now: now)
         }
     }
 

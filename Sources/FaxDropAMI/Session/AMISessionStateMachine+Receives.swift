@@ -6,20 +6,22 @@ extension AMISessionStateMachine {
     mutating func askReceiveTree(now: Instant) -> Action {
         let id = nextActionID("rxtree")
         pending[id] = .receiveTree
-        return send(AMIMessage(["Action": "DBGetTree", "ActionID": id, "Family": FaxReceivedEvent.databaseFamily]), now: now)
+        return send(.databaseTree(family: FaxReceivedEvent.databaseFamily), id: id, now: now)
     }
 
     /// One copy per `DBGetTreeResponse` (its `Key` may be the full `/FaxDropRx/<id>` path);
     /// `DBGetTreeComplete` ends the list.
-    mutating func receiveTreeEvent(_ message: AMIMessage, name: String) -> [Action] {
-        guard let id = message.actionID, pending[id] == .receiveTree else { return [] }
-        if name == "dbgettreecomplete" {
-            pending[id] = nil
-            defer { receiveTreeKeys = [] }
-            return [.storedReceivesRead(receiveTreeKeys)]
-        }
-        var received = FaxReceivedEvent(stored: message["Val"] ?? "")
-        if received.receiveID == nil, let key = message["Key"] {
+    mutating func receiveTreeComplete(actionID: String?) -> [Action] {
+        guard let id = actionID, pending[id] == .receiveTree else { return [] }
+        pending[id] = nil
+        defer { receiveTreeKeys = [] }
+        return [.storedReceivesRead(receiveTreeKeys)]
+    }
+
+    mutating func receiveTreeEntry(actionID: String?, key: String?, value: String) -> [Action] {
+        guard let id = actionID, pending[id] == .receiveTree else { return [] }
+        var received = FaxReceivedEvent(stored: value)
+        if received.receiveID == nil, let key {
             received.receiveID = key.split(separator: "/").last.map(String.init)
         }
         guard let receiveID = received.receiveID else { return [] }
@@ -42,11 +44,7 @@ extension AMISessionStateMachine {
         for receiveID in receivesToDelete.sorted() where !asked.contains(receiveID) {
             let id = nextActionID("rxdel")
             pending[id] = .receiveDelete(receiveID: receiveID)
-            actions.append(
-                send(
-                    AMIMessage([
-                        "Action": "DBDel", "ActionID": id, "Family": FaxReceivedEvent.databaseFamily, "Key": receiveID,
-                    ]), now: now))
+            actions.append(send(.databaseDelete(family: FaxReceivedEvent.databaseFamily, key: receiveID), id: id, now: now))
         }
         return actions
     }

@@ -18,10 +18,7 @@ extension AMISessionStateMachine {
         where due <= now && !asked.contains(callID) {
             let id = nextActionID("dbdel-\(callID)")
             pending[id] = .databaseDelete(callID: callID)
-            actions.append(
-                send(
-                    AMIMessage(["Action": "DBDel", "ActionID": id, "Family": StoredResult.family, "Key": callID]),
-                    now: now))
+            actions.append(send(.databaseDelete(family: StoredResult.family, key: callID), id: id, now: now))
         }
         return actions
     }

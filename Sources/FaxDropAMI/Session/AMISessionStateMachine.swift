@@ -167,16 +167,11 @@ public struct AMISessionStateMachine: Sendable {
             state = .authenticating
             let id = nextActionID("login")
             pending[id] = .login
-            return [
-                send(
-                    AMIMessage([
-                        "Action": "Login", "ActionID": id, "Username": settings.username,
-                        "Secret": settings.secret.value, "Events": "call,user",
-                    ]), now: now)
-            ]
+let login = AMIAction.login(username: settings.username, secret: settings.secret, events: "call,user")
+            return [send(login, id: id, now: now)]
         case .message(let message):
-            if message.event != nil { return handleEvent(message, now: now) }
-            return handleResponse(message, now: now)
+            if let event = AMIEvent(message) { return handleEvent(event, now: now) }
+            return handleResponse(AMIResponse(message), now: now)
         }
     }
 
@@ -198,7 +193,7 @@ public struct AMISessionStateMachine: Sendable {
                 let id = nextActionID("ping")
                 pending[id] = .ping
                 pingSentAt = now
-                actions.append(send(AMIMessage(["Action": "Ping", "ActionID": id]), now: now))
+                actions.append(send(.ping, id: id, now: now))
             }
         default: break
         }
@@ -283,6 +278,13 @@ public struct AMISessionStateMachine: Sendable {
             ]
         }
         return terminate(callID, .cancelled, "cancelled; the call was hung up", now: now)
+    }
+
+    /// Logged in: a `Logoff`, so Asterisk ends the session itself (before the socket is
+    /// closed on purpose). Nothing when not logged in.
+    public mutating func logoff(now: Instant) -> [Action] {
+        guard state == .ready else { return [] }
+        return [send(.logoff, id: nextActionID("logoff"), now: now)]
     }
 
     /// Sends the AMI Hangup and waits (at most `resultGrace`) for the FaxResult it provokes.

@@ -1,3 +1,4 @@
+import FaxDropAMI
 import FaxDropCore
 import Foundation
 import Logging
@@ -86,20 +87,30 @@ public final class SIPBackend: FaxBackend {
         await client.waitUntilConnected(timeout: timeout)
     }
 
-    /// For `faxdrop check`: connects and logs in once, and reports how that went —
-    /// `.connected`, `.authenticationFailed(message)`, or `.disconnected(reason)` when
-    /// Asterisk cannot be reached within `timeout`. The password never appears in it.
+    /// Connects and logs in once, and reports how that went — `.connected`,
+    /// `.authenticationFailed(message)`, or `.disconnected(reason)` when Asterisk cannot be
+    /// reached or the first connection ends before a login answer within `timeout`. The
+    /// password never appears in it.
     public static func probe(configuration: Configuration, logger: Logger, timeout: Duration = .seconds(5))
         async -> AMIConnectionState
+    {
+        await probeLogin(configuration: configuration, logger: logger, timeout: timeout).state
+    }
+
+    /// For `faxdrop check`: `probe`, with what the peer said (its banner, or its refusal in
+    /// Asterisk's words), by the same client and session machine as calls.
+    public static func probeLogin(configuration: Configuration, logger: Logger, timeout: Duration = .seconds(5))
+        async -> AMILoginProbe
     {
         var options = Options()
         options.connectTimeout = timeout
         let backend = SIPBackend(configuration: configuration, logger: logger, options: options)
         await backend.start()
+        // The first connection's end: logged in, refused, or gone (no retry is waited for).
         _ = await backend.client.wait(timeout: timeout) { state in
             switch state {
-            case .connected, .authenticationFailed: return true
-            default: return false
+            case .connected, .authenticationFailed, .disconnected: return true
+            case .connecting, .stopped: return false
             }
         }
         var state = await backend.connectionState
@@ -107,8 +118,10 @@ public final class SIPBackend: FaxBackend {
             state = .disconnected(
                 reason: "no answer from \(configuration.amiHost):\(configuration.amiPort) within \(timeout)")
         }
+        let probe = AMILoginProbe(
+            state: state, greeting: await backend.client.greeting, refusal: await backend.client.loginRefusal)
         await backend.shutdown()
-        return state
+        return probe
     }
 
     /// The module check of the latest login: each module FaxDrop's dialplan needs that

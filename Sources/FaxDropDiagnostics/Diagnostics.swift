@@ -1,7 +1,10 @@
+import FaxDropAsterisk
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropNotify
 import FaxDropSystem
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -145,21 +148,19 @@ public struct Diagnostics: Sendable {
             return Finding("ami", .ok, "not used (FAX_BACKEND=loopback)")
         }
         let target = "\(configuration.amiUsername)@\(configuration.amiHost):\(configuration.amiPort)"
-        do {
-            let outcome = try await AMILoginProbe(
-                host: configuration.amiHost, port: configuration.amiPort, username: configuration.amiUsername,
-                secret: configuration.amiPassword, timeout: amiTimeout
-            ).run()
-            switch outcome {
-            case .accepted(let banner):
-                return Finding("ami", .ok, "\(target): \(banner), login accepted")
-            case .refused(let message):
-                return Finding("ami", .problem, "\(target): login refused (\(message)); check ASTERISK_AMI_USERNAME/PASSWORD and manager.conf")
-            case .notAsterisk(let banner):
-                return Finding("ami", .problem, "\(target) does not speak AMI (it said \(banner.debugDescription))")
-            }
-        } catch {
-            return Finding("ami", .problem, "\(target): cannot reach the Asterisk Manager Interface (\(error))")
+        var logger = Logger(label: "faxdrop.check")
+        logger.logLevel = .critical
+        let probe = await SIPBackend.probeLogin(
+            configuration: configuration, logger: logger, timeout: .nanoseconds(amiTimeout.nanoseconds))
+        switch probe.outcome {
+        case .accepted(let banner):
+            return Finding("ami", .ok, "\(target): \(banner), login accepted")
+        case .refused(let message):
+            return Finding("ami", .problem, "\(target): login refused (\(message)); check ASTERISK_AMI_USERNAME/PASSWORD and manager.conf")
+        case .notAsterisk(let greeting):
+            return Finding("ami", .problem, "\(target) does not speak AMI (it said \(greeting.debugDescription))")
+        case .unreachable(let reason):
+            return Finding("ami", .problem, "\(target): cannot reach the Asterisk Manager Interface (\(reason))")
         }
     }
 

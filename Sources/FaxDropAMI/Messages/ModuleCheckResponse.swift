@@ -1,8 +1,7 @@
-/// `Action: ModuleCheck`: is a module loaded? Asterisk's `manager_modulecheck()`
+/// The answer to `AMIAction.moduleCheck`: Asterisk's `manager_modulecheck()`
 /// (main/manager.c) cuts the name at its first `.`, adds `.so`, and answers
 /// `Response: Success` with a `Version:` header (empty since the move to git) when the
-/// module is running, or `Response: Error` / `Message: Module not loaded`. Needs write
-/// class `system`.
+/// module is running, or `Response: Error` / `Message: Module not loaded`.
 ///
 /// Limit (read in main/loader.c, not seen live): `ast_module_check()` looks the name up in
 /// the loader's module list and does not look at its running flag. A module that is not
@@ -10,22 +9,6 @@
 /// declined to start (the issue-15 chan_pjsip) can stay in that list, shown as "Not
 /// Running" by `module show`, and then passes. That case is caught at the first call:
 /// cause 66 fails at once as `channel_driver_missing`.
-public struct ModuleCheckAction: Sendable, Equatable {
-    /// Without `.so`, e.g. `chan_pjsip`.
-    public var module: String
-    public var actionID: String
-
-    public init(module: String, actionID: String) {
-        self.module = module
-        self.actionID = actionID
-    }
-
-    public var message: AMIMessage {
-        AMIMessage(["Action": "ModuleCheck", "ActionID": actionID, "Module": module])
-    }
-}
-
-/// The answer to a `ModuleCheck`.
 public enum ModuleCheckResponse: Sendable, Equatable {
     case loaded
     /// Asterisk's message: `Module not loaded`, or e.g. `Permission denied` when the AMI
@@ -33,12 +16,12 @@ public enum ModuleCheckResponse: Sendable, Equatable {
     case notLoaded(message: String)
     case cannotTell(message: String)
 
-    public init(_ response: AMIMessage) {
-        if response.response?.caseInsensitiveEquals("Success") == true {
+    public init(_ response: AMIResponse) {
+        if response.isSuccess {
             self = .loaded
             return
         }
-        let message = response["Message"] ?? "error"
+        let message = response.message["Message"] ?? "error"
         self =
             message.caseInsensitiveEquals("Module not loaded")
             ? .notLoaded(message: message) : .cannotTell(message: message)

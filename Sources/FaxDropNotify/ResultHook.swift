@@ -22,7 +22,7 @@ public final class ResultHook: EngineObserver, ReceiveObserver, DaemonService {
     /// The setting the command came from (in log lines): `FAXDROP_ON_RESULT` or `FAXDROP_ON_RECEIVE`.
     public let name: String
     private let environment: [String: String]
-    private let metrics: Metrics?
+    private let metrics: (any NotificationCounters)?
     private let logger: Logger
     private let slots = HookSlots(limit: 4)
     private let tasks = Mutex<(running: [Int: Task<Void, Never>], next: Int, stopped: Bool)>(([:], 0, false))
@@ -34,7 +34,7 @@ public final class ResultHook: EngineObserver, ReceiveObserver, DaemonService {
 
     public init(
         command: String, name: String = "FAXDROP_ON_RESULT", timeout: Duration = .seconds(60),
-        environment: [String: String] = ProcessInfo.processInfo.environment, metrics: Metrics? = nil, logger: Logger
+        environment: [String: String] = ProcessInfo.processInfo.environment, metrics: (any NotificationCounters)? = nil, logger: Logger
     ) {
         self.command = command
         self.timeout = timeout

@@ -19,7 +19,7 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
     private let secret: Secret?
     private let client: HTTPPost
     private let backoff: Backoff
-    private let metrics: Metrics?
+    private let metrics: (any NotificationCounters)?
     private let logger: Logger
     private let state = Mutex(State())
 
@@ -55,7 +55,7 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
 
     public init(
         target: HTTPPost.Target, secret: Secret?, client: HTTPPost = HTTPPost(), backoff: Backoff = Backoff(),
-        stopGrace: Duration = .seconds(5), metrics: Metrics? = nil, logger: Logger
+        stopGrace: Duration = .seconds(5), metrics: (any NotificationCounters)? = nil, logger: Logger
     ) {
         self.stopGrace = stopGrace
         self.target = target
