@@ -164,7 +164,7 @@ let package = Package(
         .testTarget(
             name: "FaxDropRendererTests",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropRenderClient", "FaxDropBilevel",
+                "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropRenderClient", "FaxDropBilevel", "CPNG",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
