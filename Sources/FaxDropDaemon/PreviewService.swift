@@ -58,6 +58,10 @@ public actor PreviewService {
         guard !documents.isEmpty, documents.count <= JobDocument.maxCount else {
             throw PreviewError(.invalidOptions, "a fax has 1 to \(JobDocument.maxCount) documents, not \(documents.count)")
         }
+        if let problem = JobRequest(recipientName: recipientName, options: options).problem() {
+            throw PreviewError(.invalidOptions, problem)
+        }
+        try spool.createLayout()
         let token = Self.newToken()
         let folder = self.folder(token)
         try Syscall.mkdir(folder, mode: 0o700)
@@ -87,8 +91,9 @@ public actor PreviewService {
         }
     }
 
-    /// Page `page` (0-based) of a preview as PNG: full size, or a gray thumbnail.
-    public func page(token: String, page: Int, thumbnail: Bool) async throws -> [UInt8] {
+    /// Page `page` (0-based) of a preview as PNG: full size, or a gray thumbnail. Not
+    /// isolated: the pages of one preview are drawn side by side.
+    public nonisolated func page(token: String, page: Int, thumbnail: Bool) async throws -> [UInt8] {
         let image = try imagePath(token)
         do {
             return try FaxPagePNG.render(tiff: image, page: page, maxWidth: thumbnail ? Self.thumbnailWidth : nil)
@@ -166,10 +171,10 @@ public actor PreviewService {
         token.utf8.count == 32 && token.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
-    func folder(_ token: String) -> String { spool.tmp + "/" + Self.folderPrefix + token }
+    nonisolated func folder(_ token: String) -> String { spool.tmp + "/" + Self.folderPrefix + token }
 
     /// The preview's fax image; `notFound` for a malformed, unknown, swept or sent token.
-    func imagePath(_ token: String) throws -> String {
+    nonisolated func imagePath(_ token: String) throws -> String {
         guard Self.isValidToken(token) else { throw PreviewError.notFound }
         let image = folder(token) + "/" + Self.imageName
         guard let status = try? Syscall.lstatIfExists(image), status.kind == .regular else { throw PreviewError.notFound }

@@ -167,6 +167,14 @@ final class PreviewServiceTests: XCTestCase {
             XCTAssertEqual(error.errorCode, .corruptDocument)
             XCTAssertTrue(error.message.hasPrefix("document 2 (\"garbage.pdf\")"), error.message)
         }
+        // Options that could forge a line on the cover page are refused before any rendering.
+        do {
+            _ = try await service.create(
+                documents: [("letter.pdf", onePage)], options: JobOptions(cover: true, subject: "Refill\nFrom: the bank"))
+            XCTFail("a subject with a line break was taken")
+        } catch let error as PreviewError {
+            XCTAssertEqual(error.errorCode, .invalidOptions)
+        }
         XCTAssertEqual(previewFolders(spool), [], "failed previews leave no folder")
     }
 
