@@ -52,6 +52,7 @@ static inline unsigned char *faxdrop_png_encode_gray(const unsigned char *pixels
     image.width = (png_uint_32)width;
     image.height = (png_uint_32)height;
     image.format = PNG_FORMAT_GRAY;
+    image.flags = PNG_IMAGE_FLAG_FAST;
     png_alloc_size_t bytes = 0;
     if (!png_image_write_to_memory(&image, NULL, &bytes, 0, pixels, 0, NULL)) {
         png_image_free(&image);
