@@ -281,3 +281,11 @@ public struct PreviewError: Error, Sendable, Equatable, CustomStringConvertible 
         PreviewError(code: pageNotFoundCode, message: "the preview has \(count) pages; there is no page \(page + 1)")
     }
 }
+
+extension Daemon {
+    /// A preview service on this daemon's spool and settings that renders with the engine's
+    /// own renderer (the pool of `faxdrop-render` workers), for the console to mount.
+    public func makePreviewService(logger: Logger) -> PreviewService {
+        PreviewService(spool: spool, settings: Engine.Settings(configuration), renderer: engine.renderer, logger: logger)
+    }
+}

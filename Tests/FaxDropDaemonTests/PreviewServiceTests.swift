@@ -93,12 +93,13 @@ final class PreviewServiceTests: XCTestCase {
 
     func testSubmittedPreviewIsSentByTheLoopbackDaemon() async throws {
         let spool = try TestSpool()
-        let service = try makeService(spool)
         let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: testLogger())
         addTeardownBlock { await pool.shutdown() }
-        _ = try await startDaemon(
+        let daemon = try await startDaemon(
             spool, renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool),
             backend: LoopbackBackend(pageSeconds: 0, logger: testLogger()))
+        // The console's service: the daemon's own spool, settings and renderer pool.
+        let service = daemon.makePreviewService(logger: testLogger())
         let staged = spool.spool.tmp + "/upload-1"
         try Data(contentsOf: URL(fileURLWithPath: twoPages)).write(to: URL(fileURLWithPath: staged))
         let preview = try await service.create(documents: [("forms.pdf", staged)], options: JobOptions())
