@@ -3,6 +3,7 @@
 //   swift build -c release
 //   .build/release/faxdrop-render-bench [--corpus ../shared/corpus] [--ocr-pages 3] [--batch 100]
 //   .build/release/faxdrop-render-bench --sandbox-compare 3    (renderer sandbox on vs off only)
+//   .build/release/faxdrop-render-bench --page-images 5        (fax pages drawn as PNG only)
 //
 // Renders every corpus document through the daemon's path (RenderPool → faxdrop-render
 // workers) and with the Ghostscript CLI (`gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=tiffg4
@@ -30,6 +31,8 @@ struct Options {
     var workers = ProcessInfo.processInfo.activeProcessorCount
     /// `--sandbox-compare ROUNDS`: only the sandbox on/off comparison (SandboxComparison.swift).
     var sandboxRounds: Int?
+    /// `--page-images ROUNDS`: only the page-to-PNG timing (PageImageBenchmark.swift).
+    var pageImageRounds: Int?
 
     static func parse() -> Options {
         var o = Options()
@@ -43,6 +46,7 @@ struct Options {
             case "--batch": o.batch = Int(value) ?? o.batch
             case "--workers": o.workers = Int(value) ?? o.workers
             case "--sandbox-compare": o.sandboxRounds = Int(value)
+            case "--page-images": o.pageImageRounds = Int(value)
             default: continue
             }
             args.removeFirst()
@@ -192,6 +196,15 @@ if let rounds = options.sandboxRounds {
     var logger = Logger(label: "faxdrop.bench")
     logger.logLevel = .warning
     try await compareSandbox(
+        corpus: URL(fileURLWithPath: options.corpus).standardizedFileURL.path, rounds: rounds,
+        executable: ProcessInfo.processInfo.environment["FAXDROP_RENDERER"] ?? RenderPool.defaultExecutable(),
+        logger: logger)
+    exit(0)
+}
+if let rounds = options.pageImageRounds {
+    var logger = Logger(label: "faxdrop.bench")
+    logger.logLevel = .warning
+    try await benchmarkPageImages(
         corpus: URL(fileURLWithPath: options.corpus).standardizedFileURL.path, rounds: rounds,
         executable: ProcessInfo.processInfo.environment["FAXDROP_RENDERER"] ?? RenderPool.defaultExecutable(),
         logger: logger)
