@@ -58,7 +58,10 @@ extension Engine {
     func admit(_ record: JobRecord, now: Date) async {
         journaled[record.jobID] = .claiming  // what the claim wrote
         // While stopping, the journal is enough: the job is resumed at the next start.
-        guard !stopping else { return persist(record) }
+        guard !stopping else {
+            persist(record)
+            return
+        }
         // A job that ended on input is journaled as final before its result is written;
         // every other admission is journaled by the scheduler's own `persist`.
         if record.state.isFinal { persist(record) }
