@@ -9,14 +9,16 @@ import Logging
 extension Engine {
     /// Performs the actions in order. A job's actions after a journal write that failed
     /// are held, not performed, until a retry writes the journal (`retryJournal`): no call
-    /// starts without its attempt on disk. While stopping, no render, call or reconcile
-    /// starts; a job the scheduler just gave a call to is journaled as it was before it.
+    /// starts without its attempt on disk. Only `finish` is not held: the sidecar is the
+    /// final word, written durably and retried on its own. While stopping, no render, call
+    /// or reconcile starts; a job the scheduler just gave a call to is journaled as it was
+    /// before it.
     func apply(_ actions: [SchedulerAction]) async {
         let notCalled: Set<JobID> =
             stopping ? Set(actions.compactMap { if case .call(let id, _, _) = $0 { return id } else { return nil } }) : []
         for action in actions {
             let id = action.job
-            if held[id] != nil {
+            if held[id] != nil, action != .finish(id) {
                 held[id]?.append(action)
                 continue
             }
