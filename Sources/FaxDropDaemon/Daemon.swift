@@ -38,9 +38,11 @@ extension DaemonService {
 /// down the same way and `run` throws.
 public final class Daemon: Sendable {
     /// What the shutdown may take beyond `FAXDROP_STOP_TIMEOUT` (the services after the
-    /// engine); past it the group cancels what is left. systemd's `TimeoutStopSec` (180 s in
-    /// `etc/faxdrop.service`) must exceed `FAXDROP_STOP_TIMEOUT` + this.
+    /// engine); past it the group cancels what is left, which may take `cancellationLimit`
+    /// more before the process is ended. systemd's `TimeoutStopSec` (180 s in
+    /// `etc/faxdrop.service`) must exceed `FAXDROP_STOP_TIMEOUT` + both.
     public static let stopGrace: Duration = .seconds(15)
+    public static let cancellationLimit: Duration = .seconds(10)
 
     public let configuration: Configuration
     public let engine: Engine
@@ -137,7 +139,7 @@ public final class Daemon: Sendable {
         var group = ServiceGroupConfiguration(
             services: chained, gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.stopTimeout + Self.stopGrace
-        group.maximumCancellationDuration = .seconds(10)
+        group.maximumCancellationDuration = Self.cancellationLimit
         return (ServiceGroup(configuration: group), previous!)
     }
 }

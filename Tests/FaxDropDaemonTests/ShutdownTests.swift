@@ -233,4 +233,16 @@ final class ShutdownTests: XCTestCase {
         await daemon.stop()
         XCTAssertEqual(events.all, ["start a", "start b", "stop b", "stop a"])
     }
+
+    /// The shipped unit gives the stop more time than it can take at the defaults:
+    /// `FAXDROP_STOP_TIMEOUT` + the grace + 10 s of cancellation.
+    func testTheUnitsStopTimeoutCoversTheDeadline() throws {
+        let unit = try String(contentsOfFile: TestSpool.packageRoot + "/etc/faxdrop.service", encoding: .utf8)
+        let line = try XCTUnwrap(unit.split(separator: "\n").first { $0.hasPrefix("TimeoutStopSec=") })
+        let seconds = try XCTUnwrap(Int64(line.dropFirst("TimeoutStopSec=".count)))
+        let configuration = try TestSpool().configuration()
+        XCTAssertGreaterThan(.seconds(seconds), configuration.stopTimeout + Daemon.stopGrace + Daemon.cancellationLimit)
+        let example = try String(contentsOfFile: TestSpool.packageRoot + "/etc/faxdrop.env.example", encoding: .utf8)
+        XCTAssertTrue(example.contains("#FAXDROP_STOP_TIMEOUT=\(configuration.stopTimeout.components.seconds)\n"))
+    }
 }
