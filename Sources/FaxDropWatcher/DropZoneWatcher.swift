@@ -30,6 +30,7 @@ public final class DropZoneWatcher: Sendable {
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
     private let rescanRequested = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
     /// Set when the thread has released libinotifytools; `stop()` waits for it.
     private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
@@ -74,6 +75,7 @@ public final class DropZoneWatcher: Sendable {
             self.run(handler)
         }
         thread.name = "faxdrop-inotify"
+        started.store(true, ordering: .releasing)
         thread.start()
     }
 
@@ -85,6 +87,8 @@ public final class DropZoneWatcher: Sendable {
     /// Stops the thread and releases libinotifytools; returns when it has.
     public func stop() async {
         stopRequested.store(true, ordering: .releasing)
+        // Never started (or its start failed): there is no thread to wait for.
+        guard started.load(ordering: .acquiring) else { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let done = finished.withLock { f -> Bool in
                 if !f.done { f.waiters.append(continuation) }
