@@ -76,10 +76,11 @@ public final class Daemon: Sendable {
         services.withLock { $0.append(service) }
     }
 
-    /// Runs until SIGTERM/SIGINT (or `stop()`), then shuts down gracefully. Throws when a
-    /// service could not start or stopped working.
-    public func run() async throws {
-        let (group, _) = try makeGroup(signals: true)
+    /// Runs until SIGTERM/SIGINT, then shuts down gracefully. Throws when a service could
+    /// not start or stopped working. (`handlingSignals: false`: tests, which end it with
+    /// the failure of a service.)
+    public func run(handlingSignals: Bool = true) async throws {
+        let (group, _) = try makeGroup(signals: handlingSignals)
         try await group.run()
         logger.info("faxdrop stopped")
     }

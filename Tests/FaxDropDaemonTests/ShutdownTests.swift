@@ -245,4 +245,71 @@ final class ShutdownTests: XCTestCase {
         let example = try String(contentsOfFile: TestSpool.packageRoot + "/etc/faxdrop.env.example", encoding: .utf8)
         XCTAssertTrue(example.contains("#FAXDROP_STOP_TIMEOUT=\(configuration.stopTimeout.components.seconds)\n"))
     }
+
+    struct Died: Error {}
+
+    /// Serves until the test ends its work, then fails as the HTTP listener does when it dies.
+    final class DyingPart: DaemonService {
+        let serviceName = "dying"
+        let events: Events
+        let work: Task<Void, Never>
+        init(events: Events, work: Task<Void, Never>) {
+            self.events = events
+            self.work = work
+        }
+        func start() async throws { events.append("start dying") }
+        func serve() async throws {
+            if await untilShutdown(orEndOf: work) { throw Died() }
+        }
+        func stop() async { events.append("stop dying") }
+    }
+
+    /// A service that stops working ends the whole daemon with its error, after every other
+    /// service has stopped in reverse order.
+    func testAServiceThatDiesEndsTheDaemon() async throws {
+        let spool = try TestSpool()
+        let events = Events()
+        let recorder = CallRecorder()
+        let gate = OneShotGate()
+        let work = Task { await gate.wait() }
+        let daemon = Daemon(
+            configuration: try spool.configuration(), renderer: recorder, backend: recorder,
+            services: [Part("a", events: events), DyingPart(events: events, work: work), Part("b", events: events)],
+            logger: testLogger())
+        let running = Task { try await daemon.run(handlingSignals: false) }
+        try await waitFor("every service to start", timeout: 30) { events.all.count == 3 }
+        // Dropped files are taken: the daemon is up.
+        try spool.write(Array("%PDF-1.4\n".utf8), to: "+15551234567/up.pdf")
+        _ = try await spool.waitForSidecars(1, timeout: 30)
+
+        gate.open()
+        do {
+            try await running.value
+            XCTFail("the daemon went on without its dying service")
+        } catch is Died {}
+        // The dead service stops first, then the others in reverse.
+        XCTAssertEqual(events.all, ["start a", "start dying", "start b", "stop dying", "stop b", "stop a"])
+    }
+}
+
+/// Opened once by the test; `wait` returns once it is.
+final class OneShotGate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    func open() {
+        let waiters = state.withLock { s in
+            s.open = true
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { s in
+                if !s.open { s.waiters.append(continuation) }
+                return s.open
+            }
+            if now { continuation.resume() }
+        }
+    }
 }
