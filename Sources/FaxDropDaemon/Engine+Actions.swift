@@ -147,7 +147,7 @@ extension Engine {
     func renderDone(_ id: JobID, _ reply: RenderReply, output: String) async {
         workTasks[id] = nil
         // Stopping: the journal says `converting`, so the next start renders it again.
-        guard !stopping else { return noteEnded() }
+        guard !stopping else { return }
         let log = jobLogger(id)
         let now = clock()
         for observer in observers { observer.renderEnded(job: id, seconds: reply.seconds, error: reply.error?.code) }

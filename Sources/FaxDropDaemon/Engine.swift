@@ -105,29 +105,34 @@ public actor Engine {
         doorbell = try ControlDoorbell.listen(spool: spool, logger: logger) { [weak self] in
             Task { await self?.controlRequested() }
         }
-        try await recoverAll()
+        do {
+            try await recoverAll()
+        } catch {
+            doorbell?.close()
+            doorbell = nil
+            throw error
+        }
         await handleControlRequests()
         loop = Task { await self.run() }
     }
 
-    /// Stops starting new work and waits for renders and calls in flight, for at most
-    /// `deadline`. Calls still live then are handed back to Asterisk: not hung up, their
-    /// journals keep the attempt as in flight, and the next start reconciles them from
-    /// Asterisk's stored result. Renders still running are abandoned (their jobs are
-    /// journaled `converting` and rendered again). Sidecars already being written are
-    /// waited for.
+    /// Stops starting new work and waits for calls in flight, for at most `deadline`. Calls
+    /// still live then are handed back to Asterisk: not hung up, their journals keep the
+    /// attempt as in flight, and the next start reconciles them from Asterisk's stored
+    /// result. Renders are not waited for: their jobs are journaled `converting` and
+    /// rendered again at the next start. Sidecars already being written are waited for.
     public func stop(handingBackCallsAfter deadline: Duration) async {
         stopping = true
         wakeup.ring()
         await loop?.value
         for task in journalRetries.values { task.cancel() }
-        if !callTasks.isEmpty || !workTasks.isEmpty {
+        for id in workTasks.keys.sorted() {
+            jobLogger(id).info("render left unfinished by the stop; it runs again at the next start")
+        }
+        if !callTasks.isEmpty {
             logger.info(
-                "waiting for calls and renders in flight",
-                metadata: [
-                    "calls": "\(callTasks.count)", "renders": "\(workTasks.count)",
-                    "deadline_s": "\(deadline.components.seconds)",
-                ])
+                "waiting for calls in flight",
+                metadata: ["calls": "\(callTasks.count)", "deadline_s": "\(deadline.components.seconds)"])
             let signal = OneShot<Bool>()
             drained = signal
             let timer = Task {
@@ -155,14 +160,11 @@ public actor Engine {
                 "call handed back to Asterisk at the stop deadline; the next start reconciles it",
                 metadata: ["attempt": "\(attempt)", "call_id": "\(id.value)-\(attempt)"])
         }
-        for id in workTasks.keys.sorted() {
-            jobLogger(id).notice("render abandoned at the stop deadline; it runs again at the next start")
-        }
     }
 
-    /// During a stop: fires `drained` once no render or call is left.
+    /// During a stop: fires `drained` once no call is left.
     func noteEnded() {
-        if stopping, callTasks.isEmpty, workTasks.isEmpty { drained?.fire(true) }
+        if stopping, callTasks.isEmpty { drained?.fire(true) }
     }
 
     /// Adds an observer of renders, attempts and finished jobs.
