@@ -40,6 +40,11 @@ public struct Configuration: Sendable {
     public var maxBytes: Int64 = 50 << 20
     public var maxPages = 100
     public var renderTimeout: Duration = .seconds(120)
+    /// `FAXDROP_STOP_TIMEOUT`: on SIGTERM, how long calls in flight are waited for before
+    /// they are handed back to Asterisk (journaled as in flight, reconciled at the next
+    /// start). The rest of the shutdown has `Daemon.stopGrace` more; systemd's
+    /// `TimeoutStopSec` must exceed the sum.
+    public var stopTimeout: Duration = .seconds(150)
     public var renderWorkers = max(1, ProcessInfo.processInfo.activeProcessorCount)
     public var trimBlankTail = false
     public var renderer: String? = nil
@@ -141,6 +146,7 @@ public struct Configuration: Sendable {
         maxBytes = Int64(try r.int("FAXDROP_MAX_BYTES", default: Int(maxBytes), range: 1...Int.max))
         maxPages = try r.int("FAXDROP_MAX_PAGES", default: maxPages, range: 1...100_000)
         renderTimeout = try r.duration("FAXDROP_RENDER_TIMEOUT", default: renderTimeout, unit: .seconds(1))
+        stopTimeout = try r.duration("FAXDROP_STOP_TIMEOUT", default: stopTimeout, unit: .seconds(1))
         renderWorkers = try r.int("FAXDROP_RENDER_WORKERS", default: renderWorkers, range: 1...64)
         trimBlankTail = try r.bool("FAXDROP_TRIM_BLANK", default: trimBlankTail)
         incomingKeepTIFF = try r.bool("FAXDROP_INCOMING_KEEP_TIFF", default: incomingKeepTIFF)

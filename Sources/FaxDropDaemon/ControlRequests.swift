@@ -3,8 +3,9 @@ import FaxDropSystem
 import Foundation
 
 /// Operator requests from `faxdrop cancel`, `faxdrop retry` and `faxdrop submit` to a running daemon: small
-/// files in `tmp/`, created atomically and read by the engine about once a second. A
-/// request made while no daemon runs is carried out at the next start.
+/// files in `tmp/`, created atomically; a running engine learns of each from an inotify
+/// watch on `tmp/` (`ControlDoorbell`). A request made while no daemon runs is carried out
+/// at the next start.
 public enum ControlRequest: Sendable, Equatable {
     case cancel(JobID)
     /// Queue the failed job `old` again as the new job `new`.

@@ -7,34 +7,89 @@ import Logging
 
 /// Carrying out the scheduler's actions: journal writes, renders, calls, sidecars.
 extension Engine {
+    /// Performs the actions in order. A job's actions after a journal write that failed
+    /// are held, not performed, until a retry writes the journal (`retryJournal`): no call
+    /// starts without its attempt on disk. Only `finish` is not held: the sidecar is the
+    /// final word, written durably and retried on its own. While stopping, no render, call
+    /// or reconcile starts; a job the scheduler just gave a call to is journaled as it was
+    /// before it.
     func apply(_ actions: [SchedulerAction]) async {
+        let notCalled: Set<JobID> =
+            stopping ? Set(actions.compactMap { if case .call(let id, _, _) = $0 { return id } else { return nil } }) : []
         for action in actions {
+            let id = action.job
+            if held[id] != nil, action != .finish(id) {
+                held[id]?.append(action)
+                continue
+            }
             switch action {
             case .persist(let id):
-                if let record = scheduler.jobs[id], !journalAlreadySays(record) { persist(record) }
+                guard var record = scheduler.jobs[id], !journalAlreadySays(record) else { continue }
+                if notCalled.contains(id) { record = record.beforeOpenAttempt }
+                if !persist(record) { holdActions(of: id) }
             case .render(let id):
-                startRender(id)
+                if !stopping { startRender(id) }
             case .call(let id, let attempt, let firstPage):
-                startCall(id, attempt: attempt, firstPage: firstPage)
+                if stopping {
+                    jobLogger(id).info("not calling: the daemon is stopping", metadata: ["attempt": "\(attempt)"])
+                } else {
+                    startCall(id, attempt: attempt, firstPage: firstPage)
+                }
             case .reconcile(let id):
-                startReconcile(id)
+                if !stopping { startReconcile(id) }
             case .hangUp(let id):
                 callTasks[id]?.cancel()
             case .finish(let id):
                 finish(id)
             }
         }
+        noteChange()
     }
 
-    func persist(_ record: JobRecord) {
+    /// Writes the job's journal; `false` (logged) when it could not be written.
+    @discardableResult
+    func persist(_ record: JobRecord) -> Bool {
         do {
             try journal.write(record)
             journaled[record.jobID] = record.state
             journalBehind.remove(record.jobID)
+            return true
         } catch {
             journalBehind.insert(record.jobID)
-            logger.error("cannot write the journal", metadata: ["job": "\(record.jobID)", "error": "\(error)"])
+            jobLogger(record.jobID).error("cannot write the journal; the job waits until it can", metadata: ["error": "\(error)"])
+            return false
         }
+    }
+
+    /// Holds the job's next actions and tries its journal again after 1 s, then 2, 4, …
+    /// up to 30 s between tries, until it is written or the engine stops.
+    func holdActions(of id: JobID) {
+        held[id] = []
+        journalRetries[id] = Task {
+            var delay = Duration.seconds(1)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: delay)
+                guard !Task.isCancelled, await self.retryJournal(id) else { return }
+                delay = min(delay * 2, .seconds(30))
+            }
+        }
+    }
+
+    /// One more try at a held job's journal; `true` to keep trying. Once written, the held
+    /// actions run, in order.
+    func retryJournal(_ id: JobID) async -> Bool {
+        guard !stopping else { return false }
+        guard let record = scheduler.jobs[id] else {
+            held[id] = nil
+            journalRetries[id] = nil
+            return false
+        }
+        guard persist(record) else { return true }
+        let actions = held.removeValue(forKey: id) ?? []
+        journalRetries[id] = nil
+        jobLogger(id).notice("journal written; the job goes on")
+        await apply(actions)
+        return false
     }
 
     /// A fresh claim's journal (`claiming`, document in place) already resumes exactly as a
@@ -83,6 +138,8 @@ extension Engine {
 
     func renderDone(_ id: JobID, _ reply: RenderReply, output: String) async {
         workTasks[id] = nil
+        // Stopping: the journal says `converting`, so the next start renders it again.
+        guard !stopping else { return }
         let log = jobLogger(id)
         let now = clock()
         for observer in observers { observer.renderEnded(job: id, seconds: reply.seconds, error: reply.error?.code) }
@@ -165,6 +222,10 @@ extension Engine {
 
     func callDone(_ id: JobID, attempt: Int, _ result: CallResult) async {
         callTasks[id] = nil
+        defer { noteEnded() }
+        // Handed back at the stop deadline: the journal keeps the attempt in flight and the
+        // next start reconciles it; nothing more is written now.
+        guard !handedBack else { return }
         let log = jobLogger(id)
         switch result.status {
         case .sent: log.info("sent", metadata: ["pages": "\(result.pagesSent)"])
@@ -194,6 +255,8 @@ extension Engine {
 
     func callLost(_ id: JobID) async {
         callTasks[id] = nil
+        defer { noteEnded() }
+        guard !handedBack else { return }
         await apply(scheduler.callLost(id, now: clock()))
     }
 
@@ -225,6 +288,7 @@ extension Engine {
             }
         case .failure(let error):
             jobLogger(id).error("cannot write the result; will try again", metadata: ["error": "\(error)"])
+            guard !stopping else { return }
             Task {
                 try? await Task.sleep(for: .seconds(5))
                 await self.retryFinish(id)

@@ -5,19 +5,9 @@ import FaxDropSystem
 import Foundation
 import Logging
 
-/// The timer: operator requests (`faxdrop cancel`, `faxdrop retry`) and time-driven
-/// scheduling (retries due, kill times).
+/// Operator requests (`faxdrop cancel`, `faxdrop retry`, `faxdrop submit`), read from `tmp/`
+/// when the control doorbell rings and once at start.
 extension Engine {
-    func tick() async {
-        guard !stopping else { return }
-        let now = clock()
-        if now.timeIntervalSince(lastControlPoll) >= 1 || now < lastControlPoll {
-            lastControlPoll = now
-            await handleControlRequests()
-        }
-        await apply(scheduler.tick(now: now))
-    }
-
     /// Carries out `faxdrop cancel` and `faxdrop retry` requests.
     func handleControlRequests() async {
         for (request, path) in ControlRequest.pending(in: spool) {

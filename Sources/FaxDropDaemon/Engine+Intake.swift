@@ -40,17 +40,41 @@ extension Engine {
         return true
     }
 
-    /// Looks at a claimed document again until no process has it open for writing.
+    /// Looks at a claimed document again each time a file in its job folder is closed after
+    /// writing (an inotify watch on the folder, read on a thread of its own), until no
+    /// process has it open for writing.
     nonisolated func admitOnceClosed(_ claimed: JobRecord, now: Date) async {
         var log = logger
         log[metadataKey: "job"] = "\(claimed.jobID)"
         log.notice("the claimed file is still open for writing; waiting until it is closed")
+        let watch: DirectoryWatch?
+        do {
+            watch = try DirectoryWatch(spool.jobFolder(claimed.jobID), mask: UInt32(IN_CLOSE_WRITE))
+        } catch {
+            log.warning("cannot watch the job folder; looking again every 200 ms", metadata: ["error": "\(error)"])
+            watch = nil
+        }
+        defer { watch?.end() }
         while true {
-            try? await Task.sleep(for: .milliseconds(200))
+            // The watch exists before each look, so a close between the two is not missed.
             let findings = inspect(claimed, waitingForWriters: true)
             if !findings.openForWriting {
                 await admit(Self.applying(findings, to: claimed), now: now)
                 return
+            }
+            if let watch {
+                let open = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                    let thread = Thread { continuation.resume(returning: (try? watch.next()) != nil) }
+                    thread.name = "faxdrop-writer-wait"
+                    thread.start()
+                }
+                // The folder went away: the next look reports what is left and ends it.
+                if !open {
+                    await admit(Self.applying(inspect(claimed, waitingForWriters: false), to: claimed), now: now)
+                    return
+                }
+            } else {
+                try? await Task.sleep(for: .milliseconds(200))
             }
         }
     }
@@ -58,7 +82,10 @@ extension Engine {
     func admit(_ record: JobRecord, now: Date) async {
         journaled[record.jobID] = .claiming  // what the claim wrote
         // While stopping, the journal is enough: the job is resumed at the next start.
-        guard !stopping else { return persist(record) }
+        guard !stopping else {
+            persist(record)
+            return
+        }
         // A job that ended on input is journaled as final before its result is written;
         // every other admission is journaled by the scheduler's own `persist`.
         if record.state.isFinal { persist(record) }

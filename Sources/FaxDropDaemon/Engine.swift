@@ -2,6 +2,7 @@ import FaxDropCore
 import FaxDropFaxImage
 import FaxDropScheduler
 import FaxDropSystem
+import FaxDropWatcher
 import Foundation
 import Logging
 
@@ -59,9 +60,23 @@ public actor Engine {
     var journaled: [JobID: JobState] = [:]
     /// Jobs whose latest journal write failed (what is on disk is older than the scheduler).
     var journalBehind: Set<JobID> = []
-    var ticker: Task<Void, Never>?
+    /// The engine's one loop: sleeps until the scheduler's next wakeup or an event.
+    var loop: Task<Void, Never>?
+    let wakeup = Wakeup()
+    /// While the loop sleeps: the time it sleeps until (`.some(nil)`: until an event).
+    var sleepingUntil: Date??
+    /// `faxdrop cancel`/`retry`/`submit` rang the control doorbell: the loop reads `tmp/`.
+    var controlPending = false
+    var doorbell: ControlDoorbell?
+    /// Actions of jobs whose journal could not be written, held until it is (in order).
+    var held: [JobID: [SchedulerAction]] = [:]
+    var journalRetries: [JobID: Task<Void, Never>] = [:]
     var stopping = false
-    var lastControlPoll = Date.distantPast
+    /// Set at the stop deadline: calls still live were handed back to Asterisk; what they
+    /// report now is left to the next start's reconcile.
+    var handedBack = false
+    /// Fired when the last render or call ends during a stop.
+    var drained: OneShot<Bool>?
     var observers: [any EngineObserver] = []
 
     public init(
@@ -85,32 +100,74 @@ public actor Engine {
         self.scheduler = Scheduler(policy: settings.policy)
     }
 
-    /// Resumes every job in `active/` from its journal, then starts the timer.
+    /// Resumes every job in `active/` from its journal, then starts the engine's loop and
+    /// listens for operator requests.
     public func start() async throws {
         try spool.createLayout()
         removeStaleTempFiles()
-        try await recoverAll()
-        await handleControlRequests()
-        let interval = Duration.milliseconds(100)
-        ticker = Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                await self?.tick()
-            }
+        doorbell = try ControlDoorbell.listen(spool: spool, logger: logger) { [weak self] in
+            Task { await self?.controlRequested() }
         }
+        do {
+            try await recoverAll()
+        } catch {
+            doorbell?.close()
+            doorbell = nil
+            throw error
+        }
+        await handleControlRequests()
+        loop = Task { await self.run() }
     }
 
-    /// Stops starting new work; waits for renders and calls in flight to end (a call is
-    /// hung up and journaled; it is resumed at the next start).
-    public func stop() async {
+    /// Stops starting new work and waits for calls in flight, for at most `deadline`. Calls
+    /// still live then are handed back to Asterisk: not hung up, their journals keep the
+    /// attempt as in flight, and the next start reconciles them from Asterisk's stored
+    /// result. Renders are not waited for: their jobs are journaled `converting` and
+    /// rendered again at the next start. Sidecars already being written are waited for.
+    public func stop(handingBackCallsAfter deadline: Duration) async {
         stopping = true
-        ticker?.cancel()
-        let running = Array(callTasks.values) + Array(workTasks.values)
-        for task in running { await task.value }
+        wakeup.ring()
+        await loop?.value
+        for task in journalRetries.values { task.cancel() }
+        for id in workTasks.keys.sorted() {
+            jobLogger(id).info("render left unfinished by the stop; it runs again at the next start")
+        }
+        if !callTasks.isEmpty {
+            logger.info(
+                "waiting for calls in flight",
+                metadata: ["calls": "\(callTasks.count)", "deadline_s": "\(deadline.components.seconds)"])
+            let signal = OneShot<Bool>()
+            drained = signal
+            let timer = Task {
+                try? await Task.sleep(for: deadline)
+                signal.fire(false)
+            }
+            let allEnded = await signal.wait()
+            timer.cancel()
+            if !allEnded { handBack() }
+        }
+        doorbell?.close()
+        doorbell = nil
         // Results decided on the way out are written before the engine stops.
         while let task = finishTasks.values.first {
             await task.value
         }
+    }
+
+    /// The stop deadline passed with calls live: they are left to Asterisk.
+    func handBack() {
+        handedBack = true
+        for id in callTasks.keys.sorted() {
+            let attempt = scheduler.jobs[id]?.attempts.last?.number ?? 0
+            jobLogger(id).notice(
+                "call handed back to Asterisk at the stop deadline; the next start reconciles it",
+                metadata: ["attempt": "\(attempt)", "call_id": "\(id.value)-\(attempt)"])
+        }
+    }
+
+    /// During a stop: fires `drained` once no call is left.
+    func noteEnded() {
+        if stopping, callTasks.isEmpty { drained?.fire(true) }
     }
 
     /// Adds an observer of renders, attempts and finished jobs.

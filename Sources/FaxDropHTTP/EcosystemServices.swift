@@ -21,7 +21,7 @@ public struct EcosystemServices: Sendable {
     ///   the loopback backend); shown as `faxdrop_ami_connected` and in `/healthz`.
     /// - Throws: `SettingError` for a webhook URL that is not `http://` or `https://`.
     public static func make(
-        configuration: Configuration, daemon: Daemon, amiConnected: (@Sendable () -> Bool?)? = nil,
+        configuration: Configuration, daemon: Daemon, amiConnected: (@Sendable () async -> Bool?)? = nil,
         receiver: ReceiveService? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         webhookBackoff: WebhookNotifier.Backoff = .init(), logger: Logger
@@ -44,12 +44,12 @@ public struct EcosystemServices: Sendable {
                     let live = Metrics.Live(
                         jobs: await engine.snapshot(), callsInProgress: await engine.callsInProgress,
                         dropZoneFiles: (try? await NIOThreadPool.singleton.runIfActive { StatusReport.waitingInDropZone(spool) }) ?? 0,
-                        amiConnected: amiConnected?())
+                        amiConnected: await amiConnected?())
                     return metrics.exposition(live)
                 },
                 health: {
                     _ = await engine.callsInProgress  // the engine answers
-                    return health(spool: spool, amiConnected: amiConnected?())
+                    return health(spool: spool, amiConnected: await amiConnected?())
                 },
                 inbound: InboundAPI(spool: spool))
             let server = HTTPServer(

@@ -161,6 +161,12 @@ public final class HTTPServer: DaemonService {
         return Array(head.utf8) + response.body
     }
 
+    /// Serves until the daemon stops; throws if the listener ends before that.
+    public func serve() async throws {
+        guard let task = running.withLock({ $0?.task }) else { throw HTTPServerEnded() }
+        if await untilShutdown(orEndOf: task) { throw HTTPServerEnded() }
+    }
+
     public func stop() async {
         guard let current = running.withLock({ r -> Running? in defer { r = nil }; return r }) else { return }
         try? await current.channel.close()
@@ -379,4 +385,9 @@ final class CloseOnIdle: ChannelInboundHandler, Sendable {
             context.fireUserInboundEventTriggered(event)
         }
     }
+}
+
+/// The HTTP listener ended while the daemon was running.
+public struct HTTPServerEnded: Error, CustomStringConvertible {
+    public var description: String { "the HTTP server stopped accepting connections" }
 }

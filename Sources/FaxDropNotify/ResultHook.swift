@@ -111,32 +111,37 @@ public final class ResultHook: EngineObserver, ReceiveObserver, DaemonService {
             log.error("\(name) could not be started", metadata: ["error": "\(error)"])
             return
         }
-        // Polled, not waited for on a thread: at most a few hooks run at once.
-        let started = ContinuousClock.now
-        var terminated = false
-        var ended: ChildProcess.Termination?
-        while ended == nil {
+        // Reaped by one blocking `waitpid` on a thread of its own (at most 4 hooks run at
+        // once); a timer stops a hook that outlives `timeout`, then kills it 5 s later.
+        let terminated = Atomic<Bool>(false)
+        let timeout = self.timeout
+        let timer = Task {
             do {
-                ended = try ChildProcess.poll(pid)
-            } catch {
-                log.error("\(name): cannot learn how the hook ended", metadata: ["error": "\(error)"])
-                return
-            }
-            if ended != nil { break }
-            let elapsed = started.duration(to: .now)
-            if elapsed > timeout && !terminated {
+                try await Task.sleep(for: timeout)
+                terminated.store(true, ordering: .releasing)
                 ChildProcess.signalGroup(pid, SIGTERM)
-                terminated = true
-            } else if elapsed > timeout + .seconds(5) {
+                try await Task.sleep(for: .seconds(5))
                 ChildProcess.signalGroup(pid, SIGKILL)
-            }
-            try? await Task.sleep(for: .milliseconds(50))
+            } catch {}
+        }
+        let reaped = await withCheckedContinuation { (continuation: CheckedContinuation<Result<ChildProcess.Termination, any Error>, Never>) in
+            let thread = Thread { continuation.resume(returning: Result { try ChildProcess.wait(pid) }) }
+            thread.name = "faxdrop-hook-wait"
+            thread.start()
+        }
+        timer.cancel()
+        let ended: ChildProcess.Termination?
+        switch reaped {
+        case .success(let termination): ended = termination
+        case .failure(let error):
+            log.error("\(name): cannot learn how the hook ended", metadata: ["error": "\(error)"])
+            return
         }
         switch ended {
         case .exited(0)?:
             metrics?.hook("ok")
             log.info("\(name) ran", metadata: ["exit": "0"])
-        case _ where terminated:
+        case _ where terminated.load(ordering: .acquiring):
             metrics?.hook("timeout")
             log.warning("\(name) took too long and was stopped", metadata: ["timeout": "\(timeout)"])
         case .exited(let code)?:

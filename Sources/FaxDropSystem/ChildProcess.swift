@@ -60,6 +60,16 @@ public enum ChildProcess {
         return .signalled(low)
     }
 
+    /// The corresponding C function is `waitpid(pid, 0)`: blocks the calling thread until the
+    /// child ends, and reaps it.
+    public static func wait(_ pid: pid_t) throws -> Termination {
+        var status: Int32 = 0
+        _ = try retryingOnInterrupt("waitpid") { waitpid(pid, &status, 0) }
+        let low = status & 0x7f
+        if low == 0 { return .exited((status >> 8) & 0xff) }
+        return .signalled(low)
+    }
+
     /// The corresponding C function is `kill(-pgid, signal)`: signals the child's whole group.
     public static func signalGroup(_ pid: pid_t, _ signal: Int32) {
         _ = kill(-pid, signal)

@@ -21,7 +21,7 @@ public enum DropZoneEvent: Sendable, Equatable {
 ///
 /// libinotifytools keeps global state and a static event buffer, so one dedicated thread
 /// makes every call into it; its waits take whole seconds, which bounds how long `stop()`
-/// waits. It does not watch new subfolders by itself: a new destination folder is watched
+/// waits (suspended, not holding a thread). It does not watch new subfolders by itself: a new destination folder is watched
 /// the moment its `IN_CREATE` arrives and then scanned, so a file written before the watch
 /// existed is still reported.
 public final class DropZoneWatcher: Sendable {
@@ -30,8 +30,9 @@ public final class DropZoneWatcher: Sendable {
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
     private let rescanRequested = Atomic<Bool>(false)
-    private let finished = Mutex<Bool>(false)
-    private let finishedCondition = NSCondition()
+    private let started = Atomic<Bool>(false)
+    /// Set when the thread has released libinotifytools; `stop()` waits for it.
+    private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     /// One process may hold only one libinotifytools instance.
     private static let instanceInUse = Atomic<Bool>(false)
@@ -74,6 +75,7 @@ public final class DropZoneWatcher: Sendable {
             self.run(handler)
         }
         thread.name = "faxdrop-inotify"
+        started.store(true, ordering: .releasing)
         thread.start()
     }
 
@@ -83,11 +85,17 @@ public final class DropZoneWatcher: Sendable {
     }
 
     /// Stops the thread and releases libinotifytools; returns when it has.
-    public func stop() {
+    public func stop() async {
         stopRequested.store(true, ordering: .releasing)
-        finishedCondition.lock()
-        while !finished.withLock({ $0 }) { finishedCondition.wait() }
-        finishedCondition.unlock()
+        // Never started (or its start failed): there is no thread to wait for.
+        guard started.load(ordering: .acquiring) else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = finished.withLock { f -> Bool in
+                if !f.done { f.waiters.append(continuation) }
+                return f.done
+            }
+            if done { continuation.resume() }
+        }
     }
 
     // MARK: The watcher thread
@@ -109,10 +117,12 @@ public final class DropZoneWatcher: Sendable {
         }
         inotifytools_cleanup()
         Self.instanceInUse.store(false, ordering: .releasing)
-        finishedCondition.lock()
-        finished.withLock { $0 = true }
-        finishedCondition.broadcast()
-        finishedCondition.unlock()
+        let waiters = finished.withLock { f -> [CheckedContinuation<Void, Never>] in
+            f.done = true
+            defer { f.waiters = [] }
+            return f.waiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
     private func handle(_ event: UnsafeMutablePointer<inotify_event>, _ handler: @Sendable (DropZoneEvent) -> Void) {

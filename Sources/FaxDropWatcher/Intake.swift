@@ -14,6 +14,8 @@ public final class Intake: Sendable {
     private let pollInterval: Duration
     private let logger: Logger
     private let pollTask = Mutex<Task<Void, Never>?>(nil)
+    /// Rung by the watcher's reports: the settle loop sleeps on it while nothing is pending.
+    private let activity = Wakeup()
 
     /// - Parameters:
     ///   - outgoing: the `spool/outgoing` folder.
@@ -44,6 +46,7 @@ public final class Intake: Sendable {
             case .rescanned:
                 break
             }
+            activity.ring()
         }
         let task = Task { [self] in
             while !Task.isCancelled {
@@ -59,7 +62,10 @@ public final class Intake: Sendable {
                         tracker.withLock { $0.note(path, status: status, now: now) }
                     }
                 }
-                try? await Task.sleep(for: pollInterval)
+                // Entries pending are looked at again every `pollInterval` (a writer may
+                // still be growing one); with none, the loop sleeps until the watcher reports.
+                let idle = tracker.withLock { $0.count == 0 }
+                await activity.wait(until: idle ? nil : .now + pollInterval)
             }
         }
         pollTask.withLock { $0 = task }
@@ -73,12 +79,13 @@ public final class Intake: Sendable {
 
     /// Stops taking files: the watcher first, then the settle loop.
     public func stop() async {
-        watcher.stop()
+        await watcher.stop()
         let task = pollTask.withLock { t -> Task<Void, Never>? in
             defer { t = nil }
             return t
         }
         task?.cancel()
+        activity.ring()
         await task?.value
     }
 

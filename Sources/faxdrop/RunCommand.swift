@@ -18,16 +18,15 @@ struct RunCommand: AsyncParsableCommand {
         let renderer = RenderPoolService(configuration, logger: logger)
         var services: [any DaemonService] = [renderer]
         let backend: any FaxBackend
-        var amiConnected: (@Sendable () -> Bool?)? = nil
+        var amiConnected: (@Sendable () async -> Bool?)? = nil
         var receiveSource: (any FaxReceiveSource)? = nil
         switch configuration.backend {
         case .loopback:
             backend = LoopbackBackend(pageSeconds: configuration.loopbackPageSeconds, logger: logger)
         case .sip:
             let sip = SIPBackend(configuration: configuration, logger: logger)
-            let status = SIPBackendService(backend: sip)
-            services.append(status)
-            amiConnected = { status.connected.withLock { $0 } }
+            services.append(SIPBackendService(backend: sip))
+            amiConnected = { await sip.isConnected }
             backend = sip
             receiveSource = sip
         }
@@ -48,10 +47,12 @@ struct RunCommand: AsyncParsableCommand {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
+        // SIGTERM/SIGINT end `run` normally (exit 0); a service that cannot start or stops
+        // working ends it with its error, after the others have stopped.
         do {
             try await daemon.run()
         } catch {
-            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            logger.critical("faxdrop stopped on an error", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
     }

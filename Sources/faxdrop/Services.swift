@@ -5,7 +5,6 @@ import FaxDropDaemon
 import FaxDropRenderClient
 import FaxDropSystem
 import Logging
-import Synchronization
 
 /// The renderer pool as the daemon's renderer and as a service it stops on the way out.
 struct RenderPoolService: DocumentRenderer, DaemonService {
@@ -33,34 +32,20 @@ struct RenderPoolService: DocumentRenderer, DaemonService {
     func stop() async { await pool.shutdown() }
 }
 
-/// The AMI connection as a service: connected before the intake starts, closed last. It
-/// keeps a synchronous copy of "logged in" for `/healthz` and the metrics.
-final class SIPBackendService: DaemonService {
+/// The AMI connection as a service: connected before the intake starts, closed last
+/// (which hands calls still live back to Asterisk, not hung up).
+struct SIPBackendService: DaemonService {
     let backend: SIPBackend
     let serviceName = "asterisk"
-    let connected = Mutex(false)
-    private let watcher = Mutex<Task<Void, Never>?>(nil)
 
-    init(backend: SIPBackend) {
-        self.backend = backend
-    }
     /// Connects in the background; waits briefly so the first jobs find AMI ready. Jobs
     /// that find it unreachable wait without burning an attempt.
     func start() async throws {
         await backend.start()
         _ = await backend.waitUntilConnected(timeout: .seconds(2))
-        let task = Task { [self] in
-            while !Task.isCancelled {
-                let now = await backend.isConnected
-                connected.withLock { $0 = now }
-                try? await Task.sleep(for: .seconds(1))
-            }
-        }
-        watcher.withLock { $0 = task }
     }
 
     func stop() async {
-        watcher.withLock { $0 }?.cancel()
         await backend.shutdown()
     }
 }

@@ -7,21 +7,11 @@ import XCTest
 /// every job from its journal: nothing lost, nothing ended twice.
 final class CrashRecoveryTests: XCTestCase {
     private func daemonProcess(_ spool: TestSpool, _ env: [String: String]) throws -> Process {
-        let process = Process()
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("faxdrop")
-        process.executableURL = FileManager.default.isExecutableFile(atPath: binary.path)
-            ? binary : URL(fileURLWithPath: TestSpool.packageRoot + "/.build/debug/faxdrop")
-        process.arguments = ["run", "--spool", spool.root]
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge([
+        let defaults = [
             "FAXDROP_SETTLE_MS": "100", "FAXDROP_RESCAN_SECONDS": "0", "FAXDROP_HTTP": "false",
             "FAXDROP_LOG_LEVEL": "warning", "FAXDROP_RETRY_FAX": "0.2",
-        ]) { _, new in new }
-        environment.merge(env) { _, new in new }
-        process.environment = environment
-        try process.run()
-        addTeardownBlock { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-        return process
+        ]
+        return try runFaxdrop(spool, defaults.merging(env) { _, new in new })
     }
 
     private func killHard(_ process: Process) {

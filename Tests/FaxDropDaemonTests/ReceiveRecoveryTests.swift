@@ -13,23 +13,11 @@ import XCTest
 /// sidecar (with its PDF), Asterisk's TIFFs are gone, and so are the AstDB copies.
 final class ReceiveRecoveryTests: XCTestCase {
     func daemonProcess(_ spool: TestSpool, port: Int) throws -> Process {
-        let process = Process()
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("faxdrop")
-        process.executableURL =
-            FileManager.default.isExecutableFile(atPath: binary.path)
-            ? binary : URL(fileURLWithPath: TestSpool.packageRoot + "/.build/debug/faxdrop")
-        process.arguments = ["run", "--spool", spool.root]
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge([
+        try runFaxdrop(spool, [
             "FAX_BACKEND": "sip", "ASTERISK_AMI_HOST": "127.0.0.1", "ASTERISK_AMI_PORT": "\(port)",
             "ASTERISK_AMI_USERNAME": "faxdrop", "ASTERISK_AMI_PASSWORD": "faxdrop-secret",
             "FAXDROP_HTTP": "false", "FAXDROP_RESCAN_SECONDS": "0", "FAXDROP_LOG_LEVEL": "warning",
-        ]) { _, new in new }
-        process.environment = environment
-        try process.run()
-        addTeardownBlock { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-        return process
+        ])
     }
 
     func simulator(_ spool: TestSpool) async throws -> (AsteriskSimulator, Int) {
