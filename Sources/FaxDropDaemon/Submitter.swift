@@ -61,10 +61,11 @@ public struct Submitter: Sendable {
         let stage = try makeStage(id)
         do {
             for (i, document) in documents.enumerated() {
-                let fd = try Syscall.open(stage + "/" + JobDocument.fileName(i + 1), O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
-                defer { Syscall.close(fd) }
-                try document.bytes.withUnsafeBytes { try Syscall.writeAll(fd, $0) }
-                try Syscall.fsync(fd)
+                let fd = try Syscall.openOwned(
+                    stage + "/" + JobDocument.fileName(i + 1), O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+                try document.bytes.withUnsafeBytes { try Syscall.writeAll(fd.rawValue, $0) }
+                try Syscall.fsync(fd.rawValue)
+                try fd.close()
             }
         } catch {
             removeStage(stage)
