@@ -137,7 +137,8 @@ let package = Package(
         .executableTarget(
             name: "faxdrop-render-bench",
             dependencies: [
-                "FaxDropRenderClient", "FaxDropFaxImage", "FaxDropCore", .product(name: "Logging", package: "swift-log"),
+                "FaxDropRenderClient", "FaxDropFaxImage", "FaxDropCore", "FaxDropSystem",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

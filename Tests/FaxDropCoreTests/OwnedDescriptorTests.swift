@@ -79,3 +79,44 @@ final class OwnedDescriptorTests: XCTestCase {
         XCTAssertEqual(fcntl(number, F_GETFD), -1)
     }
 }
+
+/// Every child process starts through `ChildProcess`; `run` captures standard output.
+final class ChildProcessTests: XCTestCase {
+    func testRunCapturesStandardOutputAndTheExitStatus() throws {
+        let ran = try ChildProcess.run(["/bin/sh", "-c", "printf 'out'; echo err >&2; exit 3"], environment: [:])
+        XCTAssertEqual(String(decoding: ran.output, as: UTF8.self), "out", "stdout only; stderr discarded")
+        XCTAssertEqual(ran.termination, .exited(3))
+    }
+
+    func testTheChildGetsExactlyTheEnvironmentGiven() throws {
+        let ran = try ChildProcess.run(["/usr/bin/env"], environment: ["B": "2", "A": "1"])
+        XCTAssertEqual(String(decoding: ran.output, as: UTF8.self), "A=1\nB=2\n")
+    }
+
+    func testAStandardInputDescriptorIsTheChildsInput() throws {
+        let pipe = try Syscall.pipe()
+        let reader = FileDescriptor(owning: pipe.read)
+        do {
+            let writer = FileDescriptor(owning: pipe.write)
+            try Array("piped".utf8).withUnsafeBytes { try Syscall.writeAll(writer.rawValue, $0) }
+        }
+        let out = try Syscall.pipe()
+        let outReader = FileDescriptor(owning: out.read)
+        let pid: pid_t
+        do {
+            let outWriter = FileDescriptor(owning: out.write)
+            pid = try ChildProcess.spawn(
+                ["/bin/cat"], environment: [:], standardInput: reader.rawValue, standardOutput: outWriter.rawValue)
+        }
+        _ = consume reader
+        var buffer = [UInt8](repeating: 0, count: 64)
+        var got: [UInt8] = []
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try Syscall.read(outReader.rawValue, into: $0) }
+            if n == 0 { break }
+            got += buffer[0..<n]
+        }
+        XCTAssertEqual(String(decoding: got, as: UTF8.self), "piped")
+        XCTAssertEqual(try Syscall.wait(for: pid), .exited(0))
+    }
+}
