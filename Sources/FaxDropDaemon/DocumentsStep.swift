@@ -29,6 +29,7 @@ enum DocumentsStep {
             var next = request
             next.input = folder + "/" + document.file
             next.output = folder + "/" + document.file + ".tif"
+            next.format = document.format  // this document's own, found when the job was taken
             let rendered = await renderer.render(next, logger: logger)
             seconds += rendered.seconds
             if let error = rendered.error {

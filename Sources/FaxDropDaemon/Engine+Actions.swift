@@ -56,7 +56,7 @@ extension Engine {
         let request = RenderRequest(
             id: id.value, input: spool.document(id), output: spool.faxImage(id), resolution: record.fax.resolution,
             paper: record.fax.paper, maxPages: settings.maxPages, maxBytes: settings.maxBytes,
-            trimBlankTail: settings.trimBlankTail)
+            trimBlankTail: settings.trimBlankTail, format: record.format)
         let renderer = self.renderer
         let log = jobLogger(id)
         log.info("rendering", metadata: ["format": "\(record.format?.rawValue ?? "unknown")"])
@@ -81,7 +81,7 @@ extension Engine {
 
     /// The job's cover page, its page count still to be set; `nil` when it has none.
     func coverTemplate(_ record: JobRecord) -> CoverPage? {
-        guard record.options?.cover ?? settings.cover, let number = E164Number(record.destination) else { return nil }
+        guard record.options?.cover ?? settings.cover, let number = record.number else { return nil }
         return CoverPage(
             organisation: record.fax.header, senderName: settings.coverSender, stationID: record.fax.localStationID,
             recipientName: record.recipientName, recipientNumber: number.value, date: clock(), pages: 0,
@@ -99,17 +99,12 @@ extension Engine {
             await apply(scheduler.renderFailed(id, FaxError(failure.code, failure.message), format: reply.format, now: now))
             return
         }
-        // The page count comes from the image itself, not from the renderer's word.
-        let pages: [FaxPageInfo]
-        do {
-            pages = try FaxImage.inspect(output)
-        } catch {
-            await apply(scheduler.renderFailed(id, FaxError(.conversionFailed, "the rendered image is unreadable: \(error)"), format: reply.format, now: now))
-            return
-        }
-        guard !pages.isEmpty, pages.count == reply.pages else {
+        // The page count and page sizes are the renderer's reply (the worker, or the cover and
+        // documents steps that joined images, read them from the image they wrote): the image
+        // is not opened again here, on the actor.
+        guard reply.pages > 0, reply.pageBytes.count == reply.pages else {
             await apply(scheduler.renderFailed(
-                id, FaxError(.conversionFailed, "the renderer reported \(reply.pages) pages but wrote \(pages.count)"),
+                id, FaxError(.conversionFailed, "the renderer reported \(reply.pages) pages and \(reply.pageBytes.count) page sizes"),
                 format: reply.format, now: now))
             return
         }
@@ -118,12 +113,12 @@ extension Engine {
             await apply(scheduler.renderFailed(id, change, format: reply.format, now: now))
             return
         }
-        log.debug("rendered image checked", metadata: ["pages": "\(pages.count)", "seconds": "\(String(format: "%.3f", reply.seconds))"])
-        await apply(scheduler.renderSucceeded(id, pages: pages.count, pageBytes: pages.map(\.encodedBytes), format: reply.format, now: now))
+        log.debug("rendered", metadata: ["pages": "\(reply.pages)", "seconds": "\(String(format: "%.3f", reply.seconds))"])
+        await apply(scheduler.renderSucceeded(id, pages: reply.pages, pageBytes: reply.pageBytes, format: reply.format, now: now))
     }
 
     func callRequest(_ record: JobRecord, attempt: Int) -> CallRequest? {
-        guard let number = E164Number(record.destination) else { return nil }
+        guard let number = record.number else { return nil }
         return CallRequest(
             jobID: record.jobID, attempt: attempt, destination: number, tiffPath: spool.faxImage(record.jobID),
             pages: record.pagesTotal ?? 0, pageBytes: record.pageBytes, header: record.fax.header,
