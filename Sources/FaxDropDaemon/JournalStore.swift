@@ -24,7 +24,7 @@ public struct JournalStore: Sendable {
 
     public func read(_ id: JobID) throws -> JobRecord {
         let bytes = try AtomicFile.read(spool.journal(id))
-        return try JSONDecoder.faxdrop().decode(JobRecord.self, from: Data(bytes))
+        return try JobRecord.decode(from: Data(bytes))
     }
 
     /// Every job folder in `active/`, with its journal when one could be read.

@@ -57,7 +57,7 @@ public struct ResultWriter: Sendable {
             pages: Sidecar.Pages(total: record.pagesTotal ?? 0, sent: record.pagesSent), fax: record.fax,
             attempts: record.attempts, error: error.map(Sidecar.Failure.init), queuedAt: record.queuedAt,
             completedAt: now, gateway: gateway, retryOf: record.retryOf)
-        if let number = E164Number(record.destination) {
+        if let number = record.number {
             sidecar.recipient = Sidecar.Recipient(number: number.value, name: record.recipientName)
         }
         sidecar.options = record.options
