@@ -50,12 +50,19 @@ enum CoverStep {
             return failure("the cover page could not be rendered: \(error.message)")
         }
         if let letterhead, let under = lettered?.image {
-            letterhead.draw(under, beneath: image, resolution: request.resolution, folder: folder, logger: logger)
+            let resolution = request.resolution
+            _ = try? await BlockingWork.run {
+                letterhead.draw(under, beneath: image, resolution: resolution, folder: folder, logger: logger)
+            }
         }
         let letterheadSeconds = lettered?.seconds ?? 0
+        let output = request.output
         do {
-            let pages = try FaxImage.concatenate([image, request.output], to: joined)
-            try Syscall.rename(joined, request.output)
+            let pages = try await BlockingWork.run {
+                let pages = try FaxImage.concatenate([image, output], to: joined)
+                try Syscall.rename(joined, output)
+                return pages
+            }
             try? Syscall.unlink(image)
             try? Syscall.unlink(pdf)
             logger.debug("cover page added", metadata: ["pages": "\(pages.count)"])

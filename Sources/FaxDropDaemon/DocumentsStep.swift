@@ -40,7 +40,8 @@ enum DocumentsStep {
         }
         let joined = folder + "/" + joinedName
         do {
-            let pages = try FaxImage.concatenate(images, to: joined)
+            let sources = images
+            let pages = try await BlockingWork.run { try FaxImage.concatenate(sources, to: joined) }
             guard pages.count <= request.maxPages else {
                 try? Syscall.unlink(joined)
                 return RenderReply(

@@ -126,23 +126,29 @@ extension Engine {
     }
 
     func startCall(_ id: JobID, attempt: Int, firstPage: Int) {
-        guard let record = scheduler.jobs[id], var call = callRequest(record, attempt: attempt) else { return }
-        if firstPage > 1 {
-            guard let partial = PageSubset.make(from: call.tiffPath, firstPage: firstPage, spool: spool, id: id) else {
-                let failure = CallResult(
-                    status: .failed(.internalError), pagesSent: 0,
-                    message: "the unsent pages from page \(firstPage) could not be copied for the retry")
-                Task { await self.callDone(id, attempt: attempt, failure) }
-                return
-            }
-            call.tiffPath = partial.path
-            call.pages = partial.pages
-            call.pageBytes = Array(call.pageBytes.dropFirst(firstPage - 1))
-        }
+        guard let record = scheduler.jobs[id], let call = callRequest(record, attempt: attempt) else { return }
         let backend = self.backend
+        let spool = self.spool
         let log = jobLogger(id)
         log.info("calling", metadata: ["attempt": "\(attempt)", "destination": "\(call.destination)", "first_page": "\(firstPage)"])
         callTasks[id] = Task {
+            var call = call
+            if firstPage > 1 {
+                // Copying the unsent pages is libtiff work: off the actor.
+                let tiff = call.tiffPath
+                guard let partial = try? await BlockingWork.run({
+                    PageSubset.make(from: tiff, firstPage: firstPage, spool: spool, id: id)
+                }) else {
+                    let failure = CallResult(
+                        status: .failed(.internalError), pagesSent: 0,
+                        message: "the unsent pages from page \(firstPage) could not be copied for the retry")
+                    await self.callDone(id, attempt: attempt, failure)
+                    return
+                }
+                call.tiffPath = partial.path
+                call.pages = partial.pages
+                call.pageBytes = Array(call.pageBytes.dropFirst(firstPage - 1))
+            }
             let result = await backend.send(call)
             await self.callDone(id, attempt: attempt, result)
         }
@@ -209,23 +215,27 @@ extension Engine {
         let results = self.results
         let now = clock()
         finishTasks[id] = Task {
-            let outcome = await Self.resultWriting.run { Result { try results.finish(record, now: now) } }
+            let outcome: Result<ResultWriter.Written, any Error>
+            do {
+                outcome = .success(try await BlockingWork.run { try results.write(record, now: now) })
+            } catch {
+                outcome = .failure(error)
+            }
             await self.finished(id, record, now: now, outcome)
         }
     }
 
-    func finished(_ id: JobID, _ record: JobRecord, now: Date, _ outcome: Result<String, any Error>) async {
+    func finished(_ id: JobID, _ record: JobRecord, now: Date, _ outcome: Result<ResultWriter.Written, any Error>) async {
         finishTasks[id] = nil
         switch outcome {
-        case .success(let path):
+        case .success(let written):
+            let path = written.path
             scheduler.finished(id)
             journaled[id] = nil
             let status = record.state == .done ? "sent" : "failed"
             jobLogger(id).info("finished", metadata: ["status": "\(status)", "code": "\(record.lastError?.code.rawValue ?? "-")", "sidecar": "\(path)"])
-            if !observers.isEmpty {
-                let sidecar = results.makeSidecar(record, now: now)
-                for observer in observers { observer.jobFinished(sidecar, sidecarPath: path) }
-            }
+            // The sidecar as written, built once.
+            for observer in observers { observer.jobFinished(written.sidecar, sidecarPath: path) }
         case .failure(let error):
             jobLogger(id).error("cannot write the result; will try again", metadata: ["error": "\(error)"])
             Task {
@@ -238,24 +248,5 @@ extension Engine {
     func retryFinish(_ id: JobID) async {
         guard !stopping, scheduler.jobs[id]?.state.isFinal == true else { return }
         finish(id)
-    }
-
-    /// One serial queue for sidecar writes: they wait on the disk, never on the engine.
-    static let resultWriting = BlockingQueue(label: "faxdrop.results")
-}
-
-/// Runs blocking work (file writes that `fsync`) on a serial dispatch queue and awaits it,
-/// so it never holds an actor or a thread of the cooperative pool.
-struct BlockingQueue: Sendable {
-    let queue: DispatchQueue
-
-    init(label: String) {
-        queue = DispatchQueue(label: label, qos: .utility)
-    }
-
-    func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: body()) }
-        }
     }
 }

@@ -9,7 +9,9 @@ enum PageSubset {
         var pages: Int
     }
 
-    /// `nil` when the copy cannot be made; the caller then sends the whole image.
+    /// `nil` when the copy cannot be made; the caller then ends that attempt `internal_error`
+    /// without dialling (it never sends the whole image again). Blocking libtiff work: run
+    /// it through `BlockingWork`.
     static func make(from path: String, firstPage: Int, spool: Spool, id: JobID) -> Made? {
         guard let all = try? FaxImage.inspect(path), firstPage >= 2, firstPage <= all.count else { return nil }
         let destination = spool.jobFolder(id) + "/fax-from-\(firstPage).tif"

@@ -18,9 +18,21 @@ public struct ResultWriter: Sendable {
         self.gateway = gateway
     }
 
+    /// A written result: the sidecar's path and the sidecar itself, built once.
+    public struct Written: Sendable {
+        public var path: String
+        public var sidecar: Sidecar
+    }
+
     /// Writes the final result of `record` (state done or failed). Returns the sidecar path.
     @discardableResult
     public func finish(_ record: JobRecord, now: Date) throws -> String {
+        try write(record, now: now).path
+    }
+
+    /// Writes the final result of `record` (state done or failed); returns the sidecar written,
+    /// for the observers (webhook, hook, metrics), which get it as it is on disk.
+    public func write(_ record: JobRecord, now: Date) throws -> Written {
         let document = spool.jobFolder(record.jobID) + "/" + record.documentFile
         let outcomeFolder = record.state == .done ? spool.done : spool.failed
         let stored = outcomeFolder + "/" + Self.storedName(record)
@@ -40,7 +52,7 @@ public struct ResultWriter: Sendable {
         let path = spool.sidecar(record.jobID, status: sidecar.status)
         try AtomicFile.write(data, to: path, stagingDirectory: spool.tmp)
         try clearJobFolder(record.jobID)
-        return path
+        return Written(path: path, sidecar: sidecar)
     }
 
     public func makeSidecar(_ record: JobRecord, now: Date) -> Sidecar {
