@@ -95,6 +95,7 @@ let package = Package(
                 "FaxDropCore", "FaxDropSystem", "FaxDropScheduler", "FaxDropWatcher", "FaxDropFaxImage", "FaxDropAMI",
                 "FaxDropAsterisk",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -165,7 +166,8 @@ let package = Package(
         .executableTarget(
             name: "faxdrop-render-bench",
             dependencies: [
-                "FaxDropRenderClient", "FaxDropFaxImage", "FaxDropCore", .product(name: "Logging", package: "swift-log"),
+                "FaxDropRenderClient", "FaxDropFaxImage", "FaxDropCore", "FaxDropSystem",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

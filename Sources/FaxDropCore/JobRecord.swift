@@ -28,7 +28,11 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var jobID: JobID
     public var state: JobState
     /// The destination folder's name as found (validated when the job is queued).
-    public var destination: String
+    public private(set) var destination: String
+    /// `destination` parsed, once, when the record was made (or, for a journal written before
+    /// the number was stored, when it was read: `JobRecord.decode`); `nil` when it is not an
+    /// E.164 number, a job the scheduler fails `invalid_destination`.
+    public private(set) var number: E164Number?
     /// The document's name in `active/<job-id>/` and in the sidecar's `original_name`.
     public var originalName: String
     /// The document's file name inside `active/<job-id>/`.
@@ -80,6 +84,7 @@ public struct JobRecord: Codable, Sendable, Equatable {
         self.jobID = jobID
         self.state = state
         self.destination = destination
+        self.number = E164Number(destination)
         self.originalName = originalName
         self.documentFile = documentFile
         self.bytes = bytes
@@ -100,7 +105,7 @@ public struct JobRecord: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case schema
         case jobID = "job_id"
-        case state, destination
+        case state, destination, number
         case originalName = "original_name"
         case documentFile = "document_file"
         case bytes, sha256, format, fax
@@ -120,6 +125,16 @@ public struct JobRecord: Codable, Sendable, Equatable {
         case sendAt = "send_at"
         case batchID = "batch_id"
         case moreDocuments = "more_documents"
+    }
+}
+
+extension JobRecord {
+    /// Reads a journal. One written before the parsed number was stored beside the
+    /// destination (only `"destination": "+1…"`) gets its number parsed here, once.
+    public static func decode(from data: Data) throws -> JobRecord {
+        var record = try JSONDecoder.faxdrop().decode(JobRecord.self, from: data)
+        if record.number == nil { record.number = E164Number(record.destination) }
+        return record
     }
 }
 

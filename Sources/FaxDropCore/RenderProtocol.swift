@@ -16,10 +16,14 @@ public struct RenderRequest: Codable, Sendable, Equatable {
     public var maxBytes: Int64
     /// Trim blank trailing space from pages (HylaFAX's page chop).
     public var trimBlankTail: Bool
+    /// The input's format as the daemon found it when it took the job (`DocumentInspector`):
+    /// the renderer renders it as that and does not sniff the file again. `nil` (a request
+    /// that names no format, from `faxdrop convert` or an older daemon): the renderer sniffs.
+    public var format: DocumentFormat?
 
     public init(
         id: String, input: String, output: String, resolution: Resolution = .fine, paper: Paper = .letter,
-        maxPages: Int = 100, maxBytes: Int64 = 50 << 20, trimBlankTail: Bool = false
+        maxPages: Int = 100, maxBytes: Int64 = 50 << 20, trimBlankTail: Bool = false, format: DocumentFormat? = nil
     ) {
         self.id = id
         self.input = input
@@ -29,6 +33,7 @@ public struct RenderRequest: Codable, Sendable, Equatable {
         self.maxPages = maxPages
         self.maxBytes = maxBytes
         self.trimBlankTail = trimBlankTail
+        self.format = format
     }
 }
 

@@ -122,23 +122,25 @@ public struct Claimer: Sendable {
         record.recipientName = parsed?.label
         record.options = options.isEmpty ? nil : options
         record.optionsProblem = optionsProblem?.description
-        var jobFD: Int32 = -1
-        do {
-            try journal.write(record)
-            jobFD = try Syscall.openDirectory(folder)
-            try Syscall.renameNoReplace(from: folderFD, name, to: jobFD, record.documentFile)
-        } catch let error as SystemError where error.isNotFound {
-            if jobFD >= 0 { Syscall.close(jobFD) }
+        // Any failure backs the claim out; an entry found gone on the way is `.gone`.
+        func backOut(_ error: any Error) throws -> Outcome {
             try? Syscall.unlink(spool.journal(id))
             try? Syscall.rmdir(folder)
-            return .gone
-        } catch {
-            if jobFD >= 0 { Syscall.close(jobFD) }
-            try? Syscall.unlink(spool.journal(id))
-            try? Syscall.rmdir(folder)
+            if let error = error as? SystemError, error.isNotFound { return .gone }
             throw error
         }
-        defer { Syscall.close(jobFD) }
+        let jobFD: FileDescriptor
+        do {
+            try journal.write(record)
+            jobFD = try Syscall.openDirectoryOwned(folder)
+        } catch {
+            return try backOut(error)
+        }
+        do {
+            try Syscall.renameNoReplace(from: folderFD, name, to: jobFD.rawValue, record.documentFile)
+        } catch {
+            return try backOut(error)
+        }
         if leased >= 0 { Syscall.releaseLease(leased) }
         record.state = .queued
         var log = logger
@@ -147,11 +149,11 @@ public struct Claimer: Sendable {
         if let label = record.recipientName { claimedMetadata["recipient"] = "\(label)" }
         log.info("claimed", metadata: claimedMetadata)
         // What was renamed is decided on now, in FaxDrop's own folder where nobody swaps it.
-        if let claimed = try Syscall.lstatAt(jobFD, record.documentFile), let reason = Self.notAFile(claimed) {
+        if let claimed = try Syscall.lstatAt(jobFD.rawValue, record.documentFile), let reason = Self.notAFile(claimed) {
             if claimed.kind != .directory {
                 // A link, FIFO, socket or device: the entry itself is removed (never what it
                 // points to), nothing is stored. A hard link loses only this name.
-                try Syscall.unlinkAt(jobFD, record.documentFile)
+                try Syscall.unlinkAt(jobFD.rawValue, record.documentFile)
             }
             record.state = .failed
             record.lastError = FaxErrorRecord(FaxError(.notARegularFile, reason))

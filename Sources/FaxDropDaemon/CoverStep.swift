@@ -7,7 +7,7 @@ import Logging
 /// Puts the cover page in front of a rendered document: FaxDrop writes the cover as a PDF
 /// in the job's folder, a renderer worker renders it like any document (the daemon never
 /// links Ghostscript), and the two fax images are joined, compressed data as it is. The
-/// page count on the cover is the rendered document's, read from its image, plus one.
+/// page count on the cover is the rendered document's, from its render reply, plus one.
 /// An office's letterhead, if set, is drawn under the rendered cover (`Letterhead`).
 enum CoverStep {
     static let pdfName = "cover.pdf"
@@ -24,7 +24,8 @@ enum CoverStep {
                 id: reply.id, format: reply.format, pages: 0, pageBytes: [], seconds: reply.seconds,
                 error: .init(code: .conversionFailed, message: message))
         }
-        guard let documentPages = try? FaxImage.inspect(request.output).count else { return reply }
+        guard reply.error == nil, reply.pages > 0 else { return reply }
+        let documentPages = reply.pages
         // The letterhead first: when it renders, the cover leaves its band free.
         let lettered = await letterhead?.render(request: request, renderer: renderer, folder: folder, logger: logger)
         defer { if let image = lettered?.image { try? Syscall.unlink(image) } }
@@ -43,17 +44,25 @@ enum CoverStep {
         coverRequest.input = pdf
         coverRequest.output = image
         coverRequest.trimBlankTail = false
+        coverRequest.format = .pdf  // FaxDrop wrote it
         let coverReply = await renderer.render(coverRequest, logger: logger)
         if let error = coverReply.error {
             return failure("the cover page could not be rendered: \(error.message)")
         }
         if let letterhead, let under = lettered?.image {
-            letterhead.draw(under, beneath: image, resolution: request.resolution, folder: folder, logger: logger)
+            let resolution = request.resolution
+            _ = try? await BlockingWork.run {
+                letterhead.draw(under, beneath: image, resolution: resolution, folder: folder, logger: logger)
+            }
         }
         let letterheadSeconds = lettered?.seconds ?? 0
+        let output = request.output
         do {
-            let pages = try FaxImage.concatenate([image, request.output], to: joined)
-            try Syscall.rename(joined, request.output)
+            let pages = try await BlockingWork.run {
+                let pages = try FaxImage.concatenate([image, output], to: joined)
+                try Syscall.rename(joined, output)
+                return pages
+            }
             try? Syscall.unlink(image)
             try? Syscall.unlink(pdf)
             logger.debug("cover page added", metadata: ["pages": "\(pages.count)"])

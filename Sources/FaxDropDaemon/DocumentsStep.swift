@@ -29,6 +29,7 @@ enum DocumentsStep {
             var next = request
             next.input = folder + "/" + document.file
             next.output = folder + "/" + document.file + ".tif"
+            next.format = document.format  // this document's own, found when the job was taken
             let rendered = await renderer.render(next, logger: logger)
             seconds += rendered.seconds
             if let error = rendered.error {
@@ -39,7 +40,8 @@ enum DocumentsStep {
         }
         let joined = folder + "/" + joinedName
         do {
-            let pages = try FaxImage.concatenate(images, to: joined)
+            let sources = images
+            let pages = try await BlockingWork.run { try FaxImage.concatenate(sources, to: joined) }
             guard pages.count <= request.maxPages else {
                 try? Syscall.unlink(joined)
                 return RenderReply(

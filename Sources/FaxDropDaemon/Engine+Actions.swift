@@ -111,7 +111,7 @@ extension Engine {
         let request = RenderRequest(
             id: id.value, input: spool.document(id), output: spool.faxImage(id), resolution: record.fax.resolution,
             paper: record.fax.paper, maxPages: settings.maxPages, maxBytes: settings.maxBytes,
-            trimBlankTail: settings.trimBlankTail)
+            trimBlankTail: settings.trimBlankTail, format: record.format)
         let renderer = self.renderer
         let log = jobLogger(id)
         log.info("rendering", metadata: ["format": "\(record.format?.rawValue ?? "unknown")"])
@@ -130,7 +130,7 @@ extension Engine {
 
     /// The job's cover page, its page count still to be set; `nil` when it has none.
     func coverTemplate(_ record: JobRecord) -> CoverPage? {
-        guard let number = E164Number(record.destination) else { return nil }
+        guard let number = record.number else { return nil }
         return settings.coverTemplate(
             options: record.options, recipient: number.value, recipientName: record.recipientName, fax: record.fax,
             date: clock())
@@ -148,17 +148,12 @@ extension Engine {
             await apply(scheduler.renderFailed(id, FaxError(failure.code, failure.message), format: reply.format, now: now))
             return
         }
-        // The page count comes from the image itself, not from the renderer's word.
-        let pages: [FaxPageInfo]
-        do {
-            pages = try FaxImage.inspect(output)
-        } catch {
-            await apply(scheduler.renderFailed(id, FaxError(.conversionFailed, "the rendered image is unreadable: \(error)"), format: reply.format, now: now))
-            return
-        }
-        guard !pages.isEmpty, pages.count == reply.pages else {
+        // The page count and page sizes are the renderer's reply (the worker, or the cover and
+        // documents steps that joined images, read them from the image they wrote): the image
+        // is not opened again here, on the actor.
+        guard reply.pages > 0, reply.pageBytes.count == reply.pages else {
             await apply(scheduler.renderFailed(
-                id, FaxError(.conversionFailed, "the renderer reported \(reply.pages) pages but wrote \(pages.count)"),
+                id, FaxError(.conversionFailed, "the renderer reported \(reply.pages) pages and \(reply.pageBytes.count) page sizes"),
                 format: reply.format, now: now))
             return
         }
@@ -167,12 +162,12 @@ extension Engine {
             await apply(scheduler.renderFailed(id, change, format: reply.format, now: now))
             return
         }
-        log.debug("rendered image checked", metadata: ["pages": "\(pages.count)", "seconds": "\(String(format: "%.3f", reply.seconds))"])
-        await apply(scheduler.renderSucceeded(id, pages: pages.count, pageBytes: pages.map(\.encodedBytes), format: reply.format, now: now))
+        log.debug("rendered", metadata: ["pages": "\(reply.pages)", "seconds": "\(String(format: "%.3f", reply.seconds))"])
+        await apply(scheduler.renderSucceeded(id, pages: reply.pages, pageBytes: reply.pageBytes, format: reply.format, now: now))
     }
 
     func callRequest(_ record: JobRecord, attempt: Int) -> CallRequest? {
-        guard let number = E164Number(record.destination) else { return nil }
+        guard let number = record.number else { return nil }
         return CallRequest(
             jobID: record.jobID, attempt: attempt, destination: number, tiffPath: spool.faxImage(record.jobID),
             pages: record.pagesTotal ?? 0, pageBytes: record.pageBytes, header: record.fax.header,
@@ -180,23 +175,29 @@ extension Engine {
     }
 
     func startCall(_ id: JobID, attempt: Int, firstPage: Int) {
-        guard let record = scheduler.jobs[id], var call = callRequest(record, attempt: attempt) else { return }
-        if firstPage > 1 {
-            guard let partial = PageSubset.make(from: call.tiffPath, firstPage: firstPage, spool: spool, id: id) else {
-                let failure = CallResult(
-                    status: .failed(.internalError), pagesSent: 0,
-                    message: "the unsent pages from page \(firstPage) could not be copied for the retry")
-                Task { await self.callDone(id, attempt: attempt, failure) }
-                return
-            }
-            call.tiffPath = partial.path
-            call.pages = partial.pages
-            call.pageBytes = Array(call.pageBytes.dropFirst(firstPage - 1))
-        }
+        guard let record = scheduler.jobs[id], let call = callRequest(record, attempt: attempt) else { return }
         let backend = self.backend
+        let spool = self.spool
         let log = jobLogger(id)
         log.info("calling", metadata: ["attempt": "\(attempt)", "destination": "\(call.destination)", "first_page": "\(firstPage)"])
         callTasks[id] = Task {
+            var call = call
+            if firstPage > 1 {
+                // Copying the unsent pages is libtiff work: off the actor.
+                let tiff = call.tiffPath
+                guard let partial = try? await BlockingWork.run({
+                    PageSubset.make(from: tiff, firstPage: firstPage, spool: spool, id: id)
+                }) else {
+                    let failure = CallResult(
+                        status: .failed(.internalError), pagesSent: 0,
+                        message: "the unsent pages from page \(firstPage) could not be copied for the retry")
+                    await self.callDone(id, attempt: attempt, failure)
+                    return
+                }
+                call.tiffPath = partial.path
+                call.pages = partial.pages
+                call.pageBytes = Array(call.pageBytes.dropFirst(firstPage - 1))
+            }
             let result = await backend.send(call)
             await self.callDone(id, attempt: attempt, result)
         }
@@ -269,23 +270,27 @@ extension Engine {
         let results = self.results
         let now = clock()
         finishTasks[id] = Task {
-            let outcome = await Self.resultWriting.run { Result { try results.finish(record, now: now) } }
+            let outcome: Result<ResultWriter.Written, any Error>
+            do {
+                outcome = .success(try await BlockingWork.run { try results.write(record, now: now) })
+            } catch {
+                outcome = .failure(error)
+            }
             await self.finished(id, record, now: now, outcome)
         }
     }
 
-    func finished(_ id: JobID, _ record: JobRecord, now: Date, _ outcome: Result<String, any Error>) async {
+    func finished(_ id: JobID, _ record: JobRecord, now: Date, _ outcome: Result<ResultWriter.Written, any Error>) async {
         finishTasks[id] = nil
         switch outcome {
-        case .success(let path):
+        case .success(let written):
+            let path = written.path
             scheduler.finished(id)
             journaled[id] = nil
             let status = record.state == .done ? "sent" : "failed"
             jobLogger(id).info("finished", metadata: ["status": "\(status)", "code": "\(record.lastError?.code.rawValue ?? "-")", "sidecar": "\(path)"])
-            if !observers.isEmpty {
-                let sidecar = results.makeSidecar(record, now: now)
-                for observer in observers { observer.jobFinished(sidecar, sidecarPath: path) }
-            }
+            // The sidecar as written, built once.
+            for observer in observers { observer.jobFinished(written.sidecar, sidecarPath: path) }
         case .failure(let error):
             jobLogger(id).error("cannot write the result; will try again", metadata: ["error": "\(error)"])
             guard !stopping else { return }
@@ -299,24 +304,5 @@ extension Engine {
     func retryFinish(_ id: JobID) async {
         guard !stopping, scheduler.jobs[id]?.state.isFinal == true else { return }
         finish(id)
-    }
-
-    /// One serial queue for sidecar writes: they wait on the disk, never on the engine.
-    static let resultWriting = BlockingQueue(label: "faxdrop.results")
-}
-
-/// Runs blocking work (file writes that `fsync`) on a serial dispatch queue and awaits it,
-/// so it never holds an actor or a thread of the cooperative pool.
-struct BlockingQueue: Sendable {
-    let queue: DispatchQueue
-
-    init(label: String) {
-        queue = DispatchQueue(label: label, qos: .utility)
-    }
-
-    func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: body()) }
-        }
     }
 }

@@ -50,38 +50,14 @@ extension Engine {
             log.warning("retry requested for a job that has not failed", metadata: ["retry_of": "\(old)"])
             return
         }
-        let folder = spool.jobFolder(new)
-        var record = JobRecord(
-            jobID: new, state: .claiming, destination: sidecar.destination, originalName: sidecar.document.originalName,
-            documentFile: "document", fax: sidecar.fax, queuedAt: clock(), retryOf: old)
-        // A job of several documents is retried whole, in the same order.
-        let further = Array((sidecar.documents ?? []).dropFirst().prefix(JobDocument.maxCount - 1))
-        if !further.isEmpty {
-            record.moreDocuments = further.enumerated().map { i, document in
-                JobDocument(originalName: document.originalName, file: JobDocument.fileName(i + 2))
-            }
-        }
+        // The submit path (staged in tmp/, one rename into active/), off the actor.
+        let submitter = Submitter(spool: spool)
+        let now = clock()
+        var record: JobRecord
         do {
-            // As a claim: the journal first, then the document (a copy; the old job keeps its own).
-            try Syscall.mkdir(folder, mode: 0o750)
-            try journal.write(record)
-            guard let kept = sidecar.document.storedAs else {
-                throw FaxError(.notARegularFile, "the failed job kept no document to send again")
-            }
-            let bytes = try AtomicFile.read(spool.failed + "/" + kept, limit: Int.max)
-            try AtomicFile.write(bytes, to: spool.document(new), stagingDirectory: spool.tmp)
-            for (i, document) in further.enumerated() {
-                guard let kept = document.storedAs, !kept.contains("/") else {
-                    throw FaxError(.notARegularFile, "the failed job kept no document \(i + 2) to send again")
-                }
-                let bytes = try AtomicFile.read(spool.failed + "/" + kept, limit: Int.max)
-                try AtomicFile.write(bytes, to: folder + "/" + JobDocument.fileName(i + 2), stagingDirectory: spool.tmp)
-            }
+            record = try await BlockingWork.run { try submitter.requeue(sidecar, as: new, now: now) }
         } catch {
             log.error("cannot queue the retry", metadata: ["retry_of": "\(old)", "error": "\(error)"])
-            for n in 1...JobDocument.maxCount { try? Syscall.unlink(folder + "/" + JobDocument.fileName(n)) }
-            try? Syscall.unlink(spool.journal(new))
-            try? Syscall.rmdir(folder)
             return
         }
         record.state = .queued

@@ -10,7 +10,7 @@ extension Engine {
     nonisolated func inspectingMore(_ record: JobRecord) -> JobRecord {
         guard var more = record.moreDocuments, !more.isEmpty else { return record }
         var result = record
-        if let error = record.lastError, record.state == .failed, E164Number(record.destination) != nil,
+        if let error = record.lastError, record.state == .failed, record.number != nil,
             !error.message.hasPrefix("document 1 ")
         {
             result.lastError = FaxErrorRecord(FaxError(error.code, Self.naming(1, record.originalName, error.message)))
@@ -22,7 +22,7 @@ extension Engine {
             more[i].sha256 = findings.sha256
             more[i].format = findings.format
             more[i].modified = findings.modifiedNanoseconds
-            if let error = findings.error, result.state != .failed, E164Number(record.destination) != nil {
+            if let error = findings.error, result.state != .failed, record.number != nil {
                 result.state = .failed
                 result.lastError = FaxErrorRecord(
                     FaxError(error.code, Self.naming(i + 2, document.originalName, error.message)))

@@ -124,7 +124,7 @@ extension Engine {
         record.sha256 = findings.sha256
         record.format = findings.format
         record.documentModified = findings.modifiedNanoseconds
-        if let error = findings.error, E164Number(record.destination) != nil {
+        if let error = findings.error, record.number != nil {
             record.state = .failed
             record.lastError = FaxErrorRecord(error)
         }

@@ -3,9 +3,13 @@ import FaxDropSystem
 import Foundation
 
 /// Reads and writes the journals `active/<job-id>/job.json`, always atomically (temp file
-/// and rename). Journals are not `fsync`ed: a kill leaves the last journal whole, and after
-/// a power cut an older journal is a state the job safely resumes from (at worst a page is
-/// sent again). Sidecars, the final word, are always written durably.
+/// and rename, `AtomicFile.write(durable: false)`). No journal write is `fsync`ed, neither
+/// the file nor its folder: a killed process leaves the last journal whole (the page cache
+/// survives it), and after a power cut a journal may be an older version, a state the job
+/// safely resumes from (at worst a page is sent again), or, on a filesystem that does not
+/// write data before a rename, an empty file: that job folder is then left untouched for an
+/// operator (`Engine.recovered`), never deleted. Sidecars, the final word, are always written
+/// durably.
 public struct JournalStore: Sendable {
     public let spool: Spool
 
@@ -20,7 +24,7 @@ public struct JournalStore: Sendable {
 
     public func read(_ id: JobID) throws -> JobRecord {
         let bytes = try AtomicFile.read(spool.journal(id))
-        return try JSONDecoder.faxdrop().decode(JobRecord.self, from: Data(bytes))
+        return try JobRecord.decode(from: Data(bytes))
     }
 
     /// Every job folder in `active/`, with its journal when one could be read.

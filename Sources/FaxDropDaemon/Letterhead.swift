@@ -72,6 +72,7 @@ public final class Letterhead: Sendable {
         letterhead.output = image
         letterhead.maxPages = 1
         letterhead.trimBlankTail = false
+        letterhead.format = .pdf  // checked above
         let reply = await renderer.render(letterhead, logger: logger)
         if let error = reply.error {
             try? Syscall.unlink(image)

@@ -12,6 +12,7 @@ enum PageSubset {
     /// `nil` when the copy cannot be made; the engine then ends the attempt `internal_error`
     /// rather than send pages the far end already has. The copy is written under its final
     /// name (`fax-from-<page>.tif`), not renamed into place: it is made again for each attempt.
+    /// Blocking libtiff work: run it through `BlockingWork`.
     static func make(from path: String, firstPage: Int, spool: Spool, id: JobID) -> Made? {
         guard let all = try? FaxImage.inspect(path), firstPage >= 2, firstPage <= all.count else { return nil }
         let destination = spool.jobFolder(id) + "/fax-from-\(firstPage).tif"

@@ -21,9 +21,21 @@ public struct ResultWriter: Sendable {
         self.keepImages = keepImages
     }
 
+    /// A written result: the sidecar's path and the sidecar itself, built once.
+    public struct Written: Sendable {
+        public var path: String
+        public var sidecar: Sidecar
+    }
+
     /// Writes the final result of `record` (state done or failed). Returns the sidecar path.
     @discardableResult
     public func finish(_ record: JobRecord, now: Date) throws -> String {
+        try write(record, now: now).path
+    }
+
+    /// Writes the final result of `record` (state done or failed); returns the sidecar written,
+    /// for the observers (webhook, hook, metrics), which get it as it is on disk.
+    public func write(_ record: JobRecord, now: Date) throws -> Written {
         let document = spool.jobFolder(record.jobID) + "/" + record.documentFile
         let outcomeFolder = record.state == .done ? spool.done : spool.failed
         let stored = outcomeFolder + "/" + Self.storedName(record)
@@ -43,7 +55,7 @@ public struct ResultWriter: Sendable {
         let path = spool.sidecar(record.jobID, status: sidecar.status)
         try AtomicFile.write(data, to: path, stagingDirectory: spool.tmp)
         try clearJobFolder(record.jobID, keepImage: (record.pagesTotal ?? 0) > 0)
-        return path
+        return Written(path: path, sidecar: sidecar)
     }
 
     public func makeSidecar(_ record: JobRecord, now: Date) -> Sidecar {
@@ -60,7 +72,7 @@ public struct ResultWriter: Sendable {
             pages: Sidecar.Pages(total: record.pagesTotal ?? 0, sent: record.pagesSent), fax: record.fax,
             attempts: record.attempts, error: error.map(Sidecar.Failure.init), queuedAt: record.queuedAt,
             completedAt: now, gateway: gateway, retryOf: record.retryOf)
-        if let number = E164Number(record.destination) {
+        if let number = record.number {
             sidecar.recipient = Sidecar.Recipient(number: number.value, name: record.recipientName)
         }
         sidecar.options = record.options

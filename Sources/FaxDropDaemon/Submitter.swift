@@ -59,19 +59,26 @@ public struct Submitter: Sendable {
         try spool.createLayout()
         let id = ids.next(now: now)
         let stage = try makeStage(id)
+        try writeDocuments(documents.map(\.bytes), into: stage)
+        try enqueue(stage: stage, id: id, to: destination, names: documents.map(\.name), request: request, now: now)
+        return id
+    }
+
+    /// Writes `documents`, synced, as `document`, `document-2`, … in `stage`; on failure the
+    /// stage is removed.
+    func writeDocuments(_ documents: [[UInt8]], into stage: String) throws {
         do {
-            for (i, document) in documents.enumerated() {
-                let fd = try Syscall.open(stage + "/" + JobDocument.fileName(i + 1), O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
-                defer { Syscall.close(fd) }
-                try document.bytes.withUnsafeBytes { try Syscall.writeAll(fd, $0) }
-                try Syscall.fsync(fd)
+            for (i, bytes) in documents.enumerated() {
+                let fd = try Syscall.openOwned(
+                    stage + "/" + JobDocument.fileName(i + 1), O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+                try bytes.withUnsafeBytes { try Syscall.writeAll(fd.rawValue, $0) }
+                try Syscall.fsync(fd.rawValue)
+                try fd.close()
             }
         } catch {
             removeStage(stage)
             throw error
         }
-        try enqueue(stage: stage, id: id, to: destination, names: documents.map(\.name), request: request, now: now)
-        return id
     }
 
     /// The staging folder of a new job, `tmp/submit-<id>/`.
@@ -84,30 +91,36 @@ public struct Submitter: Sendable {
     /// Writes the journal beside the staged document, moves the job into `active/` and asks
     /// the daemon to take it. On failure the staged job is removed and nothing is queued.
     func enqueue(stage: String, id: JobID, to destination: E164Number, names: [String], request: JobRequest, now: Date) throws {
-        do {
-            // The fax settings are the daemon's: it sets them when it takes the job.
-            var record = JobRecord(
-                jobID: id, state: .claiming, destination: destination.value, originalName: Self.safeName(names[0]),
-                documentFile: "document", fax: Sidecar.Fax(resolution: .fine, paper: .letter, header: "", localStationID: ""),
-                queuedAt: now)
-            record.recipientName = request.recipientName
-            record.options = request.options.isEmpty ? nil : request.options
-            record.sendAt = request.sendAt
-            record.batchID = request.batchID
-            if names.count > 1 {
-                record.moreDocuments = names.enumerated().dropFirst().map { i, name in
-                    JobDocument(originalName: Self.safeName(name), file: JobDocument.fileName(i + 1))
-                }
+        // The fax settings are the daemon's: it sets them when it takes the job.
+        var record = JobRecord(
+            jobID: id, state: .claiming, destination: destination.value, originalName: Self.safeName(names[0]),
+            documentFile: "document", fax: Sidecar.Fax(resolution: .fine, paper: .letter, header: "", localStationID: ""),
+            queuedAt: now)
+        record.recipientName = request.recipientName
+        record.options = request.options.isEmpty ? nil : request.options
+        record.sendAt = request.sendAt
+        record.batchID = request.batchID
+        if names.count > 1 {
+            record.moreDocuments = names.enumerated().dropFirst().map { i, name in
+                JobDocument(originalName: Self.safeName(name), file: JobDocument.fileName(i + 1))
             }
+        }
+        try move(stage: stage, record: record)
+        try ControlRequest.admit(id).post(to: spool)
+    }
+
+    /// Writes `record` as the journal beside the staged documents and moves the whole job into
+    /// `active/<id>/` in one rename. On failure the staged job is removed and nothing is queued.
+    func move(stage: String, record: JobRecord) throws {
+        do {
             try AtomicFile.write(try JSONEncoder.faxdrop().encode(record), to: stage + "/job.json", stagingDirectory: spool.tmp)
             try Syscall.fsyncDirectory(stage)
-            try Syscall.renameNoReplace(stage, spool.jobFolder(id))
+            try Syscall.renameNoReplace(stage, spool.jobFolder(record.jobID))
         } catch {
             removeStage(stage)
             throw error
         }
         try Syscall.fsyncDirectory(spool.active)
-        try ControlRequest.admit(id).post(to: spool)
     }
 
     private func removeStage(_ stage: String) {

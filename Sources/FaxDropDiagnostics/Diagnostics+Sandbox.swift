@@ -1,4 +1,5 @@
 import FaxDropRenderClient
+import FaxDropSystem
 import Foundation
 
 extension Diagnostics {
@@ -8,25 +9,18 @@ extension Diagnostics {
     /// but a document is confined by Ghostscript's SAFER mode alone).
     func rendererSandbox() -> Finding {
         let path = configuration.renderer ?? executableDirectory + "/faxdrop-render"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["--sandbox-status"]
-        process.environment = WorkerEnvironment.make(
+        let environment = WorkerEnvironment.make(
             from: ProcessInfo.processInfo.environment,
             overrides: ["FAXDROP_RENDER_SANDBOX": configuration.renderSandbox ? "on" : "off"], scratch: "")
             .filter { !$0.value.isEmpty }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        let ran: (termination: Syscall.Termination, output: [UInt8])
         do {
-            try process.run()
+            ran = try ChildProcess.run([path, "--sandbox-status"], environment: environment)
         } catch {
             return Finding("sandbox", .warning, "renderer sandbox: unknown (\(path) cannot be run: \(error))")
         }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, !text.isEmpty else {
+        let text = String(decoding: ran.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard ran.termination == .exited(0), !text.isEmpty else {
             return Finding("sandbox", .warning, "renderer sandbox: unknown (\(path) --sandbox-status failed)")
         }
         return Finding("sandbox", text.hasSuffix(", active") ? .ok : .warning, "renderer sandbox: \(text)")

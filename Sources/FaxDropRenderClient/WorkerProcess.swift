@@ -2,15 +2,21 @@ import Dispatch
 import FaxDropCore
 import FaxDropSystem
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One running `faxdrop-render --worker` process and its two pipes. The pool uses it for
-/// one job at a time; replies are read by a blocking `read` on a Dispatch thread, never on
-/// the cooperative thread pool.
-final class WorkerProcess: @unchecked Sendable {
+/// One running `faxdrop-render --worker` process, its two pipes, and the one thread that
+/// owns them. The pool uses it for one job at a time.
+///
+/// All blocking work on the pipes and the process happens on that thread (named
+/// `render-worker-<n>`): writing a request, reading its reply line, and, once the worker's
+/// output ends, `waitpid` and the removal of its scratch folder. Nothing here blocks an
+/// actor, the cooperative pool or an event loop; callers hand a job to the thread and
+/// `await` its answer. The partial line read after a reply lives on that thread alone.
+final class WorkerProcess: Sendable {
     enum Outcome {
         /// The worker answered. `healthy` is false when it was killed meanwhile (timeout race).
         case reply(RenderReply, healthy: Bool)
@@ -21,39 +27,50 @@ final class WorkerProcess: @unchecked Sendable {
         case notSent(String)
     }
 
+    /// What the owning thread is asked to do, in order.
+    private enum Message: Sendable {
+        /// Write `line`, then read one reply line: `.sent(line)`, `.notSent(reason)`, or
+        /// `.sent(nil)` when the worker's output ended first.
+        case job([UInt8], CheckedContinuation<Exchange, Never>)
+        /// Close the worker's stdin (an idle worker exits at end of input).
+        case closeRequests
+    }
+
+    private enum Exchange: Sendable {
+        case sent([UInt8]?)
+        case notSent(String)
+    }
+
+    private struct State {
+        var inbox: [Message] = []
+        var killed = false
+        var closeAsked = false
+        /// How the process ended, once the owning thread has reaped it.
+        var ended: String?
+        var reapWaiters: [CheckedContinuation<String, Never>] = []
+        /// Jobs this worker has answered; a worker that has answered before may have died
+        /// while idle, which is not the next document's fault.
+        var answered = 0
+    }
+
     let pid: pid_t
     let number: Int
     /// The worker's private temp directory (mode 0700), removed once the worker has ended.
     let scratch: String
-    private let requestFD: Int32
-    private let replyFD: Int32
-    private let lock = NSLock()
-    private var killed = false
-    private var reaped = false
-    private var closedRequests = false
-    /// Bytes read after the last full line; only touched by the one reading thread of a job.
-    private var pending: [UInt8] = []
-    /// Jobs this worker has answered; a worker that has answered before may have died
-    /// while idle, which is not the next document's fault.
-    private var answered = 0
-    var jobsAnswered: Int { lock.withLock { answered } }
+    private let state = Mutex(State())
+    private let wakeup = DispatchSemaphore(value: 0)
 
-    private init(pid: pid_t, number: Int, scratch: String, requestFD: Int32, replyFD: Int32) {
+    var jobsAnswered: Int { state.withLock { $0.answered } }
+
+    private init(pid: pid_t, number: Int, scratch: String) {
         self.pid = pid
         self.number = number
         self.scratch = scratch
-        self.requestFD = requestFD
-        self.replyFD = replyFD
-    }
-
-    deinit {
-        Glibc.close(replyFD)
-        if !closedRequests { Glibc.close(requestFD) }
     }
 
     /// Starts `executable --worker` with its stdin and stdout on new pipes and its stderr
     /// shared with this process, with an allow-listed environment (`WorkerEnvironment`) and a
-    /// private temp directory of its own. The corresponding C function is `posix_spawn`.
+    /// private temp directory of its own, through `ChildProcess.spawn`.
     static func spawn(executable: String, number: Int, overrides: [String: String]) throws -> WorkerProcess {
         let daemonEnvironment = ProcessInfo.processInfo.environment
         let scratch = try Syscall.makeTemporaryDirectory(prefix: (daemonEnvironment["TMPDIR"] ?? "/tmp") + "/faxdrop-render.")
@@ -71,33 +88,26 @@ final class WorkerProcess: @unchecked Sendable {
         -> WorkerProcess
     {
         let toWorker = try Syscall.pipe()
-        let fromWorker: (read: Int32, write: Int32)
-        do {
-            fromWorker = try Syscall.pipe()
-        } catch {
-            Syscall.close(toWorker.read)
-            Syscall.close(toWorker.write)
-            throw error
+        let requests = FileDescriptor(owning: toWorker.write)
+        let workerInput = FileDescriptor(owning: toWorker.read)
+        let fromWorker = try Syscall.pipe()
+        let replies = FileDescriptor(owning: fromWorker.read)
+        let workerOutput = FileDescriptor(owning: fromWorker.write)
+        // The child's ends are closed here when this returns or throws; the worker has its copies.
+        let pid = try ChildProcess.spawn(
+            [executable, "--worker"], environment: environment, standardInput: workerInput.rawValue,
+            standardOutput: workerOutput.rawValue, ownProcessGroup: false)
+        _ = consume workerInput
+        _ = consume workerOutput
+        let worker = WorkerProcess(pid: pid, number: number, scratch: scratch)
+        let requestFD = requests.release()
+        let replyFD = replies.release()
+        let thread = Thread {
+            Syscall.nameCurrentThread("render-worker-\(number)")
+            worker.serve(requests: FileDescriptor(owning: requestFD), replies: FileDescriptor(owning: replyFD))
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, toWorker.read, 0)
-        posix_spawn_file_actions_adddup2(&actions, fromWorker.write, 1)
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), strdup("--worker"), nil]
-        defer { for p in argv { free(p) } }
-        let cEnvironment = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for p in cEnvironment { free(p) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, nil, argv, cEnvironment)
-        Syscall.close(toWorker.read)
-        Syscall.close(fromWorker.write)
-        guard result == 0 else {
-            Syscall.close(toWorker.write)
-            Syscall.close(fromWorker.read)
-            throw SystemError("posix_spawn", path: executable, errno: result)
-        }
-        return WorkerProcess(pid: pid, number: number, scratch: scratch, requestFD: toWorker.write, replyFD: fromWorker.read)
+        thread.start()
+        return worker
     }
 
     /// Sends one request and waits for its reply, killing the worker at `timeout`.
@@ -109,11 +119,6 @@ final class WorkerProcess: @unchecked Sendable {
             return .failed("cannot encode the request: \(error)")
         }
         line.append(0x0A)
-        do {
-            try line.withUnsafeBytes { try Syscall.writeAll(requestFD, $0) }
-        } catch {
-            return .notSent("cannot send the request: \(error)")
-        }
         let timer = Task { [self] in
             do {
                 try await Task.sleep(for: timeout)
@@ -122,13 +127,16 @@ final class WorkerProcess: @unchecked Sendable {
             }
             kill()
         }
-        let answer: [UInt8]? = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { [self] in continuation.resume(returning: readLine()) }
-        }
+        let exchange = await withCheckedContinuation { post(.job(line, $0)) }
         timer.cancel()
-        let wasKilled = lock.withLock { killed }
+        let answer: [UInt8]?
+        switch exchange {
+        case .notSent(let reason): return .notSent(reason)
+        case .sent(let line): answer = line
+        }
+        let wasKilled = state.withLock { $0.killed }
         if let answer, let reply = try? JSONDecoder().decode(RenderReply.self, from: Data(answer)), reply.id == request.id {
-            lock.withLock { answered += 1 }
+            state.withLock { $0.answered += 1 }
             return .reply(reply, healthy: !wasKilled)
         }
         if wasKilled { return .timedOut }
@@ -139,8 +147,110 @@ final class WorkerProcess: @unchecked Sendable {
         return .failed("the renderer \(status)")
     }
 
+    /// Sends SIGKILL (once, and never to a reaped pid). The corresponding C function is `kill`.
+    func kill() {
+        state.withLock { s in
+            guard !s.killed, s.ended == nil else { return }
+            s.killed = true
+            _ = Glibc.kill(pid, SIGKILL)
+        }
+    }
+
+    /// Closes the worker's stdin: an idle worker exits at end of input.
+    func closeRequests() {
+        let first = state.withLock { s in
+            defer { s.closeAsked = true }
+            return !s.closeAsked
+        }
+        if first { post(.closeRequests) }
+    }
+
+    /// Waits for the process to end (it ends once its stdin is closed or it was killed);
+    /// describes how it ended. The owning thread reaps it.
+    func reap() async -> String {
+        await withCheckedContinuation { continuation in
+            let ended: String? = state.withLock { s in
+                if s.ended == nil { s.reapWaiters.append(continuation) }
+                return s.ended
+            }
+            if let ended { continuation.resume(returning: ended) }
+        }
+    }
+
+    /// Hands `message` to the owning thread; once the worker has ended and its thread is
+    /// gone, a job is answered at once.
+    private func post(_ message: Message) {
+        let ended: String? = state.withLock { s in
+            if s.ended == nil { s.inbox.append(message) }
+            return s.ended
+        }
+        guard let ended else {
+            wakeup.signal()
+            return
+        }
+        if case .job(_, let continuation) = message { continuation.resume(returning: .notSent("the renderer \(ended)")) }
+    }
+
+    private func nextMessage() -> Message {
+        while true {
+            wakeup.wait()
+            if let message = state.withLock({ s in s.inbox.isEmpty ? nil : s.inbox.removeFirst() }) { return message }
+        }
+    }
+
+    // MARK: The owning thread
+
+    /// The thread's whole life: jobs until the worker's output ends or its input is closed,
+    /// then the reap. Both descriptors are owned here and closed once, by this function.
+    private func serve(requests: consuming FileDescriptor, replies: consuming FileDescriptor) {
+        var pending: [UInt8] = []
+        var outputEnded = false
+        serving: while true {
+            switch nextMessage() {
+            case .closeRequests:
+                break serving
+            case .job(let line, let continuation):
+                do {
+                    try line.withUnsafeBytes { try Syscall.writeAll(requests.rawValue, $0) }
+                } catch {
+                    continuation.resume(returning: .notSent("cannot send the request: \(error)"))
+                    continue serving
+                }
+                let answer = Self.readLine(replies.rawValue, pending: &pending)
+                continuation.resume(returning: .sent(answer))
+                if answer == nil {
+                    outputEnded = true
+                    break serving
+                }
+            }
+        }
+        _ = consume requests  // closed: an idle worker exits at end of input
+        if !outputEnded { while Self.readLine(replies.rawValue, pending: &pending) != nil {} }
+        _ = consume replies
+        let ended: String
+        do {
+            ended = "\(try Syscall.wait(for: pid))"
+        } catch {
+            ended = "ended (status unknown: \(error))"
+        }
+        // A worker killed mid-job leaves its job's temp directory behind: remove it all.
+        try? Syscall.removeTree(scratch)
+        let (waiters, unanswered) = state.withLock { s in
+            s.ended = ended
+            defer {
+                s.reapWaiters.removeAll()
+                s.inbox.removeAll()
+            }
+            return (s.reapWaiters, s.inbox)
+        }
+        for waiter in waiters { waiter.resume(returning: ended) }
+        for case .job(_, let continuation) in unanswered {
+            continuation.resume(returning: .notSent("the renderer \(ended)"))
+        }
+    }
+
     /// Reads up to the next newline; nil at end of file (the worker exited or was killed).
-    private func readLine() -> [UInt8]? {
+    private static func readLine(_ fd: Int32, pending: inout [UInt8]) -> [UInt8]? {
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             if let newline = pending.firstIndex(of: 0x0A) {
@@ -148,61 +258,9 @@ final class WorkerProcess: @unchecked Sendable {
                 pending.removeSubrange(...newline)
                 return line
             }
-            let n = chunk.withUnsafeMutableBytes { raw in Glibc.read(replyFD, raw.baseAddress, raw.count) }
-            if n > 0 {
-                pending.append(contentsOf: chunk[0..<n])
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else {
-                return nil
-            }
+            let n = (try? chunk.withUnsafeMutableBytes { raw in try Syscall.read(fd, into: raw) }) ?? 0
+            guard n > 0 else { return nil }
+            pending.append(contentsOf: chunk[0..<n])
         }
-    }
-
-    /// Sends SIGKILL (once). The corresponding C function is `kill`.
-    func kill() {
-        lock.withLock {
-            guard !killed, !reaped else { return }
-            killed = true
-            _ = Glibc.kill(pid, SIGKILL)
-        }
-    }
-
-    /// Closes the worker's stdin: an idle worker exits at end of input.
-    func closeRequests() {
-        lock.withLock {
-            guard !closedRequests else { return }
-            closedRequests = true
-            Glibc.close(requestFD)
-        }
-    }
-
-    /// Waits for the process to end, off the cooperative pool; describes how it ended.
-    /// The corresponding C function is `waitpid`.
-    func reap() async -> String {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { [self] in
-                let alreadyReaped = lock.withLock { reaped }
-                if alreadyReaped {
-                    continuation.resume(returning: "ended")
-                    return
-                }
-                var status: Int32 = 0
-                var result: pid_t
-                repeat { result = waitpid(pid, &status, 0) } while result == -1 && errno == EINTR
-                lock.withLock { reaped = true }
-                // A worker killed mid-job leaves its job's temp directory behind: remove it all.
-                try? Syscall.removeTree(scratch)
-                continuation.resume(returning: WorkerProcess.describe(status: status, result: result))
-            }
-        }
-    }
-
-    static func describe(status: Int32, result: pid_t) -> String {
-        guard result > 0 else { return "ended (status unknown)" }
-        let signal = status & 0x7F
-        if signal == 0 { return "exited with status \((status >> 8) & 0xFF)" }
-        let name = strsignal(signal).map { String(cString: $0) } ?? "signal \(signal)"
-        return "was killed by \(name)"
     }
 }

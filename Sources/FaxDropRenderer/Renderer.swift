@@ -45,7 +45,8 @@ public final class Renderer {
 
     private func renderDocument(_ request: RenderRequest, format: inout DocumentFormat?) throws(FaxError) -> [FaxPageInfo] {
         let head = try Self.checkInput(request)
-        guard let sniffed = DocumentFormat.sniff(head) else {
+        // The daemon's answer when it gave one (it sniffed the document once, at its claim).
+        guard let sniffed = request.format ?? DocumentFormat.sniff(head) else {
             throw FaxError(.unsupportedFormat, "the file is not PDF, PostScript, TIFF, JPEG, PNG or UTF-8 text")
         }
         format = sniffed

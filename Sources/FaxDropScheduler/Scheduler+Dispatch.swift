@@ -39,7 +39,7 @@ extension Scheduler {
 
     /// Why a job may not be dialled at all, if it may not.
     func policyFailure(_ record: JobRecord) -> FaxError? {
-        guard let number = E164Number(record.destination) else {
+        guard let number = record.number else {
             return FaxError(
                 .invalidDestination, "'\(record.destination)' is not an E.164 number (+ then 7 to 15 digits)")
         }

@@ -3,28 +3,34 @@ import Glibc
 #endif
 
 /// Writes whole files so that a reader sees either the old content or the new, never a
-/// torn one: temp file in the same filesystem, write, `fsync`, `rename`, `fsync` of the folder.
+/// torn one: temp file in the same filesystem, write, close, `rename`; with `durable`, an
+/// `fsync` of the temp file before the rename and of the folder after it.
 public enum AtomicFile {
     /// Writes `bytes` to `path` through a temp file in `stagingDirectory` (which must be
     /// on the same filesystem as `path`). On failure the temp file is removed and `path`
     /// is left as it was.
     ///
-    /// With `durable` (the default) the data is on disk before the rename and the rename
-    /// is on disk before this returns: the file survives a power cut. Without it the write
-    /// is still atomic for every reader and survives the process being killed, at a
-    /// fraction of the cost (no `fsync`): for records that are rewritten often and whose
-    /// older version is a safe state to resume from, such as job journals.
+    /// With `durable` (the default) two `fsync`s are made: the temp file's, so its data is on
+    /// disk before the rename makes it visible, and the folder of `path`'s, so the rename
+    /// itself is on disk before this returns. The file survives a power cut.
+    ///
+    /// Without `durable` no `fsync` at all is made. The write is still atomic for every
+    /// reader and survives the process being killed (the data is in the page cache the
+    /// moment `write` returns), but after a power cut `path` may hold the older version or,
+    /// on a filesystem that does not order data before renames, an empty file. For records
+    /// that are rewritten often and whose older version is a safe state to resume from, and
+    /// whose readers treat an unreadable one as missing (job journals).
     public static func write(
         _ bytes: some Sequence<UInt8>, to path: String, stagingDirectory: String, mode: mode_t = 0o644,
         durable: Bool = true
     ) throws {
         let data = Array(bytes)
         let temp = "\(stagingDirectory)/.\(basename(path)).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        let fd = try Syscall.open(temp, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
+        let fd = try Syscall.openOwned(temp, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
         do {
-            defer { Syscall.close(fd) }  // closed once, whatever happens below
-            try data.withUnsafeBytes { raw in try Syscall.writeAll(fd, raw) }
-            try Syscall.fsync(fd)
+            try data.withUnsafeBytes { raw in try Syscall.writeAll(fd.rawValue, raw) }
+            if durable { try Syscall.fsync(fd.rawValue) }
+            try fd.close()  // consumed: closed once, here, whatever follows
         } catch {
             try? Syscall.unlink(temp)
             throw error
@@ -40,12 +46,11 @@ public enum AtomicFile {
 
     /// Reads a whole file (regular files only; symlinks are not followed).
     public static func read(_ path: String, limit: Int = 64 << 20) throws -> [UInt8] {
-        let fd = try Syscall.open(path, O_RDONLY | O_NOFOLLOW)
-        defer { Syscall.close(fd) }
+        let fd = try Syscall.openOwned(path, O_RDONLY | O_NOFOLLOW)
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while out.count < limit {
-            let n = try chunk.withUnsafeMutableBytes { raw in try Syscall.read(fd, into: raw) }
+            let n = try chunk.withUnsafeMutableBytes { raw in try Syscall.read(fd.rawValue, into: raw) }
             if n == 0 { break }
             out.append(contentsOf: chunk[0..<n])
         }

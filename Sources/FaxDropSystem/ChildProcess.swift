@@ -2,19 +2,27 @@
 import Glibc
 #endif
 
-/// Starts and reaps helper programs (result hooks). Unlike Foundation's `Process`, the child
-/// starts with an empty signal mask and default signal dispositions, so `SIGTERM` stops it and
-/// `SIGPIPE` behaves as shells expect, whatever thread of the daemon started it; it gets its
-/// own process group, so a timeout stops the hook and everything it started.
+/// Starts and reaps child processes: every program FaxDrop runs (result hooks, renderer
+/// workers, the sandbox probe, the benchmark's workers) is started here and nowhere else.
+/// Unlike Foundation's `Process`, the child starts with an empty signal mask and default
+/// signal dispositions, so `SIGTERM` stops it and `SIGPIPE` behaves as shells expect, whatever
+/// thread of the daemon started it; by default it gets its own process group, so a timeout
+/// stops the hook and everything it started.
 public enum ChildProcess {
     public enum Termination: Sendable, Equatable {
         case exited(Int32)
         case signalled(Int32)
     }
 
-    /// The corresponding C function is `posix_spawn`. Standard input is `/dev/null`; standard
-    /// output and error are the daemon's. `argv[0]` is the program's absolute path.
-    public static func spawn(_ argv: [String], environment: [String: String]) throws -> pid_t {
+    /// The corresponding C function is `posix_spawn`. `argv[0]` is the program's absolute path;
+    /// the environment is exactly `environment`. Standard input is `standardInput` (default
+    /// `/dev/null`), standard output and error are `standardOutput` and `standardError`
+    /// (default: the daemon's own); the descriptors stay the caller's, which closes them.
+    /// With `ownProcessGroup` false the child stays in the daemon's process group.
+    public static func spawn(
+        _ argv: [String], environment: [String: String], standardInput: Int32? = nil, standardOutput: Int32? = nil,
+        standardError: Int32? = nil, ownProcessGroup: Bool = true
+    ) throws -> pid_t {
         precondition(!argv.isEmpty)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -28,17 +36,26 @@ public enum ChildProcess {
             sigaddset(&defaults, signal)
         }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if ownProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let standardInput {
+            posix_spawn_file_actions_adddup2(&actions, standardInput, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        if let standardOutput { posix_spawn_file_actions_adddup2(&actions, standardOutput, 1) }
+        if let standardError { posix_spawn_file_actions_adddup2(&actions, standardError, 2) }
 
         let cArguments = argv.map { strdup($0) } + [nil]
-        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let cEnvironment = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for p in cArguments { free(p) }
             for p in cEnvironment { free(p) }
@@ -47,6 +64,30 @@ public enum ChildProcess {
         let result = posix_spawn(&pid, argv[0], &actions, &attributes, cArguments, cEnvironment)
         guard result == 0 else { throw SystemError("posix_spawn", path: argv[0], errno: result) }
         return pid
+    }
+
+    /// Runs `argv` to its end on the calling thread (which blocks: for commands, never for the
+    /// daemon's actors or event loops) and returns how it ended and what it wrote to standard
+    /// output; its standard error is discarded. Spawned as `spawn` spawns.
+    public static func run(_ argv: [String], environment: [String: String]) throws -> (
+        termination: Syscall.Termination, output: [UInt8]
+    ) {
+        let pipe = try Syscall.pipe()
+        let reader = FileDescriptor(owning: pipe.read)
+        let pid: pid_t
+        do {
+            let writer = FileDescriptor(owning: pipe.write)
+            let null = try Syscall.openOwned("/dev/null", O_WRONLY)
+            pid = try spawn(argv, environment: environment, standardOutput: writer.rawValue, standardError: null.rawValue)
+        }  // `writer` closed here: the child holds the only write end, so its exit is end of file
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = (try? chunk.withUnsafeMutableBytes { try Syscall.read(reader.rawValue, into: $0) }) ?? 0
+            if n <= 0 { break }
+            output.append(contentsOf: chunk[0..<n])
+        }
+        return (try Syscall.wait(for: pid), output)
     }
 
     /// The corresponding C function is `waitpid(pid, WNOHANG)`: how the child ended, or `nil`

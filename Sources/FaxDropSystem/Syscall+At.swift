@@ -17,7 +17,9 @@ extension Syscall {
 
     /// The corresponding C function is `openat`, always with `O_CLOEXEC`.
     public static func openAt(_ directory: Int32, _ name: String, _ flags: Int32, mode: mode_t = 0o644) throws -> Int32 {
-        try retryingOnInterrupt("openat", path: name) { faxdrop_openat(directory, name, flags, mode) }
+        let fd = try retryingOnInterrupt("openat", path: name) { faxdrop_openat(directory, name, flags, mode) }
+        SyscallTally.record("open")
+        return fd
     }
 
     /// The corresponding C function is `fstatat` with `AT_SYMLINK_NOFOLLOW`: a symlink is

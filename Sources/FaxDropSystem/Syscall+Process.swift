@@ -32,6 +32,12 @@ extension Syscall {
         return signal == 0 ? .exited((status >> 8) & 0xFF) : .signalled(signal)
     }
 
+    /// Names the calling thread (what `/proc/<pid>/task/<tid>/comm`, `top -H` and debuggers
+    /// show); Linux keeps 15 bytes. The corresponding C function is `prctl(PR_SET_NAME)`.
+    public static func nameCurrentThread(_ name: String) {
+        _ = faxdrop_set_thread_name(name)
+    }
+
     /// `prctl(PR_SET_PDEATHSIG, signal)`: this process gets `signal` when its parent ends.
     public static func setParentDeathSignal(_ signal: Int32) throws(SystemError) {
         _ = try retryingOnInterrupt("prctl(PR_SET_PDEATHSIG)") { faxdrop_set_parent_death_signal(signal) }

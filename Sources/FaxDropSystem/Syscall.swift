@@ -104,7 +104,9 @@ public enum Syscall {
 
     /// The corresponding C function is `open`, always with `O_CLOEXEC`.
     public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws -> Int32 {
-        try retryingOnInterrupt("open", path: path) { Glibc.open(path, flags | O_CLOEXEC, mode) }
+        let fd = try retryingOnInterrupt("open", path: path) { Glibc.open(path, flags | O_CLOEXEC, mode) }
+        SyscallTally.record("open")
+        return fd
     }
 
     /// Opens a file for reading without following a symlink and without blocking on a FIFO.
@@ -112,15 +114,29 @@ public enum Syscall {
         try open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
     }
 
-    /// The corresponding C function is `close`. `EINTR` is not retried (Linux closes anyway).
-    /// `EBADF` means a descriptor was closed twice, which in a threaded process can close
-    /// another thread's newly opened file: a bug, caught by an assertion in debug builds
-    /// (every test run).
+    /// The corresponding C function is `close`, handled as SwiftNIO handles it
+    /// (`NIOPosix/System.swift`, `Posix.close`):
+    /// - `EINTR` counts as closed and is never retried: Linux has released the descriptor
+    ///   before it reports the interruption, and a retry could close another thread's file.
+    /// - `EBADF` (and `EFAULT`) is a programmer error: the descriptor was already closed,
+    ///   and in a threaded process the second close may have closed someone else's newly
+    ///   opened file. It stops the process (`precondition`, release builds too), as in NIO.
+    /// - Any other error (`EIO`, `ENOSPC`, `EDQUOT` from a delayed write on a network
+    ///   filesystem) is ignored here; the descriptor is closed all the same. An owner whose
+    ///   data depends on it calls `FileDescriptor.close()`, which throws it.
     public static func close(_ fd: Int32) {
-        if Glibc.close(fd) != 0 {
-            let e = errno
-            assert(e != EBADF, "close(\(fd)): EBADF, a descriptor closed twice")
-        }
+        try? closeReporting(fd)
+    }
+
+    /// `close` as above, throwing the errors that are neither `EINTR` nor a programmer error.
+    /// The descriptor is closed whether or not this throws.
+    public static func closeReporting(_ fd: Int32) throws(SystemError) {
+        SyscallTally.record("close")
+        guard Glibc.close(fd) != 0 else { return }
+        let e = errno
+        if e == EINTR { return }
+        precondition(e != EBADF && e != EFAULT, "close(\(fd)): \(e == EBADF ? "EBADF, a descriptor closed twice" : "EFAULT")")
+        throw SystemError("close", errno: e)
     }
 
     /// The corresponding C function is `read`; returns 0 at end of file.
@@ -141,14 +157,14 @@ public enum Syscall {
 
     /// The corresponding C function is `fsync`.
     public static func fsync(_ fd: Int32) throws {
+        SyscallTally.record("fsync")
         _ = try retryingOnInterrupt("fsync") { Glibc.fsync(fd) }
     }
 
     /// Opens a directory and `fsync`s it, making renames and creations in it durable.
     public static func fsyncDirectory(_ path: String) throws {
-        let fd = try open(path, O_RDONLY | O_DIRECTORY)
-        defer { close(fd) }
-        try fsync(fd)
+        let fd = try openOwned(path, O_RDONLY | O_DIRECTORY)
+        try fsync(fd.rawValue)
     }
 
     /// The names in a directory (without `.` and `..`). The corresponding C functions are

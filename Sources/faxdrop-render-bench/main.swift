@@ -17,6 +17,7 @@
 import FaxDropCore
 import FaxDropFaxImage
 import FaxDropRenderClient
+import FaxDropSystem
 import Foundation
 import Logging
 
@@ -55,23 +56,13 @@ struct Options {
     }
 }
 
-/// Runs a program, returning its stdout; stderr is discarded.
+/// Runs a program (through `ChildProcess`), returning its stdout; stderr is discarded.
 @discardableResult
 func run(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    do {
-        try process.run()
-    } catch {
-        return (-1, "")
-    }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    guard let ran = try? ChildProcess.run([executable] + arguments, environment: ProcessInfo.processInfo.environment)
+    else { return (-1, "") }
+    let status: Int32 = if case .exited(let code) = ran.termination { code } else { -1 }
+    return (status, String(decoding: ran.output, as: UTF8.self))
 }
 
 /// Prints a line at once (stdout to a file is block-buffered).

@@ -111,6 +111,11 @@ static inline int faxdrop_set_parent_death_signal(int sig) {
     return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0);
 }
 
+/// prctl(PR_SET_NAME, name): names the calling thread (at most 15 bytes are kept).
+static inline int faxdrop_set_thread_name(const char *name) {
+    return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+}
+
 /// fork(2), which Swift's Glibc module does not offer.
 static inline pid_t faxdrop_fork(void) {
     return fork();

@@ -1,0 +1,122 @@
+import FaxDropSystem
+import Foundation
+import XCTest
+
+/// Descriptors are closed exactly once, and `durable: false` makes no `fsync`, counted
+/// through the system-call wrappers themselves (`SyscallTally`).
+final class OwnedDescriptorTests: XCTestCase {
+    private func makeFolder() throws -> String {
+        var template = Array((NSTemporaryDirectory() + "faxdrop-fd-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw SystemError("mkdtemp", errno: errno) }
+        return String(cString: made)
+    }
+
+    func testDurableWriteSyncsTheFileAndItsFolder() throws {
+        let folder = try makeFolder()
+        let tally = SyscallTally()
+        try SyscallTally.$current.withValue(tally) {
+            try AtomicFile.write(Array("hello".utf8), to: folder + "/a.json", stagingDirectory: folder)
+        }
+        XCTAssertEqual(tally["fsync"], 2, "the temp file before the rename, the folder after it")
+        XCTAssertEqual(tally["open"], tally["close"])
+        XCTAssertEqual(try AtomicFile.read(folder + "/a.json"), Array("hello".utf8))
+    }
+
+    func testNonDurableWriteMakesNoFsync() throws {
+        let folder = try makeFolder()
+        let tally = SyscallTally()
+        try SyscallTally.$current.withValue(tally) {
+            try AtomicFile.write(Array("one".utf8), to: folder + "/j.json", stagingDirectory: folder, durable: false)
+            try AtomicFile.write(Array("two".utf8), to: folder + "/j.json", stagingDirectory: folder, durable: false)
+        }
+        XCTAssertEqual(tally["fsync"], 0)
+        XCTAssertEqual(tally["open"], 2)
+        XCTAssertEqual(tally["close"], 2)
+        XCTAssertEqual(try AtomicFile.read(folder + "/j.json"), Array("two".utf8))
+    }
+
+    /// A rename that fails (the target is a folder that is not empty) leaves the target as it
+    /// was, no temp file, and the temp file's descriptor closed once.
+    func testFailedRenameClosesOnceAndLeavesNoTempFile() throws {
+        let folder = try makeFolder()
+        let staging = folder + "/staging"
+        try Syscall.mkdir(staging)
+        try Syscall.mkdir(folder + "/target")
+        try AtomicFile.write(Array("keep".utf8), to: folder + "/target/inside", stagingDirectory: staging)
+        let tally = SyscallTally()
+        for durable in [true, false] {
+            XCTAssertThrowsError(
+                try SyscallTally.$current.withValue(tally) {
+                    try AtomicFile.write(Array("x".utf8), to: folder + "/target", stagingDirectory: staging, durable: durable)
+                })
+        }
+        XCTAssertEqual(tally["open"], 2)
+        XCTAssertEqual(tally["close"], 2, "each temp file closed once")
+        XCTAssertEqual(try Syscall.listDirectory(staging), [])
+        XCTAssertEqual(try AtomicFile.read(folder + "/target/inside"), Array("keep".utf8))
+    }
+
+    /// An owned descriptor dropped without `close()` is closed by its owner's end: the
+    /// number is free again (`fcntl` says `EBADF`), and closed once.
+    func testDroppedDescriptorIsClosedOnce() throws {
+        let folder = try makeFolder()
+        let tally = SyscallTally()
+        let number: Int32 = try SyscallTally.$current.withValue(tally) {
+            let fd = try Syscall.openOwned(folder + "/f", O_WRONLY | O_CREAT, mode: 0o600)
+            return fd.rawValue
+        }
+        XCTAssertEqual(tally["close"], 1)
+        XCTAssertEqual(fcntl(number, F_GETFD), -1)
+        XCTAssertEqual(errno, EBADF)
+    }
+
+    func testReleasedDescriptorIsNotClosed() throws {
+        let folder = try makeFolder()
+        let fd = try Syscall.openOwned(folder + "/f", O_WRONLY | O_CREAT, mode: 0o600)
+        let number = fd.release()
+        XCTAssertNotEqual(fcntl(number, F_GETFD), -1, "still open: its new owner closes it")
+        try FileDescriptor(owning: number).close()
+        XCTAssertEqual(fcntl(number, F_GETFD), -1)
+    }
+}
+
+/// Every child process starts through `ChildProcess`; `run` captures standard output.
+final class ChildProcessTests: XCTestCase {
+    func testRunCapturesStandardOutputAndTheExitStatus() throws {
+        let ran = try ChildProcess.run(["/bin/sh", "-c", "printf 'out'; echo err >&2; exit 3"], environment: [:])
+        XCTAssertEqual(String(decoding: ran.output, as: UTF8.self), "out", "stdout only; stderr discarded")
+        XCTAssertEqual(ran.termination, .exited(3))
+    }
+
+    func testTheChildGetsExactlyTheEnvironmentGiven() throws {
+        let ran = try ChildProcess.run(["/usr/bin/env"], environment: ["B": "2", "A": "1"])
+        XCTAssertEqual(String(decoding: ran.output, as: UTF8.self), "A=1\nB=2\n")
+    }
+
+    func testAStandardInputDescriptorIsTheChildsInput() throws {
+        let pipe = try Syscall.pipe()
+        let reader = FileDescriptor(owning: pipe.read)
+        do {
+            let writer = FileDescriptor(owning: pipe.write)
+            try Array("piped".utf8).withUnsafeBytes { try Syscall.writeAll(writer.rawValue, $0) }
+        }
+        let out = try Syscall.pipe()
+        let outReader = FileDescriptor(owning: out.read)
+        let pid: pid_t
+        do {
+            let outWriter = FileDescriptor(owning: out.write)
+            pid = try ChildProcess.spawn(
+                ["/bin/cat"], environment: [:], standardInput: reader.rawValue, standardOutput: outWriter.rawValue)
+        }
+        _ = consume reader
+        var buffer = [UInt8](repeating: 0, count: 64)
+        var got: [UInt8] = []
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try Syscall.read(outReader.rawValue, into: $0) }
+            if n == 0 { break }
+            got += buffer[0..<n]
+        }
+        XCTAssertEqual(String(decoding: got, as: UTF8.self), "piped")
+        XCTAssertEqual(try Syscall.wait(for: pid), .exited(0))
+    }
+}
