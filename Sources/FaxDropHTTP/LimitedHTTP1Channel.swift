@@ -5,8 +5,8 @@ import NIOHTTP1
 
 /// Hummingbird's HTTP/1.1 connection, with FaxDrop's guards around it: a connection beyond
 /// `ConnectionLimit` is answered `503` and closed without ever reaching HTTP; a served one
-/// gets `RequestHeadTimeout` and `InterimResponses` next to NIO's HTTP/1 codec, where
-/// request heads and raw response parts are seen.
+/// gets `RequestHeadTimeout`, `InterimResponses` and `KeepAliveRules` next to NIO's HTTP/1
+/// codec, where request heads (with their HTTP version) and raw response parts are seen.
 struct LimitedHTTP1Channel: ServerChildChannel {
     enum Value: ServerChildChannelValue {
         case served(HTTP1Channel.Value)
@@ -44,7 +44,7 @@ struct LimitedHTTP1Channel: ServerChildChannel {
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try pipeline.addHandlers(
-                [RequestHeadTimeout(timeout: headerTimeout), InterimResponses()], position: .after(decoder))
+                [RequestHeadTimeout(timeout: headerTimeout), InterimResponses(), KeepAliveRules()], position: .after(decoder))
             return .served(value)
         }
     }
@@ -74,5 +74,49 @@ final class InterimResponses: ChannelOutboundHandler, RemovableChannelHandler, S
             return
         }
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: promise)
+    }
+}
+
+/// HTTP/1.x keep-alive, which Hummingbird's version-less HTTP types leave out: each answer
+/// goes in its request's HTTP version, and a request that does not keep the connection alive
+/// (HTTP/1.0 without `Connection: keep-alive`, or `Connection: close`) gets
+/// `Connection: close` and the connection is closed once the answer is written.
+final class KeepAliveRules: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// Requests read and not yet answered, oldest first (clients may pipeline).
+    private var unanswered: [(version: HTTPVersion, keepAlive: Bool)] = []
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head(let head) = unwrapInboundIn(data) { unanswered.append((head.version, head.isKeepAlive)) }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard let request = unanswered.first else {
+            context.write(data, promise: promise)
+            return
+        }
+        switch unwrapOutboundIn(data) {
+        case .head(var head):
+            head.version = request.version
+            if !request.keepAlive { head.headers.replaceOrAdd(name: "Connection", value: "close") }
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            unanswered.removeFirst()
+            guard !request.keepAlive else {
+                context.write(data, promise: promise)
+                return
+            }
+            let written = promise ?? context.eventLoop.makePromise()
+            let channel = context.channel
+            written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+            context.writeAndFlush(data, promise: written)
+        }
     }
 }

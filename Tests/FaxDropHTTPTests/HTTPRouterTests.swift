@@ -98,6 +98,29 @@ final class HTTPRouterTests: XCTestCase {
         XCTAssertEqual(try Syscall.listDirectory(spool.spool.outgoing), [])
     }
 
+    /// An HTTP/1.0 client that does not ask for keep-alive gets an HTTP/1.0 answer and the
+    /// end of the connection right after it; an HTTP/1.1 one keeps its connection.
+    func testHTTP10ClientsAreAnsweredAndClosed() async throws {
+        try await start()
+        let old = try RawConnection(port: port)
+        let sent = Date()
+        XCTAssertTrue(old.send("GET /healthz HTTP/1.0\r\n\r\n"))
+        let answer = old.read(for: 10)
+        let text = String(decoding: answer.bytes, as: UTF8.self)
+        XCTAssertTrue(text.hasPrefix("HTTP/1.0 200 "), text)
+        XCTAssertTrue(text.lowercased().contains("connection: close"), text)
+        XCTAssertTrue(answer.closed, "closed after the answer")
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 5)
+
+        let current = try RawConnection(port: port)
+        XCTAssertTrue(current.send("GET /healthz HTTP/1.1\r\nHost: faxdrop\r\n\r\n"))
+        let first = try await readUntil(current, contains: "\"ok\"", within: 10)
+        XCTAssertTrue(first.hasPrefix("HTTP/1.1 200 "), first)
+        XCTAssertTrue(current.send("GET /healthz HTTP/1.1\r\nHost: faxdrop\r\n\r\n"), "still open")
+        let second = try await readUntil(current, contains: "\"ok\"", within: 10)
+        XCTAssertTrue(second.hasPrefix("HTTP/1.1 200 "), second)
+    }
+
     private func readUntil(_ connection: RawConnection, contains marker: String, within seconds: Double) async throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         var bytes: [UInt8] = []
