@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // MARK: C libraries, one shim target each.
@@ -122,7 +124,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // MARK: The HTTP API, metrics and health (issue 6).
+        // MARK: The HTTP API, metrics and health (issue 6), served by Hummingbird 2.
         .target(
             name: "FaxDropHTTP",
             dependencies: [
@@ -131,6 +133,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict
         ),
@@ -215,6 +220,7 @@ let package = Package(
                 "FaxDropHTTP", "FaxDropNotify", "FaxDropDiagnostics", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem",
                 "FaxDropRenderClient", "FaxDropFaxImage", "FaxDropAMI", "AsteriskSimulator",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

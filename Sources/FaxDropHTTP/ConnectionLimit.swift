@@ -3,18 +3,16 @@ import NIOCore
 import Synchronization
 
 /// At most `maximum` HTTP connections are served at once (`FAXDROP_HTTP_MAX_CONNECTIONS`).
-/// Each accepted connection is counted on the listening channel, in accept order, and
-/// uncounted when it closes; one beyond the limit is answered `503` and closed at once, so a
-/// flood of slow clients gets a quick answer instead of a hang and cannot take the
-/// descriptors the intake needs.
+/// Each accepted connection is counted as its pipeline is set up, and uncounted when it
+/// closes; one beyond the limit is answered `503` and closed at once, so a flood of slow
+/// clients gets a quick answer instead of a hang and cannot take the descriptors the intake
+/// needs.
 final class ConnectionLimit: Sendable {
     let maximum: Int
     private let state = Mutex(State())
 
     private struct State {
         var open = 0
-        /// Connections refused by `admit`, until their initializer asks.
-        var refused: Set<ObjectIdentifier> = []
         /// A refusal was logged since the last time a connection fitted.
         var warned = false
     }
@@ -31,30 +29,21 @@ final class ConnectionLimit: Sendable {
         case refused(firstSinceFull: Bool)
     }
 
-    /// Counts `child` in, or marks it refused. Called on the listening channel's event loop.
+    /// Counts `child` in until it closes, or refuses it.
     func admit(_ child: any Channel) -> Admission {
-        let key = ObjectIdentifier(child)
         let admission = state.withLock { s -> Admission in
             if s.open < maximum {
                 s.open += 1
                 s.warned = false
                 return .admitted
             }
-            s.refused.insert(key)
             defer { s.warned = true }
             return .refused(firstSinceFull: !s.warned)
         }
-        child.closeFuture.whenComplete { [self] _ in
-            state.withLock { s in
-                if s.refused.remove(key) == nil, case .admitted = admission { s.open -= 1 }
-            }
+        if case .admitted = admission {
+            child.closeFuture.whenComplete { [self] _ in state.withLock { $0.open -= 1 } }
         }
         return admission
-    }
-
-    /// Whether `child` was refused by `admit`; asked once, by the connection's initializer.
-    func wasRefused(_ child: any Channel) -> Bool {
-        state.withLock { $0.refused.contains(ObjectIdentifier(child)) }
     }
 
     /// How many connections may be open with `openFileLimit` descriptors: `reserve` are kept
@@ -63,25 +52,6 @@ final class ConnectionLimit: Sendable {
     static func cap(configured: Int, openFileLimit: UInt64, reserve: Int) -> Int {
         let available = openFileLimit > UInt64(Int.max) ? Int.max : Int(openFileLimit)
         return max(1, min(configured, (available - reserve) / 2))
-    }
-}
-
-/// On the listening channel, before NIO's accept handlers: counts every accepted connection.
-final class ConnectionCounter: ChannelInboundHandler, Sendable {
-    typealias InboundIn = any Channel
-    typealias InboundOut = any Channel
-
-    private let limit: ConnectionLimit
-    private let refused: @Sendable (_ firstSinceFull: Bool) -> Void
-
-    init(limit: ConnectionLimit, refused: @escaping @Sendable (_ firstSinceFull: Bool) -> Void) {
-        self.limit = limit
-        self.refused = refused
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .refused(let first) = limit.admit(unwrapInboundIn(data)) { refused(first) }
-        context.fireChannelRead(data)
     }
 }
 
