@@ -178,6 +178,7 @@ extension Scheduler {
         setJob(id, record)
         callLog.record(record.destination, at: now)
         buckets[node].take(at: now)
+        if let name = attempt.node { nodeCounters[name, default: (0, [:])].started += 1 }
         return [.persist(id), .call(id, attempt: record.attempts.count, firstPage: firstPage)]
     }
 

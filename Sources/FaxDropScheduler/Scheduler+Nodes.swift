@@ -9,13 +9,19 @@ extension Scheduler {
         public var up: Bool
         public var channelsInUse: Int
         public var maxChannels: Int
+        /// Calls started on this node since the daemon started.
+        public var callsStarted: Int
+        /// Calls ended on it, by outcome: `sent`, an error code, or `unavailable` (not placed).
+        public var outcomes: [String: Int]
     }
 
     /// Every configured node (none when the policy names none: one unnamed node).
     public var nodeStatuses: [NodeStatus] {
         guard !policy.nodes.isEmpty else { return [] }
         return nodes.indices.map {
-            NodeStatus(name: nodes[$0].name, up: nodeUp[$0], channelsInUse: nodeLive[$0], maxChannels: nodes[$0].maxChannels)
+            NodeStatus(
+                name: nodes[$0].name, up: nodeUp[$0], channelsInUse: nodeLive[$0], maxChannels: nodes[$0].maxChannels,
+                callsStarted: nodeCounters[nodes[$0].name]?.started ?? 0, outcomes: nodeCounters[nodes[$0].name]?.outcomes ?? [:])
         }
     }
 

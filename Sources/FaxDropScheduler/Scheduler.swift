@@ -18,6 +18,8 @@ public struct Scheduler: Sendable {
     public internal(set) var inCall: Set<JobID> = []
     /// Start times of recent calls by destination, for the per-hour limit.
     var callLog = DestinationCallLog(window: 3600)
+    var lastPrune = Date.distantPast
+    var nextPrune = Date.distantPast
     /// The waiting jobs, indexed for dispatch (issue 14).
     var index = WaitingIndex()
     /// Live calls by destination.
@@ -31,6 +33,8 @@ public struct Scheduler: Sendable {
     var routeTable = RouteTable(nodes: [])
     /// The node each live call is on.
     var callNode: [JobID: Int] = [:]
+    /// Calls started and ended per node name, for /metrics.
+    var nodeCounters: [String: (started: Int, outcomes: [String: Int])] = [:]
 
     public init(policy: SchedulerPolicy) {
         self.policy = policy
@@ -112,6 +116,15 @@ public struct Scheduler: Sendable {
         guard var record = jobs[id], inCall.contains(id), let index = record.attempts.indices.last else { return [] }
         let node = leaveCall(id, destination: record.destination)
         var attempt = record.attempts[index]
+        if let name = attempt.node {
+            let outcome: String
+            switch result.status {
+            case .sent: outcome = "sent"
+            case .unavailable: outcome = "unavailable"
+            case .failed(let code): outcome = code.rawValue
+            }
+            nodeCounters[name, default: (0, [:])].outcomes[outcome, default: 0] += 1
+        }
 
         if case .unavailable = result.status {
             // The call was never placed: the attempt does not count, nor does it count
@@ -196,7 +209,13 @@ public struct Scheduler: Sendable {
     /// Time passed: fail the waiting jobs that may never be dialled again (past the kill
     /// time, or out of attempts) and start the calls that are due.
     public mutating func tick(now: Date) -> [SchedulerAction] {
-        callLog.prune(now: now)
+        // Pruning only bounds the log's memory (counts look at the window anyway): once a
+        // minute is enough, and keeps a tick from walking every call of the last hour.
+        if now >= nextPrune || now < lastPrune {
+            callLog.prune(now: now)
+            lastPrune = now
+            nextPrune = now.addingTimeInterval(60)
+        }
         index.advance(to: now)
         var actions: [SchedulerAction] = []
         for id in index.overdue.union(index.exhausted).sorted() {

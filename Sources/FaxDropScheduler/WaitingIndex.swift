@@ -88,9 +88,9 @@ struct WaitingIndex: Sendable {
         overdue.remove(id)
         exhausted.remove(id)
         removalsSinceCompaction += 1
-        clean(&kills)
+        Self.clean(&kills, members)
         if var heap = readyAtByDestination.removeValue(forKey: member.destination) {
-            clean(&heap)
+            Self.clean(&heap, members)
             if !heap.isEmpty { readyAtByDestination[member.destination] = heap }
         }
         if member.stage == .ready { headChanged(member.destination, route: member.route) }
@@ -133,7 +133,7 @@ struct WaitingIndex: Sendable {
             members[entry.id] = member
             if wasReady { headChanged(member.destination, route: member.route) }
         }
-        clean(&kills)
+        Self.clean(&kills, members)
         while let entry = future.min, entry.key <= now {
             future.removeMin()
             guard var member = members[entry.id], member.generation == entry.generation, member.stage == .future
@@ -147,8 +147,13 @@ struct WaitingIndex: Sendable {
                 members[entry.id] = member
                 readyByDestination[member.destination, default: MinHeap()].insert(
                     IndexEntry(key: member.key, generation: member.generation, id: entry.id))
-                openByRoute[member.route, default: MinHeap()].insert(
-                    OpenEntry(key: member.key, destination: member.destination))
+                // Only a destination's first job needs an entry among the open destinations
+                // (the next one gets its entry when the first leaves), so that heap stays
+                // as small as the number of destinations.
+                if head(of: member.destination)?.id == entry.id {
+                    openByRoute[member.route, default: MinHeap()].insert(
+                        OpenEntry(key: member.key, destination: member.destination))
+                }
             }
         }
         while let entry = hourParked.min, entry.time <= now {
@@ -172,8 +177,9 @@ struct WaitingIndex: Sendable {
 
     /// The first ready member of `destination`.
     mutating func head(of destination: String) -> (key: WaitKey, id: JobID)? {
-        guard var heap = readyByDestination[destination] else { return nil }
-        defer { readyByDestination[destination] = heap.isEmpty ? nil : heap }
+        // Taken out of the dictionary while pruned, so it is never copied.
+        guard var heap = readyByDestination.removeValue(forKey: destination) else { return nil }
+        defer { if !heap.isEmpty { readyByDestination[destination] = heap } }
         while let entry = heap.min {
             if let member = members[entry.id], member.generation == entry.generation, member.stage == .ready {
                 return (member.key, entry.id)
@@ -185,8 +191,8 @@ struct WaitingIndex: Sendable {
 
     /// The destination on `route` whose first ready job comes first, among those not parked.
     mutating func firstOpen(route: Int) -> (key: WaitKey, destination: String)? {
-        guard var heap = openByRoute[route] else { return nil }
-        defer { openByRoute[route] = heap.isEmpty ? nil : heap }
+        guard var heap = openByRoute.removeValue(forKey: route) else { return nil }
+        defer { if !heap.isEmpty { openByRoute[route] = heap } }
         while let entry = heap.min {
             if !parked.contains(entry.destination), let head = head(of: entry.destination), head.key == entry.key {
                 return (entry.key, entry.destination)
@@ -218,10 +224,10 @@ struct WaitingIndex: Sendable {
 
     // MARK: Pruning
 
-    private func isCurrent(_ entry: IndexEntry<Date>) -> Bool { members[entry.id]?.generation == entry.generation }
-
-    private func clean(_ heap: inout MinHeap<IndexEntry<Date>>) {
-        while let entry = heap.min, !isCurrent(entry) { heap.removeMin() }
+    /// Drops stale entries from the top. Static, and given the members apart, so that a
+    /// heap stored in the index is pruned in place, never copied out and back.
+    private static func clean(_ heap: inout MinHeap<IndexEntry<Date>>, _ members: [JobID: Member]) {
+        while let entry = heap.min, members[entry.id]?.generation != entry.generation { heap.removeMin() }
     }
 
     /// Drops every stale entry, so churn over weeks never grows the heaps past the queue.
