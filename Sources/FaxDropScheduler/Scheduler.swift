@@ -238,11 +238,15 @@ public struct Scheduler: Sendable {
         guard index.overdue.isEmpty else { return now }
         var earliest = index.earliestKill
         func consider(_ time: Date) { earliest = min(earliest ?? time, time) }
-        if inCall.count < policy.maxCalls {
+        // When a node of each route may take a call; a route whose nodes are all down or
+        // full waits for an event (a call ending, a node coming up).
+        let routeOpens = routeTable.routes.indices.map { nextNodeOpening(route: $0, now: now) }
+        if inCall.count < policy.maxCalls, routeOpens.contains(where: { $0 != nil }) {
             for (destination, heap) in index.readyAtByDestination {
                 // A job that waits only for a call to end is started by that call's end.
                 guard let first = heap.min, liveByDestination[destination, default: 0] < policy.maxCallsPerDestination,
-                    let route = index.members[first.id]?.route, let nodeReady = nextNodeOpening(route: route, now: now)
+                    let route = index.members[first.id]?.route, routeOpens.indices.contains(route),
+                    let nodeReady = routeOpens[route]
                 else { continue }
                 var start = max(first.key, nodeReady)
                 if policy.maxPerDestinationHour > 0,

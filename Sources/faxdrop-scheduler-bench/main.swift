@@ -7,7 +7,7 @@
 // busy or no answer, which starts the next call), a new job arrives and renders, the clock
 // ticks. After every event it asks `nextWakeup`, as the daemon's engine does. Prints the
 // events per second. With `nodes` > 0 the calls are spread over that many nodes of 60
-// channels by prefix routes.
+// channels by prefix routes (node i serves +1555i; the numbers cycle over them).
 import FaxDropCore
 import FaxDropScheduler
 import Foundation
@@ -27,12 +27,14 @@ struct Bench {
     var live: [JobID] = []
 
     init(destinations: Int, nodes: Int) {
-        self.destinations = (0..<destinations).map { "+1555\(String(format: "%07d", $0))" }
+        // With nodes, node i serves +1555i (node 0 also the default route): the numbers are
+        // spread over the nodes' routes.
+        self.destinations = (0..<destinations).map { "+1555\($0 % max(nodes, 1))\(String(format: "%06d", $0))" }
         var policy = SchedulerPolicy(maxCalls: 240, maxCallsPerDestination: 1, killAfter: 30 * 86_400)
         if nodes > 0 {
             policy.maxCalls = 60 * nodes
             policy.nodes = (0..<nodes).map {
-                NodePolicy(name: "n\($0)", maxChannels: 60, prefixes: $0 == 0 ? ["*"] : ["+1555\($0)"])
+                NodePolicy(name: "n\($0)", maxChannels: 60, prefixes: $0 == 0 ? ["*", "+15550"] : ["+1555\($0)"])
             }
         }
         scheduler = Scheduler(policy: policy)
