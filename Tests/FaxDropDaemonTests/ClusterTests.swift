@@ -208,6 +208,11 @@ final class ClusterTests: XCTestCase {
         let killAt = max(1, jobs / 5)
         _ = try await spool.waitForSidecars(killAt, timeout: timeout)
         print("cluster: \(killAt) sidecars after \(String(format: "%.1f", Date().timeIntervalSince(started))) s; killing b")
+        // ... at a moment b carries calls (waited for with a deadline).
+        let busyDeadline = Date().addingTimeInterval(20)
+        while await simulators["b"]!.activeCalls.count < 2, Date() < busyDeadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         let killed = Date()
         await simulators["b"]!.stop()
         try await Task.sleep(for: .seconds(3))
