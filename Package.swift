@@ -176,6 +176,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The scheduler benchmark of issue 14 (a command in the README, not a test).
+        .executableTarget(
+            name: "faxdrop-scheduler-bench", dependencies: ["FaxDropScheduler", "FaxDropCore"], swiftSettings: strict),
         .executableTarget(
             name: "faxdrop-asterisk-sim",
             dependencies: [

@@ -46,6 +46,8 @@ public actor AsteriskSimulator {
         /// The dialplan global `FAXDROP_RX_DIR`: where ReceiveFAX writes, as Asterisk sees
         /// it (mapped through `spoolMapping` to this host).
         public var receivingDirectory = "/var/spool/faxdrop/receiving"
+        /// Appends each call's start and end to this file (`CallLogEntry`), when set.
+        public var callLogPath: String?
 
         public init() {}
     }
@@ -101,7 +103,12 @@ public actor AsteriskSimulator {
     let logger: Logger
     private var serverChannel: (any Channel)?
     var sessions: [ObjectIdentifier: Session] = [:]
-    var calls: [String: Call] = [:]
+    var calls: [String: Call] = [:] {
+        didSet { noteCallChanges(from: oldValue) }
+    }
+    /// Every call this simulator carried, when it began and when it ended (issue 14).
+    public internal(set) var callLog: [CallLogEntry] = []
+    var openCallLogEntries: [String: Int] = [:]
     /// AstDB: family/key → value. Survives `stop()` like the real database file.
     var database: [String: String] = [:]
     private var channelSequence = 0

@@ -13,6 +13,8 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
     public var firstPage: Int
     public var message: String?
     public var details: CallDetails
+    /// The Asterisk node that carried the call, when several are configured (issue 14).
+    public var node: String?
 
     public init(
         number: Int, startedAt: Date, endedAt: Date? = nil, outcome: String? = nil, pagesSent: Int = 0,
@@ -37,5 +39,6 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
         case firstPage = "first_page"
         case message
         case details = "asterisk"
+        case node
     }
 }

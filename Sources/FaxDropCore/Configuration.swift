@@ -18,6 +18,14 @@ public struct Configuration: Sendable {
     public var amiPort = 5038
     public var amiUsername = "faxdrop"
     public var amiPassword = Secret("")
+    /// `FAXDROP_ASTERISK_NODES`: the nodes file (issue 14); `nil` for the single node of
+    /// the `ASTERISK_AMI_*` settings.
+    public var asteriskNodesFile: String?
+    /// The nodes that file lists (empty for a single node).
+    public var asteriskNodes: [AsteriskNode] = []
+    /// `FAXDROP_NODE_GRACE`: how long a node may stay down during a call before the call
+    /// counts `interrupted` and is retried on another node.
+    public var nodeGrace: Duration = .seconds(60)
     public var localStationID = ""
     public var header = "FaxDrop"
     public var apiKey: Secret? = nil
@@ -115,6 +123,19 @@ public struct Configuration: Sendable {
         }
         for (key, value) in environment { values[key] = value }
         try self.init(values: values)
+        try loadAsteriskNodes()
+    }
+
+    /// Reads `FAXDROP_ASTERISK_NODES`, when set, into `asteriskNodes`.
+    public mutating func loadAsteriskNodes() throws {
+        guard let path = asteriskNodesFile else { return }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(key: AsteriskNodesFile.key, problem: "cannot read \(path)")
+        }
+        asteriskNodes = try AsteriskNodesFile.parse(text) { try String(contentsOfFile: $0, encoding: .utf8) }
     }
 
     /// Reads settings from one merged map of keys to values.
@@ -125,6 +146,8 @@ public struct Configuration: Sendable {
         amiPort = try r.int("ASTERISK_AMI_PORT", default: amiPort, range: 1...65535)
         amiUsername = r.string("ASTERISK_AMI_USERNAME", default: amiUsername)
         amiPassword = Secret(r.string("ASTERISK_AMI_PASSWORD", default: ""))
+        asteriskNodesFile = r.optional(AsteriskNodesFile.key)
+        nodeGrace = try r.duration("FAXDROP_NODE_GRACE", default: nodeGrace, unit: .seconds(1))
         localStationID = r.string("FAX_LOCAL_STATION_ID", default: localStationID)
         header = r.string("FAX_HEADER", default: header)
         apiKey = r.optional("API_KEY").map(Secret.init)

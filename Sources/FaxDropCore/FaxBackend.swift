@@ -14,6 +14,8 @@ public struct CallRequest: Sendable, Equatable {
     public var pageBytes: [Int]
     public var header: String
     public var localStationID: String
+    /// The Asterisk node the scheduler placed the call on; `nil` with a single node.
+    public var node: String?
 
     public init(
         jobID: JobID, attempt: Int, destination: E164Number, tiffPath: String, pages: Int, pageBytes: [Int],

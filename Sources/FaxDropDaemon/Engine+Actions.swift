@@ -168,10 +168,12 @@ extension Engine {
 
     func callRequest(_ record: JobRecord, attempt: Int) -> CallRequest? {
         guard let number = record.number else { return nil }
-        return CallRequest(
+        var request = CallRequest(
             jobID: record.jobID, attempt: attempt, destination: number, tiffPath: spool.faxImage(record.jobID),
             pages: record.pagesTotal ?? 0, pageBytes: record.pageBytes, header: record.fax.header,
             localStationID: record.fax.localStationID)
+        request.node = record.attempts.last { $0.number == attempt }?.node
+        return request
     }
 
     func startCall(_ id: JobID, attempt: Int, firstPage: Int) {

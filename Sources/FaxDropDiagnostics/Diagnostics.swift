@@ -50,8 +50,7 @@ public struct Diagnostics: Sendable {
     public func run() async -> [Finding] {
         var findings = [renderer(), rendererSandbox()] + spool() + [inotify(), leases()] + folderOptions()
         if let letterhead = await letterhead() { findings.append(letterhead) }
-        findings.append(await ami())
-        findings += await asteriskModules()
+        findings += await asterisk()
         findings.append(await httpPort())
         findings += hooks()
         return findings

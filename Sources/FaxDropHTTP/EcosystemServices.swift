@@ -44,7 +44,7 @@ public struct EcosystemServices: Sendable {
                     let live = Metrics.Live(
                         jobs: await engine.snapshot(), callsInProgress: await engine.callsInProgress,
                         dropZoneFiles: (try? await NIOThreadPool.singleton.runIfActive { StatusReport.waitingInDropZone(spool) }) ?? 0,
-                        amiConnected: await amiConnected?())
+                        amiConnected: await amiConnected?(), nodes: await engine.nodeReports)
                     return metrics.exposition(live)
                 },
                 health: {

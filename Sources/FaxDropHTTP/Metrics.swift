@@ -78,12 +78,17 @@ public final class Metrics: EngineObserver, ReceiveObserver, NotificationCounter
         public var callsInProgress: Int
         public var dropZoneFiles: Int
         public var amiConnected: Bool?
+        /// The Asterisk nodes of `FAXDROP_ASTERISK_NODES` (empty with one node).
+        public var nodes: [NodeReport]
 
-        public init(jobs: [JobRecord], callsInProgress: Int, dropZoneFiles: Int, amiConnected: Bool?) {
+        public init(
+            jobs: [JobRecord], callsInProgress: Int, dropZoneFiles: Int, amiConnected: Bool?, nodes: [NodeReport] = []
+        ) {
             self.jobs = jobs
             self.callsInProgress = callsInProgress
             self.dropZoneFiles = dropZoneFiles
             self.amiConnected = amiConnected
+            self.nodes = nodes
         }
     }
 
@@ -110,6 +115,8 @@ public final class Metrics: EngineObserver, ReceiveObserver, NotificationCounter
 
         out.family("faxdrop_calls_in_progress", .gauge, "Calls being dialled or sent now.")
         out.sample("faxdrop_calls_in_progress", [:], Double(live.callsInProgress))
+
+        nodeSamples(live.nodes, into: &out)
 
         out.family("faxdrop_call_attempts_total", .counter, "Call attempts that ended, by outcome (sent or an error code).")
         for (outcome, n) in c.attempts.sorted(by: { $0.key < $1.key }) {

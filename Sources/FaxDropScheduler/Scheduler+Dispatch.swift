@@ -14,12 +14,12 @@ extension Scheduler {
         var changed = false
         switch record.state {
         case .done, .failed:
-            jobs[id] = record
+            setJob(id, record)
             return [.finish(id)]
         case .dialing, .sending:
             if let last = record.attempts.last, last.endedAt == nil {
-                jobs[id] = record
-                inCall.insert(id)
+                enterCall(id, destination: record.destination, node: nodeIndex(named: last.node))
+                setJob(id, record)
                 return [.reconcile(id)]
             }
             // No attempt is open, so no call can be in flight: the job is only waiting.
@@ -27,12 +27,12 @@ extension Scheduler {
             changed = true
             fallthrough
         case .claiming, .queued, .converting, .waiting:
-            jobs[id] = record
+            setJob(id, record)
             if let failure = policyFailure(record) { return fail(id, failure) }
             if record.cancelRequested { return fail(id, FaxError(.cancelled, "cancelled by the operator")) }
             if record.state == .waiting { return changed ? [.persist(id)] : [] }
             record.state = .converting
-            jobs[id] = record
+            setJob(id, record)
             return [.persist(id), .render(id)]
         }
     }
@@ -45,6 +45,9 @@ extension Scheduler {
         }
         if let problem = record.optionsProblem { return FaxError(.invalidOptions, problem) }
         if let reason = policy.blockReason(for: number) { return FaxError(.destinationBlocked, reason) }
+        if !hasRoute(record.destination) {
+            return FaxError(.destinationBlocked, "no Asterisk node serves \(number) (no prefix matches, no default route)")
+        }
         return nil
     }
 
@@ -85,7 +88,7 @@ extension Scheduler {
         record.state = .failed
         record.lastError = FaxErrorRecord(error)
         record.notBefore = nil
-        jobs[id] = record
+        setJob(id, record)
         return [.persist(id), .finish(id)]
     }
 
@@ -104,7 +107,7 @@ extension Scheduler {
         record.state = .waiting
         record.notBefore = next
         record.lastError = FaxErrorRecord(error)
-        jobs[id] = record
+        setJob(id, record)
         return [.persist(id)]
     }
 
@@ -112,45 +115,71 @@ extension Scheduler {
     /// `low`, oldest first within each; a priority never lifts a job past the call limits,
     /// the per-destination rules or its `send_at`. A due job that may never be
     /// dialled again fails instead, even if no tick came at its kill time.
+    ///
+    /// Indexed (issue 14): due jobs wait in per-destination queues, destinations in one
+    /// queue per route, so a dispatch costs the calls it starts, not the queue's length. The
+    /// order is the one a full sort of the due jobs would give: the doomed job or the first
+    /// job of an open destination on a route with a free node, whichever comes first.
     mutating func dispatch(now: Date) -> [SchedulerAction] {
         guard inCall.count < policy.maxCalls else { return [] }
+        index.advance(to: now)
         var actions: [SchedulerAction] = []
-        var perDestination: [String: Int] = [:]
-        for id in inCall { if let d = jobs[id]?.destination { perDestination[d, default: 0] += 1 } }
-        let candidates = jobs.values
-            .filter {
-                $0.state == .waiting && !inCall.contains($0.jobID) && ($0.notBefore ?? .distantPast) <= now
-                    && ($0.sendAt ?? .distantPast) <= now
+        while inCall.count < policy.maxCalls {
+            var best: (key: WaitKey, doomed: JobID?, destination: String, node: Int)?
+            if let doomed = index.firstDoomed() { best = (doomed.key, doomed.id, "", -1) }
+            for route in routeTable.routes.indices {
+                guard let node = pickNode(route: route, now: now), let open = firstOpenDestination(route: route, now: now)
+                else { continue }
+                if best == nil || open.key < best!.key { best = (open.key, nil, open.destination, node) }
             }
-            .sorted { ($0.priority.rank, $0.queuedAt, $0.jobID) < ($1.priority.rank, $1.queuedAt, $1.jobID) }
-        for candidate in candidates {
-            guard inCall.count < policy.maxCalls else { break }
-            if let error = endOfRetries(candidate, now: now) {
-                actions += fail(candidate.jobID, error)
+            guard let best else { break }
+            if let id = best.doomed {
+                let error = jobs[id].flatMap { endOfRetries($0, now: now) } ?? FaxError(.expired, "no attempts left")
+                actions += fail(id, error)
                 continue
             }
-            let destination = candidate.destination
-            guard perDestination[destination, default: 0] < policy.maxCallsPerDestination else { continue }
+            guard let head = index.head(of: best.destination) else { break }
+            actions += start(head.id, node: best.node, now: now)
+        }
+        return actions
+    }
+
+    /// The first destination on `route` that its own limits let dial, parking the others.
+    private mutating func firstOpenDestination(route: Int, now: Date) -> (key: WaitKey, destination: String)? {
+        while let open = index.firstOpen(route: route) {
+            let destination = open.destination
+            if liveByDestination[destination, default: 0] >= policy.maxCallsPerDestination {
+                index.park(destination, until: nil)
+                continue
+            }
             if policy.maxPerDestinationHour > 0,
                 callLog.count(destination, now: now) >= policy.maxPerDestinationHour
             {
+                index.park(
+                    destination,
+                    until: callLog.nextOpening(destination, limit: policy.maxPerDestinationHour, now: now))
                 continue
             }
-            var record = candidate
-            let firstPage = policy.resumePartial ? min(record.pagesSent + 1, max(record.pagesTotal ?? 1, 1)) : 1
-            record.attempts.append(
-                AttemptRecord(number: record.attempts.count + 1, startedAt: now, firstPage: firstPage))
-            record.state = .dialing
-            record.notBefore = nil
-            jobs[record.jobID] = record
-            inCall.insert(record.jobID)
-            perDestination[destination, default: 0] += 1
-            callLog.record(destination, at: now)
-            actions += [
-                .persist(record.jobID), .call(record.jobID, attempt: record.attempts.count, firstPage: firstPage),
-            ]
+            return open
         }
-        return actions
+        return nil
+    }
+
+    /// Starts the call for waiting job `id` on `node`.
+    private mutating func start(_ id: JobID, node: Int, now: Date) -> [SchedulerAction] {
+        guard var record = jobs[id] else { return [] }
+        let firstPage = policy.resumePartial ? min(record.pagesSent + 1, max(record.pagesTotal ?? 1, 1)) : 1
+        var attempt = AttemptRecord(number: record.attempts.count + 1, startedAt: now, firstPage: firstPage)
+        attempt.node = policy.nodes.isEmpty ? nil : nodes[node].name
+        record.attempts.append(attempt)
+        record.state = .dialing
+        record.notBefore = nil
+        enterCall(id, destination: record.destination, node: node)
+        setJob(id, record)
+        callLog.record(record.destination, at: now)
+        buckets[node].take(at: now)
+        if let name = attempt.node { nodeCounters[name, default: (0, [:])].started += 1 }
+        return [.persist(id), .call(id, attempt: record.attempts.count, firstPage: firstPage)]
     }
 
     static func defaultMessage(_ code: ErrorCode) -> String {

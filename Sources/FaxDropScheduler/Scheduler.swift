@@ -10,14 +10,35 @@ import Foundation
 /// starts the calls that became possible.
 public struct Scheduler: Sendable {
     public internal(set) var jobs: [JobID: JobRecord] = [:]
-    public var policy: SchedulerPolicy
+    /// Changing the policy re-indexes every job (its kill times and routes may change).
+    public var policy: SchedulerPolicy {
+        didSet { rebuild() }
+    }
     /// Jobs with a live call (or one being reconciled).
     public internal(set) var inCall: Set<JobID> = []
     /// Start times of recent calls by destination, for the per-hour limit.
     var callLog = DestinationCallLog(window: 3600)
+    var lastPrune = Date.distantPast
+    var nextPrune = Date.distantPast
+    /// The waiting jobs, indexed for dispatch (issue 14).
+    var index = WaitingIndex()
+    /// Live calls by destination.
+    var liveByDestination: [String: Int] = [:]
+    /// The Asterisk nodes (one unnamed, unlimited node when the policy names none), their
+    /// state, and the routes they make.
+    var nodes: [NodePolicy] = []
+    var nodeUp: [Bool] = []
+    var nodeLive: [Int] = []
+    var buckets: [TokenBucket] = []
+    var routeTable = RouteTable(nodes: [])
+    /// The node each live call is on.
+    var callNode: [JobID: Int] = [:]
+    /// Calls started and ended per node name, for /metrics.
+    var nodeCounters: [String: (started: Int, outcomes: [String: Int])] = [:]
 
     public init(policy: SchedulerPolicy) {
         self.policy = policy
+        rebuild()
     }
 
     public var callsInProgress: Int { inCall.count }
@@ -58,11 +79,11 @@ public struct Scheduler: Sendable {
         record.pageBytes = pageBytes
         if let format { record.format = format }
         if record.cancelRequested {
-            jobs[id] = record
+            setJob(id, record)
             return fail(id, FaxError(.cancelled, "cancelled by the operator before dialling"))
         }
         record.state = .waiting
-        jobs[id] = record
+        setJob(id, record)
         return [.persist(id)] + dispatch(now: now)
     }
 
@@ -73,7 +94,7 @@ public struct Scheduler: Sendable {
     {
         guard var record = jobs[id], record.state == .converting else { return [] }
         if let format { record.format = format }
-        jobs[id] = record
+        setJob(id, record)
         if record.cancelRequested {
             return fail(id, FaxError(.cancelled, "cancelled by the operator before dialling"))
         }
@@ -86,24 +107,35 @@ public struct Scheduler: Sendable {
     public mutating func callAnswered(_ id: JobID) -> [SchedulerAction] {
         guard var record = jobs[id], record.state == .dialing, inCall.contains(id) else { return [] }
         record.state = .sending
-        jobs[id] = record
+        setJob(id, record)
         return [.persist(id)]
     }
 
     /// A call ended with `result`.
     public mutating func callEnded(_ id: JobID, _ result: CallResult, now: Date) -> [SchedulerAction] {
         guard var record = jobs[id], inCall.contains(id), let index = record.attempts.indices.last else { return [] }
-        inCall.remove(id)
+        let node = leaveCall(id, destination: record.destination)
         var attempt = record.attempts[index]
+        if let name = attempt.node {
+            let outcome: String
+            switch result.status {
+            case .sent: outcome = "sent"
+            case .unavailable: outcome = "unavailable"
+            case .failed(let code): outcome = code.rawValue
+            }
+            nodeCounters[name, default: (0, [:])].outcomes[outcome, default: 0] += 1
+        }
 
         if case .unavailable = result.status {
             // The call was never placed: the attempt does not count, nor does it count
-            // against the per-hour limit, and the job waits for the backend.
+            // against the per-hour limit, and the job waits for the backend — or, when its
+            // node went down, goes at once to another node serving its route.
             record.attempts.removeLast()
             callLog.forget(record.destination, at: attempt.startedAt)
             record.state = .waiting
-            record.notBefore = now.addingTimeInterval(policy.retryUnavailable)
-            jobs[id] = record
+            let nodeWentDown = node.map { !nodeUp[$0] } ?? false
+            record.notBefore = nodeWentDown ? now : now.addingTimeInterval(policy.retryUnavailable)
+            setJob(id, record)
             if record.cancelRequested {
                 return fail(id, FaxError(.cancelled, "cancelled by the operator")) + dispatch(now: now)
             }
@@ -127,13 +159,13 @@ public struct Scheduler: Sendable {
             record.state = .done
             record.notBefore = nil
             record.lastError = nil
-            jobs[id] = record
+            setJob(id, record)
             return [.persist(id), .finish(id)] + dispatch(now: now)
         case .failed(let code):
             attempt.outcome = code.rawValue
             record.attempts[index] = attempt
             record.pagesSent = confirmed
-            jobs[id] = record
+            setJob(id, record)
             if record.cancelRequested || code == .cancelled {
                 return fail(id, FaxError(.cancelled, "cancelled by the operator during the call")) + dispatch(now: now)
             }
@@ -168,7 +200,7 @@ public struct Scheduler: Sendable {
     public mutating func cancel(_ id: JobID, now: Date) -> [SchedulerAction] {
         guard var record = jobs[id], !record.state.isFinal else { return [] }
         record.cancelRequested = true
-        jobs[id] = record
+        setJob(id, record)
         if inCall.contains(id) { return [.persist(id), .hangUp(id)] }
         if record.state == .converting { return [.persist(id)] }
         return fail(id, FaxError(.cancelled, "cancelled by the operator"))
@@ -177,18 +209,24 @@ public struct Scheduler: Sendable {
     /// Time passed: fail the waiting jobs that may never be dialled again (past the kill
     /// time, or out of attempts) and start the calls that are due.
     public mutating func tick(now: Date) -> [SchedulerAction] {
-        callLog.prune(now: now)
+        // Pruning only bounds the log's memory (counts look at the window anyway): once a
+        // minute is enough, and keeps a tick from walking every call of the last hour.
+        if now >= nextPrune || now < lastPrune {
+            callLog.prune(now: now)
+            lastPrune = now
+            nextPrune = now.addingTimeInterval(60)
+        }
+        index.advance(to: now)
         var actions: [SchedulerAction] = []
-        let waiting = jobs.values.filter { $0.state == .waiting && !inCall.contains($0.jobID) }
-        for record in waiting.sorted(by: { $0.jobID < $1.jobID }) {
-            if let error = endOfRetries(record, now: now) { actions += fail(record.jobID, error) }
+        for id in index.overdue.union(index.exhausted).sorted() {
+            if let record = jobs[id], let error = endOfRetries(record, now: now) { actions += fail(id, error) }
         }
         return actions + dispatch(now: now)
     }
 
     /// The driver wrote the finished job's sidecar: forget it.
     public mutating func finished(_ id: JobID) {
-        if let record = jobs[id], record.state.isFinal { jobs[id] = nil }
+        if let record = jobs[id], record.state.isFinal { setJob(id, nil) }
     }
 
     /// The earliest time at which `tick` has something to do — a retry falling due, a
@@ -196,24 +234,28 @@ public struct Scheduler: Sendable {
     /// a call ending, a new job) can change anything. Never earlier than `now`: a time that
     /// passed without a tick comes back as `now`.
     public func nextWakeup(after now: Date) -> Date? {
-        var earliest: Date?
+        // A job already past its kill time fails at the next tick.
+        guard index.overdue.isEmpty else { return now }
+        var earliest = index.earliestKill
         func consider(_ time: Date) { earliest = min(earliest ?? time, time) }
-        var perDestination: [String: Int] = [:]
-        for id in inCall { if let d = jobs[id]?.destination { perDestination[d, default: 0] += 1 } }
-        let slotFree = inCall.count < policy.maxCalls
-        for record in jobs.values where record.state == .waiting && !inCall.contains(record.jobID) {
-            consider(killTime(record))
-            // A job that waits only for a call to end is started by that call's end.
-            guard slotFree, perDestination[record.destination, default: 0] < policy.maxCallsPerDestination else {
-                continue
+        // When a node of each route may take a call; a route whose nodes are all down or
+        // full waits for an event (a call ending, a node coming up).
+        let routeOpens = routeTable.routes.indices.map { nextNodeOpening(route: $0, now: now) }
+        if inCall.count < policy.maxCalls, routeOpens.contains(where: { $0 != nil }) {
+            for (destination, heap) in index.readyAtByDestination {
+                // A job that waits only for a call to end is started by that call's end.
+                guard let first = heap.min, liveByDestination[destination, default: 0] < policy.maxCallsPerDestination,
+                    let route = index.members[first.id]?.route, routeOpens.indices.contains(route),
+                    let nodeReady = routeOpens[route]
+                else { continue }
+                var start = max(first.key, nodeReady)
+                if policy.maxPerDestinationHour > 0,
+                    let opening = callLog.nextOpening(destination, limit: policy.maxPerDestinationHour, now: now)
+                {
+                    start = max(start, opening)
+                }
+                consider(start)
             }
-            var start = max(record.notBefore ?? now, record.sendAt ?? now)
-            if policy.maxPerDestinationHour > 0,
-                let opening = callLog.nextOpening(record.destination, limit: policy.maxPerDestinationHour, now: now)
-            {
-                start = max(start, opening)
-            }
-            consider(start)
         }
         return earliest.map { max($0, now) }
     }

@@ -20,6 +20,9 @@ public struct SchedulerPolicy: Sendable, Equatable {
     public var maxPerDestinationHour: Int
     public var allowPrefixes: [String]
     public var denyPrefixes: [String]
+    /// The Asterisk nodes calls are spread over (issue 14); empty means one node with no
+    /// limit of its own (the single-node configuration).
+    public var nodes: [NodePolicy] = []
 
     public init(
         maxCalls: Int = 2, maxCallsPerDestination: Int = 1, maxAttempts: Int = 5, killAfter: TimeInterval = 3 * 3600,
@@ -49,6 +52,11 @@ public struct SchedulerPolicy: Sendable, Equatable {
             retryCongestion: c.retryCongestion.timeInterval, retryFax: c.retryFax.timeInterval,
             resumePartial: c.resumePartial, maxPerDestinationHour: c.maxPerDestinationHour,
             allowPrefixes: c.allowPrefixes, denyPrefixes: c.denyPrefixes)
+        nodes = c.asteriskNodes.map {
+            NodePolicy(
+                name: $0.name, maxChannels: $0.maxChannels, prefixes: $0.prefixes, weight: $0.weight,
+                callsPerSecond: $0.callsPerSecond)
+        }
     }
 
     /// The attempts a job may make: its own `max_attempts` (a folder's `.faxdrop` file or

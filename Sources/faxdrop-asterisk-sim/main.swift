@@ -32,6 +32,8 @@ struct AsteriskSimulatorCommand: AsyncParsableCommand {
         name: .customLong("without-module"),
         help: "Act as an Asterisk that did not load this module (repeatable), e.g. chan_pjsip: ModuleCheck says so and every dial fails with cause 66.")
     var withoutModules: [String] = []
+    @Option(help: "Append each call's start and end to this file: '<time> originate|hangup <job>-<attempt> <number>'.")
+    var callLog: String?
 
     func run() async throws { try await serve() }
 
@@ -44,6 +46,7 @@ struct AsteriskSimulatorCommand: AsyncParsableCommand {
         options.secret = secret
         options.timeScale = timeScale
         options.loadedModules.subtract(withoutModules)
+        options.callLogPath = callLog
         if let asteriskSpool, let localSpool {
             options.spoolMapping = .init(asterisk: asteriskSpool, local: localSpool)
         }

@@ -20,9 +20,17 @@ struct RunCommand: AsyncParsableCommand {
         let backend: any FaxBackend
         var amiConnected: (@Sendable () async -> Bool?)? = nil
         var receiveSource: (any FaxReceiveSource)? = nil
+        var nodePool: NodePoolService? = nil
         switch configuration.backend {
         case .loopback:
             backend = LoopbackBackend(pageSeconds: configuration.loopbackPageSeconds, logger: logger)
+        case .sip where !configuration.asteriskNodes.isEmpty:
+            let nodes = NodePoolService(configuration, logger: logger)
+            services.append(nodes)
+            amiConnected = { nodes.anyConnected.withLock { $0 } }
+            backend = nodes.pool
+            receiveSource = nodes.backends.first?.backend
+            nodePool = nodes
         case .sip:
             let sip = SIPBackend(configuration: configuration, logger: logger)
             services.append(SIPBackendService(backend: sip))
@@ -38,6 +46,7 @@ struct RunCommand: AsyncParsableCommand {
         services.insert(receiver, at: 1)
         let daemon = Daemon(
             configuration: configuration, renderer: renderer, backend: backend, services: services, logger: logger)
+        nodePool?.attach(daemon.engine)
         do {
             let ecosystem = try await EcosystemServices.make(
                 configuration: configuration, daemon: daemon, amiConnected: amiConnected, receiver: receiver,

@@ -44,6 +44,18 @@ struct StatusCommand: ParsableCommand {
             if let last = job.lastError { line += "  last: \(last)" }
             print(line)
         }
+        if !configuration.asteriskNodes.isEmpty {
+            // Calls in progress per node, from the journals (up or down is in /metrics).
+            let records = ((try? JournalStore(spool: spool).scan()) ?? []).compactMap(\.record)
+            print("nodes: \(configuration.asteriskNodes.count)")
+            for node in configuration.asteriskNodes {
+                let live = records.filter { $0.attempts.last.map { $0.endedAt == nil && $0.node == node.name } ?? false }
+                print(
+                    "  \(node.name)  \(node.host):\(node.port)  \(live.count)/\(node.maxChannels) channels in use  "
+                        + "prefixes \(node.prefixes.joined(separator: " "))  weight \(node.weight)"
+                        + (node.callsPerSecond > 0 ? "  cps \(node.callsPerSecond)" : ""))
+            }
+        }
         print("done: \(report.done.count)")
         print("failed: \(report.failed.count)")
         for job in report.failed.suffix(20) {
