@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // MARK: C libraries, one shim target each.
@@ -106,6 +108,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // MARK: The web console (issue 11): Hummingbird routes and Mustache pages, mounted on the
+        // daemon's HTTP server. Reads the spool; acts through the same requests as the CLI.
+        .target(
+            name: "FaxDropConsole",
+            dependencies: [
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // MARK: A fake Asterisk (AMI on loopback) that reproduces the captures.
         .target(
             name: "AsteriskSimulator",
@@ -184,6 +199,17 @@ let package = Package(
             dependencies: [
                 "FaxDropHTTP", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropRenderClient",
                 "FaxDropFaxImage", "FaxDropAMI", "AsteriskSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "FaxDropConsoleTests",
+            dependencies: [
+                "FaxDropConsole", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
