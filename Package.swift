@@ -51,8 +51,8 @@ let package = Package(
             dependencies: ["FaxDropCore", "FaxDropSystem", "CInotifyTools", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        // MARK: Reading fax TIFFs back (libtiff): page counts, Class F checks.
-        .target(name: "FaxDropFaxImage", dependencies: ["FaxDropCore", "CTIFF"], swiftSettings: strict),
+        // MARK: Reading fax TIFFs back (libtiff): page counts, Class F checks, pages as PNG (libpng).
+        .target(name: "FaxDropFaxImage", dependencies: ["FaxDropCore", "CTIFF", "CPNG"], swiftSettings: strict),
         // MARK: Gray page to black and white (pure Swift, no C library): the renderer's image
         // decisions, linked by faxdrop-render and unit-tested on synthetic images.
         // Its per-pixel loops are optimised in debug builds too, so the renderer tests run the
@@ -179,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "FaxDropRendererTests",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropRenderClient", "FaxDropBilevel",
+                "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropRenderClient", "FaxDropBilevel", "CPNG",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -8,6 +8,7 @@ packages=(
     libinotifytools0-dev inotify-tools   # intake (GPL-2.0-only library: faxdrop only)
     libgs-dev ghostscript               # rendering (AGPL-3.0-or-later: faxdrop-render only)
     libtiff-dev                         # fax image writing and reading
+    libpng-dev                          # PNG input to the renderer; fax pages shown as PNG (console)
     nettle-dev                          # SHA-256 and HMAC-SHA256
     libcurl4-gnutls-dev                 # webhook POSTs over http:// and https:// (curl licence; GnuTLS, LGPL: no OpenSSL beside GPL-2.0-only code)
     ca-certificates                     # the system CA store https:// webhooks are checked with
@@ -21,6 +22,8 @@ packages=(
     samba smbclient                     # tests: scan-to-folder through a real smbd on loopback
     systemd                             # tests: systemd-analyze verify etc/faxdrop.service
     tesseract-ocr tesseract-ocr-eng     # tests: filled forms' typed values and the cover page are read back by OCR
+    chromium chromium-driver            # tests: the console in headless Chromium (scripts/browser-tests.sh)
+    python3-venv                        # tests: a venv for Selenium and pytest from PyPI (.build/browser-venv)
 )
 missing=()
 for p in "${packages[@]}"; do

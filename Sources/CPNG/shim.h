@@ -1,4 +1,4 @@
-// libpng (libpng licence, permissive). Only the "simplified" read API is used: it needs no
+// libpng (libpng licence, permissive). Only the "simplified" read and write API is used: it needs no
 // setjmp/longjmp error handling and converts any PNG to 8-bit gray composited on white.
 #ifndef FAXDROP_C_PNG_H
 #define FAXDROP_C_PNG_H
@@ -40,5 +40,31 @@ static inline unsigned char *faxdrop_png_decode_gray(const char *path, unsigned 
     *width = (int)image.width;
     *height = (int)image.height;
     return pixels;
+}
+/// Encodes 8-bit gray pixels (`width*height` bytes, rows top to bottom, 0 black) as a PNG
+/// in memory. Returns a malloc'd buffer of `*size` bytes (free it with `free`), or NULL.
+/// The corresponding C function is `png_image_write_to_memory` (libpng's simplified API).
+static inline unsigned char *faxdrop_png_encode_gray(const unsigned char *pixels, int width, int height,
+                                                     size_t *size) {
+    png_image image;
+    memset(&image, 0, sizeof image);
+    image.version = PNG_IMAGE_VERSION;
+    image.width = (png_uint_32)width;
+    image.height = (png_uint_32)height;
+    image.format = PNG_FORMAT_GRAY;
+    png_alloc_size_t bytes = 0;
+    if (!png_image_write_to_memory(&image, NULL, &bytes, 0, pixels, 0, NULL)) {
+        png_image_free(&image);
+        return NULL;
+    }
+    unsigned char *memory = (unsigned char *)malloc(bytes);
+    if (memory == NULL) return NULL;
+    if (!png_image_write_to_memory(&image, memory, &bytes, 0, pixels, 0, NULL)) {
+        png_image_free(&image);
+        free(memory);
+        return NULL;
+    }
+    *size = (size_t)bytes;
+    return memory;
 }
 #endif

@@ -77,6 +77,9 @@ public struct Configuration: Sendable {
     public var coverNotice = CoverPage.defaultNotice
     /// A one-page PDF drawn under the cover page's fields (`FAXDROP_COVER_LETTERHEAD`).
     public var coverLetterhead: String? = nil
+    /// `FAXDROP_KEEP_IMAGES_DAYS`: days each sent (or failed) fax image is kept in
+    /// `spool/images/` for the console to show; 0 keeps none.
+    public var keepImagesDays = 90
     /// `FAXDROP_INCOMING_KEEP_TIFF`: keep each received TIFF beside its PDF (SPEC §10).
     public var incomingKeepTIFF = false
     /// `FAXDROP_INBOUND_ROUTES`: a file mapping DIDs or prefixes to folders (`InboundRoutes`).
@@ -141,6 +144,7 @@ public struct Configuration: Sendable {
         renderWorkers = try r.int("FAXDROP_RENDER_WORKERS", default: renderWorkers, range: 1...64)
         trimBlankTail = try r.bool("FAXDROP_TRIM_BLANK", default: trimBlankTail)
         incomingKeepTIFF = try r.bool("FAXDROP_INCOMING_KEEP_TIFF", default: incomingKeepTIFF)
+        keepImagesDays = try r.int("FAXDROP_KEEP_IMAGES_DAYS", default: keepImagesDays, range: 0...36_500)
         renderer = r.optional("FAXDROP_RENDERER")
         renderSandbox = try r.bool("FAXDROP_RENDER_SANDBOX", default: renderSandbox)
         loopbackPageSeconds = try r.double("FAXDROP_LOOPBACK_PAGE_SECONDS", default: loopbackPageSeconds)

@@ -48,7 +48,9 @@ public final class Daemon: Sendable {
         self.intake = Intake(
             outgoing: spool.outgoing, settle: configuration.settle,
             rescanInterval: configuration.rescanInterval.timeInterval, logger: logger)
-        self.services = Mutex(services)
+        // The kept fax images' sweep starts first, so an expired image never outlives a start.
+        let retention = ImageRetention(spool: spool, days: configuration.keepImagesDays, logger: logger)
+        self.services = Mutex([retention] + services)
     }
 
     /// Adds a service (HTTP, metrics, notifications) that needs the daemon itself; call

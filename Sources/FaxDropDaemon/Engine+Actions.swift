@@ -66,27 +66,19 @@ extension Engine {
         let firstName = record.originalName
         let letterhead = settings.coverLetterhead
         workTasks[id] = Task {
-            var reply = await renderer.render(request, logger: log)
-            if !more.isEmpty {
-                reply = await DocumentsStep.append(
-                    more, request: request, reply: reply, renderer: renderer, folder: folder, firstName: firstName, logger: log)
-            }
-            if reply.error == nil, let cover {
-                reply = await CoverStep.prepend(
-                    cover, request: request, reply: reply, renderer: renderer, letterhead: letterhead, folder: folder, logger: log)
-            }
+            let reply = await JobRenderSteps.render(
+                request, more: more, firstName: firstName, cover: cover, letterhead: letterhead, renderer: renderer,
+                folder: folder, logger: log)
             await self.renderDone(id, reply, output: request.output)
         }
     }
 
     /// The job's cover page, its page count still to be set; `nil` when it has none.
     func coverTemplate(_ record: JobRecord) -> CoverPage? {
-        guard record.options?.cover ?? settings.cover, let number = E164Number(record.destination) else { return nil }
-        return CoverPage(
-            organisation: record.fax.header, senderName: settings.coverSender, stationID: record.fax.localStationID,
-            recipientName: record.recipientName, recipientNumber: number.value, date: clock(), pages: 0,
-            subject: record.options?.subject, note: record.options?.note ?? [], notice: settings.coverNotice,
-            paper: record.fax.paper)
+        guard let number = E164Number(record.destination) else { return nil }
+        return settings.coverTemplate(
+            options: record.options, recipient: number.value, recipientName: record.recipientName, fax: record.fax,
+            date: clock())
     }
 
     func renderDone(_ id: JobID, _ reply: RenderReply, output: String) async {

@@ -128,7 +128,7 @@ extension Engine {
             return nil
         }
         if spool.finalSidecar(id) != nil {
-            try? results.clearJobFolder(id)
+            try? results.clearJobFolder(id, keepImage: (record.pagesTotal ?? 0) > 0)
             return nil
         }
         if record.state == .claiming {

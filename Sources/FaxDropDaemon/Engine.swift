@@ -22,6 +22,8 @@ public actor Engine {
         public var coverNotice: String
         /// Drawn under the cover page's fields; `nil` for none.
         public var coverLetterhead: Letterhead?
+        /// Days an ended job's fax image is kept in `images/`; 0 keeps none.
+        public var keepImagesDays: Int
 
         public init(_ c: Configuration) {
             policy = SchedulerPolicy(c)
@@ -36,6 +38,7 @@ public actor Engine {
             coverSender = c.coverSender
             coverNotice = c.coverNotice
             coverLetterhead = c.coverLetterhead.map(Letterhead.init(path:))
+            keepImagesDays = c.keepImagesDays
         }
     }
 
@@ -72,7 +75,7 @@ public actor Engine {
         self.backend = backend
         self.logger = logger
         self.journal = JournalStore(spool: spool)
-        self.results = ResultWriter(spool: spool)
+        self.results = ResultWriter(spool: spool, keepImages: settings.keepImagesDays > 0)
         self.claimer = Claimer(
             spool: spool,
             fax: Sidecar.Fax(

@@ -12,10 +12,13 @@ import Foundation
 public struct ResultWriter: Sendable {
     public let spool: Spool
     public let gateway: Sidecar.Gateway
+    /// Whether an ended job's fax image is kept in `images/` (`FAXDROP_KEEP_IMAGES_DAYS` > 0).
+    public let keepImages: Bool
 
-    public init(spool: Spool, gateway: Sidecar.Gateway = .current) {
+    public init(spool: Spool, gateway: Sidecar.Gateway = .current, keepImages: Bool = true) {
         self.spool = spool
         self.gateway = gateway
+        self.keepImages = keepImages
     }
 
     /// Writes the final result of `record` (state done or failed). Returns the sidecar path.
@@ -39,7 +42,7 @@ public struct ResultWriter: Sendable {
         let data = try JSONEncoder.faxdrop().encode(sidecar)
         let path = spool.sidecar(record.jobID, status: sidecar.status)
         try AtomicFile.write(data, to: path, stagingDirectory: spool.tmp)
-        try clearJobFolder(record.jobID)
+        try clearJobFolder(record.jobID, keepImage: (record.pagesTotal ?? 0) > 0)
         return path
     }
 
@@ -115,9 +118,17 @@ public struct ResultWriter: Sendable {
 
     /// Removes the job's working files (rendered images, then the journal) and its folder.
     /// Only files FaxDrop derived are removed; anything else keeps the folder in place.
-    func clearJobFolder(_ id: JobID) throws {
+    /// With `keepImage` (a job that had pages), the fax as it was sent is first moved, by a
+    /// rename, to `images/<job-id>.tif`; if it cannot be, it goes with the rest.
+    func clearJobFolder(_ id: JobID, keepImage: Bool = false) throws {
         let folder = spool.jobFolder(id)
-        guard let names = try? Syscall.listDirectory(folder) else { return }
+        guard var names = try? Syscall.listDirectory(folder) else { return }
+        if keepImage && keepImages && names.contains("fax.tif") {
+            try? Syscall.mkdirIfNeeded(spool.images, mode: 0o700)
+            if (try? Syscall.rename(spool.faxImage(id), spool.keptImage(id))) != nil {
+                names.removeAll { $0 == "fax.tif" }
+            }
+        }
         for name in names where Self.isDerived(name) { try Syscall.unlink(folder + "/" + name) }
         try Syscall.unlink(folder + "/job.json")
         try? Syscall.rmdir(folder)

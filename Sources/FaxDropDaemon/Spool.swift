@@ -22,6 +22,8 @@ public struct Spool: Sendable {
     /// Where Asterisk's ReceiveFAX writes (`FAXDROP_RX_DIR` in the dialplan), and FaxDrop's
     /// journal of each receive it is finishing (`<receive id>.json`).
     public var receiving: String { root + "/receiving" }
+    /// The faxes as they were sent: `<job-id>.tif`, kept after the job ends (issue 11).
+    public var images: String { root + "/images" }
 
     public func jobFolder(_ id: JobID) -> String { active + "/" + id.value }
     public func journal(_ id: JobID) -> String { jobFolder(id) + "/job.json" }
@@ -43,6 +45,19 @@ public struct Spool: Sendable {
         }
         // Received faxes are for the office, not the world (SPEC §10 privacy).
         try Syscall.mkdirIfNeeded(incoming, mode: 0o750)
+        // The sent faxes are medical records too: the daemon's alone.
+        try Syscall.mkdirIfNeeded(images, mode: 0o700)
+    }
+
+    /// Where the fax of `id` is kept once its job has ended: `images/<job-id>.tif`.
+    public func keptImage(_ id: JobID) -> String { images + "/" + id.value + ".tif" }
+
+    /// The kept fax image of an ended job, as it was sent; `nil` when none is kept (the job
+    /// had no pages, or the image was swept by `FAXDROP_KEEP_IMAGES_DAYS`).
+    public func sentImage(for id: JobID) -> String? {
+        let path = keptImage(id)
+        guard let status = try? Syscall.lstatIfExists(path), status.kind == .regular else { return nil }
+        return path
     }
 
     /// Where the final sidecar of `id` is, if the job has ended.

@@ -33,6 +33,14 @@ public struct FaxBitmap: Sendable {
     }
 }
 
+extension FaxBitmap {
+    /// A page from packed rows of `(width + 7) / 8` bytes each.
+    public init(width: Int, height: Int, packedRows bits: [UInt8]) {
+        precondition(bits.count == (width + 7) / 8 * height)
+        self.init(width: width, height: height, bytesPerRow: (width + 7) / 8, bits: bits)
+    }
+}
+
 extension FaxImage {
     /// Decodes one page (0-based) of a bilevel TIFF. The corresponding C function is
     /// `TIFFReadScanline` (libtiff undoes the fill order and the CCITT coding).
