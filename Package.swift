@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        // The job index (issue 11), over Debian's libsqlite3 (libsqlite3-dev).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: C libraries, one shim target each.
@@ -81,12 +83,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // MARK: The job index: SQLite (GRDB) mirroring sidecars and journals (issue 11).
+        .target(
+            name: "FaxDropIndex",
+            dependencies: [
+                "FaxDropCore", "FaxDropSystem", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // MARK: The daemon: spool, journal, sidecars, engine, backends, render pool, HTTP.
         .target(
             name: "FaxDropDaemon",
             dependencies: [
                 "FaxDropCore", "FaxDropSystem", "FaxDropScheduler", "FaxDropWatcher", "FaxDropFaxImage",
-                "FaxDropRenderClient", "FaxDropAMI",
+                "FaxDropRenderClient", "FaxDropAMI", "FaxDropIndex",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -98,7 +109,7 @@ let package = Package(
         .target(
             name: "FaxDropHTTP",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropAMI", "FaxDropRenderClient", "CCurl",
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropAMI", "FaxDropRenderClient", "FaxDropIndex", "CCurl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -123,6 +134,7 @@ let package = Package(
             name: "faxdrop",
             dependencies: [
                 "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropHTTP", "FaxDropAMI", "FaxDropRenderClient",
+                "FaxDropIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
