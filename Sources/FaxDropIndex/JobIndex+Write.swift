@@ -20,7 +20,7 @@ extension JobIndex {
 
     static func upsert(_ db: Database, _ row: JobIndexRow, journal: Bool) throws {
         let statement = try db.cachedStatement(sql: upsertSQL(journal: journal))
-        try statement.execute(arguments: StatementArguments(row.databaseValues))
+        try statement.execute(arguments: StatementArguments(row.databaseValues(fromSidecar: !journal)))
     }
 
     /// A job ended: its sidecar's row replaces whatever the index had.

@@ -109,3 +109,22 @@ public final class JobIndex: Sendable {
 struct IndexDamage: Error {
     var reason: String
 }
+
+extension JobIndex {
+    /// Ended jobs (sidecars) counted by status and error code (empty when sent).
+    public struct EndedCount: Sendable, Equatable {
+        public var status: String
+        public var code: String
+        public var count: Int
+    }
+
+    /// How many sidecars the index holds, by status and error code.
+    public func endedTotals() throws -> [EndedCount] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT state, coalesce(error_code, '') AS code, count(*) AS n FROM job WHERE ended = 1 GROUP BY state, code ORDER BY state, code"
+            ).map { EndedCount(status: $0["state"], code: $0["code"], count: $0["n"]) }
+        }
+    }
+}
