@@ -82,7 +82,9 @@ public final class JobIndexObserver: EngineObserver, DaemonService, Sendable {
 
 extension JobIndex {
     /// Opens the index of `spool` (see `open(spool:path:check:logger:)`).
-    public static func open(spool: Spool, path: String? = nil, check: Bool = false, logger: Logger) throws -> JobIndex {
-        try open(spool: spool.root, path: path, check: check, logger: logger)
+    public static func open(
+        spool: Spool, path: String? = nil, check: Bool = false, catchUp: Bool = true, logger: Logger
+    ) throws -> JobIndex {
+        try open(spool: spool.root, path: path, check: check, catchUp: catchUp, logger: logger)
     }
 }

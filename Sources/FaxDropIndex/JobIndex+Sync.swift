@@ -20,6 +20,7 @@ extension JobIndex {
         /// Ended rows removed because their sidecar is gone.
         public var removed = 0
         public var seconds = 0.0
+        public init() {}
     }
 
     var doneFolder: String { spoolRoot + "/done" }
@@ -32,6 +33,15 @@ extension JobIndex {
             ((try? Syscall.lstatIfExists(folder)) ?? nil)?.modifiedNanoseconds ?? 0
         }
         return times.map(String.init).joined(separator: ":")
+    }
+
+    /// The mark to store after listing: one that matches no later reading when a folder
+    /// changed within the last 2 s, since a sidecar written in the same clock tick as the
+    /// listing may leave the folder's time unchanged (the next open compares again).
+    static func settled(_ mark: String) -> String {
+        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        let recent = mark.split(separator: ":").contains { (Int64($0) ?? 0) > now - 2_000_000_000 }
+        return recent ? mark + ":unsettled" : mark
     }
 
     func storedMark() throws -> String? {
@@ -63,7 +73,7 @@ extension JobIndex {
             try pool.write { db in
                 for id in gone { try db.execute(sql: "DELETE FROM job WHERE id = ? AND ended = 1", arguments: [id]) }
                 for row in rows { try Self.upsert(db, row, journal: false) }
-                try Self.storeMark(db, mark)
+                try Self.storeMark(db, Self.settled(mark))
             }
             report.loaded = rows.count
             report.removed = gone.count
@@ -90,7 +100,7 @@ extension JobIndex {
         try pool.write { db in
             try db.execute(sql: "DELETE FROM job")
             for row in rows { try Self.upsert(db, row, journal: false) }
-            try Self.storeMark(db, mark)
+            try Self.storeMark(db, Self.settled(mark))
         }
         report.loaded = rows.count
         report.live = try syncLive()

@@ -28,8 +28,11 @@ public final class JobIndex: Sendable {
     /// Opens the index at `<spool>/index/jobs.sqlite` (or `path`), creating it, rebuilding it
     /// when it is missing or corrupt, and catching up with sidecars written since it was
     /// last in step (a sidecar written while the daemon was down appears). `check` also runs
-    /// SQLite's `quick_check` (the daemon does at start; readers need not).
-    public static func open(spool root: String, path: String? = nil, check: Bool = false, logger: Logger) throws -> JobIndex {
+    /// SQLite's `quick_check` (the daemon does at start; readers need not). `catchUp: false`
+    /// leaves that to the caller (`faxdrop reindex` rebuilds instead).
+    public static func open(
+        spool root: String, path: String? = nil, check: Bool = false, catchUp: Bool = true, logger: Logger
+    ) throws -> JobIndex {
         let file = path ?? defaultPath(spool: root)
         let folder = (file as NSString).deletingLastPathComponent
         if !folder.isEmpty { try Syscall.mkdirIfNeeded(folder) }
@@ -41,7 +44,7 @@ public final class JobIndex: Sendable {
             for suffix in ["", "-wal", "-shm"] { try? Syscall.unlink(file + suffix) }
             index = try openVerified(file, spoolRoot: root, check: false, logger: logger)
         }
-        try index.catchUp()
+        if catchUp { try index.catchUp() }
         return index
     }
 
