@@ -153,6 +153,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The job index benchmark of issue 11 (a command in the README, not a test).
+        .executableTarget(
+            name: "faxdrop-index-bench",
+            dependencies: ["FaxDropIndex", "FaxDropCore", "FaxDropSystem", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "faxdrop-asterisk-sim",
             dependencies: [
@@ -192,9 +198,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "FaxDropIndexTests",
+            dependencies: ["FaxDropIndex", "FaxDropCore", "FaxDropSystem", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "FaxDropHTTPTests",
             dependencies: [
-                "FaxDropHTTP", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropRenderClient",
+                "FaxDropHTTP", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropRenderClient", "FaxDropIndex",
                 "FaxDropFaxImage", "FaxDropAMI", "AsteriskSimulator",
                 .product(name: "Logging", package: "swift-log"),
             ],
