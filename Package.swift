@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // The job index (issue 11), over Debian's libsqlite3 (libsqlite3-dev).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: C libraries, one shim target each.
@@ -83,12 +85,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // MARK: The job index: SQLite (GRDB) mirroring sidecars and journals (issue 11).
+        .target(
+            name: "FaxDropIndex",
+            dependencies: [
+                "FaxDropCore", "FaxDropSystem", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // MARK: The daemon: spool, journal, sidecars, engine, backends, render pool, HTTP.
         .target(
             name: "FaxDropDaemon",
             dependencies: [
                 "FaxDropCore", "FaxDropSystem", "FaxDropScheduler", "FaxDropWatcher", "FaxDropFaxImage",
-                "FaxDropRenderClient", "FaxDropAMI",
+                "FaxDropRenderClient", "FaxDropAMI", "FaxDropIndex",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -100,7 +111,7 @@ let package = Package(
         .target(
             name: "FaxDropHTTP",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropAMI", "FaxDropRenderClient", "CCurl",
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropAMI", "FaxDropRenderClient", "FaxDropIndex", "CCurl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -138,6 +149,7 @@ let package = Package(
             name: "faxdrop",
             dependencies: [
                 "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropHTTP", "FaxDropAMI", "FaxDropRenderClient",
+                "FaxDropIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -154,6 +166,12 @@ let package = Package(
             dependencies: [
                 "FaxDropRenderClient", "FaxDropFaxImage", "FaxDropCore", .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        // The job index benchmark of issue 11 (a command in the README, not a test).
+        .executableTarget(
+            name: "faxdrop-index-bench",
+            dependencies: ["FaxDropIndex", "FaxDropCore", "FaxDropSystem", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -195,9 +213,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "FaxDropIndexTests",
+            dependencies: ["FaxDropIndex", "FaxDropCore", "FaxDropSystem", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "FaxDropHTTPTests",
             dependencies: [
-                "FaxDropHTTP", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropRenderClient",
+                "FaxDropHTTP", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropRenderClient", "FaxDropIndex",
                 "FaxDropFaxImage", "FaxDropAMI", "AsteriskSimulator",
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -11,7 +11,10 @@ extension Engine {
         for action in actions {
             switch action {
             case .persist(let id):
-                if let record = scheduler.jobs[id], !journalAlreadySays(record) { persist(record) }
+                if let record = scheduler.jobs[id] {
+                    if !journalAlreadySays(record) { persist(record) }
+                    for observer in observers { observer.jobChanged(record) }
+                }
             case .render(let id):
                 startRender(id)
             case .call(let id, let attempt, let firstPage):

@@ -176,15 +176,18 @@ public struct HTTPRoutes: Sendable {
     public var health: @Sendable () async -> APIResponse
     /// Received faxes (`/inbound…`), behind the same API key.
     public var inbound: InboundAPI?
+    /// `GET /fax?…`: the job list from the index, behind the same API key.
+    public var faxList: FaxListAPI?
 
     public init(
         api: FaxAPI, metrics: @escaping @Sendable () async -> String, health: @escaping @Sendable () async -> APIResponse,
-        inbound: InboundAPI? = nil
+        inbound: InboundAPI? = nil, faxList: FaxListAPI? = nil
     ) {
         self.api = api
         self.metrics = metrics
         self.health = health
         self.inbound = inbound
+        self.faxList = faxList
     }
 }
 
@@ -262,6 +265,10 @@ struct HTTPConnection {
             if let refusal = routes.api.authorize(apiKeyHeader: head.headers.first(name: "X-API-Key")) { return refusal }
             let query = head.uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
             return routes.inbound!.answer(path: path, query: query)
+        case (.GET, "/fax") where routes.faxList != nil:
+            guard try await drain(&parts, &reading) else { return .error(413, .badRequest, "a GET has no body").closing() }
+            if let refusal = routes.api.authorize(apiKeyHeader: head.headers.first(name: "X-API-Key")) { return refusal }
+            return await routes.faxList!.list(query: head.uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? "")
         case (.GET, "/metrics"):
             guard try await drain(&parts, &reading) else { return .error(413, .badRequest, "a GET has no body").closing() }
             return APIResponse(

@@ -1,5 +1,6 @@
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropIndex
 import Foundation
 import Synchronization
 
@@ -77,6 +78,8 @@ public final class Metrics: EngineObserver, ReceiveObserver, Sendable {
         public var callsInProgress: Int
         public var dropZoneFiles: Int
         public var amiConnected: Bool?
+        /// Sidecars by status and error code, from the job index; `nil` when it is not open.
+        public var ended: [JobIndex.EndedCount]?
 
         public init(jobs: [JobRecord], callsInProgress: Int, dropZoneFiles: Int, amiConnected: Bool?) {
             self.jobs = jobs
@@ -96,6 +99,11 @@ public final class Metrics: EngineObserver, ReceiveObserver, Sendable {
         out.family("faxdrop_jobs_finished_total", .counter, "Jobs that ended, by status and error code (empty when sent).")
         for (key, n) in c.finished.sorted(by: { ($0.key.status, $0.key.code) < ($1.key.status, $1.key.code) }) {
             out.sample("faxdrop_jobs_finished_total", ["status": key.status, "code": key.code], Double(n))
+        }
+
+        if let ended = live.ended {
+            out.family("faxdrop_jobs_ended", .gauge, "Sidecars in done/ and failed/ by status and error code (empty when sent), from the job index.")
+            for e in ended { out.sample("faxdrop_jobs_ended", ["status": e.status, "code": e.code], Double(e.count)) }
         }
 
         out.family("faxdrop_jobs", .gauge, "Active jobs by state (the queue).")

@@ -11,7 +11,7 @@ struct FaxDropCommand: AsyncParsableCommand {
         version: FaxDropVersion.string,
         subcommands: [
             RunCommand.self, SubmitCommand.self, StatusCommand.self, ConvertCommand.self, CheckCommand.self, CancelCommand.self,
-            RetryCommand.self, ReceiveTestCommand.self,
+            RetryCommand.self, ReceiveTestCommand.self, ReindexCommand.self,
         ]
     )
 }
