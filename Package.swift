@@ -124,7 +124,7 @@ let package = Package(
         .target(
             name: "FaxDropConsole",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropHTTP",
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropHTTP", "FaxDropIndex", "FaxDropFaxImage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOCore", package: "swift-nio"),

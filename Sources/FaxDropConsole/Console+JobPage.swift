@@ -10,8 +10,8 @@ extension Console {
         var query = HistoryQuery()
         let status = q.get("status") ?? ""
         if status == "sent" || status == "failed" { query.states = [status] } else { query.states = ["sent", "failed"] }
-        query.number = q.get("number").map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        query.text = q.get("q").map(String.init).flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+        query.number = q.get("number").flatMap { $0.isEmpty ? nil : $0 }
+        query.text = q.get("q").flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
         query.errorCode = q.get("code").flatMap { ErrorCode(rawValue: String($0)) }?.rawValue
         query.from = q.get("from").flatMap { Self.day(String($0)) }
         query.to = q.get("to").flatMap { Self.day(String($0)) }.map { $0.addingTimeInterval(86_400) }
@@ -24,8 +24,8 @@ extension Console {
             items.queryItems = [
                 URLQueryItem(name: "number", value: query.number ?? ""), URLQueryItem(name: "q", value: query.text ?? ""),
                 URLQueryItem(name: "status", value: status), URLQueryItem(name: "code", value: query.errorCode ?? ""),
-                URLQueryItem(name: "from", value: q.get("from").map(String.init) ?? ""),
-                URLQueryItem(name: "to", value: q.get("to").map(String.init) ?? ""), URLQueryItem(name: "page", value: "\(page)"),
+                URLQueryItem(name: "from", value: q.get("from") ?? ""),
+                URLQueryItem(name: "to", value: q.get("to") ?? ""), URLQueryItem(name: "page", value: "\(page)"),
             ]
             return "/history" + (items.string ?? "")
         }
@@ -34,7 +34,7 @@ extension Console {
             "codes": ErrorCode.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == query.errorCode] },
             "query": [
                 "number": query.number ?? "", "text": query.text ?? "", "any": status.isEmpty, "sent": status == "sent",
-                "failed": status == "failed", "from": q.get("from").map(String.init) ?? "", "to": q.get("to").map(String.init) ?? "",
+                "failed": status == "failed", "from": q.get("from") ?? "", "to": q.get("to") ?? "",
             ] as [String: Any],
         ]
         if found.page > 1 { data["previous"] = link(found.page - 1) }
