@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // The job index (issue 11), over Debian's libsqlite3 (libsqlite3-dev).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: C libraries, one shim target each.
@@ -90,12 +93,21 @@ let package = Package(
             dependencies: ["FaxDropCore", "FaxDropAMI", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // MARK: The job index: SQLite (GRDB) mirroring sidecars and journals (issue 11).
+        .target(
+            name: "FaxDropIndex",
+            dependencies: [
+                "FaxDropCore", "FaxDropSystem", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // MARK: The daemon: spool, journal, sidecars, engine, backends, render pool, HTTP.
         .target(
             name: "FaxDropDaemon",
             dependencies: [
                 "FaxDropCore", "FaxDropSystem", "FaxDropScheduler", "FaxDropWatcher", "FaxDropFaxImage", "FaxDropAMI",
-                "FaxDropAsterisk",
+                "FaxDropAsterisk", "FaxDropIndex",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -128,7 +140,7 @@ let package = Package(
         .target(
             name: "FaxDropHTTP",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropNotify",
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropNotify", "FaxDropIndex",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -136,6 +148,19 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
+        // MARK: The web console (issue 11): Hummingbird routes and Mustache pages, mounted on the
+        // daemon's HTTP server. Reads the spool; acts through the same requests as the CLI.
+        .target(
+            name: "FaxDropConsole",
+            dependencies: [
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropHTTP", "FaxDropIndex", "FaxDropFaxImage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -156,8 +181,9 @@ let package = Package(
             name: "faxdrop",
             dependencies: [
                 "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropHTTP", "FaxDropAMI", "FaxDropAsterisk",
-                "FaxDropDiagnostics", "FaxDropRenderClient", "FaxDropFaxImage",
+                "FaxDropDiagnostics", "FaxDropRenderClient", "FaxDropFaxImage", "FaxDropIndex", "FaxDropConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -179,6 +205,12 @@ let package = Package(
         // The scheduler benchmark of issue 14 (a command in the README, not a test).
         .executableTarget(
             name: "faxdrop-scheduler-bench", dependencies: ["FaxDropScheduler", "FaxDropCore"], swiftSettings: strict),
+        // The job index benchmark of issue 11 (a command in the README, not a test).
+        .executableTarget(
+            name: "faxdrop-index-bench",
+            dependencies: ["FaxDropIndex", "FaxDropCore", "FaxDropSystem", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "faxdrop-asterisk-sim",
             dependencies: [
@@ -218,12 +250,28 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "FaxDropIndexTests",
+            dependencies: ["FaxDropIndex", "FaxDropCore", "FaxDropSystem", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "FaxDropHTTPTests",
             dependencies: [
                 "FaxDropHTTP", "FaxDropNotify", "FaxDropDiagnostics", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem",
-                "FaxDropRenderClient", "FaxDropFaxImage", "FaxDropAMI", "AsteriskSimulator",
+                "FaxDropRenderClient", "FaxDropFaxImage", "FaxDropAMI", "AsteriskSimulator", "FaxDropIndex",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "FaxDropConsoleTests",
+            dependencies: [
+                "FaxDropConsole", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -10,6 +10,8 @@ packages=(
     libtiff-dev                         # fax image writing and reading
     libpng-dev                          # PNG input to the renderer; fax pages shown as PNG (console)
     nettle-dev                          # SHA-256 and HMAC-SHA256
+    libsqlite3-dev                      # the job index (GRDB over the system SQLite)
+    sqlite3                             # tests: a job index of another schema is made with the CLI
     libcurl4-gnutls-dev                 # webhook POSTs over http:// and https:// (curl licence; GnuTLS, LGPL: no OpenSSL beside GPL-2.0-only code)
     ca-certificates                     # the system CA store https:// webhooks are checked with
     openssl                             # tests: a test CA and server certificate for https://

@@ -24,9 +24,12 @@ extension Engine {
             }
             switch action {
             case .persist(let id):
-                guard var record = scheduler.jobs[id], !journalAlreadySays(record) else { continue }
-                if notCalled.contains(id) { record = record.beforeOpenAttempt }
-                if !persist(record) { holdActions(of: id) }
+                guard var record = scheduler.jobs[id] else { continue }
+                if !journalAlreadySays(record) {
+                    if notCalled.contains(id) { record = record.beforeOpenAttempt }
+                    if !persist(record) { holdActions(of: id) }
+                }
+                for observer in observers { observer.jobChanged(record) }
             case .render(let id):
                 if !stopping { startRender(id) }
             case .call(let id, let attempt, let firstPage):

@@ -9,10 +9,13 @@ public protocol EngineObserver: Sendable {
     func attemptEnded(job: JobID, outcome: String, pagesSent: Int)
     /// A job is final and its sidecar is at `sidecarPath`.
     func jobFinished(_ sidecar: Sidecar, sidecarPath: String)
+    /// A live job's state changed (its journal was written, or needed no rewrite).
+    func jobChanged(_ record: JobRecord)
 }
 
 extension EngineObserver {
     public func renderEnded(job: JobID, seconds: Double, error: ErrorCode?) {}
     public func attemptEnded(job: JobID, outcome: String, pagesSent: Int) {}
     public func jobFinished(_ sidecar: Sidecar, sidecarPath: String) {}
+    public func jobChanged(_ record: JobRecord) {}
 }

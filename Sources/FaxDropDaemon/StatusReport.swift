@@ -1,4 +1,5 @@
 import FaxDropCore
+import FaxDropIndex
 import FaxDropSystem
 import Foundation
 
@@ -77,23 +78,37 @@ public struct StatusReport: Sendable, Encodable {
         }
     }
 
+    /// How many ended jobs `done` and `failed` list: the newest.
+    public static let recentEnded = 20
+
     public var waitingInDropZone: Int
     public var active: [ActiveJob]
+    /// The newest sent jobs (at most `recentEnded`), newest first.
     public var done: [EndedJob]
+    /// The newest failed jobs (at most `recentEnded`), newest first.
     public var failed: [EndedJob]
+    /// Sidecars in `done/` and `failed/`.
+    public var doneTotal: Int
+    public var failedTotal: Int
     public var incoming: Incoming = Incoming(byStatus: [:], pending: 0, recent: [])
 
     enum CodingKeys: String, CodingKey {
         case waitingInDropZone = "waiting_in_drop_zone"
         case active, done, failed, incoming
+        case doneTotal = "done_total"
+        case failedTotal = "failed_total"
     }
 
-    public static func read(_ spool: Spool) -> StatusReport {
+    /// The report; ended jobs from the job index when one is given and answers, otherwise
+    /// from the sidecars themselves.
+    public static func read(_ spool: Spool, index: JobIndex? = nil) -> StatusReport {
         let waiting = waitingInDropZone(spool)
         let store = JournalStore(spool: spool)
         let active = ((try? store.scan()) ?? []).compactMap { $0.record }.map(ActiveJob.init)
+        let (done, failed, doneTotal, failedTotal) = index.flatMap(endedFromIndex) ?? endedFromSidecars(spool)
         var report = StatusReport(
-            waitingInDropZone: waiting, active: active, done: ended(spool.done), failed: ended(spool.failed))
+            waitingInDropZone: waiting, active: active, done: done, failed: failed, doneTotal: doneTotal,
+            failedTotal: failedTotal)
         let received = ReceivedFaxes.all(spool).map(\.sidecar).sorted { $0.id > $1.id }
         var byStatus: [String: Int] = [:]
         for sidecar in received { byStatus[sidecar.status.rawValue, default: 0] += 1 }
@@ -127,6 +142,21 @@ public struct StatusReport: Sendable, Encodable {
         return try? JSONDecoder.faxdrop().decode(Sidecar.self, from: Data(bytes))
     }
 
+    static func endedFromIndex(_ index: JobIndex) -> ([EndedJob], [EndedJob], Int, Int)? {
+        guard let totals = try? index.totals(), let done = try? index.recentEnded(state: "sent", limit: recentEnded),
+            let failed = try? index.recentEnded(state: "failed", limit: recentEnded)
+        else { return nil }
+        return (done.compactMap(EndedJob.init), failed.compactMap(EndedJob.init), totals["sent"] ?? 0, totals["failed"] ?? 0)
+    }
+
+    static func endedFromSidecars(_ spool: Spool) -> ([EndedJob], [EndedJob], Int, Int) {
+        let newest: ([EndedJob]) -> [EndedJob] = { jobs in
+            Array(jobs.sorted { ($0.completedAt, $0.jobID) > ($1.completedAt, $1.jobID) }.prefix(recentEnded))
+        }
+        let done = ended(spool.done), failed = ended(spool.failed)
+        return (newest(done), newest(failed), done.count, failed.count)
+    }
+
     static func ended(_ folder: String) -> [EndedJob] {
         let names = ((try? Syscall.listDirectory(folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
         return names.compactMap { name in
@@ -137,6 +167,15 @@ public struct StatusReport: Sendable, Encodable {
                 jobID: s.jobID, status: s.status, destination: s.destination, pages: s.pages.sent, code: s.error?.code.rawValue,
                 completedAt: s.completedAt)
         }
+    }
+}
+
+extension StatusReport.EndedJob {
+    init?(_ row: JobIndexRow) {
+        guard let id = JobID(row.id), let status = Sidecar.Status(rawValue: row.state) else { return nil }
+        self.init(
+            jobID: id, status: status, destination: row.destination, pages: row.pagesSent ?? 0, code: row.errorCode,
+            completedAt: row.completedAt ?? row.updatedAt)
     }
 }
 

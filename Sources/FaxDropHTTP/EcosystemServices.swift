@@ -1,8 +1,10 @@
 import FaxDropCore
 import FaxDropDaemon
 import FaxDropNotify
+import FaxDropIndex
 import FaxDropSystem
 import Foundation
+import Hummingbird
 import Logging
 import NIOPosix
 
@@ -16,6 +18,8 @@ public struct EcosystemServices: Sendable {
     /// `nil` when `FAXDROP_HTTP=false`.
     public let http: HTTPServer?
     public let systemd: SystemdNotifier
+    /// The job index, kept current from the engine (`<spool>/index/jobs.sqlite`).
+    public let index: JobIndexObserver
 
     /// - Parameter amiConnected: whether the AMI session is logged in now (`nil`: no AMI,
     ///   the loopback backend); shown as `faxdrop_ami_connected` and in `/healthz`.
@@ -23,6 +27,7 @@ public struct EcosystemServices: Sendable {
     public static func make(
         configuration: Configuration, daemon: Daemon, amiConnected: (@Sendable () async -> Bool?)? = nil,
         receiver: ReceiveService? = nil,
+        console: (@Sendable (_ index: JobIndexObserver) throws -> @Sendable (Router<BasicRequestContext>) -> Void)? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         webhookBackoff: WebhookNotifier.Backoff = .init(), logger: Logger
     ) async throws -> EcosystemServices {
@@ -31,27 +36,34 @@ public struct EcosystemServices: Sendable {
         let metrics = Metrics()
         await engine.addObserver(metrics)
         receiver?.addObserver(metrics)
-        var services: [any DaemonService] = []
+        // The index opens first, so the HTTP list finds it open.
+        let index = JobIndexObserver(spool: spool, logger: logger)
+        await engine.addObserver(index)
+        var services: [any DaemonService] = [index]
 
         var http: HTTPServer?
         if configuration.httpEnabled {
             // Uploads a crash left half-written in tmp/.
             StagedUpload.removeLeftovers(spool)
             let api = FaxAPI(spool: spool, apiKey: configuration.apiKey, maxBytes: configuration.maxBytes, logger: logger)
-            let routes = HTTPRoutes(
+            var routes = HTTPRoutes(
                 api: api,
                 metrics: {
-                    let live = Metrics.Live(
+                    var live = Metrics.Live(
                         jobs: await engine.snapshot(), callsInProgress: await engine.callsInProgress,
                         dropZoneFiles: (try? await NIOThreadPool.singleton.runIfActive { StatusReport.waitingInDropZone(spool) }) ?? 0,
                         amiConnected: await amiConnected?(), nodes: await engine.nodeReports)
+                    if let open = index.index {
+                        live.ended = try? await NIOThreadPool.singleton.runIfActive { try open.endedTotals() }
+                    }
                     return metrics.exposition(live)
                 },
                 health: {
                     _ = await engine.callsInProgress  // the engine answers
                     return health(spool: spool, amiConnected: await amiConnected?())
                 },
-                inbound: InboundAPI(spool: spool))
+                inbound: InboundAPI(spool: spool), faxList: FaxListAPI(index: { index.index }))
+            if let console { routes.mounts.append(try console(index)) }
             let server = HTTPServer(
                 host: configuration.httpHost, port: configuration.httpPort, limits: HTTPServer.Limits(configuration),
                 routes: routes, logger: logger)
@@ -95,7 +107,7 @@ public struct EcosystemServices: Sendable {
                 return true
             }, logger: logger)
         services.append(systemd)
-        return EcosystemServices(services: services, metrics: metrics, http: http, systemd: systemd)
+        return EcosystemServices(services: services, metrics: metrics, http: http, systemd: systemd, index: index)
     }
 
     /// `GET /healthz`: 200 when the spool can be written (and AMI is logged in, with sip).

@@ -244,14 +244,18 @@ public struct HTTPRoutes: Sendable {
 
     public init(
         api: FaxAPI, metrics: @escaping @Sendable () async -> String, health: @escaping @Sendable () async -> APIResponse,
-        inbound: InboundAPI? = nil
+        inbound: InboundAPI? = nil, faxList: FaxListAPI? = nil
     ) {
         self.api = api
         self.metrics = metrics
         self.health = health
         self.inbound = inbound
+        if let faxList {
+            self.list = { @Sendable query in await faxList.list(query: query) }
+        }
     }
 }
+
 /// The HTTP listener ended while the daemon was running.
 public struct HTTPServerEnded: Error, CustomStringConvertible {
     public var description: String { "the HTTP server stopped accepting connections" }

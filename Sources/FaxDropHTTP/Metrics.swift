@@ -1,6 +1,7 @@
 import FaxDropCore
 import FaxDropDaemon
 import FaxDropNotify
+import FaxDropIndex
 import Foundation
 import Synchronization
 
@@ -80,6 +81,8 @@ public final class Metrics: EngineObserver, ReceiveObserver, NotificationCounter
         public var amiConnected: Bool?
         /// The Asterisk nodes of `FAXDROP_ASTERISK_NODES` (empty with one node).
         public var nodes: [NodeReport]
+        /// Sidecars by status and error code, from the job index; `nil` when it is not open.
+        public var ended: [JobIndex.EndedCount]?
 
         public init(
             jobs: [JobRecord], callsInProgress: Int, dropZoneFiles: Int, amiConnected: Bool?, nodes: [NodeReport] = []
@@ -102,6 +105,11 @@ public final class Metrics: EngineObserver, ReceiveObserver, NotificationCounter
         out.family("faxdrop_jobs_finished_total", .counter, "Jobs that ended, by status and error code (empty when sent).")
         for (key, n) in c.finished.sorted(by: { ($0.key.status, $0.key.code) < ($1.key.status, $1.key.code) }) {
             out.sample("faxdrop_jobs_finished_total", ["status": key.status, "code": key.code], Double(n))
+        }
+
+        if let ended = live.ended {
+            out.family("faxdrop_jobs_ended", .gauge, "Sidecars in done/ and failed/ by status and error code (empty when sent), from the job index.")
+            for e in ended { out.sample("faxdrop_jobs_ended", ["status": e.status, "code": e.code], Double(e.count)) }
         }
 
         out.family("faxdrop_jobs", .gauge, "Active jobs by state (the queue).")

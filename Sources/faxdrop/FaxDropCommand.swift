@@ -11,7 +11,7 @@ struct FaxDropCommand: AsyncParsableCommand {
         version: FaxDropVersion.string,
         subcommands: [
             RunCommand.self, SubmitCommand.self, StatusCommand.self, ConvertCommand.self, CheckCommand.self, CancelCommand.self,
-            RetryCommand.self, ReceiveTestCommand.self,
+            RetryCommand.self, ReceiveTestCommand.self, ReindexCommand.self,
         ]
     )
 }
@@ -34,6 +34,20 @@ struct CommonOptions: ParsableArguments {
         }
         if let spool { configuration.spool = spool }
         return configuration
+    }
+
+    /// The settings as `load` reads them: the `--config` file's values, the real environment
+    /// winning (for parts with settings of their own, such as the web console).
+    func environment() throws -> [String: String] {
+        var values: [String: String] = [:]
+        if let config {
+            guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
+                throw ValidationError("configuration: --config: cannot read \(config)")
+            }
+            values = try Configuration.parseEnvFile(text)
+        }
+        for (key, value) in ProcessInfo.processInfo.environment { values[key] = value }
+        return values
     }
 }
 

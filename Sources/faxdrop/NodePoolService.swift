@@ -1,4 +1,5 @@
 import FaxDropAMI
+import FaxDropAsterisk
 import FaxDropCore
 import FaxDropDaemon
 import Foundation

@@ -1,10 +1,12 @@
 import ArgumentParser
 import FaxDropAMI
 import FaxDropAsterisk
+import FaxDropConsole
 import FaxDropCore
 import FaxDropDaemon
 import FaxDropHTTP
 import Foundation
+import Hummingbird
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,9 +50,23 @@ struct RunCommand: AsyncParsableCommand {
             configuration: configuration, renderer: renderer, backend: backend, services: services, logger: logger)
         nodePool?.attach(daemon.engine)
         do {
+            let environment = try common.environment()
+            let spool = daemon.spool
+            let previews = daemon.makePreviewService(logger: logger)
+            // The web console (issue 11), on the API's server at `/`.
+            let console: @Sendable (JobIndexObserver) throws -> @Sendable (Router<BasicRequestContext>) -> Void = {
+                index in
+                let settings = try ConsoleSettings(environment: environment, configuration: configuration)
+                let console = try Console(
+                    spool: spool, settings: settings,
+                    keys: KeyRing.load(apiKey: configuration.apiKey, keysFile: settings.keysFile),
+                    listing: IndexJobListing(spool: spool, index: { index.index }),
+                    previews: PreviewServiceAdapter(previews), pageImages: KeptFaxPages(spool: spool), logger: logger)
+                return { router in console.addRoutes(to: router) }
+            }
             let ecosystem = try await EcosystemServices.make(
                 configuration: configuration, daemon: daemon, amiConnected: amiConnected, receiver: receiver,
-                logger: logger)
+                console: console, logger: logger)
             for service in ecosystem.services { daemon.add(service) }
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])

@@ -1,6 +1,8 @@
 import ArgumentParser
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropIndex
+import Logging
 import Foundation
 
 struct StatusCommand: ParsableCommand {
@@ -26,7 +28,7 @@ struct StatusCommand: ParsableCommand {
             try showOne(id, spool: spool)
             return
         }
-        let report = StatusReport.read(spool)
+        let report = StatusReport.read(spool, index: openIndex(spool))
         if json {
             print(String(decoding: try JSONEncoder.faxdrop().encode(report), as: UTF8.self))
             return
@@ -56,9 +58,9 @@ struct StatusCommand: ParsableCommand {
                         + (node.callsPerSecond > 0 ? "  cps \(node.callsPerSecond)" : ""))
             }
         }
-        print("done: \(report.done.count)")
-        print("failed: \(report.failed.count)")
-        for job in report.failed.suffix(20) {
+        print("done: \(report.doneTotal)")
+        print("failed: \(report.failedTotal)")
+        for job in report.failed.reversed() {
             print("  \(job.jobID)  \(job.destination)  \(job.code ?? "-")")
         }
         let incoming = report.incoming
@@ -67,6 +69,14 @@ struct StatusCommand: ParsableCommand {
         for fax in incoming.recent.prefix(10) {
             print("  \(fax.id)  \(fax.status.padding(toLength: 8, withPad: " ", startingAt: 0)) \(fax.folder)  \(fax.pages) pages  from \(fax.caller.isEmpty ? "-" : fax.caller)")
         }
+    }
+
+    /// The job index, caught up with the sidecars; `nil` (the sidecars are read instead)
+    /// when it cannot be opened, e.g. the spool is not writable by this user.
+    private func openIndex(_ spool: Spool) -> JobIndex? {
+        var logger = Logger(label: "faxdrop.status")
+        logger.logLevel = .error
+        return try? JobIndex.open(spool: spool, logger: logger)
     }
 
     private func showOne(_ id: JobID, spool: Spool) throws {

@@ -1,5 +1,6 @@
 import AsteriskSimulator
 import FaxDropAMI
+import FaxDropAsterisk
 import FaxDropCore
 import FaxDropDaemon
 import FaxDropRenderClient

@@ -218,7 +218,7 @@ final class PreviewServiceTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: spool.spool.outgoing + "/+15551234567", withIntermediateDirectories: true)
         let hostile = [
             "../images", "../../spool/images", a.token + "/../" + b.token, "/" + a.token, a.token.uppercased(),
-            String(a.token.dropLast()), a.token + "0", "", "..", "%2e%2e", a.token.replacingOccurrences(of: "a", with: "g"),
+            String(a.token.dropLast()), a.token + "0", "", "..", "%2e%2e", "g" + a.token.dropFirst(),  // not hex
         ]
         for token in hostile {
             XCTAssertFalse(PreviewService.isValidToken(token), token)

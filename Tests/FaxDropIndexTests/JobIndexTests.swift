@@ -1,0 +1,225 @@
+import FaxDropCore
+import FaxDropIndex
+import FaxDropSystem
+import Foundation
+import XCTest
+
+/// The index over real sidecars and journals in a temporary spool, with real SQLite.
+final class JobIndexTests: XCTestCase {
+    let day = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01T00:00:00Z
+
+    /// 30 ended jobs over three days: sent to two numbers, failed busy / no_answer / invalid.
+    func writeHistory(_ spool: IndexTestSpool) throws -> [Sidecar] {
+        var all: [Sidecar] = []
+        for n in 0..<30 {
+            let queued = day.addingTimeInterval(Double(n) * 7200)  // every 2 hours: days 0, 1, 2
+            let sidecar: Sidecar
+            switch n % 5 {
+            case 0: sidecar = IndexTestSpool.sidecar(n, status: .failed, number: "+15550000486", name: "Referral \(n).pdf", code: .busy, queuedAt: queued, attempts: 3)
+            case 1: sidecar = IndexTestSpool.sidecar(n, status: .failed, number: "+442079460000", name: "scan_\(n).tif", code: .noAnswer, queuedAt: queued, attempts: 2)
+            default: sidecar = IndexTestSpool.sidecar(n, status: .sent, number: n % 2 == 0 ? "+15551234567" : "+15559876543", name: "Invoice-\(n).PDF", queuedAt: queued, pages: n % 4 + 1)
+            }
+            try spool.write(sidecar)
+            all.append(sidecar)
+        }
+        return all
+    }
+
+    func testEverySidecarAppearsWithItsFields() throws {
+        let spool = try IndexTestSpool()
+        defer { spool.remove() }
+        let sidecars = try writeHistory(spool)
+        let index = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        XCTAssertEqual(try index.totals(), ["sent": 18, "failed": 12])
+        for s in sidecars {
+            let row = try XCTUnwrap(try index.row(id: s.jobID.value), "\(s.jobID)")
+            XCTAssertEqual(row.destination, s.recipient?.number ?? s.destination)
+            XCTAssertEqual(row.originalName, s.document.originalName)
+            XCTAssertEqual(row.state, s.status.rawValue)
+            XCTAssertEqual(row.errorCode, s.error?.code.rawValue)
+            XCTAssertEqual(row.errorMessage, s.error?.message)
+            XCTAssertEqual(row.pagesTotal, s.pages.total)
+            XCTAssertEqual(row.pagesSent, s.pages.sent)
+            XCTAssertEqual(row.attempts, s.attempts.count)
+            XCTAssertEqual(row.queuedAt.timeIntervalSince1970, s.queuedAt.timeIntervalSince1970, accuracy: 0.001)
+            XCTAssertEqual(row.completedAt!.timeIntervalSince1970, s.completedAt.timeIntervalSince1970, accuracy: 0.001)
+            XCTAssertNil(row.notBefore)
+        }
+        XCTAssertNil(try index.row(id: IndexTestSpool.id(999).value))
+        let failed = try index.endedTotals()
+        XCTAssertEqual(failed.first { $0.code == "busy" }?.count, 6)
+        XCTAssertEqual(failed.first { $0.code == "no_answer" }?.count, 6)
+        XCTAssertEqual(failed.first { $0.status == "sent" }?.count, 18)
+    }
+
+    func testSearchByNumberFileNameStatusCodeAndDate() throws {
+        let spool = try IndexTestSpool()
+        defer { spool.remove() }
+        let sidecars = try writeHistory(spool)
+        let index = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        func ids(_ q: JobIndexQuery) throws -> [String] { try index.search(q).rows.map(\.id) }
+        func expected(_ keep: (Sidecar) -> Bool) -> [String] {
+            sidecars.filter(keep).sorted { $0.queuedAt > $1.queuedAt }.map(\.jobID.value)
+        }
+        // Number: digits with or without "+", any part of the number.
+        XCTAssertEqual(try ids(.init(number: "+15551234567")), expected { $0.destination == "+15551234567" })
+        XCTAssertEqual(try ids(.init(number: "0486")), expected { $0.destination.hasSuffix("0486") })
+        XCTAssertEqual(try ids(.init(number: "4420")), expected { $0.destination.hasPrefix("+4420") })
+        XCTAssertEqual(try ids(.init(number: "no digits")), [])
+        // File name, case-insensitive substring; `%` and `_` are no wildcards.
+        XCTAssertEqual(try ids(.init(text: "invoice")), expected { $0.document.originalName.hasPrefix("Invoice") })
+        XCTAssertEqual(try ids(.init(text: "referral 1")), expected { $0.document.originalName.hasPrefix("Referral 1") })
+        XCTAssertEqual(try ids(.init(text: "scan_")), expected { $0.document.originalName.hasPrefix("scan_") })
+        XCTAssertEqual(try ids(.init(text: "%")), [])
+        XCTAssertEqual(try ids(.init(text: sidecars[7].jobID.value.lowercased())), [sidecars[7].jobID.value])
+        // Status and error code.
+        XCTAssertEqual(try ids(.init(states: ["failed"])), expected { $0.status == .failed })
+        XCTAssertEqual(try ids(.init(states: ["sent", "failed"])).count, 30)
+        XCTAssertEqual(try ids(.init(errorCode: "no_answer")), expected { $0.error?.code == .noAnswer })
+        // Dates: queued on the second day only.
+        let second = day.addingTimeInterval(86_400)
+        XCTAssertEqual(
+            try ids(.init(from: second, to: second.addingTimeInterval(86_400))),
+            expected { $0.queuedAt >= second && $0.queuedAt < second.addingTimeInterval(86_400) })
+        XCTAssertEqual(try ids(.init(from: second, to: second.addingTimeInterval(86_400))).count, 12)
+        // Filters combine.
+        XCTAssertEqual(
+            try ids(.init(states: ["failed"], number: "0486", from: second)),
+            expected { $0.error?.code == .busy && $0.queuedAt >= second })
+    }
+
+    func testPagesAreNewestFirstWithTheTotal() throws {
+        let spool = try IndexTestSpool()
+        defer { spool.remove() }
+        let sidecars = try writeHistory(spool)
+        let index = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        let newestFirst = sidecars.sorted { $0.queuedAt > $1.queuedAt }.map(\.jobID.value)
+        var seen: [String] = []
+        for page in 1...4 {
+            let result = try index.search(.init(page: page, perPage: 8))
+            XCTAssertEqual(result.total, 30)
+            XCTAssertEqual(result.page, page)
+            XCTAssertEqual(result.perPage, 8)
+            XCTAssertEqual(result.rows.count, page == 4 ? 6 : 8)
+            seen += result.rows.map(\.id)
+        }
+        XCTAssertEqual(seen, newestFirst)
+        XCTAssertEqual(try index.search(.init(page: 5, perPage: 8)).rows, [])
+        XCTAssertEqual(try index.search(.init(perPage: 1000)).perPage, 200, "at most 200 a page")
+        let filtered = try index.search(.init(states: ["failed"], page: 2, perPage: 5))
+        XCTAssertEqual(filtered.total, 12)
+        XCTAssertEqual(filtered.rows.map(\.id), Array(newestFirst.filter { id in sidecars.first { $0.jobID.value == id }!.status == .failed }[5..<10]))
+    }
+
+    func testGarbageInTheFileIsRebuilt() throws {
+        let spool = try IndexTestSpool()
+        defer { spool.remove() }
+        _ = try writeHistory(spool)
+        _ = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        for suffix in ["-wal", "-shm"] { try? Syscall.unlink(spool.indexPath + suffix) }
+        try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: spool.indexPath))
+        let index = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        XCTAssertEqual(try index.totals(), ["sent": 18, "failed": 12])
+        XCTAssertEqual(try index.search(.init(errorCode: "busy")).total, 6)
+    }
+
+    func testADeletedIndexIsRebuilt() throws {
+        let spool = try IndexTestSpool()
+        defer { spool.remove() }
+        _ = try writeHistory(spool)
+        do { _ = try JobIndex.open(spool: spool.root, logger: quietLogger()) }
+        for suffix in ["", "-wal", "-shm"] { try? Syscall.unlink(spool.indexPath + suffix) }
+        let index = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        XCTAssertEqual(try index.totals(), ["sent": 18, "failed": 12])
+    }
+
+    func testAnotherSchemaIsRebuilt() throws {
+        let spool = try IndexTestSpool()
+        defer { spool.remove() }
+        _ = try writeHistory(spool)
+        try Syscall.mkdirIfNeeded(spool.root + "/index")
+        let made = try runSQLite(spool.indexPath, "CREATE TABLE job (x); PRAGMA user_version = 99;")
+        XCTAssertEqual(made, 0)
+        let index = try JobIndex.open(spool: spool.root, check: true, logger: quietLogger())
+        XCTAssertEqual(try index.totals(), ["sent": 18, "failed": 12])
+    }
+
+    /// Sidecars written or removed while nothing had the index open are found at the next open.
+    func testSidecarsWrittenWhileClosedAppear() throws {
+        let spool = try IndexTestSpool()
+        defer { spool.remove() }
+        let sidecars = try writeHistory(spool)
+        // Folders last changed an hour ago: the stored mark is settled.
+        for folder in ["/done", "/failed"] {
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
+        }
+        do {
+            let index = try JobIndex.open(spool: spool.root, logger: quietLogger())
+            XCTAssertFalse(try index.isBehind())
+        }
+        let late = IndexTestSpool.sidecar(500, status: .failed, number: "+15557770000", name: "late.pdf", code: .congestion, queuedAt: day.addingTimeInterval(999_999))
+        try spool.write(late)
+        try Syscall.unlink(spool.root + "/done/" + sidecars[2].jobID.value + ".json")
+        let index = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        XCTAssertEqual(try index.row(id: late.jobID.value)?.errorCode, "congestion")
+        XCTAssertNil(try index.row(id: sidecars[2].jobID.value))
+        XCTAssertEqual(try index.totals(), ["sent": 17, "failed": 13])
+        XCTAssertEqual(try index.search(.init()).rows.first?.id, late.jobID.value)
+        XCTAssertTrue(try index.isBehind(), "folders changed just now: compared again at the next open")
+    }
+
+    func testJournalsAreLiveRowsAndASidecarReplacesThem() throws {
+        let spool = try IndexTestSpool()
+        defer { spool.remove() }
+        var waiting = IndexTestSpool.journal(700, state: .waiting, number: "+15550000486", queuedAt: day)
+        waiting.notBefore = day.addingTimeInterval(180)
+        waiting.lastError = FaxErrorRecord(FaxError(.busy, "the line was busy"))
+        waiting.attempts = [AttemptRecord(number: 1, startedAt: day, endedAt: day, outcome: "busy")]
+        try spool.write(journal: waiting)
+        try spool.write(journal: IndexTestSpool.journal(701, state: .converting, number: "+15551112222", queuedAt: day))
+        let index = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        let row = try XCTUnwrap(try index.row(id: waiting.jobID.value))
+        XCTAssertEqual(row.state, "waiting")
+        XCTAssertEqual(row.notBefore, waiting.notBefore)
+        XCTAssertEqual(row.errorCode, "busy")
+        XCTAssertEqual(row.attempts, 1)
+        XCTAssertEqual(try index.totals(), ["waiting": 1, "converting": 1])
+        XCTAssertEqual(try index.search(.init(states: ["waiting"])).rows.map(\.id), [waiting.jobID.value])
+
+        // The sidecar wins over the journal, and a late journal write never replaces it.
+        let ended = IndexTestSpool.sidecar(700, status: .failed, number: "+15550000486", code: .busy, queuedAt: day, attempts: 3)
+        try index.record(sidecar: ended)
+        try index.record(journal: waiting)
+        XCTAssertEqual(try index.row(id: waiting.jobID.value)?.state, "failed")
+        XCTAssertEqual(try index.row(id: waiting.jobID.value)?.attempts, 3)
+
+        // A job whose journal is gone (and has no sidecar) leaves the index at the next open.
+        try Syscall.removeTree(spool.root + "/active/" + IndexTestSpool.id(701).value)
+        try spool.write(ended)
+        let reopened = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        XCTAssertNil(try reopened.row(id: IndexTestSpool.id(701).value))
+        XCTAssertEqual(try reopened.totals(), ["failed": 1])
+    }
+
+    func testRebuildReadsEverythingAgainAndSkipsUnreadableSidecars() throws {
+        let spool = try IndexTestSpool()
+        defer { spool.remove() }
+        _ = try writeHistory(spool)
+        try Data("{not json".utf8).write(to: URL(fileURLWithPath: spool.root + "/failed/" + IndexTestSpool.id(800).value + ".json"))
+        let index = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        let report = try index.rebuild()
+        XCTAssertEqual(report.sent, 18)
+        XCTAssertEqual(report.failed, 12)
+        XCTAssertEqual(report.unreadable, 1)
+        XCTAssertEqual(try index.totals(), ["sent": 18, "failed": 12])
+    }
+
+    func runSQLite(_ path: String, _ sql: String) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [path, sql]
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
