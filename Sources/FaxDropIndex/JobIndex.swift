@@ -73,7 +73,7 @@ public final class JobIndex: Sendable {
             var arguments = filter.arguments
             arguments += [perPage, (page - 1) * perPage]
             let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM job" + filter.whereClause + " ORDER BY queued_at DESC, id DESC LIMIT ? OFFSET ?",
+                db, sql: "SELECT * FROM job" + filter.whereClause + filter.orderClause + " LIMIT ? OFFSET ?",
                 arguments: arguments)
             return JobIndexPage(rows: rows.map(JobIndexRow.init(row:)), total: total, page: page, perPage: perPage)
         }
