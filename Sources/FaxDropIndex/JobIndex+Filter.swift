@@ -43,10 +43,11 @@ extension JobIndex {
         /// Whether a substring filter (number, text) is there: no index serves it.
         var substring = false
 
-        /// Newest first. With a substring filter, the rows are found by one pass over the
-        /// table and sorted (`+` keeps SQLite from walking the date index and looking up
-        /// every row, which is far slower when few rows match).
-        var orderClause: String { substring ? " ORDER BY +queued_at DESC, +id DESC" : " ORDER BY queued_at DESC, id DESC" }
+        /// Newest first: by walking the date index, or (`+` keeps SQLite off that index) by
+        /// one pass over the table and a sort.
+        func orderClause(walkDateIndex: Bool) -> String {
+            walkDateIndex ? " ORDER BY queued_at DESC, id DESC" : " ORDER BY +queued_at DESC, +id DESC"
+        }
 
         var whereClause: String { clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ") }
 
