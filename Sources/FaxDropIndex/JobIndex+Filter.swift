@@ -14,12 +14,14 @@ extension JobIndex {
                 arguments += StatementArguments(states)
             }
             if let number = query.number, !number.isEmpty {
+                substring = true
                 let digits = Self.digits(number)
                 // Something other than digits matches no number.
                 clauses.append(digits.isEmpty ? "0" : "digits LIKE ? ESCAPE '\\'")
                 if !digits.isEmpty { arguments += ["%" + digits + "%"] }
             }
             if let text = query.text, !text.isEmpty {
+                substring = true
                 clauses.append("(original_name LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')")
                 let pattern = "%" + Self.escapeLike(text) + "%"
                 arguments += [pattern, pattern]
@@ -36,6 +38,15 @@ extension JobIndex {
                 clauses.append("queued_at < ?")
                 arguments += [to.timeIntervalSince1970]
             }
+        }
+
+        /// Whether a substring filter (number, text) is there: no index serves it.
+        var substring = false
+
+        /// Newest first: by walking the date index, or (`+` keeps SQLite off that index) by
+        /// one pass over the table and a sort.
+        func orderClause(walkDateIndex: Bool) -> String {
+            walkDateIndex ? " ORDER BY queued_at DESC, id DESC" : " ORDER BY +queued_at DESC, +id DESC"
         }
 
         var whereClause: String { clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ") }

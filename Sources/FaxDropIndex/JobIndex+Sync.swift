@@ -164,7 +164,7 @@ extension JobIndex {
         let results = Mutex<[Int: [JobIndexRow]]>([:])
         let unreadable = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let decoder = JSONDecoder.faxdrop()
+            let decoder = JSONDecoder()
             var rows: [JobIndexRow] = []
             var bad = 0
             var i = chunk

@@ -71,9 +71,14 @@ public final class JobIndex: Sendable {
         return try pool.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM job" + filter.whereClause, arguments: filter.arguments) ?? 0
             var arguments = filter.arguments
-            arguments += [perPage, (page - 1) * perPage]
+            let offset = (page - 1) * perPage
+            arguments += [perPage, offset]
+            // A substring filter no index serves: walking the date index stops early when
+            // matches are common; when they are rare, one pass over the table and a sort is
+            // far cheaper than looking up every row the walk passes.
+            let walk = !filter.substring || total > 4 * (offset + perPage)
             let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM job" + filter.whereClause + " ORDER BY queued_at DESC, id DESC LIMIT ? OFFSET ?",
+                db, sql: "SELECT * FROM job" + filter.whereClause + filter.orderClause(walkDateIndex: walk) + " LIMIT ? OFFSET ?",
                 arguments: arguments)
             return JobIndexPage(rows: rows.map(JobIndexRow.init(row:)), total: total, page: page, perPage: perPage)
         }

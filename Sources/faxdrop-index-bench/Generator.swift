@@ -19,7 +19,8 @@ struct Generator {
     ]
 
     func run() throws -> (sent: Int, failed: Int) {
-        for folder in ["", "/done", "/failed", "/active", "/outgoing", "/tmp"] { try Syscall.mkdirIfNeeded(root + folder) }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for folder in ["/done", "/failed", "/active", "/outgoing", "/tmp"] { try Syscall.mkdirIfNeeded(root + folder) }
         var random = SystemRandomNumberGenerator()
         let encoder = JSONEncoder.faxdrop()
         let now = Date()

@@ -45,7 +45,9 @@ final class FaxListTests: XCTestCase {
             if let row = (answer.json?["rows"] as? [[String: Any]])?.first, let state = row["state"] as? String {
                 if seen.last != state { seen.append(state) }
                 if state == "waiting", row["not_before"] != nil { waitingRow = row }
-                if state == "failed" { finalRow = row }
+                // The sidecar's row (with its completion time); the final journal may show
+                // `failed` a moment before the sidecar is written.
+                if state == "failed", row["completed_at"] is String { finalRow = row }
             }
             try await Task.sleep(for: .milliseconds(40))
         }

@@ -1,5 +1,5 @@
 import FaxDropCore
-import FaxDropIndex
+@testable import FaxDropIndex
 import FaxDropSystem
 import Foundation
 import XCTest
@@ -221,5 +221,24 @@ final class JobIndexTests: XCTestCase {
         try process.run()
         process.waitUntilExit()
         return process.terminationStatus
+    }
+}
+
+/// The rebuild's own RFC 3339 reader agrees with FaxDrop's writer and reader.
+final class SidecarTimeTests: XCTestCase {
+    func testFastTimesMatchTimestamp() throws {
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let date = Date(timeIntervalSince1970: Double.random(in: 0..<4_102_444_800, using: &random))
+            let text = Timestamp.format(date)
+            let fast = try XCTUnwrap(SidecarSummary.Time.fast(text), text)
+            XCTAssertEqual(fast, Timestamp.parse(text), text)
+        }
+        for text in ["2024-02-29T23:59:59.999Z", "2000-03-01T00:00:00.000Z", "1970-01-01T00:00:00.000Z"] {
+            XCTAssertEqual(SidecarSummary.Time.fast(text), Timestamp.parse(text), text)
+        }
+        // Other forms are left to Timestamp.parse.
+        XCTAssertNil(SidecarSummary.Time.fast("2026-01-01T08:00:00+01:00"))
+        XCTAssertNil(SidecarSummary.Time.fast("2026-13-01T00:00:00.000Z"))
     }
 }
