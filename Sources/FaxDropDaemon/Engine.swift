@@ -180,11 +180,16 @@ public actor Engine {
 
     public var callsInProgress: Int { scheduler.callsInProgress }
 
-    /// Temp files of atomic writes that a crash interrupted (`tmp/.<name>.<pid>.<n>.tmp`).
-    /// Nothing else in `tmp/` is touched: staged submissions there are renamed in by
-    /// their submitter.
+    /// Temp files of atomic writes that a crash interrupted (`tmp/.<name>.<pid>.<n>.tmp`):
+    /// only those whose writer is gone. This process's own writers (the receiver lands
+    /// faxes while the engine starts) and a running `faxdrop submit` keep theirs. Nothing
+    /// else in `tmp/` is touched: staged submissions there are renamed in by their submitter.
     func removeStaleTempFiles() {
+        let me = getpid()
         for name in (try? Syscall.listDirectory(spool.tmp)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            let parts = name.split(separator: ".")
+            guard parts.count >= 4, let pid = pid_t(parts[parts.count - 3]) else { continue }
+            if pid == me || Syscall.processExists(pid) { continue }
             try? Syscall.unlink(spool.tmp + "/" + name)
         }
     }

@@ -172,9 +172,11 @@ public final class HTTPServer: DaemonService {
                 }
             }
         }
-        // Hummingbird's own lines (start, stop) are noise beside the daemon's.
+        // Hummingbird's own lines are noise beside the daemon's: start and stop, and an
+        // "Already closed" error at each stop (the listener is closed before the task is
+        // cancelled). A server that cannot run throws, and `start` logs and reports that.
         var serverLogger = logger
-        serverLogger.logLevel = max(logger.logLevel, .warning)
+        serverLogger.logLevel = max(logger.logLevel, .critical)
         let server = try builder.buildServer(
             configuration: ServerConfiguration(address: .hostname(host, port: port), backlog: 64, reuseAddress: true),
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: serverLogger,

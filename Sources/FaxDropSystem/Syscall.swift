@@ -57,6 +57,13 @@ public enum Syscall {
         _ = try retryingOnInterrupt("rmdir", path: path) { Glibc.rmdir(path) }
     }
 
+    /// Whether a process with this id exists (`kill(pid, 0)`; `EPERM` means it exists but
+    /// belongs to someone else).
+    public static func processExists(_ pid: pid_t) -> Bool {
+        guard pid > 0 else { return false }
+        return Glibc.kill(pid, 0) == 0 || errno == EPERM
+    }
+
     /// The corresponding C function is `unlink`.
     public static func unlink(_ path: String) throws {
         _ = try retryingOnInterrupt("unlink", path: path) { Glibc.unlink(path) }

@@ -1,5 +1,6 @@
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropSystem
 import Foundation
 import XCTest
 
@@ -103,6 +104,30 @@ final class RecoveryLeftoversTests: XCTestCase {
         _ = try await startDaemon(spool, renderer: recorder, backend: recorder)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: spool.spool.active), [odd.value])
         XCTAssertEqual(spool.sidecars().done + spool.sidecars().failed, [])
+    }
+
+    /// Interrupted atomic writes are swept at start, but only a dead writer's: a temp file of
+    /// a writer that is still running (this process's receiver, a `faxdrop submit`) stays,
+    /// or its rename fails (it did: the receiver lands faxes while the engine starts).
+    func testOnlyADeadWritersTempFilesAreSweptAtStart() async throws {
+        let spool = try TestSpool()
+        let dead = spool.spool.tmp + "/.job.json.\(Self.deadPID()).7.tmp"
+        let mine = spool.spool.tmp + "/.job.json.\(getpid()).8.tmp"
+        let parent = spool.spool.tmp + "/.job.json.\(getppid()).9.tmp"
+        for path in [dead, mine, parent] { FileManager.default.createFile(atPath: path, contents: Data("{".utf8)) }
+
+        let recorder = CallRecorder()
+        _ = try await startDaemon(spool, renderer: recorder, backend: recorder)
+        XCTAssertNil(try Syscall.lstatIfExists(dead), "a dead writer's temp file is swept")
+        XCTAssertNotNil(try Syscall.lstatIfExists(mine), "this process's writer keeps its temp file")
+        XCTAssertNotNil(try Syscall.lstatIfExists(parent), "a running writer keeps its temp file")
+    }
+
+    /// A process id that `kill(pid, 0)` says no process has (high ids are seldom in use).
+    static func deadPID() -> pid_t {
+        var pid: pid_t = 4_000_000
+        while Syscall.processExists(pid) { pid -= 1 }
+        return pid
     }
 
     /// A renderer worker dies with the daemon (`kill -9`) in the middle of a render and
