@@ -226,8 +226,8 @@ final class ClusterTests: XCTestCase {
 
         // Every job: exactly one sidecar, sent.
         var figures = Figures(jobs: jobs, seconds: seconds)
-        let names_ = Set(sidecars.map(\.document.originalName))
-        figures.lost = jobs - names_.count
+        let sidecarNames = Set(sidecars.map(\.document.originalName))
+        figures.lost = jobs - sidecarNames.count
         XCTAssertEqual(sidecars.count, jobs, "one sidecar per job")
         XCTAssertEqual(Set(sidecars.map(\.jobID)).count, sidecars.count, "a job ended twice")
         let notSent = sidecars.filter { $0.status != .sent }
