@@ -18,9 +18,10 @@ parser.add_argument("--folders", type=int, default=100)
 parser.add_argument("--settle-ms", type=int, default=2000, help="FAXDROP_SETTLE_MS")
 parser.add_argument("--no-wait-for-sidecars", action="store_true")
 parser.add_argument("--under", help="make the temporary spool in this folder (e.g. a tmpfs mount)")
+parser.add_argument("--configuration", default="release", help="the build to run (release, or debug to try the script)")
 args = parser.parse_args()
 
-binary = build()
+binary = build(args.configuration)
 spool = temp_spool("faxdrop-burst-", args.under)
 gateway = Gateway(binary, spool, {
     "FAXDROP_LOOPBACK_PAGE_SECONDS": "0", "FAXDROP_MAX_CALLS": "50", "FAXDROP_MAX_CALLS_PER_DESTINATION": "10",
