@@ -12,7 +12,8 @@ import Synchronization
 /// a read lease shows that nobody has it open for writing; the lease is held across the
 /// rename, so no writer can open it in between.
 ///
-/// The journal is written first (state `claiming`), then the entry is renamed in, so a
+/// The journal is written first (state `claiming`; made with no name and linked into the new
+/// job folder whole, no temp name in `tmp/`), then the entry is renamed in, so a
 /// crash at any point leaves either an untouched entry in `outgoing/` or a job folder whose
 /// journal says what it is. A second claim of the same entry finds it gone and backs out.
 /// The job id is always a new one: no dropped name chooses it (SPEC §1).
@@ -69,9 +70,9 @@ public struct Claimer: Sendable {
                 return .gone
             }
         } else {
-            folderFD = try Syscall.openDirectory(".", in: outgoingFD)
+            folderFD = outgoingFD
         }
-        defer { Syscall.close(folderFD) }
+        defer { if folderFD != outgoingFD { Syscall.close(folderFD) } }
         guard let status = try Syscall.lstatAt(folderFD, name) else { return .gone }
 
         // A regular file with one name: hold a read lease across the rename.
@@ -131,8 +132,12 @@ public struct Claimer: Sendable {
         }
         let jobFD: FileDescriptor
         do {
-            try journal.write(record)
             jobFD = try Syscall.openDirectoryOwned(folder)
+        } catch {
+            return try backOut(error)
+        }
+        do {
+            try journal.writeFirst(record, in: jobFD.rawValue)
         } catch {
             return try backOut(error)
         }

@@ -22,6 +22,14 @@ public struct JournalStore: Sendable {
         try AtomicFile.write(data, to: spool.journal(record.jobID), stagingDirectory: spool.tmp, durable: false)
     }
 
+    /// Writes the first journal of a job whose folder is open as `folder` and holds none yet
+    /// (a claim): the file is made with no name and linked in whole (`AtomicFile.writeNew`),
+    /// so no temp name is created in `tmp/` and renamed. `EEXIST` if the folder has one.
+    public func writeFirst(_ record: JobRecord, in folder: Int32) throws {
+        let data = try JSONEncoder.faxdrop().encode(record)
+        try AtomicFile.writeNew(data, named: Spool.journalName, in: folder)
+    }
+
     public func read(_ id: JobID) throws -> JobRecord {
         let bytes = try AtomicFile.read(spool.journal(id))
         return try JobRecord.decode(from: Data(bytes))

@@ -26,7 +26,9 @@ public struct Spool: Sendable {
     public var images: String { root + "/images" }
 
     public func jobFolder(_ id: JobID) -> String { active + "/" + id.value }
-    public func journal(_ id: JobID) -> String { jobFolder(id) + "/job.json" }
+    public func journal(_ id: JobID) -> String { jobFolder(id) + "/" + Self.journalName }
+    /// The journal's name in its job folder.
+    public static let journalName = "job.json"
     public func document(_ id: JobID) -> String { jobFolder(id) + "/document" }
     public func faxImage(_ id: JobID) -> String { jobFolder(id) + "/fax.tif" }
     public func sidecar(_ id: JobID, status: Sidecar.Status) -> String {

@@ -44,6 +44,36 @@ public enum AtomicFile {
         if durable { try Syscall.fsyncDirectory(dirname(path)) }
     }
 
+    /// Writes a new file `name` in the folder open as `directory`, whole or not at all, with
+    /// no `fsync` (as `write(durable: false)`): the file is made with no name (`O_TMPFILE`),
+    /// written, then linked in, so no temp name is created and removed, neither here nor in
+    /// a staging folder. Fails with `EEXIST` if `name` exists. Where the filesystem has no
+    /// `O_TMPFILE` (or `/proc` is not mounted), a temp name in the same folder and a rename
+    /// that never replaces.
+    public static func writeNew(_ bytes: some Sequence<UInt8>, named name: String, in directory: Int32, mode: mode_t = 0o644)
+        throws
+    {
+        let data = Array(bytes)
+        if let unnamed = try Syscall.openUnnamed(in: directory, mode: mode) {
+            // On failure the unnamed file goes away with its descriptor.
+            try data.withUnsafeBytes { raw in try Syscall.writeAll(unnamed.rawValue, raw) }
+            if try Syscall.linkUnnamed(unnamed.rawValue, to: directory, name) {
+                try unnamed.close()
+                return
+            }
+        }
+        let temp = ".\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let fd = try Syscall.openAtOwned(directory, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: mode)
+        do {
+            try data.withUnsafeBytes { raw in try Syscall.writeAll(fd.rawValue, raw) }
+            try fd.close()
+            try Syscall.renameNoReplace(from: directory, temp, to: directory, name)
+        } catch {
+            try? Syscall.unlinkAt(directory, temp)
+            throw error
+        }
+    }
+
     /// Reads a whole file (regular files only; symlinks are not followed).
     public static func read(_ path: String, limit: Int = 64 << 20) throws -> [UInt8] {
         let fd = try Syscall.openOwned(path, O_RDONLY | O_NOFOLLOW)

@@ -52,6 +52,36 @@ extension Syscall {
         throw SystemError("renameat2", path: from, errno: e)
     }
 
+    /// `openat(directory, ".", O_TMPFILE | O_WRONLY)`: a new file with no name, owned by the
+    /// result; `nil` where the filesystem or kernel has no `O_TMPFILE`.
+    public static func openUnnamed(in directory: Int32, mode: mode_t = 0o644) throws -> FileDescriptor? {
+        while true {
+            let fd = faxdrop_open_unnamed(directory, mode)
+            if fd >= 0 {
+                SyscallTally.record("open")
+                return FileDescriptor(owning: fd)
+            }
+            let e = errno
+            if e == EINTR { continue }
+            if e == EOPNOTSUPP || e == EISDIR || e == EINVAL { return nil }
+            throw SystemError("openat(O_TMPFILE)", path: ".", errno: e)
+        }
+    }
+
+    /// Gives the unnamed file open as `fd` the name `name` in `directory` (`linkat` through
+    /// `/proc/self/fd`). `false` when `/proc` is not there to do it; `EEXIST` if the name
+    /// is taken.
+    public static func linkUnnamed(_ fd: Int32, to directory: Int32, _ name: String) throws -> Bool {
+        while faxdrop_link_unnamed(fd, directory, name) != 0 {
+            let e = errno
+            if e == EINTR { continue }
+            // ENOENT with the folder itself present: no /proc/self/fd to link from.
+            if e == ENOENT, (try? lstatAt(directory, ".")) != nil { return false }
+            throw SystemError("linkat", path: name, errno: e)
+        }
+        return true
+    }
+
     /// The corresponding C function is `unlinkat` (without `AT_REMOVEDIR`): removes the name,
     /// never what a symlink points to.
     public static func unlinkAt(_ directory: Int32, _ name: String) throws {

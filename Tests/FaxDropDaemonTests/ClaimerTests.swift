@@ -93,6 +93,24 @@ final class ClaimerTests: XCTestCase {
         XCTAssertEqual(try AtomicFile.read(spool.spool.document(earlier.jobID)), Array("%PDF-1.4".utf8))
     }
 
+    /// A claim writes its journal straight into the new job folder: no temp name is made
+    /// in `tmp/` (whose modification time, set back an hour first, stays as it was).
+    func testAClaimMakesNoNameInTmp() throws {
+        let spool = try TestSpool()
+        let claimer = Claimer(spool: spool.spool, fax: fax)
+        try spool.write(Array("%PDF-1.4".utf8), to: "+15551234567/a.pdf")
+        let anHourAgo = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - 3600).rounded())
+        try FileManager.default.setAttributes([.modificationDate: anHourAgo], ofItemAtPath: spool.spool.tmp)
+        let outcome = try claimer.claim(spool.spool.outgoing + "/+15551234567/a.pdf", now: Date(), logger: Logger(label: "t"))
+        let record = try XCTUnwrap(outcome.record)
+        let tmpModified = try FileManager.default.attributesOfItem(atPath: spool.spool.tmp)[.modificationDate] as? Date
+        XCTAssertEqual(tmpModified, anHourAgo, "a name was made and removed in tmp/")
+        XCTAssertEqual(try Syscall.listDirectory(spool.spool.jobFolder(record.jobID)).sorted(), ["document", "job.json"])
+        let journaled = try JournalStore(spool: spool.spool).read(record.jobID)
+        XCTAssertEqual(journaled.state, .claiming)
+        XCTAssertEqual(journaled.originalName, "a.pdf")
+    }
+
     /// `faxdrop submit` gets an id FaxDrop made and puts the whole job in `active/` at once:
     /// nothing in the drop zone names it.
     func testSubmitQueuesAWholeJobUnderItsOwnID() throws {

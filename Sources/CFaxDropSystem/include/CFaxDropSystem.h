@@ -29,6 +29,31 @@ static inline int faxdrop_renameat_noreplace(int fromfd, const char *from, int t
     return (int)syscall(SYS_renameat2, fromfd, from, tofd, to, RENAME_NOREPLACE);
 }
 
+#ifndef O_TMPFILE
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#endif
+
+/// openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode): a file with no name yet in
+/// the folder, given one only by `faxdrop_link_unnamed` once it is whole. Fails with
+/// EOPNOTSUPP or EISDIR where the filesystem or kernel has no O_TMPFILE.
+static inline int faxdrop_open_unnamed(int dirfd, mode_t mode) {
+    return openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+}
+
+/// linkat of an O_TMPFILE descriptor to `name` in `todir` through /proc/self/fd (which,
+/// unlike AT_EMPTY_PATH, needs no privilege). Fails with EEXIST if the name is taken.
+static inline int faxdrop_link_unnamed(int fd, int todir, const char *name) {
+    char path[40] = "/proc/self/fd/";
+    char digits[12];
+    int n = 0;
+    unsigned int v = (unsigned int)fd;
+    do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v != 0 && n < 11);
+    size_t at = 14;
+    while (n > 0) path[at++] = digits[--n];
+    path[at] = '\0';
+    return linkat(AT_FDCWD, path, todir, name, AT_SYMLINK_FOLLOW);
+}
+
 /// fcntl(fd, F_SETLEASE, type): fcntl is variadic, so Swift cannot call it directly.
 static inline int faxdrop_set_lease(int fd, int type) {
     return fcntl(fd, F_SETLEASE, type);
