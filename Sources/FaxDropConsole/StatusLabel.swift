@@ -34,7 +34,8 @@ public struct StatusLabel: Sendable, Equatable {
         case "sending":
             (word, icon, tone, detail) = ("In call", "⇄", "active", pages)
         case "sent":
-            (word, icon, tone, detail) = ("Sent", "✔", "sent", row.pagesSent.map { $0 == 1 ? "1 page" : "\($0) pages" } ?? "")
+            let sent = row.pagesSent.map { $0 == 1 ? "1 page" : "\($0) pages" } ?? ""
+            (word, icon, tone, detail) = ("Sent", "✔", "sent", sent)
         case "failed":
             (word, icon, tone) = ("Failed", "✖", "failed")
             detail = row.errorCode.flatMap { ErrorCode(rawValue: $0) }.map { ErrorExplanation($0).words } ?? ""
