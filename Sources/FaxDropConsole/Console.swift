@@ -38,6 +38,9 @@ public final class Console: Sendable {
         self.spool = spool
         self.settings = settings
         self.keys = keys
+        // The audit log's default home is the spool, which `faxdrop run` mounts the console
+        // before the daemon has laid out.
+        try spool.createLayout()
         self.sessions = SessionStore(idle: settings.sessionIdle)
         self.audit = try AuditLog(path: settings.auditLog, logger: logger)
         self.listing = listing ?? SpoolJobListing(spool: spool)

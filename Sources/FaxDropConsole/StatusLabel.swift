@@ -24,17 +24,18 @@ public struct StatusLabel: Sendable, Equatable {
         case "waiting":
             if let at = row.notBefore, at > now {
                 let reason = row.errorCode.map { ErrorExplanation(ErrorCode(rawValue: $0) ?? .internalError).words } ?? ""
-                (word, icon, tone) = ("Waiting to retry", "⏸", "waiting")
+                (word, icon, tone) = ("Waiting to retry", "◔", "waiting")
                 detail = "next try at \(Self.clock(at))" + (reason.isEmpty ? "" : " — " + reason)
             } else {
-                (word, icon, tone, detail) = ("Waiting for a line", "⏸", "waiting", "")
+                (word, icon, tone, detail) = ("Waiting for a line", "◔", "waiting", "")
             }
         case "dialing":
             (word, icon, tone, detail) = ("Dialling", "☎", "active", "attempt \(row.attempts)")
         case "sending":
             (word, icon, tone, detail) = ("In call", "⇄", "active", pages)
         case "sent":
-            (word, icon, tone, detail) = ("Sent", "✔", "sent", row.pagesSent.map { "\($0) pages" } ?? "")
+            let sent = row.pagesSent.map { $0 == 1 ? "1 page" : "\($0) pages" } ?? ""
+            (word, icon, tone, detail) = ("Sent", "✔", "sent", sent)
         case "failed":
             (word, icon, tone) = ("Failed", "✖", "failed")
             detail = row.errorCode.flatMap { ErrorCode(rawValue: $0) }.map { ErrorExplanation($0).words } ?? ""

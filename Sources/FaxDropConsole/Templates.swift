@@ -96,7 +96,7 @@ enum Templates {
         {{#canCancel}}<form method="post" action="/jobs/{{id}}/cancel"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Cancel</button></form>{{/canCancel}}{{/maySend}}
         <h2>Documents</h2><ul>{{#documents}}<li>{{#href}}<a href="{{href}}" download>{{name}}</a>{{/href}}{{^href}}{{name}} (not kept){{/href}}</li>{{/documents}}</ul>
         <h2>Attempts</h2>
-        <ol class="timeline">{{#attempts}}<li><strong>Attempt {{number}}</strong> · {{started}} · {{outcome}}{{#pagesSent}} · {{pagesSent}} pages confirmed{{/pagesSent}}{{#message}}<br><span class="hint">{{message}}</span>{{/message}}</li>{{/attempts}}</ol>
+        <ol class="timeline">{{#attempts}}<li><strong>Attempt {{number}}</strong> · {{started}} · {{outcome}}{{#pagesSent}} · pages confirmed: {{pagesSent}}{{/pagesSent}}{{#message}}<br><span class="hint">{{message}}</span>{{/message}}</li>{{/attempts}}</ol>
         {{^attempts}}<p>No call yet.</p>{{/attempts}}
         <h2>The fax as sent</h2>
         <ul class="thumbs">{{#thumbnails}}<li><a href="{{full}}"><img src="{{src}}" alt="Page {{number}}" loading="lazy" width="172"></a></li>{{/thumbnails}}</ul>

@@ -11,7 +11,7 @@ import NIOHTTP1
 /// headers when they can be, before the body is read.
 extension HTTPRoutes {
     /// Adds the API routes, then `mounts`, to `router`.
-    public func addRoutes(to router: Router<BasicRequestContext>, logger: Logger) {
+    public func addRoutes(to router: Router<FaxDropRequestContext>, logger: Logger) {
         let routes = self
         // First, so that it wraps every route and the router's own "not found".
         router.add(middleware: UnroutedAnswers(methodPaths: ["/fax", "/metrics", "/healthz"]))
@@ -34,7 +34,7 @@ extension HTTPRoutes {
             }.response
         }
         if let inbound {
-            let answer: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            let answer: @Sendable (Request, FaxDropRequestContext) async throws -> Response = { request, _ in
                 try await routes.answerGET(request) {
                     if let refusal = routes.api.authorize(apiKeyHeader: request.headers[.apiKey]) { return refusal }
                     return inbound.answer(path: request.uri.path, query: request.uri.query ?? "")
@@ -127,7 +127,7 @@ enum HTTPExchange {
 /// The router found no route: the API's JSON `404`, or `405` on a path that has routes for
 /// other methods. Routes that were found, and what they throw, pass untouched.
 struct UnroutedAnswers: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = FaxDropRequestContext
     let methodPaths: Set<String>
 
     func handle(

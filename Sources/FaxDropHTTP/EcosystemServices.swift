@@ -27,7 +27,7 @@ public struct EcosystemServices: Sendable {
     public static func make(
         configuration: Configuration, daemon: Daemon, amiConnected: (@Sendable () async -> Bool?)? = nil,
         receiver: ReceiveService? = nil,
-        console: (@Sendable (_ index: JobIndexObserver) throws -> @Sendable (Router<BasicRequestContext>) -> Void)? = nil,
+        console: (@Sendable (_ index: JobIndexObserver) throws -> @Sendable (Router<FaxDropRequestContext>) -> Void)? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         webhookBackoff: WebhookNotifier.Backoff = .init(), logger: Logger
     ) async throws -> EcosystemServices {

@@ -10,7 +10,7 @@ import Synchronization
 
 /// The daemon's one HTTP server (SPEC §8), on Hummingbird 2, as a daemon service: the API
 /// routes of `HTTPRoutes` (`POST /fax`, `GET /fax/{id}`, `GET /inbound…`, `GET /metrics`,
-/// `GET /healthz`) and whatever `HTTPRoutes.mounts` add, on one `Router<BasicRequestContext>`.
+/// `GET /healthz`) and whatever `HTTPRoutes.mounts` add, on one `Router<FaxDropRequestContext>`.
 /// Uploads are parsed as they stream in, so an oversized or unauthorised upload is refused
 /// before its body is read.
 ///
@@ -156,7 +156,7 @@ public final class HTTPServer: DaemonService {
         connections: ConnectionLimit, onRunning: @escaping @Sendable (any Channel) async -> Void
     ) throws -> @Sendable () async throws -> Void {
         let logger = self.logger
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: FaxDropRequestContext.self)
         routes.addRoutes(to: router, logger: logger)
         let responder = router.buildResponder()
         let cap = connections.maximum
@@ -181,7 +181,7 @@ public final class HTTPServer: DaemonService {
             configuration: ServerConfiguration(address: .hostname(host, port: port), backlog: 64, reuseAddress: true),
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: serverLogger,
             responder: { request, writer, channel in
-                let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
+                let context = FaxDropRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
                 let response: Response
                 do {
                     response = try await HTTPExchange.$channel.withValue(channel) {
@@ -242,7 +242,7 @@ public struct HTTPRoutes: Sendable {
     public var list: (@Sendable (_ query: String) async -> APIResponse)?
     /// More routes (the web console), applied after the API routes. The API's paths are
     /// taken: `/fax`, `/fax/…`, `/inbound…`, `/metrics`, `/healthz`.
-    public var mounts: [@Sendable (Router<BasicRequestContext>) -> Void] = []
+    public var mounts: [@Sendable (Router<FaxDropRequestContext>) -> Void] = []
 
     public init(
         api: FaxAPI, metrics: @escaping @Sendable () async -> String, health: @escaping @Sendable () async -> APIResponse,

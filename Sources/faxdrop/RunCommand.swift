@@ -54,7 +54,7 @@ struct RunCommand: AsyncParsableCommand {
             let spool = daemon.spool
             let previews = daemon.makePreviewService(logger: logger)
             // The web console (issue 11), on the API's server at `/`.
-            let console: @Sendable (JobIndexObserver) throws -> @Sendable (Router<BasicRequestContext>) -> Void = {
+            let console: @Sendable (JobIndexObserver) throws -> @Sendable (Router<FaxDropRequestContext>) -> Void = {
                 index in
                 let settings = try ConsoleSettings(environment: environment, configuration: configuration)
                 let console = try Console(

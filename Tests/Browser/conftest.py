@@ -100,7 +100,7 @@ def server():
         "FAXDROP_HTTP_PORT": str(port),
         "API_KEY": api_key,
         "FAXDROP_SETTLE_MS": "200",
-        "FAXDROP_LOOPBACK_PAGE_SECONDS": "0.2",
+        "FAXDROP_LOOPBACK_PAGE_SECONDS": "0.5",  # a 5-page call outlasts loading the outbox
         "FAXDROP_LOG_LEVEL": "info",
     })
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ final class HTTPRouterTests: XCTestCase {
     private var base = ""
     private var port = 0
 
-    private func start(mounts: [@Sendable (Router<BasicRequestContext>) -> Void] = []) async throws {
+    private func start(mounts: [@Sendable (Router<FaxDropRequestContext>) -> Void] = []) async throws {
         spool = try HTTPTestSpool()
         let api = FaxAPI(spool: spool.spool, apiKey: Secret("k"), maxBytes: 50 << 20, logger: quietLogger())
         var routes = HTTPRoutes(
@@ -51,6 +51,19 @@ final class HTTPRouterTests: XCTestCase {
         let unknown = try curl([base + "/nothing/here"])
         XCTAssertEqual(unknown.status, 404)
         XCTAssertEqual(unknown.errorCode, "not_found")
+    }
+
+    /// The router's context carries the client's address from the connection (the console's
+    /// audit log names it): over loopback, 127.0.0.1.
+    func testTheContextCarriesTheClientsAddress() async throws {
+        try await start(mounts: [
+            { router in
+                router.get("/whoami") { _, context in context.remoteAddress?.ipAddress ?? "unknown" }
+            }
+        ])
+        let answer = try curl([base + "/whoami"])
+        XCTAssertEqual(answer.status, 200)
+        XCTAssertEqual(answer.body, "127.0.0.1")
     }
 
     /// Wrong methods on the API's paths get the JSON 405; GET /fax is one until a job list
