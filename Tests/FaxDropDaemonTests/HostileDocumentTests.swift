@@ -51,8 +51,7 @@ final class HostileDocumentTests: XCTestCase {
 
     func testHugeAndHostileDocumentsFailAloneWithTheirCodes() async throws {
         let spool = try TestSpool()
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(8), logger: testLogger())
-        addTeardownBlock { await pool.shutdown() }
+        let pool = startRenderPool(timeout: .seconds(8))
         let backend = LoopbackBackend(pageSeconds: 0, logger: testLogger())
         _ = try await startDaemon(
             spool, ["FAXDROP_RENDER_TIMEOUT": "8"], renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend)
@@ -81,10 +80,8 @@ final class HostileDocumentTests: XCTestCase {
     func testPostScriptCannotFaxAnotherJobsSidecarWithTheSpoolUnderTmp() async throws {
         let spool = try TestSpool()
         XCTAssertTrue(spool.root.hasPrefix(NSTemporaryDirectory()), "the spool must be under the temp directory")
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 1, timeout: .seconds(60), logger: testLogger())
-        addTeardownBlock { await pool.shutdown() }
         let backend = LoopbackBackend(pageSeconds: 0, logger: testLogger())
-        _ = try await startDaemon(spool, renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend)
+        try await startRenderingDaemon(spool, workers: 1, backend: backend)
 
         try spool.copy(TestSpool.corpus + "/pdf/23-onepage-letter.pdf", to: "+15551234570/ordinary.pdf")
         let first = try await spool.waitForSidecars(1, timeout: 60)

@@ -40,11 +40,8 @@ final class LetterheadTests: XCTestCase {
     private func start(
         _ spool: TestSpool, _ settings: [String: String], logger: Logger? = nil
     ) async throws -> ImageKeepingBackend {
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: testLogger())
-        addTeardownBlock { await pool.shutdown() }
         let backend = ImageKeepingBackend(folder: (spool.root as NSString).deletingLastPathComponent)
-        _ = try await startDaemon(
-            spool, settings, renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend, logger: logger)
+        try await startRenderingDaemon(spool, settings, backend: backend, logger: logger)
         return backend
     }
 
