@@ -317,11 +317,7 @@ extension AsteriskSimulator {
             write(m.encoded, to: channel)
             items += 1
         }
-        var done = AMIMessage(["Event": "StatusComplete"])
-        if let id = message.actionID { done.append("ActionID", id) }
-        done.append("EventList", "Complete")
-        done.append("ListItems", "\(items)")
-        write(done.encoded, to: channel)
+        endEventList(message, "StatusComplete", items: items, on: channel)
     }
 
     func coreShowChannels(_ message: AMIMessage, session: ObjectIdentifier) {
@@ -339,11 +335,7 @@ extension AsteriskSimulator {
                 items += 1
             }
         }
-        var done = AMIMessage(["Event": "CoreShowChannelsComplete"])
-        if let id = message.actionID { done.append("ActionID", id) }
-        done.append("EventList", "Complete")
-        done.append("ListItems", "\(items)")
-        write(done.encoded, to: channel)
+        endEventList(message, "CoreShowChannelsComplete", items: items, on: channel)
     }
 
     func databaseGet(_ message: AMIMessage, session: ObjectIdentifier) {
@@ -357,11 +349,7 @@ extension AsteriskSimulator {
         var m = AMIMessage(["Event": "DBGetResponse", "Family": family, "Key": key, "Val": value])
         if let id = message.actionID { m.append("ActionID", id) }
         write(m.encoded, to: channel)
-        var done = AMIMessage(["Event": "DBGetComplete"])
-        if let id = message.actionID { done.append("ActionID", id) }
-        done.append("EventList", "Complete")
-        done.append("ListItems", "1")
-        write(done.encoded, to: channel)
+        endEventList(message, "DBGetComplete", items: 1, on: channel)
     }
 
     func localPath(_ path: String) -> String {

@@ -20,10 +20,6 @@ extension AsteriskSimulator {
             m.append("Val", value)
             write(m.encoded, to: channel)
         }
-        var done = AMIMessage(["Event": "DBGetTreeComplete"])
-        if let id = message.actionID { done.append("ActionID", id) }
-        done.append("EventList", "Complete")
-        done.append("ListItems", "\(entries.count)")
-        write(done.encoded, to: channel)
+        endEventList(message, "DBGetTreeComplete", items: entries.count, on: channel)
     }
 }

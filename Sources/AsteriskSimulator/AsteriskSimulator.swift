@@ -228,6 +228,16 @@ public actor AsteriskSimulator {
         write(m.encoded, to: channel)
     }
 
+    /// Ends an event list (Status, CoreShowChannels, DBGet, DBGetTree): the `…Complete`
+    /// event with the action's id and how many items the list held.
+    func endEventList(_ request: AMIMessage, _ event: String, items: Int, on channel: any Channel) {
+        var done = AMIMessage(["Event": event])
+        if let id = request.actionID { done.append("ActionID", id) }
+        done.append("EventList", "Complete")
+        done.append("ListItems", "\(items)")
+        write(done.encoded, to: channel)
+    }
+
     /// Sends an event to every logged-in session whose event mask allows its class.
     func broadcast(_ event: AMIMessage, class eventClass: String) {
         for session in sessions.values where session.authenticated {

@@ -17,12 +17,12 @@ public struct ReceivedSidecar: Codable, Sendable, Equatable {
 
     public struct Document: Codable, Sendable, Equatable {
         /// `<id>.pdf`; nil when no page came.
-        public var storedAs: String?
+        @ExplicitNull public var storedAs: String?
         public var bytes: Int64
         public var sha256: String
         /// `<id>.tif` when the received TIFF is kept beside the PDF (`FAXDROP_INCOMING_KEEP_TIFF`,
         /// or when it could not be converted).
-        public var tiff: String?
+        @ExplicitNull public var tiff: String?
         public var tiffBytes: Int64
 
         public init(storedAs: String?, bytes: Int64, sha256: String, tiff: String?, tiffBytes: Int64) {
@@ -38,25 +38,16 @@ public struct ReceivedSidecar: Codable, Sendable, Equatable {
             case bytes, sha256, tiff
             case tiffBytes = "tiff_bytes"
         }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(storedAs, forKey: .storedAs)
-            try c.encode(bytes, forKey: .bytes)
-            try c.encode(sha256, forKey: .sha256)
-            try c.encode(tiff, forKey: .tiff)
-            try c.encode(tiffBytes, forKey: .tiffBytes)
-        }
     }
 
     public struct Fax: Codable, Sendable, Equatable {
         /// `T38` or `audio`; nil when the fax never started.
-        public var mode: String?
-        public var bitRate: Int?
+        @ExplicitNull public var mode: String?
+        @ExplicitNull public var bitRate: Int?
         /// `fine` / `normal` from the first page, else nil.
-        public var resolution: String?
-        public var durationSeconds: Int?
-        public var hangupCause: Int?
+        @ExplicitNull public var resolution: String?
+        @ExplicitNull public var durationSeconds: Int?
+        @ExplicitNull public var hangupCause: Int?
 
         public init(mode: String?, bitRate: Int?, resolution: String?, durationSeconds: Int?, hangupCause: Int?) {
             self.mode = mode
@@ -72,15 +63,6 @@ public struct ReceivedSidecar: Codable, Sendable, Equatable {
             case resolution
             case durationSeconds = "duration_seconds"
             case hangupCause = "hangup_cause"
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(mode, forKey: .mode)
-            try c.encode(bitRate, forKey: .bitRate)
-            try c.encode(resolution, forKey: .resolution)
-            try c.encode(durationSeconds, forKey: .durationSeconds)
-            try c.encode(hangupCause, forKey: .hangupCause)
         }
     }
 
@@ -118,7 +100,7 @@ public struct ReceivedSidecar: Codable, Sendable, Equatable {
     public var id: JobID
     public var status: Status
     /// The validated DID; nil when the dialled number was not one.
-    public var did: String?
+    @ExplicitNull public var did: String?
     /// The folder under `incoming/` (the DID, a route's name, or `unknown`).
     public var folder: String
     /// Sanitised caller number and sender station id.
@@ -127,9 +109,9 @@ public struct ReceivedSidecar: Codable, Sendable, Equatable {
     public var pages: Pages
     public var document: Document
     public var fax: Fax
-    public var error: Failure?
+    @ExplicitNull public var error: Failure?
     /// Asterisk's id of the call (`UNIQUEID`), when valid.
-    public var receiveID: String?
+    @ExplicitNull public var receiveID: String?
     public var receivedAt: Date
     public var completedAt: Date
     public var gateway: Sidecar.Gateway
@@ -163,24 +145,5 @@ public struct ReceivedSidecar: Codable, Sendable, Equatable {
         case receivedAt = "received_at"
         case completedAt = "completed_at"
         case gateway
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schema, forKey: .schema)
-        try c.encode(id, forKey: .id)
-        try c.encode(status, forKey: .status)
-        try c.encode(did, forKey: .did)
-        try c.encode(folder, forKey: .folder)
-        try c.encode(caller, forKey: .caller)
-        try c.encode(remoteStationID, forKey: .remoteStationID)
-        try c.encode(pages, forKey: .pages)
-        try c.encode(document, forKey: .document)
-        try c.encode(fax, forKey: .fax)
-        try c.encode(error, forKey: .error)
-        try c.encode(receiveID, forKey: .receiveID)
-        try c.encode(receivedAt, forKey: .receivedAt)
-        try c.encode(completedAt, forKey: .completedAt)
-        try c.encode(gateway, forKey: .gateway)
     }
 }

@@ -13,11 +13,11 @@ public struct Sidecar: Codable, Sendable, Equatable {
         public var originalName: String
         /// The original's file name beside the sidecar: `<job-id>.<ext>`, never `.json`;
         /// `nil` when nothing was kept (a link, FIFO, socket or device).
-        public var storedAs: String?
+        @ExplicitNull public var storedAs: String?
         public var bytes: Int64
         public var sha256: String
         /// `nil` when the content is no accepted format.
-        public var format: DocumentFormat?
+        @ExplicitNull public var format: DocumentFormat?
 
         public init(originalName: String, storedAs: String?, bytes: Int64, sha256: String, format: DocumentFormat?) {
             self.originalName = originalName
@@ -31,16 +31,6 @@ public struct Sidecar: Codable, Sendable, Equatable {
             case originalName = "original_name"
             case storedAs = "stored_as"
             case bytes, sha256, format
-        }
-
-        // `format` is always present: `null` when the content is no accepted format.
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(originalName, forKey: .originalName)
-            try c.encode(storedAs, forKey: .storedAs)
-            try c.encode(bytes, forKey: .bytes)
-            try c.encode(sha256, forKey: .sha256)
-            try c.encode(format, forKey: .format)
         }
     }
 
@@ -115,12 +105,12 @@ public struct Sidecar: Codable, Sendable, Equatable {
     public var pages: Pages
     public var fax: Fax
     public var attempts: [AttemptRecord]
-    public var error: Failure?
+    @ExplicitNull public var error: Failure?
     public var queuedAt: Date
     public var completedAt: Date
     public var gateway: Gateway
     /// The failed job this one retries (`faxdrop retry`), if any.
-    public var retryOf: JobID?
+    @ExplicitNull public var retryOf: JobID?
     /// Optional (absent in older sidecars): who the fax is for.
     public var recipient: Recipient?
     /// Optional: the job's options from its folder's `.faxdrop` file or its submission.
@@ -164,28 +154,5 @@ public struct Sidecar: Codable, Sendable, Equatable {
         case sendAt = "send_at"
         case batchID = "batch_id"
         case documents
-    }
-
-    // `error` is always present: `null` when sent.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schema, forKey: .schema)
-        try c.encode(jobID, forKey: .jobID)
-        try c.encode(status, forKey: .status)
-        try c.encode(destination, forKey: .destination)
-        try c.encode(document, forKey: .document)
-        try c.encode(pages, forKey: .pages)
-        try c.encode(fax, forKey: .fax)
-        try c.encode(attempts, forKey: .attempts)
-        try c.encode(error, forKey: .error)
-        try c.encode(queuedAt, forKey: .queuedAt)
-        try c.encode(completedAt, forKey: .completedAt)
-        try c.encode(gateway, forKey: .gateway)
-        try c.encode(retryOf, forKey: .retryOf)
-        try c.encodeIfPresent(recipient, forKey: .recipient)
-        try c.encodeIfPresent(options, forKey: .options)
-        try c.encodeIfPresent(sendAt, forKey: .sendAt)
-        try c.encodeIfPresent(batchID, forKey: .batchID)
-        try c.encodeIfPresent(documents, forKey: .documents)
     }
 }

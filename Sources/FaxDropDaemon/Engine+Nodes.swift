@@ -23,33 +23,8 @@ extension Engine {
     }
 
     /// Every configured node's state as the scheduler sees it (empty with a single node).
-    public var nodeReports: [NodeReport] {
-        scheduler.nodeStatuses.map {
-            NodeReport(
-                name: $0.name, up: $0.up, channelsInUse: $0.channelsInUse, maxChannels: $0.maxChannels,
-                callsStarted: $0.callsStarted, outcomes: $0.outcomes)
-        }
-    }
+    public var nodeReports: [NodeReport] { scheduler.nodeStatuses }
 }
 
-/// One Asterisk node's state, for /metrics and the status page.
-public struct NodeReport: Sendable, Equatable, Codable {
-    public var name: String
-    public var up: Bool
-    public var channelsInUse: Int
-    public var maxChannels: Int
-    public var callsStarted: Int
-    /// Ended calls by outcome: `sent`, an error code, or `unavailable` (not placed).
-    public var outcomes: [String: Int]
-
-    public init(
-        name: String, up: Bool, channelsInUse: Int, maxChannels: Int, callsStarted: Int, outcomes: [String: Int]
-    ) {
-        self.name = name
-        self.up = up
-        self.channelsInUse = channelsInUse
-        self.maxChannels = maxChannels
-        self.callsStarted = callsStarted
-        self.outcomes = outcomes
-    }
-}
+/// One Asterisk node's state, for /metrics and the status page: the scheduler's own record.
+public typealias NodeReport = Scheduler.NodeStatus

@@ -49,24 +49,20 @@ extension FaxImage {
         guard let tif = TIFFOpen(path, "r") else { throw ReadError(path: path, message: "TIFF file cannot be opened") }
         defer { TIFFClose(tif) }
         guard TIFFSetDirectory(tif, UInt32(page)) == 1 else { throw ReadError(path: path, message: "no page \(page + 1)") }
-        var width: UInt32 = 0, height: UInt32 = 0, bps: UInt16 = 0, photometric: UInt16 = 0
-        _ = faxdrop_tiff_get_u32(tif, UInt32(TIFFTAG_IMAGEWIDTH), &width)
-        _ = faxdrop_tiff_get_u32(tif, UInt32(TIFFTAG_IMAGELENGTH), &height)
-        _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_BITSPERSAMPLE), &bps)
-        _ = faxdrop_tiff_get_u16(tif, UInt32(TIFFTAG_PHOTOMETRIC), &photometric)
-        guard bps == 1 else { throw ReadError(path: path, message: "page \(page + 1) is not bilevel") }
+        let info = FaxImage.currentPage(tif)
+        guard info.bitsPerSample == 1 else { throw ReadError(path: path, message: "page \(page + 1) is not bilevel") }
         let bytesPerRow = Int(TIFFScanlineSize(tif))
-        var bits = [UInt8](repeating: 0, count: bytesPerRow * Int(height))
+        var bits = [UInt8](repeating: 0, count: bytesPerRow * info.height)
         let ok = bits.withUnsafeMutableBytes { raw -> Bool in
-            for y in 0..<Int(height) where TIFFReadScanline(tif, raw.baseAddress! + y * bytesPerRow, UInt32(y), 0) != 1 {
+            for y in 0..<info.height where TIFFReadScanline(tif, raw.baseAddress! + y * bytesPerRow, UInt32(y), 0) != 1 {
                 return false
             }
             return true
         }
         guard ok else { throw ReadError(path: path, message: "page \(page + 1) cannot be decoded") }
-        if photometric == UInt16(PHOTOMETRIC_MINISBLACK) {
+        if info.photometric == Int(PHOTOMETRIC_MINISBLACK) {
             for i in bits.indices { bits[i] = ~bits[i] }
         }
-        return FaxBitmap(width: Int(width), height: Int(height), bytesPerRow: bytesPerRow, bits: bits)
+        return FaxBitmap(width: info.width, height: info.height, bytesPerRow: bytesPerRow, bits: bits)
     }
 }

@@ -118,21 +118,21 @@ public final class Metrics: EngineObserver, ReceiveObserver, NotificationCounter
         for state in JobState.allCases where !state.isFinal {
             out.sample("faxdrop_jobs", ["state": state.rawValue], Double(byState[state] ?? 0))
         }
-        out.family("faxdrop_drop_zone_files", .gauge, "Entries in outgoing/ not yet claimed.")
-        out.sample("faxdrop_drop_zone_files", [:], Double(live.dropZoneFiles))
+        out.singleFamily(
+            "faxdrop_drop_zone_files", .gauge, "Entries in outgoing/ not yet claimed.",
+            Double(live.dropZoneFiles))
 
-        out.family("faxdrop_calls_in_progress", .gauge, "Calls being dialled or sent now.")
-        out.sample("faxdrop_calls_in_progress", [:], Double(live.callsInProgress))
+        out.singleFamily(
+            "faxdrop_calls_in_progress", .gauge, "Calls being dialled or sent now.",
+            Double(live.callsInProgress))
 
         nodeSamples(live.nodes, into: &out)
 
-        out.family("faxdrop_call_attempts_total", .counter, "Call attempts that ended, by outcome (sent or an error code).")
-        for (outcome, n) in c.attempts.sorted(by: { $0.key < $1.key }) {
-            out.sample("faxdrop_call_attempts_total", ["outcome": outcome], Double(n))
-        }
+        out.countsFamily(
+            "faxdrop_call_attempts_total", .counter, "Call attempts that ended, by outcome (sent or an error code).",
+            by: "outcome", c.attempts)
 
-        out.family("faxdrop_pages_sent_total", .counter, "Pages confirmed by the far end.")
-        out.sample("faxdrop_pages_sent_total", [:], Double(c.pagesSent))
+        out.singleFamily("faxdrop_pages_sent_total", .counter, "Pages confirmed by the far end.", Double(c.pagesSent))
 
         out.family("faxdrop_render_seconds", .histogram, "Time to render one document in a worker.")
         for (i, bound) in Self.renderBuckets.enumerated() {
@@ -142,10 +142,9 @@ public final class Metrics: EngineObserver, ReceiveObserver, NotificationCounter
         out.sample("faxdrop_render_seconds_sum", [:], c.renderSum)
         out.sample("faxdrop_render_seconds_count", [:], Double(c.renderCount))
 
-        out.family("faxdrop_render_failures_total", .counter, "Renders that failed, by error code.")
-        for (code, n) in c.renderFailures.sorted(by: { $0.key < $1.key }) {
-            out.sample("faxdrop_render_failures_total", ["code": code], Double(n))
-        }
+        out.countsFamily(
+            "faxdrop_render_failures_total", .counter, "Renders that failed, by error code.",
+            by: "code", c.renderFailures)
 
         if let connected = live.amiConnected {
             out.family("faxdrop_ami_connected", .gauge, "1 while the Asterisk Manager Interface session is logged in.")
@@ -156,17 +155,16 @@ public final class Metrics: EngineObserver, ReceiveObserver, NotificationCounter
         for status in ["received", "partial", "failed"] {
             out.sample("faxdrop_received_total", ["status": status], Double(c.received[status] ?? 0))
         }
-        out.family("faxdrop_pages_received_total", .counter, "Pages of received faxes kept in their PDFs.")
-        out.sample("faxdrop_pages_received_total", [:], Double(c.pagesReceived))
+        out.singleFamily(
+            "faxdrop_pages_received_total", .counter, "Pages of received faxes kept in their PDFs.",
+            Double(c.pagesReceived))
 
-        out.family("faxdrop_webhook_deliveries_total", .counter, "Webhook POSTs by result (delivered, retried, abandoned).")
-        for (result, n) in c.webhook.sorted(by: { $0.key < $1.key }) {
-            out.sample("faxdrop_webhook_deliveries_total", ["result": result], Double(n))
-        }
-        out.family("faxdrop_result_hooks_total", .counter, "FAXDROP_ON_RESULT runs by result (ok, failed, timeout).")
-        for (result, n) in c.hooks.sorted(by: { $0.key < $1.key }) {
-            out.sample("faxdrop_result_hooks_total", ["result": result], Double(n))
-        }
+        out.countsFamily(
+            "faxdrop_webhook_deliveries_total", .counter, "Webhook POSTs by result (delivered, retried, abandoned).",
+            by: "result", c.webhook)
+        out.countsFamily(
+            "faxdrop_result_hooks_total", .counter, "FAXDROP_ON_RESULT runs by result (ok, failed, timeout).",
+            by: "result", c.hooks)
         return out.text
     }
 }
@@ -191,6 +189,18 @@ struct PrometheusText {
             text += "{" + pairs.joined(separator: ",") + "}"
         }
         text += " " + Self.number(value) + "\n"
+    }
+
+    /// A family of one sample without labels.
+    mutating func singleFamily(_ name: String, _ kind: Kind, _ help: String, _ value: Double) {
+        family(name, kind, help)
+        sample(name, [:], value)
+    }
+
+    /// A family of counts by one label's value, in the order of the values.
+    mutating func countsFamily(_ name: String, _ kind: Kind, _ help: String, by label: String, _ counts: [String: Int]) {
+        family(name, kind, help)
+        for (value, n) in counts.sorted(by: { $0.key < $1.key }) { sample(name, [label: value], Double(n)) }
     }
 
     static func escape(_ value: String) -> String {

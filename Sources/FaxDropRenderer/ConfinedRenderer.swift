@@ -147,8 +147,6 @@ public final class ConfinedRenderer {
             0.5 g 72 72 72 72 re f 1 0 0 rg 180 72 72 72 re f
             """
         func font(_ name: String) -> String { "<< /Type /Font /Subtype /Type1 /BaseFont /\(name) >>" }
-        var pdf = "%PDF-1.4\n"
-        var offsets: [Int] = []
         let objects = [
             "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
             "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
@@ -156,17 +154,9 @@ public final class ConfinedRenderer {
             "<< /Length \(content.utf8.count) >>\nstream\n\(content)\nendstream",
             font("Helvetica"), font("Times-Roman"), font("Courier"),
         ]
-        for (index, object) in objects.enumerated() {
-            offsets.append(pdf.utf8.count)
-            pdf += "\(index + 1) 0 obj\n\(object)\nendobj\n"
-        }
-        let xref = pdf.utf8.count
-        pdf += "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n"
-        for offset in offsets { pdf += String(format: "%010d 00000 n \n", offset) }
-        pdf += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
         let input = scratch + "/warm-up.pdf"
         defer { try? Syscall.unlink(input) }
-        guard (try? AtomicFile.write(Array(pdf.utf8), to: input, stagingDirectory: scratch, durable: false)) != nil else {
+        guard (try? AtomicFile.write(PDFFile.assemble(objects), to: input, stagingDirectory: scratch, durable: false)) != nil else {
             renderer.prepare(resolution: resolution, paper: paper)
             return
         }

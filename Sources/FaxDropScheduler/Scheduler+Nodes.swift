@@ -3,8 +3,8 @@ import Foundation
 
 /// The scheduler's bookkeeping of jobs, calls and Asterisk nodes (issue 14).
 extension Scheduler {
-    /// One node's state, for `status`, `check` and /metrics.
-    public struct NodeStatus: Sendable, Equatable {
+    /// One node's state, for `status`, `check` and /metrics (the daemon's `NodeReport`).
+    public struct NodeStatus: Sendable, Equatable, Codable {
         public var name: String
         public var up: Bool
         public var channelsInUse: Int

@@ -183,22 +183,18 @@ func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating
 func f(_ x: Double?, _ digits: Int = 2) -> String { x.map { String(format: "%.\(digits)f", $0) } ?? "-" }
 
 let options = Options.parse()
-if let rounds = options.sandboxRounds {
+// The two benchmarks of the render workers: the sandbox's cost, and the page images.
+let workerBenchmarks: [(rounds: Int?, run: (String, Int, String, Logger) async throws -> Void)] = [
+    (options.sandboxRounds, { try await compareSandbox(corpus: $0, rounds: $1, executable: $2, logger: $3) }),
+    (options.pageImageRounds, { try await benchmarkPageImages(corpus: $0, rounds: $1, executable: $2, logger: $3) }),
+]
+for benchmark in workerBenchmarks {
+    guard let rounds = benchmark.rounds else { continue }
     var logger = Logger(label: "faxdrop.bench")
     logger.logLevel = .warning
-    try await compareSandbox(
-        corpus: URL(fileURLWithPath: options.corpus).standardizedFileURL.path, rounds: rounds,
-        executable: ProcessInfo.processInfo.environment["FAXDROP_RENDERER"] ?? RenderPool.defaultExecutable(),
-        logger: logger)
-    exit(0)
-}
-if let rounds = options.pageImageRounds {
-    var logger = Logger(label: "faxdrop.bench")
-    logger.logLevel = .warning
-    try await benchmarkPageImages(
-        corpus: URL(fileURLWithPath: options.corpus).standardizedFileURL.path, rounds: rounds,
-        executable: ProcessInfo.processInfo.environment["FAXDROP_RENDERER"] ?? RenderPool.defaultExecutable(),
-        logger: logger)
+    try await benchmark.run(
+        URL(fileURLWithPath: options.corpus).standardizedFileURL.path, rounds,
+        ProcessInfo.processInfo.environment["FAXDROP_RENDERER"] ?? RenderPool.defaultExecutable(), logger)
     exit(0)
 }
 guard let gs = which("gs"), let tesseract = which("tesseract"), let pdftotext = which("pdftotext") else {

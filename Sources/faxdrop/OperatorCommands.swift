@@ -17,10 +17,7 @@ struct CancelCommand: ParsableCommand {
 
     func run() throws {
         let spool = Spool(root: try common.load().spool)
-        guard let id = JobID(jobID) else {
-            printError("error: '\(jobID)' is not a job id")
-            throw ExitCode(1)
-        }
+        let id = try parseJobID(jobID)
         if let sidecar = StatusReport.sidecar(id, spool: spool) {
             printError("error: job \(id) has already ended (\(sidecar.status.rawValue))")
             throw ExitCode(1)
@@ -50,10 +47,7 @@ struct RetryCommand: ParsableCommand {
 
     func run() throws {
         let spool = Spool(root: try common.load().spool)
-        guard let old = JobID(jobID) else {
-            printError("error: '\(jobID)' is not a job id")
-            throw ExitCode(1)
-        }
+        let old = try parseJobID(jobID)
         guard let sidecar = StatusReport.sidecar(old, spool: spool), sidecar.status == .failed else {
             printError("error: job \(old) is not in \(spool.failed)")
             throw ExitCode(1)
@@ -63,6 +57,15 @@ struct RetryCommand: ParsableCommand {
         try ControlRequest.retry(old: old, new: new).post(to: spool)
         print(new.value)
     }
+}
+
+/// The job id an operator typed; an error and exit status 1 when it is not one.
+func parseJobID(_ text: String) throws -> JobID {
+    guard let id = JobID(text) else {
+        printError("error: '\(text)' is not a job id")
+        throw ExitCode(1)
+    }
+    return id
 }
 
 /// Polls for the job's sidecar; the daemon reads requests about once a second.

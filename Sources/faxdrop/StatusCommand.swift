@@ -21,11 +21,7 @@ struct StatusCommand: ParsableCommand {
         let configuration = try common.load()
         let spool = Spool(root: configuration.spool)
         if let text = jobID {
-            guard let id = JobID(text) else {
-                printError("error: '\(text)' is not a job id")
-                throw ExitCode(1)
-            }
-            try showOne(id, spool: spool)
+            try showOne(try parseJobID(text), spool: spool)
             return
         }
         let report = StatusReport.read(spool, index: openIndex(spool))

@@ -35,10 +35,8 @@ final class CoverPageTests: XCTestCase {
     private let onePage = TestSpool.corpus + "/pdf/23-onepage-letter.pdf"
 
     private func start(_ spool: TestSpool, _ settings: [String: String]) async throws -> ImageKeepingBackend {
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: testLogger())
-        addTeardownBlock { await pool.shutdown() }
         let backend = ImageKeepingBackend(folder: (spool.root as NSString).deletingLastPathComponent)
-        _ = try await startDaemon(spool, settings, renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend)
+        try await startRenderingDaemon(spool, settings, backend: backend)
         return backend
     }
 

@@ -11,25 +11,14 @@ import XCTest
 final class HostileDocumentTests: XCTestCase {
     /// A valid PDF of `pages` pages that share one tiny content stream.
     static func manyPagePDF(_ pages: Int) -> [UInt8] {
-        var out = "%PDF-1.4\n"
-        var offsets: [Int] = []
-        func object(_ n: Int, _ body: String) {
-            offsets.append(out.utf8.count)
-            out += "\(n) 0 obj\n\(body)\nendobj\n"
-        }
         let kids = (0..<pages).map { "\(4 + $0) 0 R" }.joined(separator: " ")
-        object(1, "<< /Type /Catalog /Pages 2 0 R >>")
-        object(2, "<< /Type /Pages /Count \(pages) /Kids [\(kids)] >>")
         let stream = "BT /F1 24 Tf 72 700 Td (page) Tj ET"
-        object(3, "<< /Length \(stream.utf8.count) >>\nstream\n\(stream)\nendstream")
-        for i in 0..<pages {
-            object(4 + i, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R >>")
-        }
-        let xref = out.utf8.count
-        out += "xref\n0 \(offsets.count + 1)\n0000000000 65535 f \n"
-        for offset in offsets { out += String(format: "%010d 00000 n \n", offset) }
-        out += "trailer\n<< /Size \(offsets.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
-        return Array(out.utf8)
+        let page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R >>"
+        return PDFFile.assemble(
+            [
+                "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Count \(pages) /Kids [\(kids)] >>",
+                "<< /Length \(stream.utf8.count) >>\nstream\n\(stream)\nendstream",
+            ] + Array(repeating: page, count: pages))
     }
 
     /// A PNG whose header claims 100000×100000 pixels (its data is a few bytes).
@@ -51,8 +40,7 @@ final class HostileDocumentTests: XCTestCase {
 
     func testHugeAndHostileDocumentsFailAloneWithTheirCodes() async throws {
         let spool = try TestSpool()
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(8), logger: testLogger())
-        addTeardownBlock { await pool.shutdown() }
+        let pool = startRenderPool(timeout: .seconds(8))
         let backend = LoopbackBackend(pageSeconds: 0, logger: testLogger())
         _ = try await startDaemon(
             spool, ["FAXDROP_RENDER_TIMEOUT": "8"], renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend)
@@ -81,10 +69,8 @@ final class HostileDocumentTests: XCTestCase {
     func testPostScriptCannotFaxAnotherJobsSidecarWithTheSpoolUnderTmp() async throws {
         let spool = try TestSpool()
         XCTAssertTrue(spool.root.hasPrefix(NSTemporaryDirectory()), "the spool must be under the temp directory")
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 1, timeout: .seconds(60), logger: testLogger())
-        addTeardownBlock { await pool.shutdown() }
         let backend = LoopbackBackend(pageSeconds: 0, logger: testLogger())
-        _ = try await startDaemon(spool, renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend)
+        try await startRenderingDaemon(spool, workers: 1, backend: backend)
 
         try spool.copy(TestSpool.corpus + "/pdf/23-onepage-letter.pdf", to: "+15551234570/ordinary.pdf")
         let first = try await spool.waitForSidecars(1, timeout: 60)

@@ -12,12 +12,7 @@ import XCTest
 /// `FAXDROP_KEEP_IMAGES_DAYS`.
 final class KeptImageTests: XCTestCase {
     private func startLoopback(_ spool: TestSpool, _ settings: [String: String] = [:]) async throws -> Daemon {
-        let configuration = try spool.configuration(settings)
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: testLogger())
-        addTeardownBlock { await pool.shutdown() }
-        let backend = LoopbackBackend(pageSeconds: configuration.loopbackPageSeconds, noAnswerSeconds: 0.1, logger: testLogger())
-        return try await startDaemon(
-            spool, settings, renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend)
+        try await startLoopbackDaemon(spool, settings, noAnswerSeconds: 0.1)
     }
 
     func testSentAndFailedJobsKeepTheirFaxImage() async throws {

@@ -24,27 +24,14 @@ final class LetterheadTests: XCTestCase {
             kids.append("\(objects.count) 0 R")
         }
         objects[1] = "<< /Type /Pages /Kids [\(kids.joined(separator: " "))] /Count \(pages) >>"
-        var pdf = "%PDF-1.4\n"
-        var offsets: [Int] = []
-        for (i, body) in objects.enumerated() {
-            offsets.append(pdf.utf8.count)
-            pdf += "\(i + 1) 0 obj\n\(body)\nendobj\n"
-        }
-        let xref = pdf.utf8.count
-        pdf += "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n"
-        for offset in offsets { pdf += String(format: "%010d 00000 n \n", offset) }
-        pdf += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
-        return Array(pdf.utf8)
+        return PDFFile.assemble(objects)
     }
 
     private func start(
         _ spool: TestSpool, _ settings: [String: String], logger: Logger? = nil
     ) async throws -> ImageKeepingBackend {
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: testLogger())
-        addTeardownBlock { await pool.shutdown() }
         let backend = ImageKeepingBackend(folder: (spool.root as NSString).deletingLastPathComponent)
-        _ = try await startDaemon(
-            spool, settings, renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend, logger: logger)
+        try await startRenderingDaemon(spool, settings, backend: backend, logger: logger)
         return backend
     }
 

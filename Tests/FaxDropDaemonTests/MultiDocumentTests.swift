@@ -12,10 +12,8 @@ final class MultiDocumentTests: XCTestCase {
     private let onePage = TestSpool.corpus + "/pdf/23-onepage-letter.pdf"
 
     private func start(_ spool: TestSpool, _ settings: [String: String] = [:]) async throws -> ImageKeepingBackend {
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: testLogger())
-        addTeardownBlock { await pool.shutdown() }
         let backend = ImageKeepingBackend(folder: (spool.root as NSString).deletingLastPathComponent)
-        _ = try await startDaemon(spool, settings, renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend)
+        try await startRenderingDaemon(spool, settings, backend: backend)
         return backend
     }
 
@@ -143,10 +141,8 @@ final class MultiDocumentTests: XCTestCase {
         let result = try SubmitOptionsCLITests.faxdrop(["submit", first, second, "--spool", spool.root, "--to", "+15551234567"])
         XCTAssertEqual(result.status, 0, result.error)
         let id = try XCTUnwrap(JobID(result.output.trimmingCharacters(in: .whitespacesAndNewlines)))
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 1, timeout: .seconds(60), logger: testLogger())
-        addTeardownBlock { await pool.shutdown() }
         let backend = LoopbackBackend(pageSeconds: 1.5, noAnswerSeconds: 0.3, logger: testLogger())
-        _ = try await startDaemon(spool, renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend)
+        try await startRenderingDaemon(spool, workers: 1, backend: backend)
         let journals = JournalStore(spool: spool.spool)
         let deadline = Date().addingTimeInterval(30)
         var calling = false

@@ -9,12 +9,7 @@ import XCTest
 /// real pipeline: real inotify, the real `faxdrop-render` workers, the loopback line.
 final class NamedFolderTests: XCTestCase {
     private func startLoopback(_ spool: TestSpool, _ settings: [String: String] = [:]) async throws -> Daemon {
-        let configuration = try spool.configuration(settings)
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: testLogger())
-        addTeardownBlock { await pool.shutdown() }
-        let backend = LoopbackBackend(pageSeconds: configuration.loopbackPageSeconds, noAnswerSeconds: 0.1, logger: testLogger())
-        return try await startDaemon(
-            spool, settings, renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend)
+        try await startLoopbackDaemon(spool, settings, noAnswerSeconds: 0.1)
     }
 
     private let onePage = TestSpool.corpus + "/pdf/23-onepage-letter.pdf"

@@ -47,11 +47,7 @@ final class OpenWriterTests: XCTestCase {
     func testAWriteAfterTheClaimEndsDocumentChanged() async throws {
         let spool = try TestSpool()
         let settings = ["FAXDROP_LOOPBACK_PAGE_SECONDS": "1.5"]
-        let configuration = try spool.configuration(settings)
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 1, timeout: .seconds(60), logger: testLogger())
-        addTeardownBlock { await pool.shutdown() }
-        let backend = LoopbackBackend(pageSeconds: configuration.loopbackPageSeconds, noAnswerSeconds: 0.3, logger: testLogger())
-        _ = try await startDaemon(spool, settings, renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend)
+        try await startLoopbackDaemon(spool, settings, noAnswerSeconds: 0.3, workers: 1)
         let original = Array("One page of text to fax.\n".utf8)
         try spool.write(original, to: "+15551234567/note.txt")
 

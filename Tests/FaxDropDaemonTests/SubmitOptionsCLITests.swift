@@ -44,10 +44,8 @@ final class SubmitOptionsCLITests: XCTestCase {
         XCTAssertEqual(lines.map { $0[1] }, ["+15551234567", "+15557654321"])
         XCTAssertEqual(Set(lines.map { $0[3] }).count, 1, "one batch")
 
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: testLogger())
-        addTeardownBlock { await pool.shutdown() }
         let backend = LoopbackBackend(pageSeconds: 0, logger: testLogger())
-        _ = try await startDaemon(spool, renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend)
+        try await startRenderingDaemon(spool, backend: backend)
         let sidecars = try await spool.waitForSidecars(2, timeout: 60)
         for sidecar in sidecars {
             XCTAssertEqual(sidecar.status, .sent, sidecar.error?.message ?? "")

@@ -1,5 +1,6 @@
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropRenderClient
 import FaxDropSystem
 import Foundation
 import Logging
@@ -120,6 +121,35 @@ extension XCTestCase {
         try await daemon.start()
         addTeardownBlock { await daemon.stop() }
         return daemon
+    }
+
+    /// A pool of real `faxdrop-render` workers, shut down when the test ends.
+    func startRenderPool(workers: Int = 2, timeout: Duration = .seconds(60)) -> RenderPool {
+        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: workers, timeout: timeout, logger: testLogger())
+        addTeardownBlock { await pool.shutdown() }
+        return pool
+    }
+
+    /// Starts a daemon on `spool` that renders with real `faxdrop-render` workers and sends through `backend`.
+    @discardableResult
+    func startRenderingDaemon(
+        _ spool: TestSpool, _ settings: [String: String] = [:], workers: Int = 2, backend: any FaxBackend,
+        logger: Logger? = nil
+    ) async throws -> Daemon {
+        let pool = startRenderPool(workers: workers)
+        return try await startDaemon(
+            spool, settings, renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend, logger: logger)
+    }
+
+    /// Starts a rendering daemon on the loopback line, its page time from the settings.
+    @discardableResult
+    func startLoopbackDaemon(
+        _ spool: TestSpool, _ settings: [String: String] = [:], noAnswerSeconds: Double, workers: Int = 2
+    ) async throws -> Daemon {
+        let configuration = try spool.configuration(settings)
+        let backend = LoopbackBackend(
+            pageSeconds: configuration.loopbackPageSeconds, noAnswerSeconds: noAnswerSeconds, logger: testLogger())
+        return try await startRenderingDaemon(spool, settings, workers: workers, backend: backend)
     }
 }
 

@@ -1,9 +1,10 @@
 // The scheduler as it was before dispatch was indexed (issue 14): every dispatch filters and
 // sorts all waiting jobs. Kept verbatim, renamed, as the oracle the indexed scheduler is
-// compared against on random event sequences (IndexedDispatchEquivalenceTests).
+// compared against on random event sequences (IndexedDispatchEquivalenceTests). The per-hour
+// call log did not change with the index, so the oracle uses the scheduler's own.
 import FaxDropCore
 import Foundation
-import FaxDropScheduler
+@testable import FaxDropScheduler
 
 /// FaxDrop's job scheduler as a pure state machine (SPEC §2). It owns the jobs' journal
 /// records, never touches the outside world, and takes the time as an argument, so a
@@ -18,7 +19,7 @@ struct ReferenceScheduler: Sendable {
     /// Jobs with a live call (or one being reconciled).
     public internal(set) var inCall: Set<JobID> = []
     /// Start times of recent calls by destination, for the per-hour limit.
-    var callLog = ReferenceCallLog(window: 3600)
+    var callLog = DestinationCallLog(window: 3600)
 
     public init(policy: SchedulerPolicy) {
         self.policy = policy
@@ -389,60 +390,5 @@ extension ReferenceScheduler {
         case .interrupted: return "the call was interrupted"
         default: return code.rawValue
         }
-    }
-}
-
-/// When calls to each destination started, for the rolling per-hour limit
-/// (`FAXDROP_MAX_PER_DESTINATION_HOUR`). Only calls that were really placed are kept.
-struct ReferenceCallLog: Sendable {
-    /// The length of the rolling window.
-    let window: TimeInterval
-    /// Start times by destination, oldest first.
-    private var starts: [String: [Date]] = [:]
-
-    init(window: TimeInterval) {
-        self.window = window
-    }
-
-    /// Notes a call to `destination` that started at `time`.
-    mutating func record(_ destination: String, at time: Date) {
-        var times = starts[destination] ?? []
-        let index = times.firstIndex { $0 > time } ?? times.endIndex
-        times.insert(time, at: index)
-        starts[destination] = times
-    }
-
-    /// Forgets one call that was never placed after all.
-    mutating func forget(_ destination: String, at time: Date) {
-        guard var times = starts[destination], let index = times.firstIndex(of: time) else { return }
-        times.remove(at: index)
-        starts[destination] = times.isEmpty ? nil : times
-    }
-
-    /// Calls to `destination` that started within the window ending at `now`.
-    func count(_ destination: String, now: Date) -> Int {
-        inWindow(destination, now: now).count
-    }
-
-    /// When the window will hold fewer than `limit` calls to `destination` again; `nil`
-    /// when it already does.
-    func nextOpening(_ destination: String, limit: Int, now: Date) -> Date? {
-        let times = inWindow(destination, now: now)
-        guard limit > 0, times.count >= limit else { return nil }
-        return times[times.endIndex - limit].addingTimeInterval(window)
-    }
-
-    /// Drops the calls that left the window, so the log stays small over weeks of running.
-    mutating func prune(now: Date) {
-        for (destination, times) in starts {
-            let kept = times.filter { now.timeIntervalSince($0) < window }
-            starts[destination] = kept.isEmpty ? nil : kept
-        }
-    }
-
-    private func inWindow(_ destination: String, now: Date) -> ArraySlice<Date> {
-        guard let times = starts[destination] else { return [] }
-        let first = times.firstIndex { now.timeIntervalSince($0) < window } ?? times.endIndex
-        return times[first...]
     }
 }
