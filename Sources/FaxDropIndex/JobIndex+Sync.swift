@@ -80,8 +80,12 @@ extension JobIndex {
             let (rows, unreadable) = Self.readSidecars(wanted)
             report.unreadable = unreadable
             try pool.write { db in
-                for id in gone { try db.execute(sql: "DELETE FROM job WHERE id = ? AND ended = 1", arguments: [id]) }
-                for row in rows { try Self.upsert(db, row, journal: false) }
+                let load = {
+                    for id in gone { try db.execute(sql: "DELETE FROM job WHERE id = ? AND ended = 1", arguments: [id]) }
+                    for row in rows { try Self.upsert(db, row, journal: false) }
+                }
+                // Many rows (a new index, a spool copied in): build the text index in one pass.
+                if rows.count + gone.count > 2_000 { try Schema.bulk(db, load) } else { try load() }
                 try Self.storeMark(db, Self.settled(mark))
             }
             report.loaded = rows.count
@@ -107,8 +111,10 @@ extension JobIndex {
         let (rows, unreadable) = Self.readSidecars(listSidecars())
         report.unreadable = unreadable
         try pool.write { db in
-            try db.execute(sql: "DELETE FROM job")
-            for row in rows { try Self.upsert(db, row, journal: false) }
+            try Schema.bulk(db) {
+                try db.execute(sql: "DELETE FROM job")
+                for row in rows { try Self.upsert(db, row, journal: false) }
+            }
             try Self.storeMark(db, Self.settled(mark))
         }
         report.loaded = rows.count

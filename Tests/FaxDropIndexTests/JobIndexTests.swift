@@ -88,6 +88,58 @@ final class JobIndexTests: XCTestCase {
             expected { $0.error?.code == .busy && $0.queuedAt >= second })
     }
 
+    /// The trigram text index follows inserts, journal-to-sidecar changes, removals and
+    /// rebuilds; short, quoted and odd searches keep the substring meaning.
+    func testTextSearchFollowsEveryChange() throws {
+        let spool = try IndexTestSpool()
+        defer { spool.remove() }
+        for folder in ["/done", "/failed"] {
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
+        }
+        var journal = IndexTestSpool.journal(900, state: .queued, number: "+15558675309", queuedAt: day)
+        journal.originalName = "Draft \"x\" copy.pdf"
+        try spool.write(journal: journal)
+        let index = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        func ids(_ q: JobIndexQuery) throws -> [String] { try index.search(q).rows.map(\.id) }
+        let id = journal.jobID.value
+        XCTAssertEqual(try ids(.init(text: "\"x\" C")), [id], "quotes are text")
+        XCTAssertEqual(try ids(.init(text: "dr")), [id], "two characters: still a substring")
+        XCTAssertEqual(try ids(.init(number: "867")), [id])
+        XCTAssertEqual(try ids(.init(number: "86")), [id])
+        XCTAssertEqual(try ids(.init(number: "8675309 1")), [])
+
+        // The sidecar renames it (the name as submitted) and changes the number.
+        let ended = IndexTestSpool.sidecar(900, status: .sent, number: "+15551112233", name: "Final Ünterlagen.pdf", queuedAt: day)
+        try spool.write(ended)
+        try index.record(sidecar: ended)
+        XCTAssertEqual(try ids(.init(text: "draft")), [])
+        XCTAssertEqual(try ids(.init(number: "8675")), [])
+        XCTAssertEqual(try ids(.init(text: "final ü")), [], "case-insensitive for ASCII only, as LIKE")
+        XCTAssertEqual(try ids(.init(text: "final Ü")), [id])
+        XCTAssertEqual(try ids(.init(text: "üNTER")), [], "ASCII letters fold, others not")
+        XCTAssertEqual(try ids(.init(number: "1112")), [id])
+        XCTAssertEqual(try ids(.init(text: String(id.dropFirst(4).prefix(10)).lowercased())), [id])
+
+        // Gone from done/: gone from the text index too.
+        try Syscall.unlink(spool.root + "/done/" + id + ".json")
+        let reopened = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        XCTAssertEqual(try reopened.search(.init(text: "final")).total, 0)
+
+        // Many sidecars at once (the bulk path), then a rebuild: every name found once.
+        for n in 0..<2_100 {
+            try spool.write(IndexTestSpool.sidecar(1000 + n, status: .sent, number: "+1555\(String(format: "%07d", n))", name: "bulk-\(n).pdf", queuedAt: day))
+        }
+        let bulk = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        XCTAssertEqual(try bulk.search(.init(text: "bulk-2099.")).rows.map(\.originalName), ["bulk-2099.pdf"])
+        XCTAssertEqual(try bulk.search(.init(text: "BULK-")).total, 2_100)
+        XCTAssertEqual(try bulk.search(.init(number: "0002099")).total, 1)
+        try bulk.rebuild()
+        XCTAssertEqual(try bulk.search(.init(text: "bulk-20")).total, 111)
+        try bulk.record(sidecar: IndexTestSpool.sidecar(1000, status: .sent, name: "renamed.pdf", queuedAt: day))
+        XCTAssertEqual(try bulk.search(.init(text: "bulk-0.")).total, 0)
+        XCTAssertEqual(try bulk.search(.init(text: "renamed")).total, 1)
+    }
+
     func testPagesAreNewestFirstWithTheTotal() throws {
         let spool = try IndexTestSpool()
         defer { spool.remove() }
