@@ -3,6 +3,8 @@ import GRDB
 
 extension JobIndex {
     /// A query's filters as SQL: a `WHERE` clause and its arguments (never user text in SQL).
+    /// Substring searches of 3 characters or more first pick rows through the trigram index
+    /// `job_text`; the `LIKE` that follows keeps the exact meaning (ASCII case-insensitive).
     struct Filter {
         var clauses: [String] = []
         var arguments = StatementArguments()
@@ -17,11 +19,19 @@ extension JobIndex {
                 substring = true
                 let digits = Self.digits(number)
                 // Something other than digits matches no number.
+                if digits.count >= 3 {
+                    clauses.append(Self.textMatch)
+                    arguments += ["digits : " + Self.phrase(digits)]
+                }
                 clauses.append(digits.isEmpty ? "0" : "digits LIKE ? ESCAPE '\\'")
                 if !digits.isEmpty { arguments += ["%" + digits + "%"] }
             }
             if let text = query.text, !text.isEmpty {
                 substring = true
+                if text.unicodeScalars.count >= 3 {
+                    clauses.append(Self.textMatch)
+                    arguments += ["{original_name id} : " + Self.phrase(text)]
+                }
                 clauses.append("(original_name LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')")
                 let pattern = "%" + Self.escapeLike(text) + "%"
                 arguments += [pattern, pattern]
@@ -50,6 +60,11 @@ extension JobIndex {
         }
 
         var whereClause: String { clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ") }
+
+        static let textMatch = "rowid IN (SELECT rowid FROM job_text WHERE job_text MATCH ?)"
+
+        /// An FTS5 string: the text in double quotes, quotes doubled.
+        static func phrase(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
         static func digits(_ text: String) -> String { String(text.unicodeScalars.filter { ("0"..."9").contains($0) }.map(Character.init)) }
 

@@ -19,6 +19,8 @@ extension JobIndex {
         public var loaded = 0
         /// Ended rows removed because their sidecar is gone.
         public var removed = 0
+        /// Sidecar names compared with the index (0 when the folders had not changed).
+        public var compared = 0
         public var seconds = 0.0
         public init() {}
     }
@@ -41,11 +43,17 @@ extension JobIndex {
     static func settled(_ mark: String) -> String {
         let now = Int64(Date().timeIntervalSince1970 * 1e9)
         let recent = mark.split(separator: ":").contains { (Int64($0) ?? 0) > now - 2_000_000_000 }
-        return recent ? mark + ":unsettled" : mark
+        return recent ? mark + unsettledSuffix : mark
     }
 
+    static let unsettledSuffix = ":unsettled"
+
     func storedMark() throws -> String? {
-        try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'ended_mark'") }
+        try pool.read { db in try Self.storedMark(db) }
+    }
+
+    static func storedMark(_ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'ended_mark'")
     }
 
     /// Whether a sidecar was added or removed since the index last compared itself with them.
@@ -60,6 +68,7 @@ extension JobIndex {
         let mark = currentMark()
         if try storedMark() != mark {
             let listed = listSidecars()
+            report.compared = listed.count
             let indexed = try pool.read { db in
                 var found: [String: String] = [:]
                 let cursor = try Row.fetchCursor(db, sql: "SELECT id, state FROM job WHERE ended = 1")
@@ -71,8 +80,12 @@ extension JobIndex {
             let (rows, unreadable) = Self.readSidecars(wanted)
             report.unreadable = unreadable
             try pool.write { db in
-                for id in gone { try db.execute(sql: "DELETE FROM job WHERE id = ? AND ended = 1", arguments: [id]) }
-                for row in rows { try Self.upsert(db, row, journal: false) }
+                let load = {
+                    for id in gone { try db.execute(sql: "DELETE FROM job WHERE id = ? AND ended = 1", arguments: [id]) }
+                    for row in rows { try Self.upsert(db, row, journal: false) }
+                }
+                // Many rows (a new index, a spool copied in): build the text index in one pass.
+                if rows.count + gone.count > 2_000 { try Schema.bulk(db, load) } else { try load() }
                 try Self.storeMark(db, Self.settled(mark))
             }
             report.loaded = rows.count
@@ -98,8 +111,10 @@ extension JobIndex {
         let (rows, unreadable) = Self.readSidecars(listSidecars())
         report.unreadable = unreadable
         try pool.write { db in
-            try db.execute(sql: "DELETE FROM job")
-            for row in rows { try Self.upsert(db, row, journal: false) }
+            try Schema.bulk(db) {
+                try db.execute(sql: "DELETE FROM job")
+                for row in rows { try Self.upsert(db, row, journal: false) }
+            }
             try Self.storeMark(db, Self.settled(mark))
         }
         report.loaded = rows.count
@@ -112,7 +127,10 @@ extension JobIndex {
     }
 
     /// Live rows from the journals in `active/`: journals upserted (never over a sidecar's
-    /// row), live rows without a journal removed. Returns the journals read.
+    /// row). A live row whose journal is gone takes its job's sidecar when there is one (the
+    /// daemon stopped between writing it and recording it, possibly in the same clock tick
+    /// as a recorded one, so the folders' times did not show it) and is removed otherwise.
+    /// Returns the journals read.
     func syncLive() throws -> Int {
         var records: [JobRecord] = []
         for name in (try? Syscall.listDirectory(activeFolder)) ?? [] {
@@ -124,11 +142,22 @@ extension JobIndex {
         }
         let now = Date()
         let ids = Set(records.map(\.jobID.value))
-        try pool.write { db in
-            for id in try String.fetchAll(db, sql: "SELECT id FROM job WHERE ended = 0") where !ids.contains(id) {
-                try db.execute(sql: "DELETE FROM job WHERE id = ? AND ended = 0", arguments: [id])
+        let orphans = try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM job WHERE ended = 0").filter { !ids.contains($0) }
+        }
+        let (found, _) = Self.readSidecars(orphans.flatMap { id in
+            [(doneFolder, "sent"), (failedFolder, "failed")].compactMap { folder, status in
+                let path = folder + "/" + id + ".json"
+                return ((try? Syscall.lstatIfExists(path)) ?? nil) == nil ? nil : ListedSidecar(id: id, status: status, path: path)
             }
+        })
+        try pool.write { db in
+            for id in orphans { try db.execute(sql: "DELETE FROM job WHERE id = ? AND ended = 0", arguments: [id]) }
+            for row in found { try Self.upsert(db, row, journal: false) }
             for record in records { try Self.upsert(db, JobIndexRow(record, now: now), journal: true) }
+        }
+        if !found.isEmpty {
+            logger.info("the job index took the sidecars of jobs whose journal is gone", metadata: ["added": "\(found.count)"])
         }
         return records.count
     }

@@ -23,9 +23,20 @@ extension JobIndex {
         try statement.execute(arguments: StatementArguments(row.databaseValues(fromSidecar: !journal)))
     }
 
-    /// A job ended: its sidecar's row replaces whatever the index had.
+    /// A job ended: its sidecar's row replaces whatever the index had. Called once the
+    /// sidecar is on disk (the daemon, the only writer of `done/` and `failed/` while it
+    /// runs), it also stores the folders' times, so the next open or `faxdrop status` need
+    /// not compare every sidecar name again. Only a mark that was in step (settled, not
+    /// removed by `markBehind()`) is moved on. A sidecar written in the same clock tick but
+    /// not yet recorded (the daemon stopped in between) is found through its live row: see
+    /// `syncLive()`.
     public func record(sidecar: Sidecar) throws {
-        try pool.write { db in try Self.upsert(db, JobIndexRow(sidecar), journal: false) }
+        try pool.write { db in
+            try Self.upsert(db, JobIndexRow(sidecar), journal: false)
+            if let stored = try Self.storedMark(db), !stored.hasSuffix(Self.unsettledSuffix) {
+                try Self.storeMark(db, currentMark())
+            }
+        }
     }
 
     /// A live job changed; ignored when the index already has the job's sidecar.

@@ -88,6 +88,58 @@ final class JobIndexTests: XCTestCase {
             expected { $0.error?.code == .busy && $0.queuedAt >= second })
     }
 
+    /// The trigram text index follows inserts, journal-to-sidecar changes, removals and
+    /// rebuilds; short, quoted and odd searches keep the substring meaning.
+    func testTextSearchFollowsEveryChange() throws {
+        let spool = try IndexTestSpool()
+        defer { spool.remove() }
+        for folder in ["/done", "/failed"] {
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
+        }
+        var journal = IndexTestSpool.journal(900, state: .queued, number: "+15558675309", queuedAt: day)
+        journal.originalName = "Draft \"x\" copy.pdf"
+        try spool.write(journal: journal)
+        let index = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        func ids(_ q: JobIndexQuery) throws -> [String] { try index.search(q).rows.map(\.id) }
+        let id = journal.jobID.value
+        XCTAssertEqual(try ids(.init(text: "\"x\" C")), [id], "quotes are text")
+        XCTAssertEqual(try ids(.init(text: "dr")), [id], "two characters: still a substring")
+        XCTAssertEqual(try ids(.init(number: "867")), [id])
+        XCTAssertEqual(try ids(.init(number: "86")), [id])
+        XCTAssertEqual(try ids(.init(number: "8675309 1")), [])
+
+        // The sidecar renames it (the name as submitted) and changes the number.
+        let ended = IndexTestSpool.sidecar(900, status: .sent, number: "+15551112233", name: "Final Ünterlagen.pdf", queuedAt: day)
+        try spool.write(ended)
+        try index.record(sidecar: ended)
+        XCTAssertEqual(try ids(.init(text: "draft")), [])
+        XCTAssertEqual(try ids(.init(number: "8675")), [])
+        XCTAssertEqual(try ids(.init(text: "final ü")), [], "case-insensitive for ASCII only, as LIKE")
+        XCTAssertEqual(try ids(.init(text: "final Ü")), [id])
+        XCTAssertEqual(try ids(.init(text: "üNTER")), [], "ASCII letters fold, others not")
+        XCTAssertEqual(try ids(.init(number: "1112")), [id])
+        XCTAssertEqual(try ids(.init(text: String(id.dropFirst(4).prefix(10)).lowercased())), [id])
+
+        // Gone from done/: gone from the text index too.
+        try Syscall.unlink(spool.root + "/done/" + id + ".json")
+        let reopened = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        XCTAssertEqual(try reopened.search(.init(text: "final")).total, 0)
+
+        // Many sidecars at once (the bulk path), then a rebuild: every name found once.
+        for n in 0..<2_100 {
+            try spool.write(IndexTestSpool.sidecar(1000 + n, status: .sent, number: "+1555\(String(format: "%07d", n))", name: "bulk-\(n).pdf", queuedAt: day))
+        }
+        let bulk = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        XCTAssertEqual(try bulk.search(.init(text: "bulk-2099.")).rows.map(\.originalName), ["bulk-2099.pdf"])
+        XCTAssertEqual(try bulk.search(.init(text: "BULK-")).total, 2_100)
+        XCTAssertEqual(try bulk.search(.init(number: "0002099")).total, 1)
+        try bulk.rebuild()
+        XCTAssertEqual(try bulk.search(.init(text: "bulk-20")).total, 111)
+        try bulk.record(sidecar: IndexTestSpool.sidecar(1000, status: .sent, name: "renamed.pdf", queuedAt: day))
+        XCTAssertEqual(try bulk.search(.init(text: "bulk-0.")).total, 0)
+        XCTAssertEqual(try bulk.search(.init(text: "renamed")).total, 1)
+    }
+
     func testPagesAreNewestFirstWithTheTotal() throws {
         let spool = try IndexTestSpool()
         defer { spool.remove() }
@@ -166,6 +218,96 @@ final class JobIndexTests: XCTestCase {
         XCTAssertEqual(try index.totals(), ["sent": 17, "failed": 13])
         XCTAssertEqual(try index.search(.init()).rows.first?.id, late.jobID.value)
         XCTAssertTrue(try index.isBehind(), "folders changed just now: compared again at the next open")
+    }
+
+    /// Issue 11: `faxdrop status` after a sidecar the running daemon wrote and recorded does
+    /// not list `done/` and `failed/` again; one written while the daemon was down still does.
+    func testARecordedSidecarNeedsNoFolderCompareButOneWrittenWhileDownAppears() throws {
+        let spool = try IndexTestSpool()
+        defer { spool.remove() }
+        _ = try writeHistory(spool)
+        for folder in ["/done", "/failed"] {
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
+        }
+        let daemon = try JobIndex.open(spool: spool.root, catchUp: false, logger: quietLogger())
+        XCTAssertEqual(try daemon.catchUp().compared, 30, "the first open lists every sidecar")
+        XCTAssertEqual(try daemon.catchUp().compared, 0, "nothing changed: nothing listed")
+
+        // The daemon writes a sidecar, then the observer records it.
+        let sent = IndexTestSpool.sidecar(600, status: .sent, number: "+15553330000", name: "recorded.pdf", queuedAt: day.addingTimeInterval(500_000))
+        try spool.write(sent)
+        try daemon.record(sidecar: sent)
+        let status = try JobIndex.open(spool: spool.root, catchUp: false, logger: quietLogger())
+        let report = try status.catchUp()
+        XCTAssertEqual(report.compared, 0, "a recorded sidecar makes no full compare")
+        XCTAssertEqual(report.sent, 19)
+        XCTAssertFalse(try status.isBehind())
+        XCTAssertEqual(try status.row(id: sent.jobID.value)?.originalName, "recorded.pdf")
+
+        // Written while the daemon was down (never recorded): the next open compares and finds it.
+        let late = IndexTestSpool.sidecar(601, status: .failed, number: "+15553330001", name: "late.pdf", code: .busy, queuedAt: day.addingTimeInterval(600_000))
+        try spool.write(late)
+        let reopened = try JobIndex.open(spool: spool.root, catchUp: false, logger: quietLogger())
+        let second = try reopened.catchUp()
+        XCTAssertEqual(second.compared, 32)
+        XCTAssertEqual(second.loaded, 1)
+        XCTAssertEqual(try reopened.row(id: late.jobID.value)?.state, "failed")
+        XCTAssertEqual(try reopened.totals(), ["sent": 19, "failed": 13])
+    }
+
+    /// A mark removed by `markBehind()` (a failed write) or one taken within 2 s of a folder
+    /// change is not moved on by a recorded sidecar: the next open still compares.
+    func testARecordedSidecarDoesNotHideAnUnsettledOrRemovedMark() throws {
+        let spool = try IndexTestSpool()
+        defer { spool.remove() }
+        _ = try writeHistory(spool)  // folders changed just now: the stored mark is unsettled
+        let daemon = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        XCTAssertTrue(try daemon.isBehind())
+        let hidden = IndexTestSpool.sidecar(610, status: .sent, name: "same-tick.pdf", queuedAt: day)
+        try spool.write(hidden)  // possibly in the same tick as the listing: not recorded
+        let recorded = IndexTestSpool.sidecar(611, status: .sent, name: "recorded.pdf", queuedAt: day)
+        try spool.write(recorded)
+        try daemon.record(sidecar: recorded)
+        XCTAssertTrue(try daemon.isBehind())
+        let status = try JobIndex.open(spool: spool.root, catchUp: false, logger: quietLogger())
+        XCTAssertEqual(try status.catchUp().compared, 32)
+        XCTAssertEqual(try status.row(id: hidden.jobID.value)?.state, "sent")
+
+        daemon.markBehind()
+        let another = IndexTestSpool.sidecar(612, status: .sent, queuedAt: day)
+        try spool.write(another)
+        try daemon.record(sidecar: another)
+        XCTAssertTrue(try daemon.isBehind(), "a removed mark stays removed")
+    }
+
+    /// The daemon stopped after writing a sidecar (its journal removed) but before recording
+    /// it, and the folders' times did not show it: the live row's sidecar is looked up.
+    func testALiveRowWhoseJournalIsGoneTakesItsSidecar() throws {
+        let spool = try IndexTestSpool()
+        defer { spool.remove() }
+        for folder in ["/done", "/failed"] {
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
+        }
+        let journal = IndexTestSpool.journal(620, state: .sending, number: "+15554440000", queuedAt: day)
+        try spool.write(journal: journal)
+        let daemon = try JobIndex.open(spool: spool.root, logger: quietLogger())
+        XCTAssertFalse(try daemon.isBehind())
+        XCTAssertEqual(try daemon.row(id: journal.jobID.value)?.state, "sending")
+        // Its sidecar is written and its journal removed; another job's sidecar is recorded
+        // after it, so the stored folder times already cover the unrecorded one.
+        let unrecorded = IndexTestSpool.sidecar(620, status: .sent, number: "+15554440000", name: "unrecorded.pdf", queuedAt: day)
+        try spool.write(unrecorded)
+        try Syscall.removeTree(spool.root + "/active/" + journal.jobID.value)
+        let other = IndexTestSpool.sidecar(621, status: .sent, queuedAt: day)
+        try spool.write(other)
+        try daemon.record(sidecar: other)
+        let reopened = try JobIndex.open(spool: spool.root, catchUp: false, logger: quietLogger())
+        let report = try reopened.catchUp()
+        XCTAssertEqual(report.compared, 0)
+        let row = try XCTUnwrap(try reopened.row(id: journal.jobID.value))
+        XCTAssertEqual(row.state, "sent")
+        XCTAssertEqual(row.originalName, "unrecorded.pdf")
+        XCTAssertEqual(try reopened.totals(), ["sent": 2])
     }
 
     func testJournalsAreLiveRowsAndASidecarReplacesThem() throws {
