@@ -10,7 +10,7 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -52,7 +52,9 @@ let package = Package(
         // MARK: Intake: inotify (GPL-2.0-only libinotifytools) — faxdrop only.
         .target(
             name: "FaxDropWatcher",
-            dependencies: ["FaxDropCore", "FaxDropSystem", "CInotifyTools", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "FaxDropCore", "FaxDropSystem", "CInotifyTools", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // MARK: Reading fax TIFFs back (libtiff): page counts, Class F checks, pages as PNG (libpng).
@@ -66,7 +68,8 @@ let package = Package(
         .target(
             name: "FaxDropRenderer",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropBilevel", "CGhostscript", "CTIFF", "CPNG", "CJPEG",
+                "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropBilevel", "CGhostscript", "CTIFF", "CPNG",
+                "CJPEG",
             ],
             swiftSettings: strict
         ),
@@ -208,7 +211,9 @@ let package = Package(
         // The job index benchmark of issue 11 (a command in the README, not a test).
         .executableTarget(
             name: "faxdrop-index-bench",
-            dependencies: ["FaxDropIndex", "FaxDropCore", "FaxDropSystem", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "FaxDropIndex", "FaxDropCore", "FaxDropSystem", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -225,10 +230,13 @@ let package = Package(
         .testTarget(name: "FaxDropCoreTests", dependencies: ["FaxDropCore", "FaxDropSystem"], swiftSettings: strict),
         .testTarget(
             name: "FaxDropFaxImageTests", dependencies: ["FaxDropFaxImage", "FaxDropCore"], swiftSettings: strict),
-        .testTarget(name: "FaxDropSchedulerTests", dependencies: ["FaxDropScheduler", "FaxDropCore"], swiftSettings: strict),
+        .testTarget(
+            name: "FaxDropSchedulerTests", dependencies: ["FaxDropScheduler", "FaxDropCore"], swiftSettings: strict),
         .testTarget(
             name: "FaxDropWatcherTests",
-            dependencies: ["FaxDropWatcher", "FaxDropSystem", "FaxDropCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "FaxDropWatcher", "FaxDropSystem", "FaxDropCore", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -251,7 +259,9 @@ let package = Package(
         ),
         .testTarget(
             name: "FaxDropIndexTests",
-            dependencies: ["FaxDropIndex", "FaxDropCore", "FaxDropSystem", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "FaxDropIndex", "FaxDropCore", "FaxDropSystem", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -74,7 +74,8 @@ extension AsteriskSimulator {
         if fax.tiff != nil {
             let body =
                 snapshot(call, half: 1, state: 6, context: "faxdrop-receive", exten: "s", priority: 6) + [
-                    .init("LocalStationID", ""), .init("RemoteStationID", remote), .init("PagesTransferred", "\(pages)"),
+                    .init("LocalStationID", ""), .init("RemoteStationID", remote),
+                    .init("PagesTransferred", "\(pages)"),
                     .init("Resolution", resolution), .init("TransferRate", "14400"),
                     .init("FileName", asteriskFile),
                 ]
@@ -107,7 +108,8 @@ extension AsteriskSimulator {
         var body = snapshot(call, half: 1, state: 6, context: "faxdrop-rx-ended", exten: "s", priority: 6)
         body.append(.init("UserEvent", FaxReceivedEvent.userEventName))
         body += fields.map { name, value in
-            AMIMessage.Header(name, FaxReceivedEvent.encodedFields.contains(name) ? PercentEncoding.encode(value) : value)
+            AMIMessage.Header(
+                name, FaxReceivedEvent.encodedFields.contains(name) ? PercentEncoding.encode(value) : value)
         }
         broadcast(event("UserEvent", "user", body), class: "user")
         broadcast(

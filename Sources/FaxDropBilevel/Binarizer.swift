@@ -66,13 +66,16 @@ public final class Binarizer {
     static let tile = 64
 
     /// Binarises a gray page (0 black, 255 white) of the given vertical resolution.
-    public func binarize(_ gray: UnsafePointer<UInt8>, stride: Int, width: Int, height: Int, verticalDPI: Int) -> BilevelPage {
+    public func binarize(_ gray: UnsafePointer<UInt8>, stride: Int, width: Int, height: Int, verticalDPI: Int)
+        -> BilevelPage
+    {
         let bytesPerRow = (width + 7) / 8
         var page = BilevelPage(
             width: width, height: height, bytesPerRow: bytesPerRow,
             bits: [UInt8](repeating: 0, count: bytesPerRow * height), lastInkRow: -1, hasPhoto: false)
         let t = Binarizer.tile
-        let tilesAcross = (width + t - 1) / t, tilesDown = (height + t - 1) / t
+        let tilesAcross = (width + t - 1) / t
+        let tilesDown = (height + t - 1) / t
         var tileMidtones = [Int](repeating: 0, count: tilesAcross * tilesDown)
         // Pass 1: plain threshold, counting per tile the pixels that are neither black nor white.
         var midtones = 0
@@ -155,13 +158,18 @@ public final class Binarizer {
         into page: inout BilevelPage
     ) {
         // Windows in pixels at 204 dpi across; vertical radii follow the vertical resolution.
-        let rx = 12, ry = verticalDPI >= 150 ? 12 : 6
-        let px = 5, py = verticalDPI >= 150 ? 5 : 3
-        let haloX = 2 * rx + px, haloY = 2 * ry + py
+        let rx = 12
+        let ry = verticalDPI >= 150 ? 12 : 6
+        let px = 5
+        let py = verticalDPI >= 150 ? 5 : 3
+        let haloX = 2 * rx + px
+        let haloY = 2 * ry + py
         let t = Binarizer.tile
-        let tilesAcross = (width + t - 1) / t, tilesDown = (height + t - 1) / t
+        let tilesAcross = (width + t - 1) / t
+        let tilesDown = (height + t - 1) / t
         reserve((t * tilesAcross + 2 * haloX) * (t + 2 * haloY))
-        let minimumContrast = self.minimumContrast, solidDarkness = self.solidDarkness
+        let minimumContrast = self.minimumContrast
+        let solidDarkness = self.solidDarkness
         let midpointMargin = self.midpointMargin
         let bytesPerRow = page.bytesPerRow
         page.bits.withUnsafeMutableBufferPointer { bits in
@@ -175,30 +183,47 @@ public final class Binarizer {
                     var end = tx
                     while end + 1 < tilesAcross && tileMidtones[ty * tilesAcross + end + 1] > 0 { end += 1 }
                     // Interior (written) and region (computed) rectangles.
-                    let ix0 = tx * t, ix1 = min(width, (end + 1) * t)
-                    let iy0 = ty * t, iy1 = min(height, (ty + 1) * t)
-                    let rx0 = max(0, ix0 - haloX), rx1 = min(width, ix1 + haloX)
-                    let ry0 = max(0, iy0 - haloY), ry1 = min(height, iy1 + haloY)
-                    let w = rx1 - rx0, h = ry1 - ry0
+                    let ix0 = tx * t
+                    let ix1 = min(width, (end + 1) * t)
+                    let iy0 = ty * t
+                    let iy1 = min(height, (ty + 1) * t)
+                    let rx0 = max(0, ix0 - haloX)
+                    let rx1 = min(width, ix1 + haloX)
+                    let ry0 = max(0, iy0 - haloY)
+                    let ry1 = min(height, iy1 + haloY)
+                    let w = rx1 - rx0
+                    let h = ry1 - ry0
                     for y in 0..<h {
-                        let src = gray + (ry0 + y) * stride + rx0, d = darkness + y * w
+                        let src = gray + (ry0 + y) * stride + rx0
+                        let d = darkness + y * w
                         for x in 0..<w { d[x] = 255 &- src[x] }
                     }
-                    Morphology.rectangle(darkness, peak, scratch: scratch, width: w, height: h, rx: rx, ry: ry, .minimum, workspace: workspace)
-                    Morphology.rectangle(peak, background, scratch: scratch, width: w, height: h, rx: rx, ry: ry, .maximum, workspace: workspace)
-                    Morphology.rectangle(darkness, peak, scratch: scratch, width: w, height: h, rx: px, ry: py, .maximum, workspace: workspace)
+                    Morphology.rectangle(
+                        darkness, peak, scratch: scratch, width: w, height: h, rx: rx, ry: ry, .minimum,
+                        workspace: workspace)
+                    Morphology.rectangle(
+                        peak, background, scratch: scratch, width: w, height: h, rx: rx, ry: ry, .maximum,
+                        workspace: workspace)
+                    Morphology.rectangle(
+                        darkness, peak, scratch: scratch, width: w, height: h, rx: px, ry: py, .maximum,
+                        workspace: workspace)
                     for y in iy0..<iy1 {
                         let offset = (y - ry0) * w - rx0
-                        let d = darkness + offset, b = background + offset, p = peak + offset
+                        let d = darkness + offset
+                        let b = background + offset
+                        let p = peak + offset
                         let out = bits.baseAddress! + y * bytesPerRow
                         var x = ix0
                         while x < ix1 {
                             var byte: UInt8 = 0
                             var bit: UInt8 = 0x80
                             for i in x..<min(x + 8, ix1) {
-                                let dv = Int(d[i]), bv = Int(b[i]), pv = Int(p[i])
+                                let dv = Int(d[i])
+                                let bv = Int(b[i])
+                                let pv = Int(p[i])
                                 let black =
-                                    pv - bv >= minimumContrast ? (2 * dv > pv + bv + midpointMargin) : (dv >= solidDarkness)
+                                    pv - bv >= minimumContrast
+                                    ? (2 * dv > pv + bv + midpointMargin) : (dv >= solidDarkness)
                                 if black { byte |= bit }
                                 bit >>= 1
                             }
@@ -219,13 +244,15 @@ public final class Binarizer {
         into page: inout BilevelPage
     ) {
         let photo = PhotoMask(
-            gray: gray, stride: stride, width: width, height: height, activeTiles: activeTiles, tileSize: Binarizer.tile)
+            gray: gray, stride: stride, width: width, height: height, activeTiles: activeTiles, tileSize: Binarizer.tile
+        )
         guard photo.any else { return }
         page.hasPhoto = true
         let bytesPerRow = page.bytesPerRow
         page.bits.withUnsafeMutableBufferPointer { bits in
             for y in 0..<height {
-                photo.screen(row: y, gray: gray, stride: stride, width: width, into: bits.baseAddress! + y * bytesPerRow)
+                photo.screen(
+                    row: y, gray: gray, stride: stride, width: width, into: bits.baseAddress! + y * bytesPerRow)
             }
         }
     }

@@ -118,7 +118,11 @@ enum Morphology {
             for i in block..<(block + w) {
                 let row = prefix + i * width
                 if i == block {
-                    if let s = sourceRow(i) { row.update(from: s, count: width) } else { row.update(repeating: identity, count: width) }
+                    if let s = sourceRow(i) {
+                        row.update(from: s, count: width)
+                    } else {
+                        row.update(repeating: identity, count: width)
+                    }
                 } else {
                     combine(row, UnsafePointer(prefix + (i - 1) * width), sourceRow(i))
                 }
@@ -127,7 +131,11 @@ enum Morphology {
             while i >= block {
                 let row = suffix + i * width
                 if i == block + w - 1 {
-                    if let s = sourceRow(i) { row.update(from: s, count: width) } else { row.update(repeating: identity, count: width) }
+                    if let s = sourceRow(i) {
+                        row.update(from: s, count: width)
+                    } else {
+                        row.update(repeating: identity, count: width)
+                    }
                 } else {
                     combine(row, UnsafePointer(suffix + (i + 1) * width), sourceRow(i))
                 }
@@ -136,7 +144,9 @@ enum Morphology {
             block += w
         }
         for y in 0..<height {
-            let a = suffix + y * width, b = prefix + (y + 2 * r) * width, out = dst + y * width
+            let a = suffix + y * width
+            let b = prefix + (y + 2 * r) * width
+            let out = dst + y * width
             for x in 0..<width { out[x] = E.pick(a[x], b[x]) }
         }
     }

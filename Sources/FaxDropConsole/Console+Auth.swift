@@ -19,7 +19,9 @@ extension Console {
             guard let cookie = request.cookies[Self.loginCookie]?.value, let token = form["csrf"],
                 SessionStore.sameToken(token, cookie)
             else {
-                return self.message("This sign-in form did not come from this console.", title: "Forbidden", session: nil, status: .forbidden, back: "/login")
+                return self.message(
+                    "This sign-in form did not come from this console.", title: "Forbidden", session: nil,
+                    status: .forbidden, back: "/login")
             }
             guard let presented = form["key"], !presented.isEmpty, let entry = self.keys.match(presented) else {
                 guard self.record(.signInRefused, key: "-", context: context) else { return self.auditFailed(nil) }
@@ -46,7 +48,10 @@ extension Console {
         group.get("/errors") { request, _ in
             guard case .success(let session) = self.signedIn(request) else { return Response.redirect(to: "/login") }
             let codes = ErrorExplanation.all.map {
-                ["code": $0.code.rawValue, "words": $0.words, "whatToDo": $0.whatToDo, "retryable": $0.code.isRetryable ? "yes" : "no"]
+                [
+                    "code": $0.code.rawValue, "words": $0.words, "whatToDo": $0.whatToDo,
+                    "retryable": $0.code.isRetryable ? "yes" : "no",
+                ]
             }
             return self.page("errors", title: "Error codes", session: session, data: ["codes": codes])
         }
@@ -63,6 +68,8 @@ extension Console {
 
     /// `HttpOnly`, `SameSite=Strict`, path `/`, `Secure` when `FAXDROP_HTTP_SECURE_COOKIES=true`.
     func cookie(_ name: String, _ value: String, maxAge: Int) -> Cookie {
-        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: settings.secureCookies, httpOnly: true, sameSite: .strict)
+        Cookie(
+            name: name, value: value, maxAge: maxAge, path: "/", secure: settings.secureCookies, httpOnly: true,
+            sameSite: .strict)
     }
 }

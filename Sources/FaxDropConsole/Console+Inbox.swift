@@ -20,26 +20,37 @@ extension Console {
                 ]
             }
             return self.page(
-                "inbox", title: "Inbox", session: session, data: ["configured": !received.isEmpty || !folders.isEmpty, "rows": rows])
+                "inbox", title: "Inbox", session: session,
+                data: ["configured": !received.isEmpty || !folders.isEmpty, "rows": rows])
         }
         group.get("/inbox/:id") { request, context in
             guard case .success(let session) = self.signedIn(request) else { return Response.redirect(to: "/login") }
-            guard let id = context.parameters.get("id").flatMap(JobID.init), let (_, fax) = ReceivedFaxes.find(id, spool: self.spool)
+            guard let id = context.parameters.get("id").flatMap(JobID.init),
+                let (_, fax) = ReceivedFaxes.find(id, spool: self.spool)
             else { return self.notFound(session) }
-            guard self.record(.viewReceived, key: session.keyName, job: id.value, context: context) else { return self.auditFailed(session) }
+            guard self.record(.viewReceived, key: session.keyName, job: id.value, context: context) else {
+                return self.auditFailed(session)
+            }
             var data: [String: Any] = [
-                "status": fax.status.rawValue, "caller": fax.caller.isEmpty ? "unknown caller" : fax.caller, "folder": fax.folder,
+                "status": fax.status.rawValue, "caller": fax.caller.isEmpty ? "unknown caller" : fax.caller,
+                "folder": fax.folder,
                 "pages": fax.pages.received, "received": StatusLabel.clock(fax.receivedAt),
             ]
             if fax.document.storedAs != nil { data["pdf"] = "/inbox/\(id.value)/pdf" }
-            return self.page("received", title: "Fax from \(fax.caller.isEmpty ? "unknown caller" : fax.caller)", session: session, data: data)
+            return self.page(
+                "received", title: "Fax from \(fax.caller.isEmpty ? "unknown caller" : fax.caller)", session: session,
+                data: data)
         }
         group.get("/inbox/:id/pdf") { request, context in
             guard let session = self.session(request) else { return Response.redirect(to: "/login") }
-            guard let id = context.parameters.get("id").flatMap(JobID.init), let (folder, fax) = ReceivedFaxes.find(id, spool: self.spool),
-                let name = fax.document.storedAs, !name.contains("/"), let pdf = try? AtomicFile.read(folder + "/" + name, limit: Int.max)
+            guard let id = context.parameters.get("id").flatMap(JobID.init),
+                let (folder, fax) = ReceivedFaxes.find(id, spool: self.spool),
+                let name = fax.document.storedAs, !name.contains("/"),
+                let pdf = try? AtomicFile.read(folder + "/" + name, limit: Int.max)
             else { return self.notFound(session) }
-            guard self.record(.downloadReceived, key: session.keyName, job: id.value, context: context) else { return self.auditFailed(session) }
+            guard self.record(.downloadReceived, key: session.keyName, job: id.value, context: context) else {
+                return self.auditFailed(session)
+            }
             return self.bytes(pdf, type: "application/pdf", download: "fax-\(id.value).pdf")
         }
     }

@@ -9,7 +9,11 @@ extension Console {
         let q = request.uri.queryParameters
         var query = HistoryQuery()
         let status = q.get("status") ?? ""
-        if status == "sent" || status == "failed" { query.states = [status] } else { query.states = ["sent", "failed"] }
+        if status == "sent" || status == "failed" {
+            query.states = [status]
+        } else {
+            query.states = ["sent", "failed"]
+        }
         query.number = q.get("number").flatMap { $0.isEmpty ? nil : $0 }
         query.text = q.get("q").flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
         query.errorCode = q.get("code").flatMap { ErrorCode(rawValue: String($0)) }?.rawValue
@@ -22,7 +26,8 @@ extension Console {
         func link(_ page: Int) -> String {
             var items = URLComponents()
             items.queryItems = [
-                URLQueryItem(name: "number", value: query.number ?? ""), URLQueryItem(name: "q", value: query.text ?? ""),
+                URLQueryItem(name: "number", value: query.number ?? ""),
+                URLQueryItem(name: "q", value: query.text ?? ""),
                 URLQueryItem(name: "status", value: status), URLQueryItem(name: "code", value: query.errorCode ?? ""),
                 URLQueryItem(name: "from", value: q.get("from") ?? ""),
                 URLQueryItem(name: "to", value: q.get("to") ?? ""), URLQueryItem(name: "page", value: "\(page)"),
@@ -70,11 +75,15 @@ extension Console {
             data["canRetry"] = sidecar.status == .failed
             if let error = sidecar.error {
                 let e = ErrorExplanation(error.code)
-                data["explanation"] = ["code": e.code.rawValue, "words": e.words, "whatToDo": e.whatToDo, "message": error.message]
+                data["explanation"] = [
+                    "code": e.code.rawValue, "words": e.words, "whatToDo": e.whatToDo, "message": error.message,
+                ]
             }
         } else if let record = try? JournalStore(spool: spool).read(id) {
             row = ConsoleJobRow(record)
-            data["documents"] = ([record.originalName] + (record.moreDocuments ?? []).map(\.originalName)).map { ["name": $0] }
+            data["documents"] = ([record.originalName] + (record.moreDocuments ?? []).map(\.originalName)).map {
+                ["name": $0]
+            }
             data["attempts"] = record.attempts.map(attemptData)
             data["recipient"] = record.recipientName
             data["retryOf"] = record.retryOf?.value
@@ -82,7 +91,9 @@ extension Console {
         } else {
             return notFound(session)
         }
-        guard record(.viewJob, key: session.keyName, job: id.value, context: context) else { return auditFailed(session) }
+        guard record(.viewJob, key: session.keyName, job: id.value, context: context) else {
+            return auditFailed(session)
+        }
         let label = StatusLabel(row, now: clock())
         data.merge(["word": label.word, "icon": label.icon, "tone": label.tone, "detail": label.detail]) { a, _ in a }
         data["destination"] = row.destination
@@ -90,17 +101,24 @@ extension Console {
         data["pagesLine"] = row.pagesTotal.map { "\(row.pagesSent ?? 0) of \($0) confirmed" } ?? "not rendered yet"
         if let images = pageImages, let count = try? images.pageCount(job: id), count > 0 {
             data["thumbnails"] = (1...count).map { n in
-                ["number": n, "src": "/jobs/\(id.value)/pages/\(n).png?size=thumb", "full": "/jobs/\(id.value)/pages/\(n).png"] as [String: Any]
+                [
+                    "number": n, "src": "/jobs/\(id.value)/pages/\(n).png?size=thumb",
+                    "full": "/jobs/\(id.value)/pages/\(n).png",
+                ] as [String: Any]
             }
         } else {
-            data["noImage"] = pageImages == nil ? "Page images are not available on this gateway." : "The sent image is not kept for this job."
+            data["noImage"] =
+                pageImages == nil
+                ? "Page images are not available on this gateway." : "The sent image is not kept for this job."
         }
         return page("job", title: "Fax to \(row.destination)", session: session, data: data)
     }
 
     func attemptData(_ a: AttemptRecord) -> [String: Any] {
         var outcome = a.outcome ?? "in progress"
-        if let code = a.outcome.flatMap(ErrorCode.init(rawValue:)) { outcome = "\(code.rawValue) — \(ErrorExplanation(code).words)" }
+        if let code = a.outcome.flatMap(ErrorCode.init(rawValue:)) {
+            outcome = "\(code.rawValue) — \(ErrorExplanation(code).words)"
+        }
         var item: [String: Any] = ["number": a.number, "started": StatusLabel.clock(a.startedAt), "outcome": outcome]
         if a.pagesSent > 0 { item["pagesSent"] = a.pagesSent }
         if let m = a.message { item["message"] = m }

@@ -34,7 +34,9 @@ extension Console {
         group.get("/jobs/:id/pages/:page") { request, context in
             guard let session = self.session(request) else { return Response(status: .unauthorized) }
             guard let id = context.parameters.get("id").flatMap(JobID.init),
-                let number = context.parameters.get("page").flatMap({ Int($0.hasSuffix(".png") ? String($0.dropLast(4)) : $0) }),
+                let number = context.parameters.get("page").flatMap({
+                    Int($0.hasSuffix(".png") ? String($0.dropLast(4)) : $0)
+                }),
                 number >= 1, let images = self.pageImages, let count = try? images.pageCount(job: id), number <= count
             else { return self.notFound(session) }
             let thumbnail = request.uri.queryParameters.get("size") == "thumb"
@@ -42,19 +44,25 @@ extension Console {
             if !thumbnail, !self.record(.viewPage, key: session.keyName, job: id.value, context: context) {
                 return self.auditFailed(session)
             }
-            guard let png = try? images.png(job: id, page: number - 1, thumbnail: thumbnail) else { return self.notFound(session) }
+            guard let png = try? images.png(job: id, page: number - 1, thumbnail: thumbnail) else {
+                return self.notFound(session)
+            }
             return self.bytes(png, type: "image/png")
         }
         group.get("/jobs/:id/documents/:n") { request, context in
             guard let session = self.session(request) else { return Response.redirect(to: "/login") }
-            guard let id = context.parameters.get("id").flatMap(JobID.init), let n = context.parameters.get("n").flatMap({ Int($0) }),
+            guard let id = context.parameters.get("id").flatMap(JobID.init),
+                let n = context.parameters.get("n").flatMap({ Int($0) }),
                 let sidecar = StatusReport.sidecar(id, spool: self.spool)
             else { return self.notFound(session) }
             let documents = sidecar.documents ?? [sidecar.document]
-            guard n >= 1, n <= documents.count, let stored = documents[n - 1].storedAs, !stored.contains("/"), !stored.hasPrefix(".")
+            guard n >= 1, n <= documents.count, let stored = documents[n - 1].storedAs, !stored.contains("/"),
+                !stored.hasPrefix(".")
             else { return self.notFound(session) }
             let folder = sidecar.status == .sent ? self.spool.done : self.spool.failed
-            guard let content = try? AtomicFile.read(folder + "/" + stored, limit: Int.max) else { return self.notFound(session) }
+            guard let content = try? AtomicFile.read(folder + "/" + stored, limit: Int.max) else {
+                return self.notFound(session)
+            }
             guard self.record(.downloadDocument, key: session.keyName, job: id.value, context: context) else {
                 return self.auditFailed(session)
             }
@@ -68,13 +76,19 @@ extension Console {
                     StatusReport.sidecar(id, spool: self.spool) == nil,
                     (try? JournalStore(spool: self.spool).read(id)) != nil
                 else {
-                    return self.message("That job is not queued or active any more.", title: "Cannot cancel", session: session, status: .conflict, back: "/outbox")
+                    return self.message(
+                        "That job is not queued or active any more.", title: "Cannot cancel", session: session,
+                        status: .conflict, back: "/outbox")
                 }
-                guard self.record(.cancel, key: session.keyName, job: id.value, context: context) else { return self.auditFailed(session) }
+                guard self.record(.cancel, key: session.keyName, job: id.value, context: context) else {
+                    return self.auditFailed(session)
+                }
                 do {
                     try ControlRequest.cancel(id).post(to: self.spool)
                 } catch {
-                    return self.message("The cancel request could not be filed.", title: "Cannot cancel", session: session, status: .internalServerError)
+                    return self.message(
+                        "The cancel request could not be filed.", title: "Cannot cancel", session: session,
+                        status: .internalServerError)
                 }
                 return Response.redirect(to: "/outbox")
             }
@@ -86,15 +100,21 @@ extension Console {
                 guard let old = context.parameters.get("id").flatMap(JobID.init),
                     let sidecar = StatusReport.sidecar(old, spool: self.spool), sidecar.status == .failed
                 else {
-                    return self.message("Only a failed job can be retried.", title: "Cannot retry", session: session, status: .conflict, back: "/history")
+                    return self.message(
+                        "Only a failed job can be retried.", title: "Cannot retry", session: session, status: .conflict,
+                        back: "/history")
                 }
                 var generator = JobIDGenerator()
                 let new = generator.next(milliseconds: UInt64(self.clock().timeIntervalSince1970 * 1000))
-                guard self.record(.retry, key: session.keyName, job: old.value, context: context) else { return self.auditFailed(session) }
+                guard self.record(.retry, key: session.keyName, job: old.value, context: context) else {
+                    return self.auditFailed(session)
+                }
                 do {
                     try ControlRequest.retry(old: old, new: new).post(to: self.spool)
                 } catch {
-                    return self.message("The retry request could not be filed.", title: "Cannot retry", session: session, status: .internalServerError)
+                    return self.message(
+                        "The retry request could not be filed.", title: "Cannot retry", session: session,
+                        status: .internalServerError)
                 }
                 return Response.redirect(to: "/outbox?retried=\(new.value)")
             }

@@ -17,7 +17,8 @@ extension Console {
         }
         group.post("/send") { request, context in
             guard let session = self.session(request) else {
-                return self.message("Sign in first.", title: "Forbidden", session: nil, status: .forbidden, back: "/login")
+                return self.message(
+                    "Sign in first.", title: "Forbidden", session: nil, status: .forbidden, back: "/login")
             }
             guard session.role.maySend else { return self.mayNotSend(session) }
             let upload: ConsoleUpload
@@ -26,19 +27,27 @@ extension Console {
             case .success(let read): upload = read
             }
             guard let to = upload.to, let number = E164Number(to) else {
-                return self.message("“\(upload.to ?? "")” is not a fax number in international form (+ country code and number).", title: "Check the number", session: session, status: .badRequest, back: "/send")
+                return self.message(
+                    "“\(upload.to ?? "")” is not a fax number in international form (+ country code and number).",
+                    title: "Check the number", session: session, status: .badRequest, back: "/send")
             }
             guard !upload.files.isEmpty else {
-                return self.message("Choose at least one document.", title: "No document", session: session, status: .badRequest, back: "/send")
+                return self.message(
+                    "Choose at least one document.", title: "No document", session: session, status: .badRequest,
+                    back: "/send")
             }
             if let previews = self.previews {
                 do {
                     let preview = try await previews.create(
                         documents: upload.files.map { (name: $0.name, path: $0.upload.path) }, options: JobOptions())
-                    self.previewOwners.withLock { $0[preview.token] = PreviewOwner(session: session.id, to: number.value, preview: preview) }
+                    self.previewOwners.withLock {
+                        $0[preview.token] = PreviewOwner(session: session.id, to: number.value, preview: preview)
+                    }
                     return Response.redirect(to: "/send/preview/\(preview.token)")
                 } catch {
-                    return self.message("The documents could not be prepared: \(error)", title: "Cannot preview", session: session, status: .unprocessableContent, back: "/send")
+                    return self.message(
+                        "The documents could not be prepared: \(error)", title: "Cannot preview", session: session,
+                        status: .unprocessableContent, back: "/send")
                 }
             }
             return self.submit(session: session, context: context) {
@@ -48,7 +57,8 @@ extension Console {
         }
         group.get("/send/preview/:token") { request, context in
             guard case .success(let session) = self.signedIn(request) else { return Response.redirect(to: "/login") }
-            guard let token = context.parameters.get("token"), let owner = self.previewOwner(token, session: session) else {
+            guard let token = context.parameters.get("token"), let owner = self.previewOwner(token, session: session)
+            else {
                 return self.notFound(session)
             }
             return self.previewPage(owner, session: session)
@@ -57,8 +67,11 @@ extension Console {
             guard let session = self.session(request) else { return Response(status: .unauthorized) }
             guard let token = context.parameters.get("token"), self.previewOwner(token, session: session) != nil,
                 let previews = self.previews,
-                let n = context.parameters.get("page").flatMap({ Int($0.hasSuffix(".png") ? String($0.dropLast(4)) : $0) }), n >= 1,
-                let png = try? await previews.page(token: token, page: n - 1, thumbnail: request.uri.queryParameters.get("size") == "thumb")
+                let n = context.parameters.get("page").flatMap({
+                    Int($0.hasSuffix(".png") ? String($0.dropLast(4)) : $0)
+                }), n >= 1,
+                let png = try? await previews.page(
+                    token: token, page: n - 1, thumbnail: request.uri.queryParameters.get("size") == "thumb")
             else { return self.notFound(session) }
             return self.bytes(png, type: "image/png")
         }
@@ -66,16 +79,21 @@ extension Console {
             switch await self.checkedForm(request, needsSend: true) {
             case .failure(let response): return response
             case .success(let (session, _)):
-                guard let token = context.parameters.get("token"), let owner = self.previewOwner(token, session: session),
+                guard let token = context.parameters.get("token"),
+                    let owner = self.previewOwner(token, session: session),
                     let previews = self.previews, let number = E164Number(owner.to)
                 else { return self.notFound(session) }
                 do {
                     let id = try await previews.submit(token: token, destination: number, options: JobOptions())
                     self.previewOwners.withLock { $0[token] = nil }
-                    guard self.record(.send, key: session.keyName, job: id.value, context: context) else { return self.auditFailed(session) }
+                    guard self.record(.send, key: session.keyName, job: id.value, context: context) else {
+                        return self.auditFailed(session)
+                    }
                     return Response.redirect(to: "/jobs/\(id.value)")
                 } catch {
-                    return self.message("The fax could not be queued: \(error)", title: "Not sent", session: session, status: .internalServerError, back: "/send")
+                    return self.message(
+                        "The fax could not be queued: \(error)", title: "Not sent", session: session,
+                        status: .internalServerError, back: "/send")
                 }
             }
         }
@@ -97,7 +115,9 @@ extension Console {
     }
 
     func previewOwner(_ token: String, session: ConsoleSession) -> PreviewOwner? {
-        guard token.count <= 128, token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { return nil }
+        guard token.count <= 128, token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+            return nil
+        }
         return previewOwners.withLock { owners in
             guard let owner = owners[token], owner.session == session.id else { return nil }
             return owner
@@ -119,22 +139,33 @@ extension Console {
     }
 
     /// Queues through `submit` and writes the audit line naming the new job.
-    func submit<Context: RequestContext>(session: ConsoleSession, context: Context, _ submit: () throws -> JobID) -> Response {
+    func submit<Context: RequestContext>(session: ConsoleSession, context: Context, _ submit: () throws -> JobID)
+        -> Response
+    {
         do {
             let id = try submit()
-            guard record(.send, key: session.keyName, job: id.value, context: context) else { return auditFailed(session) }
+            guard record(.send, key: session.keyName, job: id.value, context: context) else {
+                return auditFailed(session)
+            }
             return Response.redirect(to: "/jobs/\(id.value)")
         } catch {
-            return message("The fax could not be queued: \(error)", title: "Not sent", session: session, status: .internalServerError, back: "/send")
+            return message(
+                "The fax could not be queued: \(error)", title: "Not sent", session: session,
+                status: .internalServerError, back: "/send")
         }
     }
 
     /// Streams the send form's body into a `ConsoleUpload`.
     func readUpload(_ request: Request, session: ConsoleSession) async -> Checked<ConsoleUpload> {
-        guard let type = request.headers[.contentType], let boundary = MultipartParser.boundary(fromContentType: type) else {
-            return .failure(message("The form was not sent as a file upload.", title: "Bad request", session: session, status: .badRequest, back: "/send"))
+        guard let type = request.headers[.contentType], let boundary = MultipartParser.boundary(fromContentType: type)
+        else {
+            return .failure(
+                message(
+                    "The form was not sent as a file upload.", title: "Bad request", session: session,
+                    status: .badRequest, back: "/send"))
         }
-        var upload = ConsoleUpload(boundary: boundary, csrfToken: session.csrfToken, maxBytes: settings.maxUploadBytes, spool: spool)
+        var upload = ConsoleUpload(
+            boundary: boundary, csrfToken: session.csrfToken, maxBytes: settings.maxUploadBytes, spool: spool)
         do {
             for try await chunk in request.body {
                 try upload.feed(chunk.readableBytesView)
@@ -142,20 +173,38 @@ extension Console {
         } catch let problem as ConsoleUpload.Problem {
             switch problem {
             case .forged:
-                return .failure(message("This form did not come from this console.", title: "Forbidden", session: session, status: .forbidden))
+                return .failure(
+                    message(
+                        "This form did not come from this console.", title: "Forbidden", session: session,
+                        status: .forbidden))
             case .tooLarge:
-                return .failure(message("The documents are larger than \(settings.maxUploadBytes >> 20) MiB together.", title: "Too large", session: session, status: .contentTooLarge, back: "/send"))
+                return .failure(
+                    message(
+                        "The documents are larger than \(settings.maxUploadBytes >> 20) MiB together.",
+                        title: "Too large", session: session, status: .contentTooLarge, back: "/send"))
             case .malformed(let why):
-                return .failure(message("The upload could not be read: \(why).", title: "Bad request", session: session, status: .badRequest, back: "/send"))
+                return .failure(
+                    message(
+                        "The upload could not be read: \(why).", title: "Bad request", session: session,
+                        status: .badRequest, back: "/send"))
             case .storage(let why):
                 logger.error("cannot stage an upload", metadata: ["error": "\(why)"])
-                return .failure(message("The gateway cannot store the upload now.", title: "Not available", session: session, status: .serviceUnavailable, back: "/send"))
+                return .failure(
+                    message(
+                        "The gateway cannot store the upload now.", title: "Not available", session: session,
+                        status: .serviceUnavailable, back: "/send"))
             }
         } catch {
-            return .failure(message("The upload broke off.", title: "Bad request", session: session, status: .badRequest, back: "/send"))
+            return .failure(
+                message(
+                    "The upload broke off.", title: "Bad request", session: session, status: .badRequest, back: "/send")
+            )
         }
         guard upload.isFinished else {
-            return .failure(message("The upload ended early.", title: "Bad request", session: session, status: .badRequest, back: "/send"))
+            return .failure(
+                message(
+                    "The upload ended early.", title: "Bad request", session: session, status: .badRequest,
+                    back: "/send"))
         }
         return .success(upload)
     }

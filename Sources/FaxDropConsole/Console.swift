@@ -84,12 +84,17 @@ extension Console {
     /// A page: `template` rendered with `data` plus the session's fields. Pages that show records
     /// are not stored by the browser.
     func page(
-        _ template: String, title: String, session: ConsoleSession?, data: [String: Any] = [:], status: HTTPResponse.Status = .ok
+        _ template: String, title: String, session: ConsoleSession?, data: [String: Any] = [:],
+        status: HTTPResponse.Status = .ok
     ) -> Response {
         var all = data
         all["title"] = title
         if let session {
-            all["session"] = ["keyName": session.keyName, "role": session.role.rawValue, "maySend": session.role.maySend, "csrf": session.csrfToken] as [String: Any]
+            all["session"] =
+                [
+                    "keyName": session.keyName, "role": session.role.rawValue, "maySend": session.role.maySend,
+                    "csrf": session.csrfToken,
+                ] as [String: Any]
             all["csrf"] = session.csrfToken
             all["maySend"] = session.role.maySend
         }
@@ -99,7 +104,9 @@ extension Console {
             body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    func message(_ text: String, title: String, session: ConsoleSession?, status: HTTPResponse.Status, back: String? = nil) -> Response {
+    func message(
+        _ text: String, title: String, session: ConsoleSession?, status: HTTPResponse.Status, back: String? = nil
+    ) -> Response {
         var data: [String: Any] = ["text": text]
         if let back { data["back"] = back }
         return page("message", title: title, session: session, data: data, status: status)
@@ -121,7 +128,8 @@ extension Console {
     /// A file name fit for a quoted header value: ASCII letters, digits and `._-` only.
     static func headerSafe(_ name: String) -> String {
         let kept = name.unicodeScalars.map { s -> Character in
-            s.isASCII && (CharacterSet.alphanumerics.contains(s) || "._- ".unicodeScalars.contains(s)) ? Character(s) : "_"
+            s.isASCII && (CharacterSet.alphanumerics.contains(s) || "._- ".unicodeScalars.contains(s))
+                ? Character(s) : "_"
         }
         return String(kept.prefix(120))
     }
@@ -145,7 +153,9 @@ extension Console {
     }
 
     func auditFailed(_ session: ConsoleSession?) -> Response {
-        message("The audit log cannot be written, so nothing is shown or done. Tell the administrator.", title: "Not available", session: session, status: .serviceUnavailable)
+        message(
+            "The audit log cannot be written, so nothing is shown or done. Tell the administrator.",
+            title: "Not available", session: session, status: .serviceUnavailable)
     }
 
     /// The session of a page request, or a redirect to the sign-in page.
@@ -158,18 +168,26 @@ extension Console {
     /// the session's. Anything else (a cross-site POST carries neither) is refused with 403.
     func checkedForm(_ request: Request, needsSend: Bool) async -> Checked<(ConsoleSession, [String: String])> {
         guard let session = session(request) else {
-            return .failure(message("Sign in first.", title: "Forbidden", session: nil, status: .forbidden, back: "/login"))
+            return .failure(
+                message("Sign in first.", title: "Forbidden", session: nil, status: .forbidden, back: "/login"))
         }
         var request = request
         guard let body = try? await request.collectBody(upTo: 64 << 10) else {
-            return .failure(message("The form is too large.", title: "Forbidden", session: session, status: .contentTooLarge))
+            return .failure(
+                message("The form is too large.", title: "Forbidden", session: session, status: .contentTooLarge))
         }
         let form = FormFields.parse(String(buffer: body))
         guard let token = form["csrf"], SessionStore.sameToken(token, session.csrfToken) else {
-            return .failure(message("This form did not come from this console.", title: "Forbidden", session: session, status: .forbidden))
+            return .failure(
+                message(
+                    "This form did not come from this console.", title: "Forbidden", session: session,
+                    status: .forbidden))
         }
         if needsSend && !session.role.maySend {
-            return .failure(message("Your key may view faxes but not send, retry or cancel them.", title: "Forbidden", session: session, status: .forbidden))
+            return .failure(
+                message(
+                    "Your key may view faxes but not send, retry or cancel them.", title: "Forbidden", session: session,
+                    status: .forbidden))
         }
         return .success((session, form))
     }

@@ -1,7 +1,7 @@
 import FaxDropCore
-import Foundation
 import FaxDropDaemon
 import FaxDropHTTP
+import Foundation
 
 /// The send form's `multipart/form-data` body, read as it streams in: the first part must be
 /// the form's `csrf` field and match the session's token, or the upload is refused before any
@@ -49,7 +49,9 @@ struct ConsoleUpload {
                 current = headers
                 field = []
                 if headers.name == "file", let name = headers.filename, !name.isEmpty {
-                    guard files.count < JobDocument.maxCount else { throw .malformed("more than \(JobDocument.maxCount) documents") }
+                    guard files.count < JobDocument.maxCount else {
+                        throw .malformed("more than \(JobDocument.maxCount) documents")
+                    }
                     do {
                         files.append((name, try StagedUpload(spool: spool), 0))
                     } catch {

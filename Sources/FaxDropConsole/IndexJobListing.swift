@@ -22,12 +22,14 @@ public struct IndexJobListing: JobListing {
         do {
             found = try index.search(
                 JobIndexQuery(
-                    states: query.states, number: query.number, text: query.text, errorCode: query.errorCode, from: query.from,
+                    states: query.states, number: query.number, text: query.text, errorCode: query.errorCode,
+                    from: query.from,
                     to: query.to, page: query.page, perPage: query.perPage))
         } catch {
             return try spool.history(query)
         }
-        return HistoryPage(rows: found.rows.map(ConsoleJobRow.init), total: found.total, page: found.page, perPage: found.perPage)
+        return HistoryPage(
+            rows: found.rows.map(ConsoleJobRow.init), total: found.total, page: found.page, perPage: found.perPage)
     }
 }
 

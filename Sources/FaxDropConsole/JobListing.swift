@@ -112,7 +112,8 @@ extension ConsoleJobRow {
 
     init(_ s: Sidecar) {
         self.init(
-            id: s.jobID.value, destination: s.destination, originalName: s.document.originalName, state: s.status.rawValue,
+            id: s.jobID.value, destination: s.destination, originalName: s.document.originalName,
+            state: s.status.rawValue,
             errorCode: s.error?.code.rawValue, errorMessage: s.error?.message, pagesTotal: s.pages.total,
             pagesSent: s.pages.sent, attempts: s.attempts.count, queuedAt: s.queuedAt, completedAt: s.completedAt,
             notBefore: nil)

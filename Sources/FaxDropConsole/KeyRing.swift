@@ -62,10 +62,13 @@ public struct KeyRing: Sendable {
 extension KeyRing {
     /// Parses a keys file: one key a line, `name role key`, separated by spaces or tabs;
     /// blank lines and lines starting with `#` are skipped. Errors name the line, never the key.
-    public static func parseKeysFile(_ text: String) throws(ConfigurationError) -> [(name: String, role: ConsoleRole, key: Secret)] {
+    public static func parseKeysFile(_ text: String) throws(ConfigurationError) -> [(
+        name: String, role: ConsoleRole, key: Secret
+    )] {
         var out: [(name: String, role: ConsoleRole, key: Secret)] = []
         var names: Set<String> = []
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        let lines = text.split(
+            omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
         for (i, raw) in lines.enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -76,16 +79,22 @@ extension KeyRing {
             }
             let name = fields[0]
             guard name.count <= 64, name != apiKeyName,
-                name.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "._-@".unicodeScalars.contains($0) }),
+                name.unicodeScalars.allSatisfy({
+                    CharacterSet.alphanumerics.contains($0) || "._-@".unicodeScalars.contains($0)
+                }),
                 name.unicodeScalars.allSatisfy(\.isASCII)
             else {
-                throw ConfigurationError(key: at, problem: "line \(i + 1): a name is letters, digits, '.', '_', '-' or '@' (not '\(apiKeyName)')")
+                throw ConfigurationError(
+                    key: at,
+                    problem: "line \(i + 1): a name is letters, digits, '.', '_', '-' or '@' (not '\(apiKeyName)')")
             }
             guard let role = ConsoleRole(rawValue: fields[1]) else {
                 throw ConfigurationError(key: at, problem: "line \(i + 1): the role is 'view' or 'send'")
             }
             guard fields[2].count >= minimumKeyLength else {
-                throw ConfigurationError(key: at, problem: "line \(i + 1): the key of '\(name)' is shorter than \(minimumKeyLength) characters")
+                throw ConfigurationError(
+                    key: at,
+                    problem: "line \(i + 1): the key of '\(name)' is shorter than \(minimumKeyLength) characters")
             }
             guard names.insert(name).inserted else {
                 throw ConfigurationError(key: at, problem: "line \(i + 1): '\(name)' is named twice")

@@ -71,7 +71,8 @@ public final class SessionStore: Sendable {
 
     /// Compares two tokens without an early exit.
     public static func sameToken(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         var difference: UInt8 = x.count == y.count ? 0 : 1
         for i in 0..<min(x.count, y.count) { difference |= x[i] ^ y[i] }
         return difference == 0 && !x.isEmpty

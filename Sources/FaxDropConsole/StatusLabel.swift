@@ -23,7 +23,8 @@ public struct StatusLabel: Sendable, Equatable {
             (word, icon, tone, detail) = ("Rendering", "⚙", "active", "")
         case "waiting":
             if let at = row.notBefore, at > now {
-                let reason = row.errorCode.map { ErrorExplanation(ErrorCode(rawValue: $0) ?? .internalError).words } ?? ""
+                let reason =
+                    row.errorCode.map { ErrorExplanation(ErrorCode(rawValue: $0) ?? .internalError).words } ?? ""
                 (word, icon, tone) = ("Waiting to retry", "◔", "waiting")
                 detail = "next try at \(Self.clock(at))" + (reason.isEmpty ? "" : " — " + reason)
             } else {

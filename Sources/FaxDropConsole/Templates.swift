@@ -2,7 +2,8 @@
 /// `{{x}}` escapes HTML; nothing a request or a sidecar carries is ever written unescaped.
 enum Templates {
     static let all: [String: String] = [
-        "top": top, "bottom": bottom, "status": status, "login": login, "outbox": outbox, "history": history, "job": job,
+        "top": top, "bottom": bottom, "status": status, "login": login, "outbox": outbox, "history": history,
+        "job": job,
         "send": send, "preview": preview, "inbox": inbox, "received": received, "errors": errors, "message": message,
     ]
 

@@ -66,7 +66,8 @@ public enum AsteriskNodesFile {
                     return value
                 }
                 guard let number = Int(entry.value), range.contains(number) else {
-                    throw problem(entry.line, "\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound)")
+                    throw problem(
+                        entry.line, "\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound)")
                 }
                 return number
             }
@@ -123,7 +124,8 @@ public enum AsteriskNodesFile {
             section = nil
         }
 
-        for (offset, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+        for (offset, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
+        {
             let number = offset + 1
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }

@@ -190,7 +190,8 @@ public struct Configuration: Sendable {
         logLevel = r.string("FAXDROP_LOG_LEVEL", default: logLevel)
         onResult = r.optional("FAXDROP_ON_RESULT")
         onReceive = r.optional("FAXDROP_ON_RECEIVE")
-        incomingOrphanMinutes = try r.int("FAXDROP_INCOMING_ORPHAN_MINUTES", default: incomingOrphanMinutes, range: 1...100_000)
+        incomingOrphanMinutes = try r.int(
+            "FAXDROP_INCOMING_ORPHAN_MINUTES", default: incomingOrphanMinutes, range: 1...100_000)
         inboundRoutes = r.optional("FAXDROP_INBOUND_ROUTES")
         webhookURL = r.optional("FAXDROP_WEBHOOK_URL")
         webhookSecret = r.optional("FAXDROP_WEBHOOK_SECRET").map(Secret.init)
@@ -299,7 +300,8 @@ private struct Reader {
     func duration(_ key: String, default d: Duration, unit: Duration) throws -> Duration {
         guard let text = optional(key) else { return d }
         guard let v = DurationText.parse(text, unit: unit) else {
-            throw ConfigurationError(key: key, problem: "expected a duration such as 90, 500ms, 2m or 3h, got '\(text)'")
+            throw ConfigurationError(
+                key: key, problem: "expected a duration such as 90, 500ms, 2m or 3h, got '\(text)'")
         }
         return v
     }
@@ -309,7 +311,8 @@ private struct Reader {
         let items = text.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
         for item in items {
             let digits = item.dropFirst()
-            guard item.hasPrefix("+"), !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else {
+            guard item.hasPrefix("+"), !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber)
+            else {
                 throw ConfigurationError(key: key, problem: "expected E.164 prefixes such as +1900, got '\(item)'")
             }
         }
@@ -320,7 +323,9 @@ private struct Reader {
 public enum DurationText {
     public static func parse(_ text: String, unit: Duration) -> Duration? {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let suffixes: [(String, Duration)] = [("ms", .milliseconds(1)), ("s", .seconds(1)), ("m", .seconds(60)), ("h", .seconds(3600))]
+        let suffixes: [(String, Duration)] = [
+            ("ms", .milliseconds(1)), ("s", .seconds(1)), ("m", .seconds(60)), ("h", .seconds(3600)),
+        ]
         for (suffix, u) in suffixes where t.hasSuffix(suffix) {
             guard let n = Double(t.dropLast(suffix.count)), n >= 0, n.isFinite else { return nil }
             return u * n

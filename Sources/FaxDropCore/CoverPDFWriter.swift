@@ -9,8 +9,9 @@ enum CoverPDFWriter {
         let objects: [[UInt8]] = [
             Array("<< /Type /Catalog /Pages 2 0 R >>".utf8),
             Array("<< /Type /Pages /Kids [3 0 R] /Count 1 >>".utf8),
-            Array(("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 \(size)] "
-                + "/Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents 6 0 R >>").utf8),
+            Array(
+                ("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 \(size)] "
+                    + "/Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents 6 0 R >>").utf8),
             Array("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".utf8),
             Array("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>".utf8),
             Array("<< /Length \(stream.count) >>\nstream\n".utf8) + stream + Array("\nendstream".utf8),
@@ -58,8 +59,9 @@ enum CoverPDFWriter {
     /// The text's width in 1/1000 em; characters outside ASCII count as the widest letter.
     static func width(of text: String, bold: Bool) -> Double {
         let table = bold ? helveticaBold : helvetica
-        return Double(winAnsi(text).reduce(0) { sum, byte in
-            sum + ((0x20...0x7E).contains(byte) ? table[Int(byte) - 0x20] : 1000)
-        })
+        return Double(
+            winAnsi(text).reduce(0) { sum, byte in
+                sum + ((0x20...0x7E).contains(byte) ? table[Int(byte) - 0x20] : 1000)
+            })
     }
 }

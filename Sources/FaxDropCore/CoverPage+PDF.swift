@@ -45,7 +45,8 @@ struct CoverLayout {
 
     mutating func show(_ line: String, x: Double, size: Double, bold: Bool) {
         let font = bold ? "F2" : "F1"
-        content += "BT /\(font) \(Self.number(size)) Tf \(Self.number(x)) \(Self.number(y)) Td <\(Self.hex(line))> Tj ET\n"
+        content +=
+            "BT /\(font) \(Self.number(size)) Tf \(Self.number(x)) \(Self.number(y)) Td <\(Self.hex(line))> Tj ET\n"
     }
 
     mutating func text(_ text: String, size: Double, bold: Bool) {
@@ -58,7 +59,8 @@ struct CoverLayout {
 
     mutating func rule(width lineWidth: Double) {
         y -= 10
-        content += "\(Self.number(lineWidth)) w 0 G \(Self.number(Self.margin)) \(Self.number(y)) m "
+        content +=
+            "\(Self.number(lineWidth)) w 0 G \(Self.number(Self.margin)) \(Self.number(y)) m "
             + "\(Self.number(width - Self.margin)) \(Self.number(y)) l S\n"
         y -= 12
     }

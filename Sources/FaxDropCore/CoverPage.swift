@@ -70,7 +70,11 @@ public struct CoverPage: Sendable, Equatable {
         var rows: [(String, String)] = []
         rows.append(("To:", recipientName ?? recipientNumber))
         if recipientName != nil { rows.append(("Fax:", recipientNumber)) }
-        rows.append(("From:", [senderName, organisation].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: ", ")))
+        rows.append(
+            (
+                "From:",
+                [senderName, organisation].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: ", ")
+            ))
         if !stationID.isEmpty { rows.append(("Fax:", stationID)) }
         rows.append(("Date:", dateText))
         rows.append(("Pages:", "\(pages) including this cover page"))

@@ -30,12 +30,15 @@ public struct DestinationFolder: Sendable, Equatable {
     /// Why `label` cannot name a recipient, or `nil` when it can.
     public static func labelProblem(_ label: String) -> String? {
         if label.isEmpty { return "the label is empty" }
-        if label.unicodeScalars.count > maxLabelLength { return "the label is longer than \(maxLabelLength) characters" }
+        if label.unicodeScalars.count > maxLabelLength {
+            return "the label is longer than \(maxLabelLength) characters"
+        }
         if label.first!.isWhitespace || label.last!.isWhitespace { return "the label starts or ends with white space" }
         for scalar in label.unicodeScalars {
             switch scalar.properties.generalCategory {
             case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
-                return "the label holds a control or invisible character (U+\(String(scalar.value, radix: 16, uppercase: true)))"
+                return
+                    "the label holds a control or invisible character (U+\(String(scalar.value, radix: 16, uppercase: true)))"
             default:
                 continue
             }

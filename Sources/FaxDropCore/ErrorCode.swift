@@ -37,7 +37,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     /// Where in the pipeline this code arises (the sidecar's `error.stage`).
     public var stage: ErrorStage {
         switch self {
-        case .invalidDestination, .invalidOptions, .emptyFile, .fileTooLarge, .unsupportedFormat, .notARegularFile, .unreadableFile,
+        case .invalidDestination, .invalidOptions, .emptyFile, .fileTooLarge, .unsupportedFormat, .notARegularFile,
+            .unreadableFile,
             .documentChanged:
             return .input
         case .tooManyPages, .encryptedDocument, .corruptDocument, .conversionTimeout, .conversionFailed:

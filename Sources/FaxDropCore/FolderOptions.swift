@@ -105,7 +105,8 @@ public enum FolderOptions {
                 }
                 options.maxAttempts = n
             default:
-                return bad("unknown key (known: COVER, COVER_SUBJECT, COVER_NOTE, RESOLUTION, PAPER, PRIORITY, MAX_ATTEMPTS)")
+                return bad(
+                    "unknown key (known: COVER, COVER_SUBJECT, COVER_NOTE, RESOLUTION, PAPER, PRIORITY, MAX_ATTEMPTS)")
             }
         }
         return .success(options)

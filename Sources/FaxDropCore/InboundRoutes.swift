@@ -53,7 +53,9 @@ public struct InboundRoutes: Sendable, Equatable {
     public static func isFolderName(_ name: String) -> Bool {
         guard (1...64).contains(name.utf8.count), name.first != "." else { return false }
         return name.unicodeScalars.allSatisfy { s in
-            s.isASCII && (("a"..."z").contains(s) || ("A"..."Z").contains(s) || ("0"..."9").contains(s) || "+_-.".unicodeScalars.contains(s))
+            s.isASCII
+                && (("a"..."z").contains(s) || ("A"..."Z").contains(s) || ("0"..."9").contains(s)
+                    || "+_-.".unicodeScalars.contains(s))
         }
     }
 }

@@ -32,7 +32,8 @@ public enum InboundText {
     /// only name the received file has on the Asterisk side. nil for anything else.
     public static func receiveID(_ raw: String?) -> String? {
         guard let raw, let dot = raw.firstIndex(of: "."), raw.utf8.count <= 32 else { return nil }
-        let head = raw[..<dot], tail = raw[raw.index(after: dot)...]
+        let head = raw[..<dot]
+        let tail = raw[raw.index(after: dot)...]
         guard !head.isEmpty, !tail.isEmpty, head.allSatisfy(\.isASCIIDigit), tail.allSatisfy(\.isASCIIDigit) else {
             return nil
         }

@@ -15,7 +15,9 @@ public struct JobDocument: Codable, Sendable, Equatable {
     /// The modification time (ns since 1970) when `bytes` and `sha256` were taken.
     public var modified: Int64?
 
-    public init(originalName: String, file: String, bytes: Int64 = 0, sha256: String = "", format: DocumentFormat? = nil) {
+    public init(
+        originalName: String, file: String, bytes: Int64 = 0, sha256: String = "", format: DocumentFormat? = nil
+    ) {
         self.originalName = originalName
         self.file = file
         self.bytes = bytes

@@ -9,7 +9,9 @@ public struct JobRequest: Sendable, Equatable {
     public var sendAt: Date?
     public var batchID: String?
 
-    public init(recipientName: String? = nil, options: JobOptions = JobOptions(), sendAt: Date? = nil, batchID: String? = nil) {
+    public init(
+        recipientName: String? = nil, options: JobOptions = JobOptions(), sendAt: Date? = nil, batchID: String? = nil
+    ) {
         self.recipientName = recipientName
         self.options = options
         self.sendAt = sendAt
@@ -22,15 +24,21 @@ public struct JobRequest: Sendable, Equatable {
         if let name = recipientName, let problem = DestinationFolder.labelProblem(name) {
             return "recipient_name: \(problem)"
         }
-        if let subject = options.subject, let problem = JobOptions.textProblem(subject, limit: JobOptions.maxSubjectLength) {
+        if let subject = options.subject,
+            let problem = JobOptions.textProblem(subject, limit: JobOptions.maxSubjectLength)
+        {
             return "subject \(problem)"
         }
         var noteLength = 0
         for paragraph in options.note ?? [] {
             noteLength += paragraph.unicodeScalars.count
-            if let problem = JobOptions.textProblem(paragraph, limit: JobOptions.maxNoteLength) { return "note \(problem)" }
+            if let problem = JobOptions.textProblem(paragraph, limit: JobOptions.maxNoteLength) {
+                return "note \(problem)"
+            }
         }
-        if noteLength > JobOptions.maxNoteLength { return "note: longer than \(JobOptions.maxNoteLength) characters in all" }
+        if noteLength > JobOptions.maxNoteLength {
+            return "note: longer than \(JobOptions.maxNoteLength) characters in all"
+        }
         if let n = options.maxAttempts, !JobOptions.maxAttemptsRange.contains(n) { return "max_attempts: 1 to 100" }
         return nil
     }

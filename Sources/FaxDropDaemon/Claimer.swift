@@ -65,7 +65,8 @@ public struct Claimer: Sendable {
             } catch let error as SystemError where error.errno == ELOOP || error.errno == ENOTDIR || error.isNotFound {
                 if !error.isNotFound {
                     logger.warning(
-                        "destination folder is not a folder (a symlink?); not followed", metadata: ["folder": "\(destination)"])
+                        "destination folder is not a folder (a symlink?); not followed",
+                        metadata: ["folder": "\(destination)"])
                 }
                 return .gone
             }
@@ -171,13 +172,15 @@ public struct Claimer: Sendable {
     static func notAFile(_ status: FileStatus) -> String? {
         switch status.kind {
         case .regular where status.linkCount > 1:
-            return "the file has \(status.linkCount) hard links; only files with one name are faxed; this name was removed, the file was not opened"
+            return
+                "the file has \(status.linkCount) hard links; only files with one name are faxed; this name was removed, the file was not opened"
         case .regular:
             return nil
         case .directory:
             return "the entry is a folder, not a regular file; it was not opened"
         default:
-            return "the entry is a \(status.kind.rawValue), not a regular file; it was removed from the drop zone, never opened or followed"
+            return
+                "the entry is a \(status.kind.rawValue), not a regular file; it was removed from the drop zone, never opened or followed"
         }
     }
 }

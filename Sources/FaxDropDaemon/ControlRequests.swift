@@ -39,7 +39,8 @@ public enum ControlRequest: Sendable, Equatable {
 
     /// Files the request for the daemon.
     public func post(to spool: Spool) throws {
-        try AtomicFile.write(Array("\(Timestamp.format(Date()))\n".utf8), to: spool.tmp + "/" + fileName, stagingDirectory: spool.tmp)
+        try AtomicFile.write(
+            Array("\(Timestamp.format(Date()))\n".utf8), to: spool.tmp + "/" + fileName, stagingDirectory: spool.tmp)
     }
 
     /// Requests waiting in `tmp/`, oldest first.

@@ -63,7 +63,8 @@ public final class Daemon: Sendable {
         self.spool = Spool(root: configuration.spool)
         self.logger = logger
         self.engine = Engine(
-            spool: spool, settings: Engine.Settings(configuration), renderer: renderer, backend: backend, logger: logger)
+            spool: spool, settings: Engine.Settings(configuration), renderer: renderer, backend: backend, logger: logger
+        )
         self.intake = Intake(
             outgoing: spool.outgoing, settle: configuration.settle,
             rescanInterval: configuration.rescanInterval.timeInterval, logger: logger)
@@ -103,7 +104,12 @@ public final class Daemon: Sendable {
 
     /// Shuts a daemon begun with `start()` down gracefully and waits until it has stopped.
     public func stop() async {
-        guard let current = running.withLock({ r in defer { r = nil }; return r }) else { return }
+        guard
+            let current = running.withLock({ r in
+                defer { r = nil }
+                return r
+            })
+        else { return }
         await current.group.triggerGracefulShutdown()
         do {
             try await current.task.value

@@ -30,19 +30,25 @@ public enum DocumentInspector {
         do {
             status = try Syscall.lstat(path)
         } catch {
-            return Findings(bytes: 0, sha256: "", format: nil, error: FaxError(.internalError, "cannot examine the document: \(error)"))
+            return Findings(
+                bytes: 0, sha256: "", format: nil,
+                error: FaxError(.internalError, "cannot examine the document: \(error)"))
         }
         guard status.kind == .regular else {
             return Findings(
                 bytes: 0, sha256: "", format: nil,
-                error: FaxError(.notARegularFile, "the entry is a \(status.kind.rawValue), not a regular file; it was not opened"))
+                error: FaxError(
+                    .notARegularFile, "the entry is a \(status.kind.rawValue), not a regular file; it was not opened"))
         }
         guard status.linkCount == 1 else {
             // Another name for the same file exists, possibly outside the spool: faxing it
             // would send a file that was never dropped. It is moved aside unread.
             return Findings(
                 bytes: status.size, sha256: "", format: nil,
-                error: FaxError(.notARegularFile, "the file has \(status.linkCount) hard links; only files with one name are faxed; it was not opened"))
+                error: FaxError(
+                    .notARegularFile,
+                    "the file has \(status.linkCount) hard links; only files with one name are faxed; it was not opened"
+                ))
         }
         let fd: Int32
         do {
@@ -59,7 +65,9 @@ public enum DocumentInspector {
         do {
             let opened = try Syscall.fstat(fd)
             guard opened.kind == .regular, opened.inode == status.inode else {
-                return Findings(bytes: 0, sha256: "", format: nil, error: FaxError(.notARegularFile, "the entry changed while it was opened"))
+                return Findings(
+                    bytes: 0, sha256: "", format: nil,
+                    error: FaxError(.notARegularFile, "the entry changed while it was opened"))
             }
             var head = [UInt8](repeating: 0, count: 4096)
             let n = try head.withUnsafeMutableBytes { try Syscall.read(fd, into: $0) }
@@ -70,7 +78,8 @@ public enum DocumentInspector {
             if opened.size == 0 {
                 error = FaxError(.emptyFile, "the file is empty (0 bytes)")
             } else if opened.size > maxBytes {
-                error = FaxError(.fileTooLarge, "the file has \(opened.size) bytes; the limit is \(maxBytes) (FAXDROP_MAX_BYTES)")
+                error = FaxError(
+                    .fileTooLarge, "the file has \(opened.size) bytes; the limit is \(maxBytes) (FAXDROP_MAX_BYTES)")
             } else if format == nil {
                 error = FaxError(
                     .unsupportedFormat, "the content is none of PDF, PostScript, TIFF, JPEG, PNG or UTF-8 text")
@@ -81,10 +90,12 @@ public enum DocumentInspector {
                 return Findings(bytes: after.size, sha256: "", format: nil, error: nil, openForWriting: true)
             }
             return Findings(
-                bytes: opened.size, sha256: sha, format: format, error: error, modifiedNanoseconds: opened.modifiedNanoseconds)
+                bytes: opened.size, sha256: sha, format: format, error: error,
+                modifiedNanoseconds: opened.modifiedNanoseconds)
         } catch {
             return Findings(
-                bytes: status.size, sha256: "", format: nil, error: FaxError(.internalError, "cannot read the document: \(error)"))
+                bytes: status.size, sha256: "", format: nil,
+                error: FaxError(.internalError, "cannot read the document: \(error)"))
         }
     }
 }

@@ -48,18 +48,22 @@ enum DocumentsStep {
                     id: reply.id, format: reply.format, pages: 0, pageBytes: [], seconds: seconds,
                     error: .init(
                         code: .tooManyPages,
-                        message: "the \(images.count) documents have \(pages.count) pages together; at most \(request.maxPages) are sent (FAXDROP_MAX_PAGES)"))
+                        message:
+                            "the \(images.count) documents have \(pages.count) pages together; at most \(request.maxPages) are sent (FAXDROP_MAX_PAGES)"
+                    ))
             }
             try Syscall.rename(joined, request.output)
             logger.debug("documents joined", metadata: ["documents": "\(images.count)", "pages": "\(pages.count)"])
             return RenderReply(
-                id: reply.id, format: reply.format, pages: pages.count, pageBytes: pages.map(\.encodedBytes), seconds: seconds,
+                id: reply.id, format: reply.format, pages: pages.count, pageBytes: pages.map(\.encodedBytes),
+                seconds: seconds,
                 error: nil)
         } catch {
             try? Syscall.unlink(joined)
             return RenderReply(
                 id: reply.id, format: reply.format, pages: 0, pageBytes: [], seconds: seconds,
-                error: .init(code: .conversionFailed, message: "the documents could not be joined into one fax: \(error)"))
+                error: .init(
+                    code: .conversionFailed, message: "the documents could not be joined into one fax: \(error)"))
         }
     }
 }

@@ -15,7 +15,8 @@ extension Engine {
     /// before it.
     func apply(_ actions: [SchedulerAction]) async {
         let notCalled: Set<JobID> =
-            stopping ? Set(actions.compactMap { if case .call(let id, _, _) = $0 { return id } else { return nil } }) : []
+            stopping
+            ? Set(actions.compactMap { if case .call(let id, _, _) = $0 { return id } else { return nil } }) : []
         for action in actions {
             let id = action.job
             if held[id] != nil, action != .finish(id) {
@@ -59,7 +60,8 @@ extension Engine {
             return true
         } catch {
             journalBehind.insert(record.jobID)
-            jobLogger(record.jobID).error("cannot write the journal; the job waits until it can", metadata: ["error": "\(error)"])
+            jobLogger(record.jobID).error(
+                "cannot write the journal; the job waits until it can", metadata: ["error": "\(error)"])
             return false
         }
     }
@@ -147,17 +149,23 @@ extension Engine {
         let now = clock()
         for observer in observers { observer.renderEnded(job: id, seconds: reply.seconds, error: reply.error?.code) }
         if let failure = reply.error {
-            log.warning("render failed", metadata: ["code": "\(failure.code.rawValue)", "message": "\(failure.message)"])
-            await apply(scheduler.renderFailed(id, FaxError(failure.code, failure.message), format: reply.format, now: now))
+            log.warning(
+                "render failed", metadata: ["code": "\(failure.code.rawValue)", "message": "\(failure.message)"])
+            await apply(
+                scheduler.renderFailed(id, FaxError(failure.code, failure.message), format: reply.format, now: now))
             return
         }
         // The page count and page sizes are the renderer's reply (the worker, or the cover and
         // documents steps that joined images, read them from the image they wrote): the image
         // is not opened again here, on the actor.
         guard reply.pages > 0, reply.pageBytes.count == reply.pages else {
-            await apply(scheduler.renderFailed(
-                id, FaxError(.conversionFailed, "the renderer reported \(reply.pages) pages and \(reply.pageBytes.count) page sizes"),
-                format: reply.format, now: now))
+            await apply(
+                scheduler.renderFailed(
+                    id,
+                    FaxError(
+                        .conversionFailed,
+                        "the renderer reported \(reply.pages) pages and \(reply.pageBytes.count) page sizes"),
+                    format: reply.format, now: now))
             return
         }
         if let record = scheduler.jobs[id], let change = documentChange(record) {
@@ -165,8 +173,11 @@ extension Engine {
             await apply(scheduler.renderFailed(id, change, format: reply.format, now: now))
             return
         }
-        log.debug("rendered", metadata: ["pages": "\(reply.pages)", "seconds": "\(String(format: "%.3f", reply.seconds))"])
-        await apply(scheduler.renderSucceeded(id, pages: reply.pages, pageBytes: reply.pageBytes, format: reply.format, now: now))
+        log.debug(
+            "rendered", metadata: ["pages": "\(reply.pages)", "seconds": "\(String(format: "%.3f", reply.seconds))"])
+        await apply(
+            scheduler.renderSucceeded(
+                id, pages: reply.pages, pageBytes: reply.pageBytes, format: reply.format, now: now))
     }
 
     func callRequest(_ record: JobRecord, attempt: Int) -> CallRequest? {
@@ -184,15 +195,19 @@ extension Engine {
         let backend = self.backend
         let spool = self.spool
         let log = jobLogger(id)
-        log.info("calling", metadata: ["attempt": "\(attempt)", "destination": "\(call.destination)", "first_page": "\(firstPage)"])
+        log.info(
+            "calling",
+            metadata: ["attempt": "\(attempt)", "destination": "\(call.destination)", "first_page": "\(firstPage)"])
         callTasks[id] = Task {
             var call = call
             if firstPage > 1 {
                 // Copying the unsent pages is libtiff work: off the actor.
                 let tiff = call.tiffPath
-                guard let partial = try? await BlockingWork.run({
-                    PageSubset.make(from: tiff, firstPage: firstPage, spool: spool, id: id)
-                }) else {
+                guard
+                    let partial = try? await BlockingWork.run({
+                        PageSubset.make(from: tiff, firstPage: firstPage, spool: spool, id: id)
+                    })
+                else {
                     let failure = CallResult(
                         status: .failed(.internalError), pagesSent: 0,
                         message: "the unsent pages from page \(firstPage) could not be copied for the retry")
@@ -235,12 +250,16 @@ extension Engine {
         let log = jobLogger(id)
         switch result.status {
         case .sent: log.info("sent", metadata: ["pages": "\(result.pagesSent)"])
-        case .failed(let code): log.notice("call failed", metadata: ["code": "\(code.rawValue)", "pages": "\(result.pagesSent)", "message": "\(result.message)"])
+        case .failed(let code):
+            log.notice(
+                "call failed",
+                metadata: ["code": "\(code.rawValue)", "pages": "\(result.pagesSent)", "message": "\(result.message)"])
         case .unavailable: log.warning("backend unavailable; the job waits", metadata: ["message": "\(result.message)"])
         }
         switch result.status {
         case .sent: for o in observers { o.attemptEnded(job: id, outcome: "sent", pagesSent: result.pagesSent) }
-        case .failed(let code): for o in observers { o.attemptEnded(job: id, outcome: code.rawValue, pagesSent: result.pagesSent) }
+        case .failed(let code):
+            for o in observers { o.attemptEnded(job: id, outcome: code.rawValue, pagesSent: result.pagesSent) }
         case .unavailable: break
         }
         if stopping, case .failed(.cancelled) = result.status {
@@ -285,7 +304,8 @@ extension Engine {
         }
     }
 
-    func finished(_ id: JobID, _ record: JobRecord, now: Date, _ outcome: Result<ResultWriter.Written, any Error>) async {
+    func finished(_ id: JobID, _ record: JobRecord, now: Date, _ outcome: Result<ResultWriter.Written, any Error>) async
+    {
         finishTasks[id] = nil
         switch outcome {
         case .success(let written):
@@ -293,7 +313,11 @@ extension Engine {
             scheduler.finished(id)
             journaled[id] = nil
             let status = record.state == .done ? "sent" : "failed"
-            jobLogger(id).info("finished", metadata: ["status": "\(status)", "code": "\(record.lastError?.code.rawValue ?? "-")", "sidecar": "\(path)"])
+            jobLogger(id).info(
+                "finished",
+                metadata: [
+                    "status": "\(status)", "code": "\(record.lastError?.code.rawValue ?? "-")", "sidecar": "\(path)",
+                ])
             // The sidecar as written, built once.
             for observer in observers { observer.jobFinished(written.sidecar, sidecarPath: path) }
         case .failure(let error):

@@ -39,7 +39,8 @@ extension Engine {
         if claimer.coverByDefault, record.options?.cover == nil {
             record.options = (record.options ?? JobOptions()).withCover(default: true)
         }
-        jobLogger(id).info("submitted", metadata: ["destination": "\(record.destination)", "name": "\(record.originalName)"])
+        jobLogger(id).info(
+            "submitted", metadata: ["destination": "\(record.destination)", "name": "\(record.originalName)"])
         await admitClaimed(record, now: clock())
     }
 

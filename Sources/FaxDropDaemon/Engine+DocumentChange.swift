@@ -34,7 +34,8 @@ extension Engine {
         var failed = record
         failed.state = .failed
         failed.lastError = FaxErrorRecord(change)
-        jobLogger(record.jobID).warning("the document changed after its claim", metadata: ["message": "\(change.message)"])
+        jobLogger(record.jobID).warning(
+            "the document changed after its claim", metadata: ["message": "\(change.message)"])
         persist(failed)
         return failed
     }

@@ -50,7 +50,8 @@ extension Engine {
                 Self.naming(
                     i + 2, document.originalName,
                     "the document was written to after it was claimed (\(document.bytes) bytes when rendered, "
-                        + "\(status.size) now); bytes and sha256 describe what was rendered, the kept file is the changed one"))
+                        + "\(status.size) now); bytes and sha256 describe what was rendered, the kept file is the changed one"
+                ))
         }
         return nil
     }

@@ -1,7 +1,7 @@
 import FaxDropCore
 import FaxDropScheduler
-import Foundation
 import FaxDropWatcher
+import Foundation
 
 /// The engine's loop: no timer ticks. It sleeps until the scheduler's `nextWakeup` (a
 /// retry falling due, a kill time, a per-hour window opening) or until an event makes that

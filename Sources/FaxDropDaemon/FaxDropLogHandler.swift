@@ -14,7 +14,10 @@ public struct FaxDropLogHandler: LogHandler {
     private let secrets: [String]
     private let sink: LogSink
 
-    public init(label: String, format: Configuration.LogFormat, level: Logger.Level, secrets: [String], sink: LogSink = .standardError) {
+    public init(
+        label: String, format: Configuration.LogFormat, level: Logger.Level, secrets: [String],
+        sink: LogSink = .standardError
+    ) {
         self.label = label
         self.format = format
         self.logLevel = level
@@ -41,9 +44,13 @@ public struct FaxDropLogHandler: LogHandler {
             let message = Self.escapingControls(scrub("\(event.message)"))
             line = ([time, event.level.rawValue.uppercased(), message] + fields).joined(separator: " ")
         case .json:
-            var object: [String: String] = ["ts": time, "level": event.level.rawValue, "msg": scrub("\(event.message)"), "logger": label]
+            var object: [String: String] = [
+                "ts": time, "level": event.level.rawValue, "msg": scrub("\(event.message)"), "logger": label,
+            ]
             for (key, value) in merged { object[key] = scrub("\(value)") }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            let data =
+                (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+                ?? Data()
             line = String(decoding: data, as: UTF8.self)
         }
         sink.write(line + "\n")
@@ -61,15 +68,17 @@ public struct FaxDropLogHandler: LogHandler {
     /// written quoted and escaped, so no value (a folder label, a file name) can forge a
     /// line, a field or a terminal escape.
     static func quoteIfNeeded(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.unicodeScalars.contains { scalar in
-            switch scalar.properties.generalCategory {
-            case .control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator, .surrogate, .privateUse,
-                .unassigned:
-                return true
-            default:
-                return scalar == "\"" || scalar == "\\" || scalar == "="
+        let needsQuotes =
+            value.isEmpty
+            || value.unicodeScalars.contains { scalar in
+                switch scalar.properties.generalCategory {
+                case .control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator, .surrogate, .privateUse,
+                    .unassigned:
+                    return true
+                default:
+                    return scalar == "\"" || scalar == "\\" || scalar == "="
+                }
             }
-        }
         guard needsQuotes else { return value }
         var out = "\""
         for scalar in value.unicodeScalars {
@@ -134,7 +143,9 @@ public struct FaxDropLogHandler: LogHandler {
                 var bytes = Array(line.utf8)
                 var offset = 0
                 while offset < bytes.count {
-                    let n = bytes.withUnsafeMutableBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+                    let n = bytes.withUnsafeMutableBytes {
+                        Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset)
+                    }
                     if n <= 0 { break }
                     offset += n
                 }

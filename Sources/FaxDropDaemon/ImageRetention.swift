@@ -42,7 +42,9 @@ public final class ImageRetention: DaemonService {
             guard let id = JobID(String(name.dropLast(4))), Self.isExpired(id, days: days, now: now) else { continue }
             if (try? Syscall.unlink(spool.images + "/" + name)) != nil { removed += 1 }
         }
-        if removed > 0 { logger.info("expired fax images removed", metadata: ["count": "\(removed)", "days": "\(days)"]) }
+        if removed > 0 {
+            logger.info("expired fax images removed", metadata: ["count": "\(removed)", "days": "\(days)"])
+        }
         return removed
     }
 

@@ -31,7 +31,9 @@ public final class JobIndexObserver: EngineObserver, DaemonService, Sendable {
     /// Opens (checking, rebuilding or catching up as needed) off the cooperative pool. An
     /// index that cannot be opened does not stop the daemon.
     public func start() async throws {
-        let spool = self.spool, path = self.path, logger = self.logger
+        let spool = self.spool
+        let path = self.path
+        let logger = self.logger
         let result = await run { Result { try JobIndex.open(spool: spool, path: path, check: true, logger: logger) } }
         switch result {
         case .success(let index): opened.withLock { $0 = index }
@@ -66,7 +68,8 @@ public final class JobIndexObserver: EngineObserver, DaemonService, Sendable {
             } catch {
                 var log = logger
                 log[metadataKey: "job"] = "\(job)"
-                log.error("cannot update the job index; it will catch up from the sidecars", metadata: ["error": "\(error)"])
+                log.error(
+                    "cannot update the job index; it will catch up from the sidecars", metadata: ["error": "\(error)"])
                 behind.store(true, ordering: .relaxed)
                 index.markBehind()
             }

@@ -15,7 +15,8 @@ enum JobRenderSteps {
         var reply = await renderer.render(request, logger: logger)
         if !more.isEmpty {
             reply = await DocumentsStep.append(
-                more, request: request, reply: reply, renderer: renderer, folder: folder, firstName: firstName, logger: logger)
+                more, request: request, reply: reply, renderer: renderer, folder: folder, firstName: firstName,
+                logger: logger)
         }
         if reply.error == nil, let cover {
             reply = await CoverStep.prepend(

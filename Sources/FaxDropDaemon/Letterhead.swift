@@ -34,7 +34,9 @@ public final class Letterhead: Sendable {
             return "\(path.debugDescription) cannot be examined: \(error)"
         }
         guard let status else { return "\(path.debugDescription) does not exist" }
-        guard status.kind == .regular else { return "\(path.debugDescription) is a \(status.kind.rawValue), not a file" }
+        guard status.kind == .regular else {
+            return "\(path.debugDescription) is a \(status.kind.rawValue), not a file"
+        }
         guard status.size <= maxBytes else { return "\(path.debugDescription) is larger than \(maxBytes) bytes" }
         guard let head = try? AtomicFile.read(path, limit: Int(maxBytes)).prefix(16) else {
             return "\(path.debugDescription) cannot be read"

@@ -37,15 +37,18 @@ public struct LoopbackBackend: FaxBackend {
         let behaviour = TestNumber(rawValue: String(call.destination.value.suffix(4)))
         switch behaviour {
         case .busy:
-            return CallResult(status: .failed(.busy), pagesSent: 0, message: "the line was busy (loopback test number)",
-                              details: CallDetails(hangupCause: 17, dialStatus: "BUSY", endedIn: "dial"))
+            return CallResult(
+                status: .failed(.busy), pagesSent: 0, message: "the line was busy (loopback test number)",
+                details: CallDetails(hangupCause: 17, dialStatus: "BUSY", endedIn: "dial"))
         case .congestion:
-            return CallResult(status: .failed(.congestion), pagesSent: 0, message: "the network was congested (loopback test number)",
-                              details: CallDetails(hangupCause: 34, dialStatus: "CONGESTION", endedIn: "dial"))
+            return CallResult(
+                status: .failed(.congestion), pagesSent: 0, message: "the network was congested (loopback test number)",
+                details: CallDetails(hangupCause: 34, dialStatus: "CONGESTION", endedIn: "dial"))
         case .noAnswer:
             if await pause(noAnswerSeconds) { return cancelled(0) }
-            return CallResult(status: .failed(.noAnswer), pagesSent: 0, message: "no answer (loopback test number)",
-                              details: CallDetails(hangupCause: 19, dialStatus: "NOANSWER", endedIn: "dial"))
+            return CallResult(
+                status: .failed(.noAnswer), pagesSent: 0, message: "no answer (loopback test number)",
+                details: CallDetails(hangupCause: 19, dialStatus: "NOANSWER", endedIn: "dial"))
         case .dropAfterFirstPage, nil:
             break
         }
@@ -54,12 +57,14 @@ public struct LoopbackBackend: FaxBackend {
             pages = try FaxImage.inspect(call.tiffPath)
         } catch {
             // FaxDrop wrote this file: a fault of ours, which another attempt would repeat.
-            return CallResult(status: .failed(.internalError), pagesSent: 0, message: "TIFF/F file cannot be opened",
-                              details: CallDetails(faxStatus: "FAILED", faxError: "FILE_ERROR", endedIn: "fax"))
+            return CallResult(
+                status: .failed(.internalError), pagesSent: 0, message: "TIFF/F file cannot be opened",
+                details: CallDetails(faxStatus: "FAILED", faxError: "FILE_ERROR", endedIn: "fax"))
         }
         if let problem = pages.lazy.flatMap(FaxImage.classFProblems).first {
-            return CallResult(status: .failed(.internalError), pagesSent: 0, message: "the fax image cannot be sent: \(problem)",
-                              details: CallDetails(faxStatus: "FAILED", faxError: "FILE_ERROR", endedIn: "fax"))
+            return CallResult(
+                status: .failed(.internalError), pagesSent: 0, message: "the fax image cannot be sent: \(problem)",
+                details: CallDetails(faxStatus: "FAILED", faxError: "FILE_ERROR", endedIn: "fax"))
         }
         var sent = 0
         for _ in pages {
@@ -68,12 +73,14 @@ public struct LoopbackBackend: FaxBackend {
             if behaviour == .dropAfterFirstPage && sent == 1 && pages.count > 1 {
                 return CallResult(
                     status: .failed(.faxTransferFailed), pagesSent: sent, message: "The call dropped prematurely",
-                    details: details(faxStatus: "FAILED", error: "HANGUP", statusString: "The call dropped prematurely", cause: 16))
+                    details: details(
+                        faxStatus: "FAILED", error: "HANGUP", statusString: "The call dropped prematurely", cause: 16))
             }
         }
         logger.debug("loopback call done", metadata: ["pages": "\(sent)", "seconds": "\(started.duration(to: .now))"])
-        return CallResult(status: .sent, pagesSent: sent, message: "",
-                          details: details(faxStatus: "SUCCESS", error: "HANGUP", statusString: "OK", cause: 16))
+        return CallResult(
+            status: .sent, pagesSent: sent, message: "",
+            details: details(faxStatus: "SUCCESS", error: "HANGUP", statusString: "OK", cause: 16))
     }
 
     public func reconcile(_ call: CallRequest, startedAt: Date) async -> CallResult? {
@@ -82,13 +89,15 @@ public struct LoopbackBackend: FaxBackend {
     }
 
     private func details(faxStatus: String, error: String, statusString: String, cause: Int) -> CallDetails {
-        CallDetails(faxStatus: faxStatus, faxError: error, statusString: statusString, hangupCause: cause,
-                    dialStatus: "ANSWER", mode: "T38", bitRate: 14400, remoteStationID: "LOOPBACK", endedIn: "fax")
+        CallDetails(
+            faxStatus: faxStatus, faxError: error, statusString: statusString, hangupCause: cause,
+            dialStatus: "ANSWER", mode: "T38", bitRate: 14400, remoteStationID: "LOOPBACK", endedIn: "fax")
     }
 
     private func cancelled(_ pages: Int) -> CallResult {
-        CallResult(status: .failed(.cancelled), pagesSent: pages, message: "hung up: the job was cancelled",
-                   details: CallDetails(hangupCause: 16, endedIn: pages > 0 ? "fax" : "dial"))
+        CallResult(
+            status: .failed(.cancelled), pagesSent: pages, message: "hung up: the job was cancelled",
+            details: CallDetails(hangupCause: 16, endedIn: pages > 0 ? "fax" : "dial"))
     }
 
     /// Sleeps; `true` when the task was cancelled.

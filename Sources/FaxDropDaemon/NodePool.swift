@@ -42,7 +42,9 @@ public final class NodePool: FaxBackend {
     let logger: Logger
     private let counters: Mutex<[String: Counters]>
 
-    public init(members: [Member], grace: Duration = .seconds(60), pollInterval: Duration = .milliseconds(200), logger: Logger) {
+    public init(
+        members: [Member], grace: Duration = .seconds(60), pollInterval: Duration = .milliseconds(200), logger: Logger
+    ) {
         self.members = members
         self.grace = grace
         self.pollInterval = pollInterval

@@ -16,7 +16,8 @@ enum PageSubset {
     static func make(from path: String, firstPage: Int, spool: Spool, id: JobID) -> Made? {
         guard let all = try? FaxImage.inspect(path), firstPage >= 2, firstPage <= all.count else { return nil }
         let destination = spool.jobFolder(id) + "/fax-from-\(firstPage).tif"
-        guard let copied = try? FaxImage.copyPages(from: path, to: destination, pages: Array((firstPage - 1)..<all.count))
+        guard
+            let copied = try? FaxImage.copyPages(from: path, to: destination, pages: Array((firstPage - 1)..<all.count))
         else { return nil }
         return Made(path: destination, pages: copied.count)
     }

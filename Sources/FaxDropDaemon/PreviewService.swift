@@ -56,7 +56,8 @@ public actor PreviewService {
     ) async throws -> Preview {
         sweepStale()
         guard !documents.isEmpty, documents.count <= JobDocument.maxCount else {
-            throw PreviewError(.invalidOptions, "a fax has 1 to \(JobDocument.maxCount) documents, not \(documents.count)")
+            throw PreviewError(
+                .invalidOptions, "a fax has 1 to \(JobDocument.maxCount) documents, not \(documents.count)")
         }
         if let problem = JobRequest(recipientName: recipientName, options: options).problem() {
             throw PreviewError(.invalidOptions, problem)
@@ -157,7 +158,8 @@ public actor PreviewService {
     /// 128 random bits as 32 lowercase hex digits.
     static func newToken() -> String {
         var generator = SystemRandomNumberGenerator()
-        let a = generator.next() as UInt64, b = generator.next() as UInt64
+        let a = generator.next() as UInt64
+        let b = generator.next() as UInt64
         return hex(a) + hex(b)
     }
 
@@ -177,7 +179,9 @@ public actor PreviewService {
     nonisolated func imagePath(_ token: String) throws -> String {
         guard Self.isValidToken(token) else { throw PreviewError.notFound }
         let image = folder(token) + "/" + Self.imageName
-        guard let status = try? Syscall.lstatIfExists(image), status.kind == .regular else { throw PreviewError.notFound }
+        guard let status = try? Syscall.lstatIfExists(image), status.kind == .regular else {
+            throw PreviewError.notFound
+        }
         return image
     }
 
@@ -192,10 +196,13 @@ public actor PreviewService {
             throw PreviewError(.unreadableFile, "the document cannot be found")
         }
         guard status.kind == .regular else {
-            throw PreviewError(.notARegularFile, "the entry is a \(status.kind.rawValue), not a regular file; it was not opened")
+            throw PreviewError(
+                .notARegularFile, "the entry is a \(status.kind.rawValue), not a regular file; it was not opened")
         }
         guard status.size <= settings.maxBytes else {
-            throw PreviewError(.fileTooLarge, "the document has \(status.size) bytes; at most \(settings.maxBytes) are taken (FAXDROP_MAX_BYTES)")
+            throw PreviewError(
+                .fileTooLarge,
+                "the document has \(status.size) bytes; at most \(settings.maxBytes) are taken (FAXDROP_MAX_BYTES)")
         }
         let bytes: [UInt8]
         do {
@@ -233,7 +240,8 @@ public actor PreviewService {
             JobDocument(originalName: name, file: JobDocument.fileName(i + 1))
         }
         let cover = settings.coverTemplate(
-            options: options, recipient: destination?.value ?? "", recipientName: recipientName, fax: fax, date: clock())
+            options: options, recipient: destination?.value ?? "", recipientName: recipientName, fax: fax, date: clock()
+        )
         let reply = await JobRenderSteps.render(
             request, more: more, firstName: names[0], cover: cover, letterhead: settings.coverLetterhead,
             renderer: renderer, folder: folder, logger: logger)
@@ -276,7 +284,8 @@ public struct PreviewError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public static let notFoundCode = "preview_not_found"
     public static let pageNotFoundCode = "page_not_found"
-    static let notFound = PreviewError(code: notFoundCode, message: "no such preview: it was sent, discarded or has expired")
+    static let notFound = PreviewError(
+        code: notFoundCode, message: "no such preview: it was sent, discarded or has expired")
     static func noSuchPage(_ page: Int, of count: Int) -> PreviewError {
         PreviewError(code: pageNotFoundCode, message: "the preview has \(count) pages; there is no page \(page + 1)")
     }
@@ -286,6 +295,7 @@ extension Daemon {
     /// A preview service on this daemon's spool and settings that renders with the engine's
     /// own renderer (the pool of `faxdrop-render` workers), for the console to mount.
     public func makePreviewService(logger: Logger) -> PreviewService {
-        PreviewService(spool: spool, settings: Engine.Settings(configuration), renderer: engine.renderer, logger: logger)
+        PreviewService(
+            spool: spool, settings: Engine.Settings(configuration), renderer: engine.renderer, logger: logger)
     }
 }

@@ -113,8 +113,10 @@ public struct ReceiveLander: Sendable {
         // 2. The PDF, from the TIFF as it is.
         let tiff = receiveID.map(receivedFile)
         let tiffStatus = try tiff.flatMap { try Syscall.lstatIfExists($0) }
-        let pdfName = record.id.value + ".pdf", tiffName = record.id.value + ".tif"
-        let pdfPath = folder + "/" + pdfName, keptTIFF = folder + "/" + tiffName
+        let pdfName = record.id.value + ".pdf"
+        let tiffName = record.id.value + ".tif"
+        let pdfPath = folder + "/" + pdfName
+        let keptTIFF = folder + "/" + tiffName
         var pages: [FaxPDFWriter.Page] = []
         var conversionError: String?
         var pdfLandedAt: Date?
@@ -132,7 +134,9 @@ public struct ReceiveLander: Sendable {
                 document.sha256 = SHA256.hex(pdf)
             } catch let error as FaxImage.ReadError {
                 conversionError = error.message
-                logger.error("received file cannot be read; it is kept beside the sidecar", metadata: ["problem": "\(error.message)"])
+                logger.error(
+                    "received file cannot be read; it is kept beside the sidecar",
+                    metadata: ["problem": "\(error.message)"])
             }
         } else if (try? Syscall.lstatIfExists(pdfPath)) != nil, let bytes = try? AtomicFile.read(pdfPath) {
             // A crash after the TIFF was removed but before the journal was: the PDF is final.

@@ -99,7 +99,8 @@ public final class ReceiveService: DaemonService {
             event.status = "FAILED"
             event.error = "NO_RESULT"
             event.statusString = "Asterisk reported no result for this call"
-            logger.warning("landing a received file Asterisk reported no result for", metadata: ["asterisk_id": "\(receiveID)"])
+            logger.warning(
+                "landing a received file Asterisk reported no result for", metadata: ["asterisk_id": "\(receiveID)"])
             await land(event)
         }
     }

@@ -61,7 +61,8 @@ public struct ResultWriter: Sendable {
     public func makeSidecar(_ record: JobRecord, now: Date) -> Sidecar {
         let sent = record.state == .done
         let keptName = Self.storedName(record)
-        let kept = (try? Syscall.lstatIfExists((sent ? spool.done : spool.failed) + "/" + keptName)) != nil
+        let kept =
+            (try? Syscall.lstatIfExists((sent ? spool.done : spool.failed) + "/" + keptName)) != nil
             || (try? Syscall.lstatIfExists(spool.document(record.jobID))) != nil
         let error = sent ? nil : (record.lastError?.error ?? FaxError(.internalError, "the job ended without a cause"))
         var sidecar = Sidecar(
@@ -80,14 +81,17 @@ public struct ResultWriter: Sendable {
         sidecar.batchID = record.batchID
         if let more = record.moreDocuments, !more.isEmpty {
             let folder = sent ? spool.done : spool.failed
-            sidecar.documents = [sidecar.document] + more.enumerated().map { i, document in
-                let name = Self.storedName(record, document, number: i + 2)
-                let kept = (try? Syscall.lstatIfExists(folder + "/" + name)) != nil
-                    || (try? Syscall.lstatIfExists(spool.jobFolder(record.jobID) + "/" + document.file)) != nil
-                return Sidecar.Document(
-                    originalName: document.originalName, storedAs: kept ? name : nil, bytes: document.bytes,
-                    sha256: document.sha256, format: document.format)
-            }
+            sidecar.documents =
+                [sidecar.document]
+                + more.enumerated().map { i, document in
+                    let name = Self.storedName(record, document, number: i + 2)
+                    let kept =
+                        (try? Syscall.lstatIfExists(folder + "/" + name)) != nil
+                        || (try? Syscall.lstatIfExists(spool.jobFolder(record.jobID) + "/" + document.file)) != nil
+                    return Sidecar.Document(
+                        originalName: document.originalName, storedAs: kept ? name : nil, bytes: document.bytes,
+                        sha256: document.sha256, format: document.format)
+                }
         }
         return sidecar
     }
@@ -113,7 +117,9 @@ public struct ResultWriter: Sendable {
         if let format { return format.fileExtension }
         if let dot = originalName.lastIndex(of: "."), dot != originalName.startIndex {
             let ext = originalName[originalName.index(after: dot)...].lowercased()
-            if (1...8).contains(ext.count), ext != "json", ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+            if (1...8).contains(ext.count), ext != "json",
+                ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+            {
                 return ext
             }
         }

@@ -116,7 +116,8 @@ public struct StatusReport: Sendable, Encodable {
             byStatus: byStatus, pending: ReceivedFaxes.pending(spool),
             recent: received.prefix(20).map {
                 .init(
-                    id: $0.id, status: $0.status.rawValue, folder: $0.folder, pages: $0.pages.received, caller: $0.caller,
+                    id: $0.id, status: $0.status.rawValue, folder: $0.folder, pages: $0.pages.received,
+                    caller: $0.caller,
                     receivedAt: $0.receivedAt)
             })
         return report
@@ -146,14 +147,17 @@ public struct StatusReport: Sendable, Encodable {
         guard let totals = try? index.totals(), let done = try? index.recentEnded(state: "sent", limit: recentEnded),
             let failed = try? index.recentEnded(state: "failed", limit: recentEnded)
         else { return nil }
-        return (done.compactMap(EndedJob.init), failed.compactMap(EndedJob.init), totals["sent"] ?? 0, totals["failed"] ?? 0)
+        return (
+            done.compactMap(EndedJob.init), failed.compactMap(EndedJob.init), totals["sent"] ?? 0, totals["failed"] ?? 0
+        )
     }
 
     static func endedFromSidecars(_ spool: Spool) -> ([EndedJob], [EndedJob], Int, Int) {
         let newest: ([EndedJob]) -> [EndedJob] = { jobs in
             Array(jobs.sorted { ($0.completedAt, $0.jobID) > ($1.completedAt, $1.jobID) }.prefix(recentEnded))
         }
-        let done = ended(spool.done), failed = ended(spool.failed)
+        let done = ended(spool.done)
+        let failed = ended(spool.failed)
         return (newest(done), newest(failed), done.count, failed.count)
     }
 
@@ -164,7 +168,8 @@ public struct StatusReport: Sendable, Encodable {
                 let s = try? JSONDecoder.faxdrop().decode(Sidecar.self, from: Data(bytes))
             else { return nil }
             return EndedJob(
-                jobID: s.jobID, status: s.status, destination: s.destination, pages: s.pages.sent, code: s.error?.code.rawValue,
+                jobID: s.jobID, status: s.status, destination: s.destination, pages: s.pages.sent,
+                code: s.error?.code.rawValue,
                 completedAt: s.completedAt)
         }
     }

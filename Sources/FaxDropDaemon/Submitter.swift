@@ -90,11 +90,14 @@ public struct Submitter: Sendable {
 
     /// Writes the journal beside the staged document, moves the job into `active/` and asks
     /// the daemon to take it. On failure the staged job is removed and nothing is queued.
-    func enqueue(stage: String, id: JobID, to destination: E164Number, names: [String], request: JobRequest, now: Date) throws {
+    func enqueue(stage: String, id: JobID, to destination: E164Number, names: [String], request: JobRequest, now: Date)
+        throws
+    {
         // The fax settings are the daemon's: it sets them when it takes the job.
         var record = JobRecord(
             jobID: id, state: .claiming, destination: destination.value, originalName: Self.safeName(names[0]),
-            documentFile: "document", fax: Sidecar.Fax(resolution: .fine, paper: .letter, header: "", localStationID: ""),
+            documentFile: "document",
+            fax: Sidecar.Fax(resolution: .fine, paper: .letter, header: "", localStationID: ""),
             queuedAt: now)
         record.recipientName = request.recipientName
         record.options = request.options.isEmpty ? nil : request.options
@@ -113,7 +116,8 @@ public struct Submitter: Sendable {
     /// `active/<id>/` in one rename. On failure the staged job is removed and nothing is queued.
     func move(stage: String, record: JobRecord) throws {
         do {
-            try AtomicFile.write(try JSONEncoder.faxdrop().encode(record), to: stage + "/job.json", stagingDirectory: spool.tmp)
+            try AtomicFile.write(
+                try JSONEncoder.faxdrop().encode(record), to: stage + "/job.json", stagingDirectory: spool.tmp)
             try Syscall.fsyncDirectory(stage)
             try Syscall.renameNoReplace(stage, spool.jobFolder(record.jobID))
         } catch {
@@ -132,9 +136,10 @@ public struct Submitter: Sendable {
     /// A file name without path separators, control characters or a leading dot, at most
     /// 200 bytes: the name the sidecar reports as `original_name`.
     static func safeName(_ name: String) -> String {
-        var cleaned = String(name.unicodeScalars.map { s -> Character in
-            (s == "/" || s.value < 0x20 || s.value == 0x7F) ? "_" : Character(s)
-        })
+        var cleaned = String(
+            name.unicodeScalars.map { s -> Character in
+                (s == "/" || s.value < 0x20 || s.value == 0x7F) ? "_" : Character(s)
+            })
         while cleaned.hasPrefix(".") || cleaned.hasPrefix("~") { cleaned.removeFirst() }
         if cleaned.isEmpty { cleaned = "document" }
         while cleaned.utf8.count > 200 { cleaned.removeFirst() }

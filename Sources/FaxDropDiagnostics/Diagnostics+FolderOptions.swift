@@ -14,19 +14,24 @@ extension Diagnostics {
         var findings: [Finding] = []
         var withOptions = 0
         for name in names.sorted() where !name.hasPrefix(".") {
-            guard let status = try? Syscall.lstatIfExists(outgoing + "/" + name), status.kind == .directory else { continue }
+            guard let status = try? Syscall.lstatIfExists(outgoing + "/" + name), status.kind == .directory else {
+                continue
+            }
             let shown = name.debugDescription
             guard DestinationFolder(name) != nil else {
-                findings.append(Finding(
-                    "folders", .warning,
-                    "\(shown) is not a destination (+E164, optionally one space and a label); files dropped there fail invalid_destination"))
+                findings.append(
+                    Finding(
+                        "folders", .warning,
+                        "\(shown) is not a destination (+E164, optionally one space and a label); files dropped there fail invalid_destination"
+                    ))
                 continue
             }
             switch FolderOptionsFile.read(folder: outgoing + "/" + name) {
             case .success(nil): continue
             case .success: withOptions += 1
             case .failure(let problem):
-                findings.append(Finding("options", .problem, "\(shown)/\(problem); the folder's jobs fail invalid_options"))
+                findings.append(
+                    Finding("options", .problem, "\(shown)/\(problem); the folder's jobs fail invalid_options"))
             }
         }
         if !findings.contains(where: { $0.check == "options" }) {

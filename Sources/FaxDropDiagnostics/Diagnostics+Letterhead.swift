@@ -19,13 +19,16 @@ extension Diagnostics {
         var logger = Logger(label: "faxdrop.check")
         logger.logLevel = .critical
         let pool = RenderPool(
-            executable: configuration.renderer ?? executableDirectory + "/faxdrop-render", workers: 1, timeout: .seconds(60),
+            executable: configuration.renderer ?? executableDirectory + "/faxdrop-render", workers: 1,
+            timeout: .seconds(60),
             logger: logger)
-        let output = Spool(root: configuration.spool).tmp + "/.check-letterhead-\(UInt32.random(in: 0...UInt32.max)).tif"
+        let output =
+            Spool(root: configuration.spool).tmp + "/.check-letterhead-\(UInt32.random(in: 0...UInt32.max)).tif"
         defer { try? Syscall.unlink(output) }
         let reply = await pool.render(
             RenderRequest(
-                id: "letterhead", input: path, output: output, resolution: configuration.resolution, paper: configuration.paper,
+                id: "letterhead", input: path, output: output, resolution: configuration.resolution,
+                paper: configuration.paper,
                 maxPages: 1, maxBytes: configuration.maxBytes),
             logger: logger)
         await pool.shutdown()

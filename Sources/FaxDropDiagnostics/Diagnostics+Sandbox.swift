@@ -11,8 +11,9 @@ extension Diagnostics {
         let path = configuration.renderer ?? executableDirectory + "/faxdrop-render"
         let environment = WorkerEnvironment.make(
             from: ProcessInfo.processInfo.environment,
-            overrides: ["FAXDROP_RENDER_SANDBOX": configuration.renderSandbox ? "on" : "off"], scratch: "")
-            .filter { !$0.value.isEmpty }
+            overrides: ["FAXDROP_RENDER_SANDBOX": configuration.renderSandbox ? "on" : "off"], scratch: ""
+        )
+        .filter { !$0.value.isEmpty }
         let ran: (termination: Syscall.Termination, output: [UInt8])
         do {
             ran = try ChildProcess.run([path, "--sandbox-status"], environment: environment)

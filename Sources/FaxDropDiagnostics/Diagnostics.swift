@@ -63,7 +63,8 @@ public struct Diagnostics: Sendable {
         switch worst {
         case .ok: verdict = "everything checked is in order"
         case .warning: verdict = "working, with warnings"
-        case .problem: verdict = "\(findings.filter { $0.level == .problem }.count) problem(s): FaxDrop will not work as it is"
+        case .problem:
+            verdict = "\(findings.filter { $0.level == .problem }.count) problem(s): FaxDrop will not work as it is"
         }
         return (findings.map(\.description) + ["", verdict]).joined(separator: "\n")
     }
@@ -74,7 +75,9 @@ public struct Diagnostics: Sendable {
     func renderer() -> Finding {
         let path = configuration.renderer ?? executableDirectory + "/faxdrop-render"
         guard let status = try? Syscall.lstatIfExists(path) else {
-            return Finding("renderer", .problem, "\(path) is missing (set FAXDROP_RENDERER, or install faxdrop-render beside faxdrop)")
+            return Finding(
+                "renderer", .problem,
+                "\(path) is missing (set FAXDROP_RENDERER, or install faxdrop-render beside faxdrop)")
         }
         guard status.kind == .regular || status.kind == .symlink, access(path, X_OK) == 0 else {
             return Finding("renderer", .problem, "\(path) is not an executable file")
@@ -101,7 +104,8 @@ public struct Diagnostics: Sendable {
         if !missing.isEmpty {
             // `faxdrop run` creates what is missing, if it may write where the folders go.
             let parent = URL(fileURLWithPath: spool.root).deletingLastPathComponent().path
-            let creatable = (try? Syscall.lstatIfExists(spool.root)) != nil
+            let creatable =
+                (try? Syscall.lstatIfExists(spool.root)) != nil
                 ? Syscall.isWritable(spool.root) : Syscall.isWritable(parent)
             findings.append(
                 Finding(
@@ -109,10 +113,14 @@ public struct Diagnostics: Sendable {
                     "missing: \(missing.joined(separator: ", "))" + (creatable ? " (faxdrop run creates them)" : "")))
         }
         if !unwritable.isEmpty {
-            findings.append(Finding("spool", .problem, "not writable by uid \(getuid()): \(unwritable.joined(separator: ", "))"))
+            findings.append(
+                Finding("spool", .problem, "not writable by uid \(getuid()): \(unwritable.joined(separator: ", "))"))
         }
         if devices.count > 1 {
-            findings.append(Finding("spool", .problem, "the spool's folders are on \(devices.count) filesystems; renames would not be atomic"))
+            findings.append(
+                Finding(
+                    "spool", .problem,
+                    "the spool's folders are on \(devices.count) filesystems; renames would not be atomic"))
         }
         if findings.isEmpty {
             findings.append(Finding("spool", .ok, "\(spool.root): complete, writable, one filesystem"))
@@ -131,7 +139,8 @@ public struct Diagnostics: Sendable {
             (try? Syscall.lstat(outgoing + "/" + name))?.kind == .directory
         }.count
         let needed = folders + 1
-        let detail = "\(folders) destination folder(s) need \(needed) watch(es); fs.inotify.max_user_watches is \(limit)"
+        let detail =
+            "\(folders) destination folder(s) need \(needed) watch(es); fs.inotify.max_user_watches is \(limit)"
         if needed > limit {
             return Finding("inotify", .problem, detail + " (raise it: sysctl fs.inotify.max_user_watches=...)")
         }
@@ -155,7 +164,9 @@ public struct Diagnostics: Sendable {
         case .accepted(let banner):
             return Finding("ami", .ok, "\(target): \(banner), login accepted")
         case .refused(let message):
-            return Finding("ami", .problem, "\(target): login refused (\(message)); check ASTERISK_AMI_USERNAME/PASSWORD and manager.conf")
+            return Finding(
+                "ami", .problem,
+                "\(target): login refused (\(message)); check ASTERISK_AMI_USERNAME/PASSWORD and manager.conf")
         case .notAsterisk(let greeting):
             return Finding("ami", .problem, "\(target) does not speak AMI (it said \(greeting.debugDescription))")
         case .unreachable(let reason):
@@ -176,7 +187,8 @@ public struct Diagnostics: Sendable {
             return Finding("http", .problem, "cannot listen on \(address): \(error) (is faxdrop run already running?)")
         }
         if configuration.apiKey == nil {
-            return Finding("http", .warning, "\(address) is free, but API_KEY is not set: POST /fax will refuse every request")
+            return Finding(
+                "http", .warning, "\(address) is free, but API_KEY is not set: POST /fax will refuse every request")
         }
         return Finding("http", .ok, "\(address) is free")
     }
@@ -199,4 +211,3 @@ public struct Diagnostics: Sendable {
         return findings
     }
 }
-

@@ -16,7 +16,8 @@ public struct FaxBitmap: Sendable {
 
     /// Black pixels inside a rectangle (clipped to the page).
     public func blackCount(x: Range<Int>, y: Range<Int>) -> Int {
-        let xs = x.clamped(to: 0..<width), ys = y.clamped(to: 0..<height)
+        let xs = x.clamped(to: 0..<width)
+        let ys = y.clamped(to: 0..<height)
         var n = 0
         for row in ys { for col in xs where isBlack(x: col, y: row) { n += 1 } }
         return n
@@ -48,13 +49,16 @@ extension FaxImage {
         faxdrop_tiff_quiet()
         guard let tif = TIFFOpen(path, "r") else { throw ReadError(path: path, message: "TIFF file cannot be opened") }
         defer { TIFFClose(tif) }
-        guard TIFFSetDirectory(tif, UInt32(page)) == 1 else { throw ReadError(path: path, message: "no page \(page + 1)") }
+        guard TIFFSetDirectory(tif, UInt32(page)) == 1 else {
+            throw ReadError(path: path, message: "no page \(page + 1)")
+        }
         let info = FaxImage.currentPage(tif)
         guard info.bitsPerSample == 1 else { throw ReadError(path: path, message: "page \(page + 1) is not bilevel") }
         let bytesPerRow = Int(TIFFScanlineSize(tif))
         var bits = [UInt8](repeating: 0, count: bytesPerRow * info.height)
         let ok = bits.withUnsafeMutableBytes { raw -> Bool in
-            for y in 0..<info.height where TIFFReadScanline(tif, raw.baseAddress! + y * bytesPerRow, UInt32(y), 0) != 1 {
+            for y in 0..<info.height where TIFFReadScanline(tif, raw.baseAddress! + y * bytesPerRow, UInt32(y), 0) != 1
+            {
                 return false
             }
             return true

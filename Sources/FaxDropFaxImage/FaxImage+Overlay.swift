@@ -6,7 +6,8 @@ extension FaxImage {
     /// paper, are OR-ed row by row into a one-page Class F file at `destination`. The result
     /// has `over`'s size; rows of `under` beyond it are dropped. Both must be as wide.
     @discardableResult
-    public static func overlay(_ over: String, onto under: String, resolution: Resolution, to destination: String) throws
+    public static func overlay(_ over: String, onto under: String, resolution: Resolution, to destination: String)
+        throws
         -> [FaxPageInfo]
     {
         var top = try readBitmap(over, page: 0)

@@ -58,11 +58,18 @@ public enum FaxImage {
 
     /// The tags of the directory (page) `tif` is on now.
     static func currentPage(_ tif: OpaquePointer) -> FaxPageInfo {
-        var width: UInt32 = 0, height: UInt32 = 0
-        var xres: Float = 0, yres: Float = 0
-        var unit: UInt16 = 0, compression: UInt16 = 0, bps: UInt16 = 0, spp: UInt16 = 0
-        var photometric: UInt16 = 0, fillOrder: UInt16 = 0
-        var pageNo: UInt16 = 0, pageTotal: UInt16 = 0
+        var width: UInt32 = 0
+        var height: UInt32 = 0
+        var xres: Float = 0
+        var yres: Float = 0
+        var unit: UInt16 = 0
+        var compression: UInt16 = 0
+        var bps: UInt16 = 0
+        var spp: UInt16 = 0
+        var photometric: UInt16 = 0
+        var fillOrder: UInt16 = 0
+        var pageNo: UInt16 = 0
+        var pageTotal: UInt16 = 0
         _ = faxdrop_tiff_get_u32(tif, UInt32(TIFFTAG_IMAGEWIDTH), &width)
         _ = faxdrop_tiff_get_u32(tif, UInt32(TIFFTAG_IMAGELENGTH), &height)
         _ = faxdrop_tiff_get_float(tif, UInt32(TIFFTAG_XRESOLUTION), &xres)
@@ -92,9 +99,15 @@ public enum FaxImage {
         if page.bitsPerSample != 1 || page.samplesPerPixel != 1 { problems.append("not bilevel") }
         if page.width != faxPageWidthPixels { problems.append("width \(page.width), not \(faxPageWidthPixels)") }
         let v = page.verticalDPI
-        if !(abs(v - 98) <= 2 || abs(v - 196) <= 4) { problems.append("vertical resolution \(v) dpi is no fax resolution") }
-        if abs(page.horizontalDPI - 204) > 4 { problems.append("horizontal resolution \(page.horizontalDPI) dpi, not 204") }
-        if page.compression != 3 && page.compression != 4 { problems.append("compression \(page.compression), not CCITT G3/G4") }
+        if !(abs(v - 98) <= 2 || abs(v - 196) <= 4) {
+            problems.append("vertical resolution \(v) dpi is no fax resolution")
+        }
+        if abs(page.horizontalDPI - 204) > 4 {
+            problems.append("horizontal resolution \(page.horizontalDPI) dpi, not 204")
+        }
+        if page.compression != 3 && page.compression != 4 {
+            problems.append("compression \(page.compression), not CCITT G3/G4")
+        }
         return problems
     }
 }

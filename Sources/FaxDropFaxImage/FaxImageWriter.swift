@@ -111,7 +111,9 @@ extension FaxImage {
     /// `destination` is written in place: give it a temporary name and rename it.
     /// Returns the copied pages as `inspect` would read them.
     @discardableResult
-    public static func copyPages(from source: String, to destination: String, pages: [Int]? = nil) throws -> [FaxPageInfo] {
+    public static func copyPages(from source: String, to destination: String, pages: [Int]? = nil) throws
+        -> [FaxPageInfo]
+    {
         try copyPages(from: [(source, pages)], to: destination)
     }
 
@@ -123,7 +125,8 @@ extension FaxImage {
     }
 
     /// Copies pages of several fax TIFFs, in order, into one new file (see `copyPages`).
-    static func copyPages(from sources: [(path: String, pages: [Int]?)], to destination: String) throws -> [FaxPageInfo] {
+    static func copyPages(from sources: [(path: String, pages: [Int]?)], to destination: String) throws -> [FaxPageInfo]
+    {
         faxdrop_tiff_quiet()
         var inputs: [(tif: OpaquePointer, path: String, pages: [Int])] = []
         defer { for input in inputs { TIFFClose(input.tif) } }
@@ -170,8 +173,12 @@ extension FaxImage {
                 guard size > 0 else { throw ReadError(path: source, message: "page \(index + 1) has no image data") }
                 if buffer.count < size { buffer = [UInt8](repeating: 0, count: size) }
                 let read = buffer.withUnsafeMutableBytes { TIFFReadRawStrip(input, 0, $0.baseAddress, tmsize_t(size)) }
-                guard read == tmsize_t(size) else { throw ReadError(path: source, message: "page \(index + 1) is truncated") }
-                let wrote = buffer.withUnsafeMutableBytes { TIFFWriteRawStrip(output, 0, $0.baseAddress, tmsize_t(size)) }
+                guard read == tmsize_t(size) else {
+                    throw ReadError(path: source, message: "page \(index + 1) is truncated")
+                }
+                let wrote = buffer.withUnsafeMutableBytes {
+                    TIFFWriteRawStrip(output, 0, $0.baseAddress, tmsize_t(size))
+                }
                 guard wrote == tmsize_t(size), TIFFWriteDirectory(output) == 1 else {
                     throw ReadError(path: destination, message: "cannot write page \(n + 1)")
                 }

@@ -113,7 +113,8 @@ public enum FaxPDFWriter {
         var next = 4
         var pageRefs: [Int] = []
         for page in pages {
-            let pageNumber = next, contentNumber = next + 1
+            let pageNumber = next
+            let contentNumber = next + 1
             let firstImage = next + 2
             next += 2 + page.strips.count
             pageRefs.append(pageNumber)
@@ -152,7 +153,9 @@ public enum FaxPDFWriter {
         object(3, Array("<< /Producer (FaxDrop) /Title \(pdfString(title ?? "Received fax")) >>".utf8))
         let xref = out.count
         var table = "xref\n0 \(offsets.count + 1)\n0000000000 65535 f \n"
-        for offset in offsets { table += String(repeating: "0", count: 10 - String(offset).count) + "\(offset) 00000 n \n" }
+        for offset in offsets {
+            table += String(repeating: "0", count: 10 - String(offset).count) + "\(offset) 00000 n \n"
+        }
         table += "trailer\n<< /Size \(offsets.count + 1) /Root 1 0 R /Info 3 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
         out += Array(table.utf8)
         return out
@@ -176,7 +179,8 @@ public enum FaxPDFWriter {
     /// A PDF real with at most four decimals (no exponent).
     static func number(_ value: Double) -> String {
         let scaled = (value * 10000).rounded()
-        let whole = Int(scaled) / 10000, frac = abs(Int(scaled) % 10000)
+        let whole = Int(scaled) / 10000
+        let frac = abs(Int(scaled) % 10000)
         guard frac != 0 else { return "\(whole)" }
         var f = String(frac)
         f = String(repeating: "0", count: 4 - f.count) + f

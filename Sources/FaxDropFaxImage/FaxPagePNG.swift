@@ -122,7 +122,8 @@ public struct FaxPageRaster: Sendable {
     static func spans(sourceCount: Int, outCount: Int) -> [(first: Int, here: Float, next: Float)] {
         let scale = Double(outCount) / Double(sourceCount)
         return (0..<sourceCount).map { s in
-            let start = Double(s) * scale, end = Double(s + 1) * scale
+            let start = Double(s) * scale
+            let end = Double(s + 1) * scale
             let first = min(outCount - 1, Int(start))
             let boundary = Double(first + 1)
             if end <= boundary || first + 1 >= outCount { return (first, 1, 0) }

@@ -46,7 +46,8 @@ extension HTTPRoutes {
         router.get("/metrics") { request, _ in
             try await routes.answerGET(request) {
                 APIResponse(
-                    status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(await routes.metrics().utf8))
+                    status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
+                    body: Array(await routes.metrics().utf8))
             }.response
         }
         router.get("/healthz") { request, _ in
@@ -138,7 +139,8 @@ struct UnroutedAnswers: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound && Self.unrouted(context) {
             let path = request.uri.path
             if methodPaths.contains(path) {
-                return APIResponse.error(405, .methodNotAllowed, "\(request.method) is not allowed on \(path)").closing().response
+                return APIResponse.error(405, .methodNotAllowed, "\(request.method) is not allowed on \(path)")
+                    .closing().response
             }
             guard try await HTTPRoutes.drain(request.body) else {
                 return APIResponse.error(404, .notFound, "no route \(path)").closing().response
@@ -164,7 +166,8 @@ extension APIResponse {
         headers[.contentType] = contentType
         headers[.cacheControl] = "no-store"
         if closeConnection { headers[.connection] = "close" }
-        let status = HTTPResponse.Status(code: status, reasonPhrase: HTTPResponseStatus(statusCode: status).reasonPhrase)
+        let status = HTTPResponse.Status(
+            code: status, reasonPhrase: HTTPResponseStatus(statusCode: status).reasonPhrase)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -1,7 +1,7 @@
 import FaxDropCore
 import FaxDropDaemon
-import FaxDropNotify
 import FaxDropIndex
+import FaxDropNotify
 import FaxDropSystem
 import Foundation
 import Hummingbird
@@ -27,7 +27,8 @@ public struct EcosystemServices: Sendable {
     public static func make(
         configuration: Configuration, daemon: Daemon, amiConnected: (@Sendable () async -> Bool?)? = nil,
         receiver: ReceiveService? = nil,
-        console: (@Sendable (_ index: JobIndexObserver) throws -> @Sendable (Router<FaxDropRequestContext>) -> Void)? = nil,
+        console: (@Sendable (_ index: JobIndexObserver) throws -> @Sendable (Router<FaxDropRequestContext>) -> Void)? =
+            nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         webhookBackoff: WebhookNotifier.Backoff = .init(), logger: Logger
     ) async throws -> EcosystemServices {
@@ -45,13 +46,16 @@ public struct EcosystemServices: Sendable {
         if configuration.httpEnabled {
             // Uploads a crash left half-written in tmp/.
             StagedUpload.removeLeftovers(spool)
-            let api = FaxAPI(spool: spool, apiKey: configuration.apiKey, maxBytes: configuration.maxBytes, logger: logger)
+            let api = FaxAPI(
+                spool: spool, apiKey: configuration.apiKey, maxBytes: configuration.maxBytes, logger: logger)
             var routes = HTTPRoutes(
                 api: api,
                 metrics: {
                     var live = Metrics.Live(
                         jobs: await engine.snapshot(), callsInProgress: await engine.callsInProgress,
-                        dropZoneFiles: (try? await NIOThreadPool.singleton.runIfActive { StatusReport.waitingInDropZone(spool) }) ?? 0,
+                        dropZoneFiles: (try? await NIOThreadPool.singleton.runIfActive {
+                            StatusReport.waitingInDropZone(spool)
+                        }) ?? 0,
                         amiConnected: await amiConnected?(), nodes: await engine.nodeReports)
                     if let open = index.index {
                         live.ended = try? await NIOThreadPool.singleton.runIfActive { try open.endedTotals() }
@@ -82,7 +86,8 @@ public struct EcosystemServices: Sendable {
 
         if let command = configuration.onReceive, let receiver {
             let hook = ResultHook(
-                command: command, name: "FAXDROP_ON_RECEIVE", environment: environment, metrics: metrics, logger: logger)
+                command: command, name: "FAXDROP_ON_RECEIVE", environment: environment, metrics: metrics, logger: logger
+            )
             receiver.addObserver(hook)
             services.append(hook)
         }
@@ -93,7 +98,8 @@ public struct EcosystemServices: Sendable {
                     key: "FAXDROP_WEBHOOK_URL", problem: "expected an http[s]://host[:port]/path URL")
             }
             let webhook = WebhookNotifier(
-                target: target, secret: configuration.webhookSecret, client: HTTPPost(caFile: configuration.webhookCAFile),
+                target: target, secret: configuration.webhookSecret,
+                client: HTTPPost(caFile: configuration.webhookCAFile),
                 backoff: webhookBackoff, metrics: metrics, logger: logger)
             await engine.addObserver(webhook)
             receiver?.addObserver(webhook)
@@ -127,7 +133,9 @@ public struct EcosystemServices: Sendable {
         let ok = writable && amiConnected != false
         return .json(
             ok ? 200 : 503,
-            Body(status: ok ? "ok" : "degraded", version: FaxDropVersion.string, spoolWritable: writable, amiConnected: amiConnected))
+            Body(
+                status: ok ? "ok" : "degraded", version: FaxDropVersion.string, spoolWritable: writable,
+                amiConnected: amiConnected))
     }
 }
 

@@ -40,7 +40,8 @@ public struct FaxAPI: Sendable {
     /// parse with, or the refusal.
     public func admitUpload(contentType: String?, contentLength: Int64?) -> UploadAdmission {
         guard let contentType, let boundary = MultipartParser.boundary(fromContentType: contentType) else {
-            return .refuse(.error(415, .unsupportedMediaType, "send multipart/form-data with the fields 'to' and 'file'"))
+            return .refuse(
+                .error(415, .unsupportedMediaType, "send multipart/form-data with the fields 'to' and 'file'"))
         }
         if let contentLength, contentLength > maxBytes + Self.multipartAllowance {
             return .refuse(tooLarge())
@@ -86,7 +87,8 @@ public struct FaxAPI: Sendable {
         for to in targets {
             guard let number = E164Number(to) else {
                 return .error(
-                    400, .invalidDestination, "\(to.debugDescription) is not an E.164 number (+ then 7 to 15 digits, the first 1-9)")
+                    400, .invalidDestination,
+                    "\(to.debugDescription) is not an E.164 number (+ then 7 to 15 digits, the first 1-9)")
             }
             if !numbers.contains(number) { numbers.append(number) }
         }
@@ -110,10 +112,13 @@ public struct FaxAPI: Sendable {
             }
             guard let format = DocumentFormat.sniff(file.head) else {
                 return .error(
-                    415, .unsupportedFormat, "\(which)the content is none of PDF, PostScript, TIFF, JPEG, PNG or UTF-8 text")
+                    415, .unsupportedFormat,
+                    "\(which)the content is none of PDF, PostScript, TIFF, JPEG, PNG or UTF-8 text")
             }
             formats.append(format)
-            names.append(Self.lastPathComponent(file.name.flatMap { $0.isEmpty ? nil : $0 } ?? "document.\(format.fileExtension)"))
+            names.append(
+                Self.lastPathComponent(
+                    file.name.flatMap { $0.isEmpty ? nil : $0 } ?? "document.\(format.fileExtension)"))
         }
         guard staged.count == upload.files.count else { return spoolUnavailable() }
         let format = formats[0]
@@ -132,21 +137,26 @@ public struct FaxAPI: Sendable {
                 for number in numbersToDial.dropLast() {
                     ids.append(try submitter.submit(files: paths, names: documentNames, to: number, request: batch))
                 }
-                ids.append(try submitter.submit(stagedFiles: paths, names: documentNames, to: numbersToDial.last!, request: batch))
+                ids.append(
+                    try submitter.submit(
+                        stagedFiles: paths, names: documentNames, to: numbersToDial.last!, request: batch))
                 return ids
             }
             for (id, number) in zip(ids, numbers) {
                 logger.info(
                     "queued over HTTP",
                     metadata: [
-                        "job": "\(id)", "destination": "\(number)", "bytes": "\(upload.fileBytes)", "format": "\(format.rawValue)",
+                        "job": "\(id)", "destination": "\(number)", "bytes": "\(upload.fileBytes)",
+                        "format": "\(format.rawValue)",
                         "documents": "\(names.count)",
                     ])
             }
             guard let batchID = batch.batchID else { return .json(202, Queued(id: ids[0].value, status: "queued")) }
-            return .json(202, QueuedBatch(
-                batchID: batchID, status: "queued",
-                jobs: zip(ids, numbers).map { QueuedBatch.Job(id: $0.value, to: $1.value) }))
+            return .json(
+                202,
+                QueuedBatch(
+                    batchID: batchID, status: "queued",
+                    jobs: zip(ids, numbers).map { QueuedBatch.Job(id: $0.value, to: $1.value) }))
         } catch {
             logger.error("cannot queue an upload", metadata: ["error": "\(error)"])
             return spoolUnavailable()
@@ -184,7 +194,8 @@ public struct FaxAPI: Sendable {
         for folder in (try? Syscall.listDirectory(spool.outgoing)) ?? [] {
             for name in (try? Syscall.listDirectory(spool.outgoing + "/" + folder)) ?? [] where name.hasPrefix(prefix) {
                 return ActiveJob(
-                    id: id.value, status: "queued", destination: folder, originalName: String(name.dropFirst(prefix.count)),
+                    id: id.value, status: "queued", destination: folder,
+                    originalName: String(name.dropFirst(prefix.count)),
                     attempts: 0, pagesTotal: nil, pagesSent: 0, notBefore: nil, lastError: nil)
             }
         }
@@ -299,8 +310,10 @@ public struct FaxAPI: Sendable {
 
         init(_ r: JobRecord) {
             self.init(
-                id: r.jobID.value, status: r.state == .claiming ? "queued" : r.state.rawValue, destination: r.destination,
-                originalName: r.originalName, attempts: r.attempts.count, pagesTotal: r.pagesTotal, pagesSent: r.pagesSent,
+                id: r.jobID.value, status: r.state == .claiming ? "queued" : r.state.rawValue,
+                destination: r.destination,
+                originalName: r.originalName, attempts: r.attempts.count, pagesTotal: r.pagesTotal,
+                pagesSent: r.pagesSent,
                 notBefore: r.notBefore, lastError: r.lastError)
             sendAt = r.sendAt
             batchID = r.batchID

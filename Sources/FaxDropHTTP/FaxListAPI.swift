@@ -32,7 +32,9 @@ public struct FaxListAPI: Sendable {
         }
     }
 
-    static let states: Set<String> = Set(JobState.allCases.filter { !$0.isFinal }.map(\.rawValue)).union(["sent", "failed"])
+    static let states: Set<String> = Set(JobState.allCases.filter { !$0.isFinal }.map(\.rawValue)).union([
+        "sent", "failed",
+    ])
 
     /// Answers the list for `query`, the part of the URI after `?`.
     public func list(query: String) async -> APIResponse {
@@ -42,7 +44,8 @@ public struct FaxListAPI: Sendable {
         case .failure(let problem): return .error(400, .badRequest, problem.message)
         }
         guard let index = index() else { return .error(503, .spoolUnavailable, "the job index is not open") }
-        let result = (try? await NIOThreadPool.singleton.runIfActive { Result { try index.search(parsed) } })
+        let result =
+            (try? await NIOThreadPool.singleton.runIfActive { Result { try index.search(parsed) } })
             ?? .failure(CancellationError())
         switch result {
         case .success(let page):
@@ -69,7 +72,8 @@ public struct FaxListAPI: Sendable {
             case "status":
                 let states = Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
                 guard states.isSubset(of: Self.states) else {
-                    return .failure(Problem(message: "status: expected some of \(Self.states.sorted().joined(separator: ","))"))
+                    return .failure(
+                        Problem(message: "status: expected some of \(Self.states.sorted().joined(separator: ","))"))
                 }
                 q.states = states
             case "number": q.number = value
@@ -81,7 +85,9 @@ public struct FaxListAPI: Sendable {
                 }
                 if key == "from" { q.from = date } else { q.to = date }
             case "page", "per_page":
-                guard let n = Int(value), n >= 1 else { return .failure(Problem(message: "\(key): expected a whole number from 1")) }
+                guard let n = Int(value), n >= 1 else {
+                    return .failure(Problem(message: "\(key): expected a whole number from 1"))
+                }
                 if key == "page" { q.page = n } else { q.perPage = min(JobIndexQuery.maxPerPage, n) }
             default:
                 continue

@@ -63,7 +63,9 @@ public struct FaxUpload: Sendable {
 
     /// Consumes a piece of the body; the bytes of the `file` part number `index` (from 0)
     /// are passed to `files`.
-    public mutating func feed(_ bytes: some Collection<UInt8>, files sink: (_ index: Int, [UInt8]) throws -> Void) throws(Problem) {
+    public mutating func feed(_ bytes: some Collection<UInt8>, files sink: (_ index: Int, [UInt8]) throws -> Void)
+        throws(Problem)
+    {
         let events: [MultipartParser.Event]
         do {
             events = try parser.feed(bytes)

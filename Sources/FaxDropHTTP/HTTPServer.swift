@@ -47,7 +47,9 @@ public final class HTTPServer: DaemonService {
         public var headerTimeout: Duration
         public var idleTimeout: Duration
 
-        public init(maxConnections: Int = 64, headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60)) {
+        public init(
+            maxConnections: Int = 64, headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60)
+        ) {
             self.maxConnections = maxConnections
             self.headerTimeout = headerTimeout
             self.idleTimeout = idleTimeout
@@ -105,7 +107,9 @@ public final class HTTPServer: DaemonService {
         if cap < limits.maxConnections {
             logger.warning(
                 "FAXDROP_HTTP_MAX_CONNECTIONS lowered to keep descriptors for the intake",
-                metadata: ["configured": "\(limits.maxConnections)", "cap": "\(cap)", "open_files_limit": "\(openFiles)"])
+                metadata: [
+                    "configured": "\(limits.maxConnections)", "cap": "\(cap)", "open_files_limit": "\(openFiles)",
+                ])
         }
         let connections = ConnectionLimit(maximum: cap)
         let (started, starting) = AsyncStream<Result<any Channel, any Error>>.makeStream()
@@ -181,7 +185,8 @@ public final class HTTPServer: DaemonService {
             configuration: ServerConfiguration(address: .hostname(host, port: port), backlog: 64, reuseAddress: true),
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: serverLogger,
             responder: { request, writer, channel in
-                let context = FaxDropRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
+                let context = FaxDropRequestContext(
+                    source: ApplicationRequestContextSource(channel: channel, logger: logger))
                 let response: Response
                 do {
                     response = try await HTTPExchange.$channel.withValue(channel) {
@@ -201,7 +206,9 @@ public final class HTTPServer: DaemonService {
                 }
                 logger.debug(
                     "HTTP",
-                    metadata: ["method": "\(request.method)", "uri": "\(request.uri)", "status": "\(response.status.code)"])
+                    metadata: [
+                        "method": "\(request.method)", "uri": "\(request.uri)", "status": "\(response.status.code)",
+                    ])
             },
             onServerRunning: onRunning)
         return { try await server.run() }
@@ -209,7 +216,8 @@ public final class HTTPServer: DaemonService {
 
     /// The whole answer a connection beyond the cap gets, bytes on the wire.
     static func refusal(cap: Int) -> [UInt8] {
-        let response = APIResponse.error(503, .tooManyConnections, "more than \(cap) HTTP connections are open; try again")
+        let response = APIResponse.error(
+            503, .tooManyConnections, "more than \(cap) HTTP connections are open; try again")
         let head =
             "HTTP/1.1 503 Service Unavailable\r\nContent-Type: \(response.contentType)\r\n"
             + "Content-Length: \(response.body.count)\r\nRetry-After: 1\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n"
@@ -223,7 +231,12 @@ public final class HTTPServer: DaemonService {
     }
 
     public func stop() async {
-        guard let current = running.withLock({ r -> Running? in defer { r = nil }; return r }) else { return }
+        guard
+            let current = running.withLock({ r -> Running? in
+                defer { r = nil }
+                return r
+            })
+        else { return }
         try? await current.listener.close()
         current.task.cancel()
         await current.task.value
@@ -245,7 +258,8 @@ public struct HTTPRoutes: Sendable {
     public var mounts: [@Sendable (Router<FaxDropRequestContext>) -> Void] = []
 
     public init(
-        api: FaxAPI, metrics: @escaping @Sendable () async -> String, health: @escaping @Sendable () async -> APIResponse,
+        api: FaxAPI, metrics: @escaping @Sendable () async -> String,
+        health: @escaping @Sendable () async -> APIResponse,
         inbound: InboundAPI? = nil, faxList: FaxListAPI? = nil
     ) {
         self.api = api

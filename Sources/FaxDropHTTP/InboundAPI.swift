@@ -41,7 +41,8 @@ public struct InboundAPI: Sendable {
     }
 
     func list(query: String) -> APIResponse {
-        var page = 1, perPage = Self.defaultPageSize
+        var page = 1
+        var perPage = Self.defaultPageSize
         for pair in query.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
             guard kv.count == 2, let n = Int(kv[1]) else { continue }

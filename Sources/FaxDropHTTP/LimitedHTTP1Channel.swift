@@ -44,7 +44,8 @@ struct LimitedHTTP1Channel: ServerChildChannel {
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try pipeline.addHandlers(
-                [RequestHeadTimeout(timeout: headerTimeout), InterimResponses(), KeepAliveRules()], position: .after(decoder))
+                [RequestHeadTimeout(timeout: headerTimeout), InterimResponses(), KeepAliveRules()],
+                position: .after(decoder))
             return .served(value)
         }
     }
@@ -73,7 +74,8 @@ final class InterimResponses: ChannelOutboundHandler, RemovableChannelHandler, S
             context.triggerUserOutboundEvent(event, promise: promise)
             return
         }
-        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: promise)
+        context.writeAndFlush(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: promise)
     }
 }
 

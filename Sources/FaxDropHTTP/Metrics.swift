@@ -1,7 +1,7 @@
 import FaxDropCore
 import FaxDropDaemon
-import FaxDropNotify
 import FaxDropIndex
+import FaxDropNotify
 import Foundation
 import Synchronization
 
@@ -102,13 +102,16 @@ public final class Metrics: EngineObserver, ReceiveObserver, NotificationCounter
         out.family("faxdrop_build_info", .gauge, "FaxDrop's version.")
         out.sample("faxdrop_build_info", ["version": FaxDropVersion.string], 1)
 
-        out.family("faxdrop_jobs_finished_total", .counter, "Jobs that ended, by status and error code (empty when sent).")
+        out.family(
+            "faxdrop_jobs_finished_total", .counter, "Jobs that ended, by status and error code (empty when sent).")
         for (key, n) in c.finished.sorted(by: { ($0.key.status, $0.key.code) < ($1.key.status, $1.key.code) }) {
             out.sample("faxdrop_jobs_finished_total", ["status": key.status, "code": key.code], Double(n))
         }
 
         if let ended = live.ended {
-            out.family("faxdrop_jobs_ended", .gauge, "Sidecars in done/ and failed/ by status and error code (empty when sent), from the job index.")
+            out.family(
+                "faxdrop_jobs_ended", .gauge,
+                "Sidecars in done/ and failed/ by status and error code (empty when sent), from the job index.")
             for e in ended { out.sample("faxdrop_jobs_ended", ["status": e.status, "code": e.code], Double(e.count)) }
         }
 
@@ -136,7 +139,8 @@ public final class Metrics: EngineObserver, ReceiveObserver, NotificationCounter
 
         out.family("faxdrop_render_seconds", .histogram, "Time to render one document in a worker.")
         for (i, bound) in Self.renderBuckets.enumerated() {
-            out.sample("faxdrop_render_seconds_bucket", ["le": PrometheusText.number(bound)], Double(c.renderBucketCounts[i]))
+            out.sample(
+                "faxdrop_render_seconds_bucket", ["le": PrometheusText.number(bound)], Double(c.renderBucketCounts[i]))
         }
         out.sample("faxdrop_render_seconds_bucket", ["le": "+Inf"], Double(c.renderCount))
         out.sample("faxdrop_render_seconds_sum", [:], c.renderSum)
@@ -178,7 +182,8 @@ struct PrometheusText {
     private(set) var text = ""
 
     mutating func family(_ name: String, _ kind: Kind, _ help: String) {
-        text += "# HELP \(name) \(help.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n"))\n"
+        text +=
+            "# HELP \(name) \(help.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n"))\n"
         text += "# TYPE \(name) \(kind.rawValue)\n"
     }
 
@@ -198,7 +203,8 @@ struct PrometheusText {
     }
 
     /// A family of counts by one label's value, in the order of the values.
-    mutating func countsFamily(_ name: String, _ kind: Kind, _ help: String, by label: String, _ counts: [String: Int]) {
+    mutating func countsFamily(_ name: String, _ kind: Kind, _ help: String, by label: String, _ counts: [String: Int])
+    {
         family(name, kind, help)
         for (value, n) in counts.sorted(by: { $0.key < $1.key }) { sample(name, [label: value], Double(n)) }
     }

@@ -136,7 +136,8 @@ public struct MultipartParser: Sendable {
                 if byte == 32 || byte == 9 {
                     paddingBytes += 1
                     if paddingBytes > Self.maxPaddingBytes {
-                        throw Failure(description: "more than \(Self.maxPaddingBytes) bytes of padding after a boundary")
+                        throw Failure(
+                            description: "more than \(Self.maxPaddingBytes) bytes of padding after a boundary")
                     }
                 } else if byte == 45 || byte == 13 {  // "-" or CR
                     state = .delimiterLineEnd(first: byte)

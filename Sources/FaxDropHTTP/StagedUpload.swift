@@ -3,7 +3,7 @@ import FaxDropSystem
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The document of a `POST /fax`, written to `spool/tmp/` as it arrives, so an upload never

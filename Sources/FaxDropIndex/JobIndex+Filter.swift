@@ -66,7 +66,9 @@ extension JobIndex {
         /// An FTS5 string: the text in double quotes, quotes doubled.
         static func phrase(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
-        static func digits(_ text: String) -> String { String(text.unicodeScalars.filter { ("0"..."9").contains($0) }.map(Character.init)) }
+        static func digits(_ text: String) -> String {
+            String(text.unicodeScalars.filter { ("0"..."9").contains($0) }.map(Character.init))
+        }
 
         /// `%`, `_` and `\` match themselves.
         static func escapeLike(_ text: String) -> String {

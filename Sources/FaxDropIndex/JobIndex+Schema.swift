@@ -11,10 +11,15 @@ extension JobIndex {
         static func prepare(_ db: Database, check: Bool) throws {
             if check {
                 let result = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? ""
-                if result != "ok" { throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "quick_check: \(result)") }
+                if result != "ok" {
+                    throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "quick_check: \(result)")
+                }
             }
             let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
-            if current == version, try db.tableExists("job"), try db.tableExists("meta"), try db.tableExists("job_text") { return }
+            if current == version, try db.tableExists("job"), try db.tableExists("meta"), try db.tableExists("job_text")
+            {
+                return
+            }
             let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
             if !tables.isEmpty {
                 throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "schema \(current), tables \(tables)")
@@ -71,7 +76,8 @@ extension JobIndex {
         /// Loads many rows at once: the triggers are dropped, `body` runs, and `job_text` is
         /// built again in one pass (far cheaper than row by row), then the triggers return.
         static func bulk(_ db: Database, _ body: () throws -> Void) throws {
-            try db.execute(sql: "DROP TRIGGER job_text_insert; DROP TRIGGER job_text_delete; DROP TRIGGER job_text_update;")
+            try db.execute(
+                sql: "DROP TRIGGER job_text_insert; DROP TRIGGER job_text_delete; DROP TRIGGER job_text_update;")
             try body()
             try db.execute(sql: "INSERT INTO job_text (job_text) VALUES ('rebuild')")
             try db.execute(sql: triggers)

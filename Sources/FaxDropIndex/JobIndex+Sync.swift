@@ -81,7 +81,9 @@ extension JobIndex {
             report.unreadable = unreadable
             try pool.write { db in
                 let load = {
-                    for id in gone { try db.execute(sql: "DELETE FROM job WHERE id = ? AND ended = 1", arguments: [id]) }
+                    for id in gone {
+                        try db.execute(sql: "DELETE FROM job WHERE id = ? AND ended = 1", arguments: [id])
+                    }
                     for row in rows { try Self.upsert(db, row, journal: false) }
                 }
                 // Many rows (a new index, a spool copied in): build the text index in one pass.
@@ -91,7 +93,9 @@ extension JobIndex {
             report.loaded = rows.count
             report.removed = gone.count
             if !rows.isEmpty || !gone.isEmpty {
-                logger.info("the job index caught up with the sidecars", metadata: ["added": "\(rows.count)", "removed": "\(gone.count)"])
+                logger.info(
+                    "the job index caught up with the sidecars",
+                    metadata: ["added": "\(rows.count)", "removed": "\(gone.count)"])
             }
         }
         report.live = try syncLive()
@@ -122,7 +126,9 @@ extension JobIndex {
         report.sent = rows.filter { $0.state == "sent" }.count
         report.failed = rows.count - report.sent
         report.seconds = Date().timeIntervalSince(started)
-        logger.info("the job index was rebuilt", metadata: ["sent": "\(report.sent)", "failed": "\(report.failed)", "live": "\(report.live)"])
+        logger.info(
+            "the job index was rebuilt",
+            metadata: ["sent": "\(report.sent)", "failed": "\(report.failed)", "live": "\(report.live)"])
         return report
     }
 
@@ -145,19 +151,22 @@ extension JobIndex {
         let orphans = try pool.read { db in
             try String.fetchAll(db, sql: "SELECT id FROM job WHERE ended = 0").filter { !ids.contains($0) }
         }
-        let (found, _) = Self.readSidecars(orphans.flatMap { id in
-            [(doneFolder, "sent"), (failedFolder, "failed")].compactMap { folder, status in
-                let path = folder + "/" + id + ".json"
-                return ((try? Syscall.lstatIfExists(path)) ?? nil) == nil ? nil : ListedSidecar(id: id, status: status, path: path)
-            }
-        })
+        let (found, _) = Self.readSidecars(
+            orphans.flatMap { id in
+                [(doneFolder, "sent"), (failedFolder, "failed")].compactMap { folder, status in
+                    let path = folder + "/" + id + ".json"
+                    return ((try? Syscall.lstatIfExists(path)) ?? nil) == nil
+                        ? nil : ListedSidecar(id: id, status: status, path: path)
+                }
+            })
         try pool.write { db in
             for id in orphans { try db.execute(sql: "DELETE FROM job WHERE id = ? AND ended = 0", arguments: [id]) }
             for row in found { try Self.upsert(db, row, journal: false) }
             for record in records { try Self.upsert(db, JobIndexRow(record, now: now), journal: true) }
         }
         if !found.isEmpty {
-            logger.info("the job index took the sidecars of jobs whose journal is gone", metadata: ["added": "\(found.count)"])
+            logger.info(
+                "the job index took the sidecars of jobs whose journal is gone", metadata: ["added": "\(found.count)"])
         }
         return records.count
     }

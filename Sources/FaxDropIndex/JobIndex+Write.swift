@@ -14,7 +14,8 @@ extension JobIndex {
     /// `INSERT … ON CONFLICT DO UPDATE`; a journal's row never replaces a sidecar's.
     static func upsertSQL(journal: Bool) -> String {
         let updates = columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-        return "INSERT INTO job (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+        return
+            "INSERT INTO job (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
             + " ON CONFLICT(id) DO UPDATE SET \(updates)" + (journal ? " WHERE job.ended = 0" : "")
     }
 

@@ -40,7 +40,9 @@ public final class JobIndex: Sendable {
         do {
             index = try openVerified(file, spoolRoot: root, check: check, logger: logger)
         } catch let error as IndexDamage {
-            logger.warning("the job index is unusable; rebuilding it from the sidecars", metadata: ["path": "\(file)", "problem": "\(error.reason)"])
+            logger.warning(
+                "the job index is unusable; rebuilding it from the sidecars",
+                metadata: ["path": "\(file)", "problem": "\(error.reason)"])
             for suffix in ["", "-wal", "-shm"] { try? Syscall.unlink(file + suffix) }
             index = try openVerified(file, spoolRoot: root, check: false, logger: logger)
         }
@@ -69,7 +71,9 @@ public final class JobIndex: Sendable {
         let perPage = query.clampedPerPage
         let page = query.clampedPage
         return try pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM job" + filter.whereClause, arguments: filter.arguments) ?? 0
+            let total =
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM job" + filter.whereClause, arguments: filter.arguments)
+                ?? 0
             var arguments = filter.arguments
             let offset = (page - 1) * perPage
             arguments += [perPage, offset]
@@ -78,7 +82,9 @@ public final class JobIndex: Sendable {
             // far cheaper than looking up every row the walk passes.
             let walk = !filter.substring || total > 4 * (offset + perPage)
             let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM job" + filter.whereClause + filter.orderClause(walkDateIndex: walk) + " LIMIT ? OFFSET ?",
+                db,
+                sql: "SELECT * FROM job" + filter.whereClause + filter.orderClause(walkDateIndex: walk)
+                    + " LIMIT ? OFFSET ?",
                 arguments: arguments)
             return JobIndexPage(rows: rows.map(JobIndexRow.init(row:)), total: total, page: page, perPage: perPage)
         }
@@ -131,7 +137,8 @@ extension JobIndex {
         try pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT state, coalesce(error_code, '') AS code, count(*) AS n FROM job WHERE ended = 1 GROUP BY state, code ORDER BY state, code"
+                sql:
+                    "SELECT state, coalesce(error_code, '') AS code, count(*) AS n FROM job WHERE ended = 1 GROUP BY state, code ORDER BY state, code"
             ).map { EndedCount(status: $0["state"], code: $0["code"], count: $0["n"]) }
         }
     }

@@ -42,7 +42,8 @@ extension JobIndexRow {
     /// The columns in `JobIndex.columns` order; `ended` is 1 for a sidecar's row.
     func databaseValues(fromSidecar: Bool) -> [(any DatabaseValueConvertible)?] {
         [
-            id, destination, JobIndex.Filter.digits(destination), originalName, state, fromSidecar ? 1 : 0, errorCode, errorMessage,
+            id, destination, JobIndex.Filter.digits(destination), originalName, state, fromSidecar ? 1 : 0, errorCode,
+            errorMessage,
             pagesTotal, pagesSent, attempts, queuedAt.timeIntervalSince1970, completedAt?.timeIntervalSince1970,
             notBefore?.timeIntervalSince1970, updatedAt.timeIntervalSince1970,
         ]

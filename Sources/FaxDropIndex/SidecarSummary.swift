@@ -37,7 +37,8 @@ struct SidecarSummary: Decodable {
 
         static func fast(_ text: String) -> Date? {
             let b = Array(text.utf8)
-            guard b.count == 24, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b[19] == 46, b[23] == 90 else {
+            guard b.count == 24, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b[19] == 46, b[23] == 90
+            else {
                 return nil
             }
             func number(_ range: Range<Int>) -> Int? {
@@ -48,7 +49,8 @@ struct SidecarSummary: Decodable {
                 }
                 return n
             }
-            guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+            guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+                let hour = number(11..<13),
                 let minute = number(14..<16), let second = number(17..<19), let millis = number(20..<23),
                 (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
             else { return nil }
@@ -86,8 +88,10 @@ struct SidecarSummary: Decodable {
 
     var row: JobIndexRow {
         JobIndexRow(
-            id: jobID, destination: recipient?.number ?? destination, originalName: document.originalName, state: status,
+            id: jobID, destination: recipient?.number ?? destination, originalName: document.originalName,
+            state: status,
             errorCode: error?.code, errorMessage: error?.message, pagesTotal: pages.total, pagesSent: pages.sent,
-            attempts: attempts.count, queuedAt: queuedAt, completedAt: completedAt, notBefore: nil, updatedAt: completedAt)
+            attempts: attempts.count, queuedAt: queuedAt, completedAt: completedAt, notBefore: nil,
+            updatedAt: completedAt)
     }
 }

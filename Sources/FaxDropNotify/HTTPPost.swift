@@ -20,7 +20,8 @@ public struct HTTPPost: Sendable {
         /// Parses an `http[s]://host[:port]/path?query` URL; `nil` for anything else
         /// (another scheme, user information in the URL).
         public init?(_ text: String) {
-            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+                scheme == "http" || scheme == "https",
                 let host = url.host, !host.isEmpty, url.user == nil
             else { return nil }
             secure = scheme == "https"
@@ -99,7 +100,8 @@ public struct HTTPPost: Sendable {
             // Copied by libcurl (`POSTFIELDSIZE` bytes), so they need not outlive this call.
             let payload = body.isEmpty ? [0] : body
             let copied = payload.withUnsafeBytes { raw in
-                faxdrop_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress))
+                faxdrop_curl_setopt_pointer(
+                    handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress))
             }
             if copied != CURLE_OK { return copied }
             return curl_easy_perform(handle)

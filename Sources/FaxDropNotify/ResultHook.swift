@@ -34,7 +34,8 @@ public final class ResultHook: EngineObserver, ReceiveObserver, DaemonService {
 
     public init(
         command: String, name: String = "FAXDROP_ON_RESULT", timeout: Duration = .seconds(60),
-        environment: [String: String] = ProcessInfo.processInfo.environment, metrics: (any NotificationCounters)? = nil, logger: Logger
+        environment: [String: String] = ProcessInfo.processInfo.environment, metrics: (any NotificationCounters)? = nil,
+        logger: Logger
     ) {
         self.command = command
         self.timeout = timeout
@@ -46,7 +47,10 @@ public final class ResultHook: EngineObserver, ReceiveObserver, DaemonService {
 
     /// The argv that runs the hook for `sidecarPath`.
     public func arguments(sidecarPath: String) -> [String] {
-        ["/bin/sh", "-c", command + " \"$1\"", name == "FAXDROP_ON_RESULT" ? "faxdrop-on-result" : "faxdrop-on-receive", sidecarPath]
+        [
+            "/bin/sh", "-c", command + " \"$1\"",
+            name == "FAXDROP_ON_RESULT" ? "faxdrop-on-result" : "faxdrop-on-receive", sidecarPath,
+        ]
     }
 
     public func start() async throws {}
@@ -124,7 +128,8 @@ public final class ResultHook: EngineObserver, ReceiveObserver, DaemonService {
                 ChildProcess.signalGroup(pid, SIGKILL)
             } catch {}
         }
-        let reaped = await withCheckedContinuation { (continuation: CheckedContinuation<Result<ChildProcess.Termination, any Error>, Never>) in
+        let reaped = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<ChildProcess.Termination, any Error>, Never>) in
             let thread = Thread { continuation.resume(returning: Result { try ChildProcess.wait(pid) }) }
             thread.name = "faxdrop-hook-wait"
             thread.start()

@@ -66,7 +66,12 @@ public final class SystemdNotifier: DaemonService {
             }
         }
         watchdog.withLock { $0 = task }
-        logger.info("systemd watchdog on", metadata: ["interval_ms": "\(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)"])
+        logger.info(
+            "systemd watchdog on",
+            metadata: [
+                "interval_ms":
+                    "\(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)"
+            ])
     }
 
     public func daemonDidStart() async {
@@ -78,7 +83,10 @@ public final class SystemdNotifier: DaemonService {
     }
 
     public func stop() async {
-        let task = watchdog.withLock { t -> Task<Void, Never>? in defer { t = nil }; return t }
+        let task = watchdog.withLock { t -> Task<Void, Never>? in
+            defer { t = nil }
+            return t
+        }
         task?.cancel()
         await task?.value
     }

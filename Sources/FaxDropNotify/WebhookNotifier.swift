@@ -91,7 +91,8 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
             return Array(s.tasks.values)
         }
         if !pending.isEmpty {
-            logger.warning("stopping with webhook deliveries pending; they are dropped", metadata: ["count": "\(pending.count)"])
+            logger.warning(
+                "stopping with webhook deliveries pending; they are dropped", metadata: ["count": "\(pending.count)"])
         }
         for task in pending { task.cancel() }
         for task in pending { await task.value }
@@ -138,7 +139,8 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
                 ("X-FaxDrop-Timestamp", "\(timestamp)"), ("X-FaxDrop-Event", event),
             ]
             if let secret {
-                headers.append(("X-FaxDrop-Signature", Self.signature(timestamp: timestamp, body: body, secret: secret)))
+                headers.append(
+                    ("X-FaxDrop-Signature", Self.signature(timestamp: timestamp, body: body, secret: secret)))
             }
             let problem: String
             do {
@@ -162,7 +164,9 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
             let delay = backoff.delay(after: attempt)
             log.warning(
                 "webhook failed; will retry",
-                metadata: ["attempt": "\(attempt)", "problem": "\(problem)", "retry_in": "\(delay)", "url": "\(target)"])
+                metadata: [
+                    "attempt": "\(attempt)", "problem": "\(problem)", "retry_in": "\(delay)", "url": "\(target)",
+                ])
             do {
                 try await Task.sleep(for: delay)
             } catch {
@@ -170,6 +174,7 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
             }
         }
         metrics?.webhook("abandoned")
-        log.error("webhook not delivered; giving up", metadata: ["attempts": "\(backoff.attempts)", "url": "\(target)"])
+        log.error(
+            "webhook not delivered; giving up", metadata: ["attempts": "\(backoff.attempts)", "url": "\(target)"])
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The daemon's side of rendering (SPEC §4, §9): a pool of `faxdrop-render --worker`
@@ -75,12 +75,15 @@ public actor RenderPool {
             let outcome = await worker.perform(request, timeout: timeout)
             if case .failed(let reason) = outcome, reused, attempt == 1, !isShutDown {
                 await retire(worker)
-                logger.warning("renderer died without answering; retrying on a fresh one", metadata: ["reason": "\(reason)", "worker": "\(worker.number)"])
+                logger.warning(
+                    "renderer died without answering; retrying on a fresh one",
+                    metadata: ["reason": "\(reason)", "worker": "\(worker.number)"])
                 continue
             }
             if case .notSent(let reason) = outcome {
                 await retire(worker)
-                logger.warning("renderer had exited; replaced", metadata: ["reason": "\(reason)", "worker": "\(worker.number)"])
+                logger.warning(
+                    "renderer had exited; replaced", metadata: ["reason": "\(reason)", "worker": "\(worker.number)"])
                 if attempt == 1 { continue }
                 return Self.failure(request, .conversionFailed, reason)
             }
@@ -98,7 +101,9 @@ public actor RenderPool {
             if let error = reply.error {
                 logger.info(
                     "render failed",
-                    metadata: ["code": "\(error.code.rawValue)", "reason": "\(error.message)", "worker": "\(worker.number)"])
+                    metadata: [
+                        "code": "\(error.code.rawValue)", "reason": "\(error.message)", "worker": "\(worker.number)",
+                    ])
             } else {
                 logger.info(
                     "rendered",
@@ -118,7 +123,8 @@ public actor RenderPool {
                 request, .conversionTimeout, "rendering took longer than \(timeout) (FAXDROP_RENDER_TIMEOUT)")
         case .failed(let reason), .notSent(let reason):
             await retire(worker)
-            logger.warning("renderer failed; worker replaced", metadata: ["reason": "\(reason)", "worker": "\(worker.number)"])
+            logger.warning(
+                "renderer failed; worker replaced", metadata: ["reason": "\(reason)", "worker": "\(worker.number)"])
             return Self.failure(request, .conversionFailed, reason)
         }
     }
@@ -158,7 +164,8 @@ public actor RenderPool {
                 alive += 1
                 started += 1
                 do {
-                    let worker = try WorkerProcess.spawn(executable: executable, number: started, overrides: environment)
+                    let worker = try WorkerProcess.spawn(
+                        executable: executable, number: started, overrides: environment)
                     busy[worker.number] = worker
                     logger.debug("renderer started", metadata: ["worker": "\(worker.number)", "pid": "\(worker.pid)"])
                     return worker
@@ -197,6 +204,8 @@ public actor RenderPool {
     }
 
     private static func failure(_ request: RenderRequest, _ code: ErrorCode, _ message: String) -> RenderReply {
-        RenderReply(id: request.id, format: nil, pages: 0, pageBytes: [], seconds: 0, error: .init(code: code, message: message))
+        RenderReply(
+            id: request.id, format: nil, pages: 0, pageBytes: [], seconds: 0, error: .init(code: code, message: message)
+        )
     }
 }

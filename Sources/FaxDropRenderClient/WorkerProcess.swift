@@ -5,7 +5,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One running `faxdrop-render --worker` process, its two pipes, and the one thread that
@@ -73,7 +73,8 @@ final class WorkerProcess: Sendable {
     /// private temp directory of its own, through `ChildProcess.spawn`.
     static func spawn(executable: String, number: Int, overrides: [String: String]) throws -> WorkerProcess {
         let daemonEnvironment = ProcessInfo.processInfo.environment
-        let scratch = try Syscall.makeTemporaryDirectory(prefix: (daemonEnvironment["TMPDIR"] ?? "/tmp") + "/faxdrop-render.")
+        let scratch = try Syscall.makeTemporaryDirectory(
+            prefix: (daemonEnvironment["TMPDIR"] ?? "/tmp") + "/faxdrop-render.")
         do {
             return try spawn(
                 executable: executable, number: number, scratch: scratch,
@@ -135,13 +136,16 @@ final class WorkerProcess: Sendable {
         case .sent(let line): answer = line
         }
         let wasKilled = state.withLock { $0.killed }
-        if let answer, let reply = try? JSONDecoder().decode(RenderReply.self, from: Data(answer)), reply.id == request.id {
+        if let answer, let reply = try? JSONDecoder().decode(RenderReply.self, from: Data(answer)),
+            reply.id == request.id
+        {
             state.withLock { $0.answered += 1 }
             return .reply(reply, healthy: !wasKilled)
         }
         if wasKilled { return .timedOut }
         if let answer {
-            return .failed("the renderer answered something unreadable: \(String(decoding: answer.prefix(200), as: UTF8.self))")
+            return .failed(
+                "the renderer answered something unreadable: \(String(decoding: answer.prefix(200), as: UTF8.self))")
         }
         let status = await reap()
         return .failed("the renderer \(status)")
@@ -188,7 +192,9 @@ final class WorkerProcess: Sendable {
             wakeup.signal()
             return
         }
-        if case .job(_, let continuation) = message { continuation.resume(returning: .notSent("the renderer \(ended)")) }
+        if case .job(_, let continuation) = message {
+            continuation.resume(returning: .notSent("the renderer \(ended)"))
+        }
     }
 
     private func nextMessage() -> Message {

@@ -3,7 +3,7 @@ import FaxDropSystem
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Renders each job in a forked child confined by Landlock (issue 9): the child may read its
@@ -69,11 +69,12 @@ public final class ConfinedRenderer {
         inner.output = jobDirectory + "/fax.tif"
         // The rule names the file itself; the child still checks the path as given (a symlink
         // stays a symlink and fails `not_a_regular_file`).
-        let rules = readable.map { Landlock.Rule($0, .read) } + [
-            Landlock.Rule(Renderer.resolved(request.input), .readFile),
-            Landlock.Rule(jobDirectory, .scratch),
-            Landlock.Rule("/dev/null", [.readFile, .writeFile]),
-        ]
+        let rules =
+            readable.map { Landlock.Rule($0, .read) } + [
+                Landlock.Rule(Renderer.resolved(request.input), .readFile),
+                Landlock.Rule(jobDirectory, .scratch),
+                Landlock.Rule("/dev/null", [.readFile, .writeFile]),
+            ]
 
         let channel: (read: Int32, write: Int32)
         let child: pid_t
@@ -156,7 +157,10 @@ public final class ConfinedRenderer {
         ]
         let input = scratch + "/warm-up.pdf"
         defer { try? Syscall.unlink(input) }
-        guard (try? AtomicFile.write(PDFFile.assemble(objects), to: input, stagingDirectory: scratch, durable: false)) != nil else {
+        guard
+            (try? AtomicFile.write(PDFFile.assemble(objects), to: input, stagingDirectory: scratch, durable: false))
+                != nil
+        else {
             renderer.prepare(resolution: resolution, paper: paper)
             return
         }
@@ -164,7 +168,9 @@ public final class ConfinedRenderer {
     }
 
     /// The child: dies with the worker, confines itself, renders, answers, exits.
-    private func runChild(_ request: RenderRequest, rules: [Landlock.Rule], temporaryDirectory: String, replyFD: Int32) -> Never {
+    private func runChild(_ request: RenderRequest, rules: [Landlock.Rule], temporaryDirectory: String, replyFD: Int32)
+        -> Never
+    {
         let parent = getppid()
         do {
             try Syscall.setParentDeathSignal(SIGKILL)
@@ -197,6 +203,8 @@ public final class ConfinedRenderer {
     }
 
     private static func failure(_ request: RenderRequest, _ code: ErrorCode, _ message: String) -> RenderReply {
-        RenderReply(id: request.id, format: nil, pages: 0, pageBytes: [], seconds: 0, error: .init(code: code, message: message))
+        RenderReply(
+            id: request.id, format: nil, pages: 0, pageBytes: [], seconds: 0, error: .init(code: code, message: message)
+        )
     }
 }

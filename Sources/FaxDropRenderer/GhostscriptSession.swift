@@ -39,12 +39,16 @@ final class GhostscriptSession {
     init(resolution: Resolution, paper: Paper) throws(FaxError) {
         self.resolution = resolution
         self.paper = paper
-        guard let display = faxdrop_gs_display_new(nil, { context, pixels, width, height, stride in
-            guard let context, let pixels else { return 0 }
-            let session = Unmanaged<GhostscriptSession>.fromOpaque(context).takeUnretainedValue()
-            let page = GrayPageView(pixels: pixels, width: Int(width), height: Int(height), stride: Int(stride))
-            return session.onPage?(page) ?? true ? 0 : -1
-        }) else { throw FaxError(.conversionFailed, "out of memory") }
+        guard
+            let display = faxdrop_gs_display_new(
+                nil,
+                { context, pixels, width, height, stride in
+                    guard let context, let pixels else { return 0 }
+                    let session = Unmanaged<GhostscriptSession>.fromOpaque(context).takeUnretainedValue()
+                    let page = GrayPageView(pixels: pixels, width: Int(width), height: Int(height), stride: Int(stride))
+                    return session.onPage?(page) ?? true ? 0 : -1
+                })
+        else { throw FaxError(.conversionFailed, "out of memory") }
         self.display = display
         var instance: UnsafeMutableRawPointer?
         guard gsapi_new_instance(&instance, nil) >= 0, let instance else {
@@ -117,7 +121,9 @@ final class GhostscriptSession {
 }
 
 /// Calls `body` with a C `argv` built from `strings` (valid only during the call).
-private func withCStrings<R>(_ strings: [String], _ body: (UnsafeMutableBufferPointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+private func withCStrings<R>(
+    _ strings: [String], _ body: (UnsafeMutableBufferPointer<UnsafeMutablePointer<CChar>?>) -> R
+) -> R {
     var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
     defer { for p in pointers { free(p) } }
     return pointers.withUnsafeMutableBufferPointer { body($0) }

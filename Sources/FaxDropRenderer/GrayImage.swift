@@ -20,7 +20,8 @@ struct GrayImage {
     /// Turned a quarter counter-clockwise (the top edge becomes the left edge).
     func rotatedCounterClockwise() -> GrayImage {
         var out = [UInt8](repeating: 255, count: width * height)
-        let w = width, h = height
+        let w = width
+        let h = height
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 // New image is h wide, w high: new(x', y') = old(x = w-1-y', y = x').
@@ -63,7 +64,8 @@ struct GrayImage {
         pixels.withUnsafeBufferPointer { src in
             temp.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<height {
-                    let row = y * width, outRow = y * newWidth
+                    let row = y * width
+                    let outRow = y * newWidth
                     for x in 0..<newWidth {
                         var acc: Float = 0
                         for (i, w) in across[x] { acc += Float(src[row + i]) * w }
@@ -94,7 +96,8 @@ struct GrayImage {
     static func weights(source: Int, target: Int) -> [[(Int, Float)]] {
         let scale = Double(source) / Double(target)
         return (0..<target).map { t in
-            var start = Double(t) * scale, end = Double(t + 1) * scale
+            var start = Double(t) * scale
+            var end = Double(t + 1) * scale
             if scale < 1 {
                 // Enlarging: cover one source pixel's width centred on the sample.
                 let centre = (Double(t) + 0.5) * scale

@@ -28,14 +28,17 @@ enum ImageDecoder {
         guard TIFFSetDirectory(tif, UInt32(index)) == 1 else {
             throw FaxError(.corruptDocument, "TIFF page \(index + 1) cannot be read")
         }
-        var width: UInt32 = 0, height: UInt32 = 0
+        var width: UInt32 = 0
+        var height: UInt32 = 0
         _ = faxdrop_tiff_get_u32(tif, UInt32(TIFFTAG_IMAGEWIDTH), &width)
         _ = faxdrop_tiff_get_u32(tif, UInt32(TIFFTAG_IMAGELENGTH), &height)
         guard width > 0, height > 0 else { throw FaxError(.corruptDocument, "TIFF page \(index + 1) has no pixels") }
         guard UInt64(width) * UInt64(height) <= maximumPixels else {
             throw FaxError(.conversionFailed, "TIFF page \(index + 1) is \(width)x\(height) pixels, too large")
         }
-        var xres: Float = 0, yres: Float = 0, unit: UInt16 = 0
+        var xres: Float = 0
+        var yres: Float = 0
+        var unit: UInt16 = 0
         let hasX = faxdrop_tiff_get_float(tif, UInt32(TIFFTAG_XRESOLUTION), &xres) == 1
         let hasY = faxdrop_tiff_get_float(tif, UInt32(TIFFTAG_YRESOLUTION), &yres) == 1
         _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_RESOLUTIONUNIT), &unit)
@@ -48,7 +51,10 @@ enum ImageDecoder {
         for i in rgba.indices {
             // ABGR in a native-endian word; composite over white by alpha.
             let p = rgba[i]
-            let r = Int(p & 0xFF), g = Int((p >> 8) & 0xFF), b = Int((p >> 16) & 0xFF), a = Int(p >> 24)
+            let r = Int(p & 0xFF)
+            let g = Int((p >> 8) & 0xFF)
+            let b = Int((p >> 16) & 0xFF)
+            let a = Int(p >> 24)
             let luma = (299 * r + 587 * g + 114 * b) / 1000
             gray[i] = UInt8((luma * a + 255 * (255 - a)) / 255)
         }
@@ -61,7 +67,11 @@ enum ImageDecoder {
     }
 
     static func jpeg(_ path: String) throws(FaxError) -> GrayImage {
-        var width: Int32 = 0, height: Int32 = 0, unit: Int32 = 0, xd: Int32 = 0, yd: Int32 = 0
+        var width: Int32 = 0
+        var height: Int32 = 0
+        var unit: Int32 = 0
+        var xd: Int32 = 0
+        var yd: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let count = message.count
         guard
@@ -114,7 +124,8 @@ enum ImageDecoder {
     }
 
     static func png(_ path: String, head: [UInt8]) throws(FaxError) -> GrayImage {
-        var width: Int32 = 0, height: Int32 = 0
+        var width: Int32 = 0
+        var height: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let count = message.count
         guard
@@ -138,7 +149,9 @@ enum ImageDecoder {
             let length = u32(offset)
             let type = String(decoding: bytes[(offset + 4)..<(offset + 8)], as: UTF8.self)
             if type == "pHYs", offset + 17 <= bytes.count {
-                let x = u32(offset + 8), y = u32(offset + 12), unit = bytes[offset + 16]
+                let x = u32(offset + 8)
+                let y = u32(offset + 12)
+                let unit = bytes[offset + 16]
                 guard unit == 1, x > 0, y > 0 else { return nil }
                 return (Double(x) * 0.0254, Double(y) * 0.0254)
             }
@@ -154,7 +167,8 @@ extension GrayImage {
     /// scaled down to fit (aspect kept, never enlarged beyond its own resolution), centred
     /// across and at the top. Without a resolution it is fitted to the page.
     func placedOnFaxPage(resolution: Resolution, paper: Paper) -> GrayImage {
-        let pageWidth = faxPageWidthPixels, pageHeight = paper.heightPixels(resolution)
+        let pageWidth = faxPageWidthPixels
+        let pageHeight = paper.heightPixels(resolution)
         let pageInches = (w: Double(pageWidth) / 204, h: Double(pageHeight) / Double(resolution.verticalDPI))
         var image = self
         func inches(_ i: GrayImage) -> (w: Double, h: Double) {

@@ -58,7 +58,9 @@ final class PageSink: @unchecked Sendable {
             throw fail(FaxError(.tooManyPages, "the document has more than \(maximumPages) pages (FAXDROP_MAX_PAGES)"))
         }
         guard width == faxPageWidthPixels else {
-            throw fail(FaxError(.conversionFailed, "page \(pages + 1) rendered \(width) pixels wide, not \(faxPageWidthPixels)"))
+            throw fail(
+                FaxError(
+                    .conversionFailed, "page \(pages + 1) rendered \(width) pixels wide, not \(faxPageWidthPixels)"))
         }
         inFlight.wait()
         var copy = lock.withLock { spareBuffers.popLast() } ?? []
@@ -94,7 +96,8 @@ final class PageSink: @unchecked Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let page = gray.withUnsafeBufferPointer {
-            binarizer.binarize($0.baseAddress!, stride: width, width: width, height: height, verticalDPI: resolution.verticalDPI)
+            binarizer.binarize(
+                $0.baseAddress!, stride: width, width: width, height: height, verticalDPI: resolution.verticalDPI)
         }
         let binarized = clock.now
         var rows = page.height

@@ -1,11 +1,11 @@
-import Foundation
 import FaxDropBilevel
 import FaxDropCore
 import FaxDropFaxImage
 import FaxDropSystem
+import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The rendering engine of a `faxdrop-render` worker: one document in, one TIFF Class F
@@ -43,7 +43,9 @@ public final class Renderer {
         }
     }
 
-    private func renderDocument(_ request: RenderRequest, format: inout DocumentFormat?) throws(FaxError) -> [FaxPageInfo] {
+    private func renderDocument(_ request: RenderRequest, format: inout DocumentFormat?) throws(FaxError)
+        -> [FaxPageInfo]
+    {
         let head = try Self.checkInput(request)
         // The daemon's answer when it gave one (it sniffed the document once, at its claim).
         guard let sniffed = request.format ?? DocumentFormat.sniff(head) else {
@@ -72,16 +74,18 @@ public final class Renderer {
             let count = try ImageDecoder.tiffPageCount(request.input)
             guard count <= request.maxPages else { throw Self.tooManyPages(count, request.maxPages) }
             for index in 0..<count {
-                try sink.add(try ImageDecoder.tiffPage(request.input, index: index).placedOnFaxPage(
-                    resolution: request.resolution, paper: request.paper))
+                try sink.add(
+                    try ImageDecoder.tiffPage(request.input, index: index).placedOnFaxPage(
+                        resolution: request.resolution, paper: request.paper))
             }
         case .jpeg:
             let photo = try ImageDecoder.jpeg(request.input)
                 .orientedForDisplay(exifOrientation: ImageDecoder.exifOrientation(head))
             try sink.add(photo.placedOnFaxPage(resolution: request.resolution, paper: request.paper))
         case .png:
-            try sink.add(try ImageDecoder.png(request.input, head: head).placedOnFaxPage(
-                resolution: request.resolution, paper: request.paper))
+            try sink.add(
+                try ImageDecoder.png(request.input, head: head).placedOnFaxPage(
+                    resolution: request.resolution, paper: request.paper))
         }
         sink.drain()
         if let failure = sink.failure { throw failure }
@@ -159,7 +163,8 @@ public final class Renderer {
     /// Dispatch queue: a worker that forks per job must never have started libdispatch,
     /// which is not fork-safe). Loads fonts, colour profiles and the PDF interpreter once.
     public func warmUp(pdf path: String, resolution: Resolution, paper: Paper) {
-        let request = RenderRequest(id: "warm-up", input: Self.resolved(path), output: "", resolution: resolution, paper: paper)
+        let request = RenderRequest(
+            id: "warm-up", input: Self.resolved(path), output: "", resolution: resolution, paper: paper)
         guard let gs = try? interpreter(for: request) else { return }
         gs.permitReading(request.input)
         gs.onPage = { _ in true }
@@ -168,7 +173,9 @@ public final class Renderer {
             gs.onPage = nil
         }
         let result = gs.run(
-            Self.guarded("\(PostScript.string(request.input)) (r) file runpdfbegin process_trailer_attrs 1 1 dopdfpages runpdfend"))
+            Self.guarded(
+                "\(PostScript.string(request.input)) (r) file runpdfbegin process_trailer_attrs 1 1 dopdfpages runpdfend"
+            ))
         if result.code < 0 || Self.errorName(result.output) != nil { session = nil }
     }
 
@@ -233,7 +240,8 @@ public final class Renderer {
             gs.onPage = nil
         }
         let path = PostScript.string(request.input)
-        let opened = gs.run(Self.guarded("\(path) (r) file runpdfbegin pdfpagecount (\\nFAXDROP-PAGES ) print == flush"))
+        let opened = gs.run(
+            Self.guarded("\(path) (r) file runpdfbegin pdfpagecount (\\nFAXDROP-PAGES ) print == flush"))
         guard opened.code >= 0, Self.errorName(opened.output) == nil,
             let pagesLine = opened.output.range(of: "FAXDROP-PAGES "),
             let expected = Int(opened.output[pagesLine.upperBound...].prefix(while: { $0.isNumber }))
@@ -295,7 +303,8 @@ public final class Renderer {
             if Self.isRefusedFileAccess(name, result.output) {
                 throw FaxError(
                     .conversionFailed,
-                    "the PostScript program tried to open, list, change or run a file outside its own job, which is refused: \(Self.diagnosis(result.output))")
+                    "the PostScript program tried to open, list, change or run a file outside its own job, which is refused: \(Self.diagnosis(result.output))"
+                )
             }
             throw FaxError(.corruptDocument, "PostScript error \(name): \(Self.diagnosis(result.output))")
         }

@@ -1,5 +1,5 @@
-import Foundation
 import FaxDropCore
+import Foundation
 
 /// Plain UTF-8 text set as fax pages: monospace (Courier, 10 pt, 80 columns), wrapped at
 /// word boundaries, paginated (form feeds honoured), with margins; typeset as PostScript

@@ -46,7 +46,8 @@ extension Scheduler {
         if let problem = record.optionsProblem { return FaxError(.invalidOptions, problem) }
         if let reason = policy.blockReason(for: number) { return FaxError(.destinationBlocked, reason) }
         if !hasRoute(record.destination) {
-            return FaxError(.destinationBlocked, "no Asterisk node serves \(number) (no prefix matches, no default route)")
+            return FaxError(
+                .destinationBlocked, "no Asterisk node serves \(number) (no prefix matches, no default route)")
         }
         return nil
     }
@@ -128,7 +129,8 @@ extension Scheduler {
             var best: (key: WaitKey, doomed: JobID?, destination: String, node: Int)?
             if let doomed = index.firstDoomed() { best = (doomed.key, doomed.id, "", -1) }
             for route in routeTable.routes.indices {
-                guard let node = pickNode(route: route, now: now), let open = firstOpenDestination(route: route, now: now)
+                guard let node = pickNode(route: route, now: now),
+                    let open = firstOpenDestination(route: route, now: now)
                 else { continue }
                 if best == nil || open.key < best!.key { best = (open.key, nil, open.destination, node) }
             }

@@ -21,7 +21,8 @@ extension Scheduler {
         return nodes.indices.map {
             NodeStatus(
                 name: nodes[$0].name, up: nodeUp[$0], channelsInUse: nodeLive[$0], maxChannels: nodes[$0].maxChannels,
-                callsStarted: nodeCounters[nodes[$0].name]?.started ?? 0, outcomes: nodeCounters[nodes[$0].name]?.outcomes ?? [:])
+                callsStarted: nodeCounters[nodes[$0].name]?.started ?? 0,
+                outcomes: nodeCounters[nodes[$0].name]?.outcomes ?? [:])
         }
     }
 
@@ -57,7 +58,8 @@ extension Scheduler {
 
     /// Whether any node serves `destination` (always, with the one unnamed node).
     func hasRoute(_ destination: String) -> Bool {
-        nodes.contains { node in node.servesDefault || node.prefixes.contains { $0 != "*" && destination.hasPrefix($0) } }
+        nodes.contains { node in node.servesDefault || node.prefixes.contains { $0 != "*" && destination.hasPrefix($0) }
+        }
     }
 
     /// Records the job (and re-indexes it: a waiting job joins the dispatch queues).

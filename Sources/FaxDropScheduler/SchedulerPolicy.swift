@@ -48,7 +48,8 @@ public struct SchedulerPolicy: Sendable, Equatable {
     public init(_ c: Configuration) {
         self.init(
             maxCalls: c.maxCalls, maxCallsPerDestination: c.maxCallsPerDestination, maxAttempts: c.maxAttempts,
-            killAfter: c.killAfter.timeInterval, retryBusy: c.retryBusy.timeInterval, retryNoAnswer: c.retryNoAnswer.timeInterval,
+            killAfter: c.killAfter.timeInterval, retryBusy: c.retryBusy.timeInterval,
+            retryNoAnswer: c.retryNoAnswer.timeInterval,
             retryCongestion: c.retryCongestion.timeInterval, retryFax: c.retryFax.timeInterval,
             resumePartial: c.resumePartial, maxPerDestinationHour: c.maxPerDestinationHour,
             allowPrefixes: c.allowPrefixes, denyPrefixes: c.denyPrefixes)

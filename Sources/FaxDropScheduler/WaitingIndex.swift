@@ -32,7 +32,9 @@ struct OpenEntry: Comparable, Sendable {
 struct TimedDestination: Comparable, Sendable {
     var time: Date
     var destination: String
-    static func < (a: TimedDestination, b: TimedDestination) -> Bool { (a.time, a.destination) < (b.time, b.destination) }
+    static func < (a: TimedDestination, b: TimedDestination) -> Bool {
+        (a.time, a.destination) < (b.time, b.destination)
+    }
 }
 
 /// The waiting jobs (state `waiting`, no live call), indexed so that a dispatch touches only

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes whole files so that a reader sees either the old content or the new, never a
@@ -50,7 +50,9 @@ public enum AtomicFile {
     /// a staging folder. Fails with `EEXIST` if `name` exists. Where the filesystem has no
     /// `O_TMPFILE` (or `/proc` is not mounted), a temp name in the same folder and a rename
     /// that never replaces.
-    public static func writeNew(_ bytes: some Sequence<UInt8>, named name: String, in directory: Int32, mode: mode_t = 0o644)
+    public static func writeNew(
+        _ bytes: some Sequence<UInt8>, named name: String, in directory: Int32, mode: mode_t = 0o644
+    )
         throws
     {
         let data = Array(bytes)

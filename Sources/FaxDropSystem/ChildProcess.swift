@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Starts and reaps child processes: every program FaxDrop runs (result hooks, renderer
@@ -78,7 +78,8 @@ public enum ChildProcess {
         do {
             let writer = FileDescriptor(owning: pipe.write)
             let null = try Syscall.openOwned("/dev/null", O_WRONLY)
-            pid = try spawn(argv, environment: environment, standardOutput: writer.rawValue, standardError: null.rawValue)
+            pid = try spawn(
+                argv, environment: environment, standardOutput: writer.rawValue, standardError: null.rawValue)
         }  // `writer` closed here: the child holds the only write end, so its exit is end of file
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)

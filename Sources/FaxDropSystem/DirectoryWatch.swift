@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One kernel inotify watch on one folder, read by one thread that blocks until something
 /// happens there (no timeout, no polling). This is the kernel interface itself, not
@@ -35,7 +36,8 @@ public final class DirectoryWatch: Sendable {
     public func next() throws -> [String]? {
         if ignored.load(ordering: .acquiring) { return nil }
         let size = 64 * 1024
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: MemoryLayout<inotify_event>.alignment)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: size, alignment: MemoryLayout<inotify_event>.alignment)
         defer { buffer.deallocate() }
         let count = try retryingOnInterrupt("read") { Glibc.read(fd, buffer.baseAddress, size) }
         var names: [String] = []

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A failed system call: the call's name, the path it was about, and `errno`.
@@ -29,7 +29,9 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Runs a system call, retrying on `EINTR`, and turns a `-1` into a `SystemError`.
 @inline(__always)
-func retryingOnInterrupt<T: BinaryInteger>(_ call: String, path: String? = nil, _ body: () -> T) throws(SystemError) -> T {
+func retryingOnInterrupt<T: BinaryInteger>(_ call: String, path: String? = nil, _ body: () -> T) throws(SystemError)
+    -> T
+{
     while true {
         let result = body()
         if result != -1 { return result }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `lstat`/`fstat` tell about a file, reduced to what FaxDrop decides on.

@@ -1,6 +1,7 @@
 import CFaxDropSystem
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Landlock: an unprivileged process confines itself (and every process it starts) to the
@@ -118,7 +119,9 @@ public enum Landlock {
             attr.scoped = 0b11  // LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL
             size += MemoryLayout<UInt64>.size
         }
-        let ruleset = try retryingOnInterrupt("landlock_create_ruleset") { faxdrop_landlock_create_ruleset(&attr, size) }
+        let ruleset = try retryingOnInterrupt("landlock_create_ruleset") {
+            faxdrop_landlock_create_ruleset(&attr, size)
+        }
         defer { Syscall.close(ruleset) }
         var skipped: [String] = []
         for rule in rules {

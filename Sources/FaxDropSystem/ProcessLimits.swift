@@ -1,6 +1,7 @@
 import CFaxDropSystem
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Limits a process puts on itself: resource limits. Used by

@@ -1,6 +1,7 @@
 import CFaxDropSystem
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// System calls relative to a directory descriptor. A name is resolved inside the folder
@@ -16,7 +17,8 @@ extension Syscall {
     }
 
     /// The corresponding C function is `openat`, always with `O_CLOEXEC`.
-    public static func openAt(_ directory: Int32, _ name: String, _ flags: Int32, mode: mode_t = 0o644) throws -> Int32 {
+    public static func openAt(_ directory: Int32, _ name: String, _ flags: Int32, mode: mode_t = 0o644) throws -> Int32
+    {
         let fd = try retryingOnInterrupt("openat", path: name) { faxdrop_openat(directory, name, flags, mode) }
         SyscallTally.record("open")
         return fd

@@ -1,6 +1,7 @@
 import CFaxDropSystem
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Process and scratch-directory calls used by the renderer's per-job sandbox.
@@ -13,7 +14,8 @@ extension Syscall {
         public var description: String {
             switch self {
             case .exited(let status): "exited with status \(status)"
-            case .signalled(let signal): "was killed by \(strsignal(signal).map { String(cString: $0) } ?? "signal \(signal)")"
+            case .signalled(let signal):
+                "was killed by \(strsignal(signal).map { String(cString: $0) } ?? "signal \(signal)")"
             }
         }
     }

@@ -1,6 +1,7 @@
 import CFaxDropSystem
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Every system call FaxDrop makes on files, each wrapped once: `EINTR` retried, `errno`
@@ -142,7 +143,8 @@ public enum Syscall {
         guard Glibc.close(fd) != 0 else { return }
         let e = errno
         if e == EINTR { return }
-        precondition(e != EBADF && e != EFAULT, "close(\(fd)): \(e == EBADF ? "EBADF, a descriptor closed twice" : "EFAULT")")
+        precondition(
+            e != EBADF && e != EFAULT, "close(\(fd)): \(e == EBADF ? "EBADF, a descriptor closed twice" : "EFAULT")")
         throw SystemError("close", errno: e)
     }
 

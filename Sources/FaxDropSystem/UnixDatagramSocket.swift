@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An `AF_UNIX` datagram socket: how systemd's `NOTIFY_SOCKET` is spoken. A path starting
@@ -9,7 +9,9 @@ public final class UnixDatagramSocket: Sendable {
 
     /// The corresponding C function is `socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)`.
     public init() throws {
-        fd = try retryingOnInterrupt("socket") { Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        fd = try retryingOnInterrupt("socket") {
+            Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        }
     }
 
     deinit { Glibc.close(fd) }
@@ -22,7 +24,8 @@ public final class UnixDatagramSocket: Sendable {
             try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                 try message.withUnsafeBytes { raw in
                     try retryingOnInterrupt("sendto", path: path) {
-                        Glibc.sendto(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), sa, length)
+                        Glibc.sendto(
+                            fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), sa, length)
                     }
                 }
             }
@@ -58,7 +61,9 @@ public final class UnixDatagramSocket: Sendable {
         let abstract = bytes.first == UInt8(ascii: "@")
         if abstract { bytes[0] = 0 }
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard !bytes.isEmpty, bytes.count < capacity else { throw SystemError("sockaddr_un", path: path, errno: ENAMETOOLONG) }
+        guard !bytes.isEmpty, bytes.count < capacity else {
+            throw SystemError("sockaddr_un", path: path, errno: ENAMETOOLONG)
+        }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             for (i, b) in bytes.enumerated() { raw[i] = b }
         }

@@ -44,7 +44,8 @@ public final class DropZoneWatcher: Sendable {
     private static let folderEvents = UInt32(
         IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
     /// `outgoing/` itself is configuration: it may be a symlink an administrator set up.
-    private static let rootEvents = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+    private static let rootEvents = UInt32(
+        IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
     public init(outgoing: String, rescanInterval: Double, logger: Logger) {
         self.outgoing = outgoing
@@ -189,7 +190,8 @@ public final class DropZoneWatcher: Sendable {
         if inotifytools_wd_from_filename(path + "/") < 0 && inotifytools_wd_from_filename(path) < 0 {
             if !watch(path, events: Self.folderEvents) {
                 logger.error(
-                    "cannot watch folder", metadata: ["folder": "\(path)", "error": "\(String(cString: strerror(inotifytools_error())))"])
+                    "cannot watch folder",
+                    metadata: ["folder": "\(path)", "error": "\(String(cString: strerror(inotifytools_error())))"])
             }
         }
         scanFolder(path, handler)
@@ -215,14 +217,16 @@ public final class DropZoneWatcher: Sendable {
             let candidate = attempt == 0 ? fixed : "\(attempt)-\(fixed)"
             do {
                 try Syscall.renameNoReplace(rawFrom: Array((folder + "/").utf8) + raw, folder + "/" + candidate)
-                logger.notice("renamed a file whose name is not UTF-8", metadata: ["bytes": "\(hex)", "now": "\(candidate)"])
+                logger.notice(
+                    "renamed a file whose name is not UTF-8", metadata: ["bytes": "\(hex)", "now": "\(candidate)"])
                 return nil
             } catch let error as SystemError where error.isExists {
                 continue
             } catch let error as SystemError where error.isNotFound {
                 return nil  // renamed already (the scan and the event both saw it) or removed
             } catch {
-                logger.error("cannot rename a file whose name is not UTF-8", metadata: ["bytes": "\(hex)", "error": "\(error)"])
+                logger.error(
+                    "cannot rename a file whose name is not UTF-8", metadata: ["bytes": "\(hex)", "error": "\(error)"])
                 return nil
             }
         }

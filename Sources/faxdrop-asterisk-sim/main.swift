@@ -30,7 +30,9 @@ struct AsteriskSimulatorCommand: AsyncParsableCommand {
     @Option(help: "Where that spool really is on this host.") var localSpool: String?
     @Option(
         name: .customLong("without-module"),
-        help: "Act as an Asterisk that did not load this module (repeatable), e.g. chan_pjsip: ModuleCheck says so and every dial fails with cause 66.")
+        help:
+            "Act as an Asterisk that did not load this module (repeatable), e.g. chan_pjsip: ModuleCheck says so and every dial fails with cause 66."
+    )
     var withoutModules: [String] = []
     @Option(help: "Append each call's start and end to this file: '<time> originate|hangup <job>-<attempt> <number>'.")
     var callLog: String?

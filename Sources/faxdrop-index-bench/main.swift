@@ -16,7 +16,8 @@ func milliseconds(_ body: () throws -> Void) rethrows -> Double {
 
 /// Process CPU time of `body`, in ms: what the work costs whatever else the machine runs.
 func cpuMilliseconds(_ body: () throws -> Void) rethrows -> Double {
-    var a = timespec(), b = timespec()
+    var a = timespec()
+    var b = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a)
     try body()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b)
@@ -47,7 +48,9 @@ case "generate":
     let count = arguments.count > 3 ? Int(arguments[3]) ?? 100_000 : 100_000
     var made = (sent: 0, failed: 0)
     let ms = try milliseconds { made = try Generator(root: root, count: count).run() }
-    print(String(format: "generated %d sidecars (%d sent, %d failed) in %.1f s", count, made.sent, made.failed, ms / 1000))
+    print(
+        String(format: "generated %d sidecars (%d sent, %d failed) in %.1f s", count, made.sent, made.failed, ms / 1000)
+    )
 case "measure":
     let runs = arguments.count > 3 ? Int(arguments[3]) ?? 50 : 50
     let before = residentKiB()
@@ -57,7 +60,10 @@ case "measure":
     var report = JobIndex.SyncReport()
     var rebuildCPU = 0.0
     let rebuildMs = try milliseconds { rebuildCPU = try cpuMilliseconds { report = try index.rebuild() } }
-    print(String(format: "rebuild (%d sent, %d failed)  %8.1f ms wall, %.1f ms CPU (all threads)", report.sent, report.failed, rebuildMs, rebuildCPU))
+    print(
+        String(
+            format: "rebuild (%d sent, %d failed)  %8.1f ms wall, %.1f ms CPU (all threads)", report.sent,
+            report.failed, rebuildMs, rebuildCPU))
     let reopenMs = try milliseconds { index = try JobIndex.open(spool: root, logger: logger) }
     print(String(format: "open when in step             %8.1f ms", reopenMs))
     let sample = try index.search(JobIndexQuery(page: 7)).rows
@@ -84,11 +90,15 @@ case "measure":
         }
         print(
             name.padding(toLength: 38, withPad: " ", startingAt: 0)
-                + String(format: " %8.2f  %8.2f  %8.2f   %d", percentile(times, 0.5), percentile(times, 0.95), percentile(cpu, 0.95), total))
+                + String(
+                    format: " %8.2f  %8.2f  %8.2f   %d", percentile(times, 0.5), percentile(times, 0.95),
+                    percentile(cpu, 0.95), total))
     }
     var totals: [Double] = []
     for _ in 0..<runs { totals.append(try milliseconds { _ = try index.totals() }) }
-    print("totals by state".padding(toLength: 38, withPad: " ", startingAt: 0) + String(format: " %8.2f  %8.2f", percentile(totals, 0.5), percentile(totals, 0.95)))
+    print(
+        "totals by state".padding(toLength: 38, withPad: " ", startingAt: 0)
+            + String(format: " %8.2f  %8.2f", percentile(totals, 0.5), percentile(totals, 0.95)))
     print("RSS of this process: \(before) KiB before opening, \(residentKiB()) KiB with the index open and queried")
 default:
     print("usage: faxdrop-index-bench generate SPOOL [COUNT] | measure SPOOL [RUNS]")

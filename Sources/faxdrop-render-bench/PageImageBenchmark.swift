@@ -19,7 +19,8 @@ func benchmarkPageImages(corpus: String, rounds: Int, executable: String, logger
         for resolution in [Resolution.fine, .normal] {
             let output = "\(scratch)/\(name)-\(resolution.rawValue).tif"
             let reply = await pool.render(
-                RenderRequest(id: name, input: "\(corpus)/pdf/\(name)", output: output, resolution: resolution), logger: logger)
+                RenderRequest(id: name, input: "\(corpus)/pdf/\(name)", output: output, resolution: resolution),
+                logger: logger)
             if let error = reply.error { throw FaxError(error.code, "\(name): \(error.message)") }
             images.append((output, try FaxPagePNG.pageCount(tiff: output)))
         }
@@ -36,7 +37,8 @@ func benchmarkPageImages(corpus: String, rounds: Int, executable: String, logger
                     let start = clock.now
                     let png = try FaxPagePNG.render(tiff: path, page: page, maxWidth: width)
                     let elapsed = start.duration(to: clock.now)
-                    milliseconds.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+                    milliseconds.append(
+                        Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
                     bytes += png.count
                 }
             }

@@ -33,12 +33,15 @@ func compareSandbox(corpus: String, rounds: Int, executable: String, logger: Log
     _ = await time(on, letter, "warm-on")
     _ = await time(off, letter, "warm-off")
 
-    var totalOn = Duration.zero, totalOff = Duration.zero, pages = 0
+    var totalOn = Duration.zero
+    var totalOff = Duration.zero
+    var pages = 0
     var mismatches: [String] = []
     for round in 0..<rounds {
         for (index, file) in files.enumerated() {
             let onFirst = (round + index) % 2 == 0
-            var a: (Duration, RenderReply), b: (Duration, RenderReply)
+            var a: (Duration, RenderReply)
+            var b: (Duration, RenderReply)
             if onFirst {
                 a = await time(on, file, "on")
                 b = await time(off, file, "off")
@@ -55,7 +58,8 @@ func compareSandbox(corpus: String, rounds: Int, executable: String, logger: Log
         }
     }
     let batch = 50
-    var batchOn = Duration.zero, batchOff = Duration.zero
+    var batchOn = Duration.zero
+    var batchOff = Duration.zero
     for n in 0..<batch {
         batchOn += await time(on, letter, "b-on-\(n)").0
         batchOff += await time(off, letter, "b-off-\(n)").0
@@ -63,7 +67,9 @@ func compareSandbox(corpus: String, rounds: Int, executable: String, logger: Log
     await on.shutdown()
     await off.shutdown()
     func s(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-    say("renderer sandbox: \(files.count) corpus documents (\(pages) pages) × \(rounds) rounds, one worker per pool, same run")
+    say(
+        "renderer sandbox: \(files.count) corpus documents (\(pages) pages) × \(rounds) rounds, one worker per pool, same run"
+    )
     say(String(format: "  sandbox on  (fork + Landlock per job): %.2f s", s(totalOn)))
     say(String(format: "  sandbox off (FAXDROP_RENDER_SANDBOX=off): %.2f s", s(totalOff)))
     say(String(format: "  ratio on/off: %.3f×", s(totalOn) / s(totalOff)))
@@ -72,5 +78,7 @@ func compareSandbox(corpus: String, rounds: Int, executable: String, logger: Log
             format: "  one-page letter ×%d: on %.1f ms/job, off %.1f ms/job (+%.1f ms per job)", batch,
             s(batchOn) / Double(batch) * 1000, s(batchOff) / Double(batch) * 1000,
             (s(batchOn) - s(batchOff)) / Double(batch) * 1000))
-    say("  outcomes that differ between on and off: \(mismatches.isEmpty ? "none" : mismatches.joined(separator: ", "))")
+    say(
+        "  outcomes that differ between on and off: \(mismatches.isEmpty ? "none" : mismatches.joined(separator: ", "))"
+    )
 }

@@ -22,7 +22,7 @@ import Foundation
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct Options {
@@ -104,7 +104,9 @@ func recall(reference: [String], ocr: [String]) -> Double? {
 /// optionally turned a quarter (landscape pages were turned to portrait for the fax).
 func writeSquarePGM(_ bitmap: FaxBitmap, verticalDPI: Double, turn: Int, to path: String) throws {
     let height = Int((Double(bitmap.height) * 204 / verticalDPI).rounded())
-    func black(_ x: Int, _ y: Int) -> Bool { bitmap.isBlack(x: x, y: min(bitmap.height - 1, Int(Double(y) * verticalDPI / 204))) }
+    func black(_ x: Int, _ y: Int) -> Bool {
+        bitmap.isBlack(x: x, y: min(bitmap.height - 1, Int(Double(y) * verticalDPI / 204)))
+    }
     let (w, h) = turn == 0 ? (bitmap.width, height) : (height, bitmap.width)
     var data = Data("P5\n\(w) \(h)\n255\n".utf8)
     var row = [UInt8](repeating: 255, count: w)
@@ -124,7 +126,9 @@ func writeSquarePGM(_ bitmap: FaxBitmap, verticalDPI: Double, turn: Int, to path
 }
 
 /// OCR word recall of some pages of a fax TIFF against the PDF's own text of those pages.
-func ocrRecall(tiff: String, pdf: String, pages: [Int], scratch: String, tesseract: String, pdftotext: String) -> Double? {
+func ocrRecall(tiff: String, pdf: String, pages: [Int], scratch: String, tesseract: String, pdftotext: String)
+    -> Double?
+{
     var reference: [String] = []
     var ocr: [String] = []
     guard let infos = try? FaxImage.inspect(tiff) else { return nil }
@@ -139,7 +143,8 @@ func ocrRecall(tiff: String, pdf: String, pages: [Int], scratch: String, tessera
         var best: [String] = []
         var bestRecall = -1.0
         for turn in 0..<3 {
-            guard (try? writeSquarePGM(bitmap, verticalDPI: infos[page].verticalDPI, turn: turn, to: image)) != nil else { continue }
+            guard (try? writeSquarePGM(bitmap, verticalDPI: infos[page].verticalDPI, turn: turn, to: image)) != nil
+            else { continue }
             let found = words(run(tesseract, [image, "-", "--dpi", "204", "-l", "eng"]).output)
             let r = recall(reference: pageWords, ocr: found) ?? 0
             if r > bestRecall {
@@ -218,18 +223,22 @@ await withTaskGroup(of: Void.self) { group in
     for n in 0..<options.workers {
         group.addTask {
             _ = await pool.render(
-                RenderRequest(id: "warm-\(n)", input: "\(corpus)/pdf/23-onepage-letter.pdf", output: "\(scratch)/warm-\(n).tif"),
+                RenderRequest(
+                    id: "warm-\(n)", input: "\(corpus)/pdf/23-onepage-letter.pdf", output: "\(scratch)/warm-\(n).tif"),
                 logger: logger)
         }
     }
 }
 
 say("FaxDrop rendering benchmark — \(options.workers) workers, fine letter, corpus \(corpus)")
-say("OCR: tesseract on the first \(options.ocrPages) pages with text, read at square pixels, vs pdftotext of the same pages")
+say(
+    "OCR: tesseract on the first \(options.ocrPages) pages with text, read at square pixels, vs pdftotext of the same pages"
+)
 say("")
 say(
     pad("document", 34) + lpad("pages", 6) + lpad("pages/s", 9) + lpad("KB/page", 9) + lpad("recall", 8)
-        + " |" + lpad("CLI p/s", 8) + lpad("KB/page", 9) + lpad("recall", 8) + " |" + lpad("time×", 7) + lpad("bytes×", 8)
+        + " |" + lpad("CLI p/s", 8) + lpad("KB/page", 9) + lpad("recall", 8) + " |" + lpad("time×", 7)
+        + lpad("bytes×", 8)
         + lpad("recall×", 8) + "  note")
 
 struct Row {
@@ -250,8 +259,10 @@ struct Row {
 }
 var rows: [Row] = []
 
-let documents = ((try? FileManager.default.contentsOfDirectory(atPath: "\(corpus)/pdf")) ?? []).filter { $0.hasSuffix(".pdf") }
-    .sorted()
+let documents = ((try? FileManager.default.contentsOfDirectory(atPath: "\(corpus)/pdf")) ?? []).filter {
+    $0.hasSuffix(".pdf")
+}
+.sorted()
 for name in documents {
     let input = "\(corpus)/pdf/\(name)"
     let ours = "\(scratch)/\(name).ours.tif"
@@ -261,7 +272,11 @@ for name in documents {
         RenderRequest(id: name, input: input, output: ours, maxPages: 10_000, maxBytes: 1 << 30), logger: logger)
     let ourSeconds = seconds(start.duration(to: clock.now))
     let cliStart = clock.now
-    run(gs, ["-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=tiffg4", "-r204x196"] + fitArguments + ["-sOutputFile=\(cli)", input])
+    run(
+        gs,
+        ["-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=tiffg4", "-r204x196"] + fitArguments + [
+            "-sOutputFile=\(cli)", input,
+        ])
     let cliSeconds = seconds(cliStart.duration(to: clock.now))
     let cliInfos = (try? FaxImage.inspect(cli)) ?? []
     if let error = reply.error {
@@ -272,17 +287,23 @@ for name in documents {
         continue
     }
     let pages = Array(0..<min(reply.pages, options.ocrPages))
-    let ourRecall = ocrRecall(tiff: ours, pdf: input, pages: pages, scratch: scratch, tesseract: tesseract, pdftotext: pdftotext)
-    let cliRecall = ocrRecall(tiff: cli, pdf: input, pages: pages, scratch: scratch, tesseract: tesseract, pdftotext: pdftotext)
-    var grayPages = 0, grayOurs = 0, grayCLI = 0
-    for (index, bytes) in reply.pageBytes.enumerated() where index < cliInfos.count && bytes != cliInfos[index].encodedBytes {
+    let ourRecall = ocrRecall(
+        tiff: ours, pdf: input, pages: pages, scratch: scratch, tesseract: tesseract, pdftotext: pdftotext)
+    let cliRecall = ocrRecall(
+        tiff: cli, pdf: input, pages: pages, scratch: scratch, tesseract: tesseract, pdftotext: pdftotext)
+    var grayPages = 0
+    var grayOurs = 0
+    var grayCLI = 0
+    for (index, bytes) in reply.pageBytes.enumerated()
+    where index < cliInfos.count && bytes != cliInfos[index].encodedBytes {
         grayPages += 1
         grayOurs += bytes
         grayCLI += cliInfos[index].encodedBytes
     }
     var row = Row(
         name: name, colourOrGray: grayPages * 4 >= reply.pages, pages: reply.pages, ourSeconds: ourSeconds,
-        cliSeconds: cliSeconds, ourBytes: reply.pageBytes.reduce(0, +), cliBytes: cliInfos.map(\.encodedBytes).reduce(0, +),
+        cliSeconds: cliSeconds, ourBytes: reply.pageBytes.reduce(0, +),
+        cliBytes: cliInfos.map(\.encodedBytes).reduce(0, +),
         ourRecall: ourRecall, cliRecall: cliRecall)
     row.grayPages = grayPages
     row.grayOurBytes = grayOurs
@@ -294,9 +315,11 @@ for name in documents {
     say(
         pad(name, 34) + lpad("\(row.pages)", 6) + lpad(f(Double(row.pages) / ourSeconds, 1), 9) + lpad(f(ourKB, 1), 9)
             + lpad(f(ourRecall.map { $0 * 100 }, 1), 8) + " |" + lpad(f(Double(cliInfos.count) / cliSeconds, 1), 8)
-            + lpad(f(cliKB, 1), 9) + lpad(f(cliRecall.map { $0 * 100 }, 1), 8) + " |" + lpad(f(ourSeconds / cliSeconds), 7)
+            + lpad(f(cliKB, 1), 9) + lpad(f(cliRecall.map { $0 * 100 }, 1), 8) + " |"
+            + lpad(f(ourSeconds / cliSeconds), 7)
             + lpad(f(Double(row.ourBytes) / Double(max(1, row.cliBytes))), 8) + lpad(f(recallRatio), 8)
-            + (grayPages > 0 ? "  \(grayPages) gray/colour pages: bytes \(f(Double(grayOurs) / Double(max(1, grayCLI))))×" : ""))
+            + (grayPages > 0
+                ? "  \(grayPages) gray/colour pages: bytes \(f(Double(grayOurs) / Double(max(1, grayCLI))))×" : ""))
     try? FileManager.default.removeItem(atPath: ours)
     try? FileManager.default.removeItem(atPath: cli)
 }

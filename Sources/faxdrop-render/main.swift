@@ -18,7 +18,7 @@ import FaxDropSystem
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 func fail(_ message: String) -> Never {
@@ -109,7 +109,8 @@ do {
 let environment = ProcessInfo.processInfo.environment
 let scratch: String
 do {
-    scratch = try environment["FAXDROP_RENDER_SCRATCH"]
+    scratch =
+        try environment["FAXDROP_RENDER_SCRATCH"]
         ?? Syscall.makeTemporaryDirectory(prefix: (environment["TMPDIR"] ?? "/tmp") + "/faxdrop-render.")
 } catch {
     fail("internal_error: cannot create a private temp directory: \(error)")

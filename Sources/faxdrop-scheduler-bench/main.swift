@@ -115,5 +115,6 @@ let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.att
 print("queued at the end: \(bench.scheduler.jobs.count), calls live: \(bench.scheduler.callsInProgress)")
 print(
     String(
-        format: "scheduler: %d events in %.2f s wall = %.0f events/s; %.2f s CPU = %.0f events/s per CPU second; %d queued over %d destinations, %d nodes",
+        format:
+            "scheduler: %d events in %.2f s wall = %.0f events/s; %.2f s CPU = %.0f events/s per CPU second; %d queued over %d destinations, %d nodes",
         done, seconds, Double(done) / seconds, cpu, Double(done) / cpu, queued, destinationCount, nodeCount))

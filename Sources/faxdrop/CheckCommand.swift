@@ -16,9 +16,11 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try common.load()
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let diagnostics = Diagnostics(
-            configuration: configuration, executableDirectory: URL(fileURLWithPath: executable).deletingLastPathComponent().path)
+            configuration: configuration,
+            executableDirectory: URL(fileURLWithPath: executable).deletingLastPathComponent().path)
         let findings = await diagnostics.run()
         print(Diagnostics.report(findings))
         let worst = findings.map(\.level).max() ?? .ok

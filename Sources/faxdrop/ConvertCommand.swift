@@ -27,14 +27,17 @@ struct ConvertCommand: AsyncParsableCommand {
         var configuration = try common.load()
         configuration.renderWorkers = 1
         let logger = configuration.makeLogger(label: "faxdrop-convert")
-        let absolute = { (path: String) in path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path }
+        let absolute = { (path: String) in
+            path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        }
         let findings = DocumentInspector.inspect(absolute(input), maxBytes: configuration.maxBytes)
         if let error = findings.error { throw fail(error) }
         let renderer = RenderPoolService(configuration, logger: logger)
         let request = RenderRequest(
             id: "convert", input: absolute(input), output: absolute(output),
             resolution: resolution ?? configuration.resolution, paper: paper ?? configuration.paper,
-            maxPages: configuration.maxPages, maxBytes: configuration.maxBytes, trimBlankTail: configuration.trimBlankTail)
+            maxPages: configuration.maxPages, maxBytes: configuration.maxBytes,
+            trimBlankTail: configuration.trimBlankTail)
         let reply = await renderer.render(request, logger: logger)
         await renderer.stop()
         if let failure = reply.error { throw fail(FaxError(failure.code, failure.message)) }

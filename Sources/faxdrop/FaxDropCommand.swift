@@ -10,7 +10,8 @@ struct FaxDropCommand: AsyncParsableCommand {
         abstract: "A watched-folder fax gateway: drop a document into spool/outgoing/<+number>/ and it is faxed.",
         version: FaxDropVersion.string,
         subcommands: [
-            RunCommand.self, SubmitCommand.self, StatusCommand.self, ConvertCommand.self, CheckCommand.self, CancelCommand.self,
+            RunCommand.self, SubmitCommand.self, StatusCommand.self, ConvertCommand.self, CheckCommand.self,
+            CancelCommand.self,
             RetryCommand.self, ReceiveTestCommand.self, ReindexCommand.self,
         ]
     )

@@ -53,7 +53,8 @@ struct ReceiveTestCommand: AsyncParsableCommand {
         let renderer = RenderPoolService(renderConfiguration, logger: logger)
         let reply = await renderer.render(
             RenderRequest(
-                id: "receive-test", input: absolute, output: rendered, resolution: resolution ?? configuration.resolution,
+                id: "receive-test", input: absolute, output: rendered,
+                resolution: resolution ?? configuration.resolution,
                 paper: configuration.paper, maxPages: configuration.maxPages, maxBytes: configuration.maxBytes,
                 trimBlankTail: configuration.trimBlankTail),
             logger: logger)

@@ -9,7 +9,8 @@ import Logging
 /// only a mirror of them) and prints what it holds and how long it took.
 struct ReindexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reindex", abstract: "Rebuild the job index (spool/index/jobs.sqlite) from the sidecars and journals.")
+        commandName: "reindex",
+        abstract: "Rebuild the job index (spool/index/jobs.sqlite) from the sidecars and journals.")
 
     @OptionGroup var common: CommonOptions
 

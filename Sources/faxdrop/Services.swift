@@ -20,7 +20,8 @@ struct RenderPoolService: DocumentRenderer, DaemonService {
         if !configuration.renderSandbox {
             logger.warning("renderer sandbox inactive: FAXDROP_RENDER_SANDBOX=off")
         } else if case .unavailable(let reason) = Landlock.availability() {
-            logger.warning("renderer sandbox inactive, documents are rendered unconfined", metadata: ["reason": "\(reason)"])
+            logger.warning(
+                "renderer sandbox inactive, documents are rendered unconfined", metadata: ["reason": "\(reason)"])
         }
     }
 

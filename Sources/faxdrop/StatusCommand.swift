@@ -2,8 +2,8 @@ import ArgumentParser
 import FaxDropCore
 import FaxDropDaemon
 import FaxDropIndex
-import Logging
 import Foundation
+import Logging
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,7 +33,8 @@ struct StatusCommand: ParsableCommand {
         print("active: \(report.active.count)")
         for job in report.active {
             let pages = job.pagesTotal.map { "\(job.pagesSent)/\($0) pages" } ?? "not rendered"
-            var line = "  \(job.jobID)  \(job.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(job.destination)  attempt \(job.attempts)  \(pages)"
+            var line =
+                "  \(job.jobID)  \(job.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(job.destination)  attempt \(job.attempts)  \(pages)"
             if let next = job.notBefore { line += "  next try \(Timestamp.format(next))" }
             if let sendAt = job.sendAt, job.state.isFinal == false, sendAt > Date() {
                 line += "  send at \(Timestamp.format(sendAt))"
@@ -47,7 +48,9 @@ struct StatusCommand: ParsableCommand {
             let records = ((try? JournalStore(spool: spool).scan()) ?? []).compactMap(\.record)
             print("nodes: \(configuration.asteriskNodes.count)")
             for node in configuration.asteriskNodes {
-                let live = records.filter { $0.attempts.last.map { $0.endedAt == nil && $0.node == node.name } ?? false }
+                let live = records.filter {
+                    $0.attempts.last.map { $0.endedAt == nil && $0.node == node.name } ?? false
+                }
                 print(
                     "  \(node.name)  \(node.host):\(node.port)  \(live.count)/\(node.maxChannels) channels in use  "
                         + "prefixes \(node.prefixes.joined(separator: " "))  weight \(node.weight)"
@@ -63,7 +66,9 @@ struct StatusCommand: ParsableCommand {
         let counts = ["received", "partial", "failed"].map { "\(incoming.byStatus[$0] ?? 0) \($0)" }
         print("incoming: \(counts.joined(separator: ", ")); \(incoming.pending) being received")
         for fax in incoming.recent.prefix(10) {
-            print("  \(fax.id)  \(fax.status.padding(toLength: 8, withPad: " ", startingAt: 0)) \(fax.folder)  \(fax.pages) pages  from \(fax.caller.isEmpty ? "-" : fax.caller)")
+            print(
+                "  \(fax.id)  \(fax.status.padding(toLength: 8, withPad: " ", startingAt: 0)) \(fax.folder)  \(fax.pages) pages  from \(fax.caller.isEmpty ? "-" : fax.caller)"
+            )
         }
     }
 
@@ -85,7 +90,9 @@ struct StatusCommand: ParsableCommand {
             if json {
                 print(String(decoding: try JSONEncoder.faxdrop().encode(job), as: UTF8.self))
             } else {
-                print("\(job.jobID) \(job.state.rawValue) \(job.destination) attempts \(job.attempts) pages \(job.pagesSent)/\(job.pagesTotal.map(String.init) ?? "?")")
+                print(
+                    "\(job.jobID) \(job.state.rawValue) \(job.destination) attempts \(job.attempts) pages \(job.pagesSent)/\(job.pagesTotal.map(String.init) ?? "?")"
+                )
             }
             return
         }

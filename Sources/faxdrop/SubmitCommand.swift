@@ -6,7 +6,9 @@ import Foundation
 struct SubmitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
-        abstract: "Queue one or more documents, in order as one fax, for one or more numbers, atomically; prints one job id per number.")
+        abstract:
+            "Queue one or more documents, in order as one fax, for one or more numbers, atomically; prints one job id per number."
+    )
 
     @OptionGroup var common: CommonOptions
 
@@ -40,7 +42,9 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "letter or a4 (default: the gateway's FAXDROP_PAPER).")
     var paper: Paper?
 
-    @Option(name: .customLong("max-attempts"), help: "Dial attempts before the job fails, 1 to 100 (default: the gateway's).")
+    @Option(
+        name: .customLong("max-attempts"),
+        help: "Dial attempts before the job fails, 1 to 100 (default: the gateway's).")
     var maxAttempts: Int?
 
     func run() throws {
@@ -48,7 +52,9 @@ struct SubmitCommand: ParsableCommand {
         var numbers: [E164Number] = []
         for text in to {
             guard let number = E164Number(text) else {
-                printError("error: invalid_destination: \(text.debugDescription) is not an E.164 number (+ then 7 to 15 digits)")
+                printError(
+                    "error: invalid_destination: \(text.debugDescription) is not an E.164 number (+ then 7 to 15 digits)"
+                )
                 throw ExitCode(1)
             }
             numbers.append(number)
@@ -56,7 +62,8 @@ struct SubmitCommand: ParsableCommand {
         var request = JobRequest(
             recipientName: recipientName,
             options: JobOptions(
-                cover: cover, subject: subject, note: note.isEmpty ? nil : note, priority: priority, maxAttempts: maxAttempts,
+                cover: cover, subject: subject, note: note.isEmpty ? nil : note, priority: priority,
+                maxAttempts: maxAttempts,
                 resolution: resolution, paper: paper))
         guard !files.isEmpty, files.count <= JobDocument.maxCount else {
             printError("error: invalid_options: give 1 to \(JobDocument.maxCount) documents")

@@ -43,7 +43,8 @@ final class AMIEventTests: XCTestCase {
             AMIEvent(AMIMessage(["Event": "Hangup", "Uniqueid": "u1", "Cause": "17", "Cause-txt": "User busy"])),
             .hangup(uniqueID: "u1", cause: 17))
         XCTAssertEqual(
-            AMIEvent(AMIMessage(["Event": "Hangup", "Uniqueid": "u1", "Cause": "x"])), .hangup(uniqueID: "u1", cause: nil))
+            AMIEvent(AMIMessage(["Event": "Hangup", "Uniqueid": "u1", "Cause": "x"])),
+            .hangup(uniqueID: "u1", cause: nil))
         XCTAssertEqual(
             AMIEvent(AMIMessage(["Event": "Newchannel", "Uniqueid": "u2", "Channel": "Local/x@faxout-00;1"])),
             .newChannel(uniqueID: "u2", channel: "Local/x@faxout-00;1"))
@@ -73,7 +74,8 @@ final class AMIEventTests: XCTestCase {
         XCTAssertEqual(decoded.callID, "J-1")
         XCTAssertEqual(decoded.pages, 2)
         let forged = AMIMessage([
-            "Event": "UserEvent", "CallerIDNum": "x", "UserEvent": "FaxResult", "UserEvent": "Other", "Status": "SUCCESS",
+            "Event": "UserEvent", "CallerIDNum": "x", "UserEvent": "FaxResult", "UserEvent": "Other",
+            "Status": "SUCCESS",
         ])
         XCTAssertEqual(AMIEvent(forged), .userEvent(name: "Other"))
         let received = AMIMessage([
@@ -95,7 +97,8 @@ final class AMIEventTests: XCTestCase {
         XCTAssertEqual(wire(.logoff), "Action: Logoff\r\nActionID: a-1\r\n\r\n")
         XCTAssertEqual(wire(.ping), "Action: Ping\r\nActionID: a-1\r\n\r\n")
         XCTAssertEqual(
-            wire(.hangup(channel: "Local/x@faxout;1")), "Action: Hangup\r\nActionID: a-1\r\nChannel: Local/x@faxout;1\r\n\r\n")
+            wire(.hangup(channel: "Local/x@faxout;1")),
+            "Action: Hangup\r\nActionID: a-1\r\nChannel: Local/x@faxout;1\r\n\r\n")
         XCTAssertEqual(wire(.status(channel: "fax-1")), "Action: Status\r\nActionID: a-1\r\nChannel: fax-1\r\n\r\n")
         XCTAssertEqual(
             wire(.databaseGet(family: "FaxDrop", key: "J-1")),
@@ -109,7 +112,8 @@ final class AMIEventTests: XCTestCase {
             wire(.getvar(variable: "FAXDROP_DIAL_TECH")),
             "Action: Getvar\r\nActionID: a-1\r\nVariable: FAXDROP_DIAL_TECH\r\n\r\n")
         XCTAssertEqual(
-            wire(.moduleCheck(module: "chan_pjsip")), "Action: ModuleCheck\r\nActionID: a-1\r\nModule: chan_pjsip\r\n\r\n")
+            wire(.moduleCheck(module: "chan_pjsip")),
+            "Action: ModuleCheck\r\nActionID: a-1\r\nModule: chan_pjsip\r\n\r\n")
         let getvar = AMIResponse(AMIMessage(["Response": "Success", "Variable": "V", "Value": "  IAX2 "]))
         XCTAssertEqual(getvar.getvarValue, "IAX2")
         XCTAssertNil(AMIResponse(AMIMessage(["Response": "Success", "Variable": "V", "Value": ""])).getvarValue)

@@ -229,7 +229,8 @@ final class AsteriskConfigurationTests: XCTestCase {
     func temporaryGroup() throws -> (name: String, gid: gid_t, remove: () -> Void) {
         if getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/groupadd") {
             let name = "fdtest\(UInt32.random(in: 100_000...999_999))"
-            let (status, output) = try run("/usr/sbin/groupadd", [name], environment: ["PATH": "/usr/sbin:/usr/bin:/bin"])
+            let (status, output) = try run(
+                "/usr/sbin/groupadd", [name], environment: ["PATH": "/usr/sbin:/usr/bin:/bin"])
             XCTAssertEqual(status, 0, output)
             guard let entry = getgrnam(name) else { throw XCTSkip("groupadd made no group \(name)") }
             let gid = entry.pointee.gr_gid

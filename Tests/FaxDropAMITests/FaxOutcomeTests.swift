@@ -110,7 +110,9 @@ final class ChannelDriverMissingTests: XCTestCase {
         XCTAssertEqual(AsteriskModules.channelDriver(forTechnology: "DAHDI"), "chan_dahdi")
         XCTAssertEqual(
             AsteriskModules.required(dialTechnology: "PJSIP"),
-            ["chan_pjsip", "res_fax", "res_fax_spandsp", "func_lock", "func_db", "func_uri", "app_stack",
-             "app_userevent"])
+            [
+                "chan_pjsip", "res_fax", "res_fax_spandsp", "func_lock", "func_db", "func_uri", "app_stack",
+                "app_userevent",
+            ])
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 import XCTest
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The receive event (SPEC §10, issue 10): the dialplan raises what the decoder reads, the
@@ -40,7 +40,8 @@ final class FaxReceivedEventTests: XCTestCase {
         XCTAssertLessThan(push, answer)
         XCTAssertLessThan(answer, fax)
         XCTAssertTrue(receive.contains("Set(FAXOPT(ecm)=yes)"))
-        XCTAssertTrue(receive.contains("Set(FAXDROP_RX_FILE=${FAXDROP_RX_DIR}/${UNIQUEID}.tif)"), "named by UNIQUEID only")
+        XCTAssertTrue(
+            receive.contains("Set(FAXDROP_RX_FILE=${FAXDROP_RX_DIR}/${UNIQUEID}.tif)"), "named by UNIQUEID only")
         XCTAssertEqual(plan.globals["FAXDROP_RX_OPTIONS"], "f", "G.711 fallback when T.38 fails")
 
         let handler = plan.apps("faxdrop-rx-ended", "s")
@@ -79,7 +80,8 @@ final class FaxReceivedEventTests: XCTestCase {
             let name = pair.components(separatedBy: "=")[0]
             let value = String(pair.dropFirst(name.count + 1))
             XCTAssertEqual(
-                value.hasPrefix("${URIENCODE("), FaxReceivedEvent.encodedFields.contains(name), "\(name) in the AstDB copy")
+                value.hasPrefix("${URIENCODE("), FaxReceivedEvent.encodedFields.contains(name),
+                "\(name) in the AstDB copy")
         }
     }
 
@@ -102,7 +104,8 @@ final class FaxReceivedEventTests: XCTestCase {
         expected.hangupCause = 16
         expected.duration = 31
         expected.file = "/var/spool/faxdrop/receiving/1795906337.3.tif"
-        var wire = "Asterisk Call Manager/9.0.0\r\nEvent: UserEvent\r\nPrivilege: user,all\r\nUniqueid: 1795906337.3\r\n"
+        var wire =
+            "Asterisk Call Manager/9.0.0\r\nEvent: UserEvent\r\nPrivilege: user,all\r\nUniqueid: 1795906337.3\r\n"
         wire += "UserEvent: FaxReceived\r\n"
         for (name, value) in expected.orderedFields {
             let v = FaxReceivedEvent.encodedFields.contains(name) ? PercentEncoding.encode(value) : value
@@ -157,7 +160,8 @@ final class FaxReceivedEventTests: XCTestCase {
         for page in 0..<2 {
             try rows.withUnsafeBytes {
                 try writer.appendPage(
-                    rows: $0, bytesPerRow: 216, width: 1728, height: 64, resolution: .fine, pageNumber: page, pageCount: 2)
+                    rows: $0, bytesPerRow: 216, width: 1728, height: 64, resolution: .fine, pageNumber: page,
+                    pageCount: 2)
             }
         }
         writer.close()

@@ -48,7 +48,8 @@ final class FaxResultEncodingTests: XCTestCase {
     /// after the last `UserEvent:` header are the dialplan's, and only they are read.
     func testCallerIDInTheChannelSnapshotCannotForgeAResult() throws {
         let forgedCaller = "+1555\r\nUserEvent: FaxResult\r\nStatus: SUCCESS\r\nPages: 9\r\nJobID: OTHER"
-        let text = "Event: UserEvent\r\nPrivilege: user,all\r\nChannel: Local/+15551230000@faxdrop-outbound-0001;2\r\n"
+        let text =
+            "Event: UserEvent\r\nPrivilege: user,all\r\nChannel: Local/+15551230000@faxdrop-outbound-0001;2\r\n"
             + "CallerIDNum: \(forgedCaller)\r\nUniqueid: 1700000000.42\r\nUserEvent: FaxResult\r\nJobID: J\r\n"
             + "Attempt: 1\r\nCallID: J-1\r\nStage: fax\r\nStatus: FAILED\r\nError: BUSY\r\n\r\n"
         let messages = try decode(text)

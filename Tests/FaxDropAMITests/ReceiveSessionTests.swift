@@ -22,7 +22,8 @@ final class ReceiveSessionTests: XCTestCase {
         _ = m.connected(now: t0)
         let request = sent(m.received(.banner("Asterisk Call Manager/9.0.0"), now: t0))[0]
         return m.received(
-            message(["Response": "Success", "ActionID": request.actionID!, "Message": "Authentication accepted"]), now: t0)
+            message(["Response": "Success", "ActionID": request.actionID!, "Message": "Authentication accepted"]),
+            now: t0)
     }
 
     func testReceivesAreReportedFromEventsAndFromAstDBAfterLogin() throws {
@@ -33,10 +34,14 @@ final class ReceiveSessionTests: XCTestCase {
         XCTAssertEqual(tree["Family"], "FaxDropRx")
 
         XCTAssertEqual(received(m.received(message(["Response": "Success", "ActionID": tree.actionID!]), now: t0)), [])
-        let copy = StoredResult.encode([("ReceiveID", "17.5"), ("DID", "+15551002"), ("Pages", "2"), ("Status", "SUCCESS")])
+        let copy = StoredResult.encode([
+            ("ReceiveID", "17.5"), ("DID", "+15551002"), ("Pages", "2"), ("Status", "SUCCESS"),
+        ])
         let fromTree = received(
             m.received(
-                message(["Event": "DBGetTreeResponse", "ActionID": tree.actionID!, "Key": "/FaxDropRx/17.5", "Val": copy]),
+                message([
+                    "Event": "DBGetTreeResponse", "ActionID": tree.actionID!, "Key": "/FaxDropRx/17.5", "Val": copy,
+                ]),
                 now: t0))
         XCTAssertEqual(fromTree.map(\.receiveID), ["17.5"])
         XCTAssertEqual(fromTree.first?.pages, 2)
@@ -78,12 +83,14 @@ final class ReceiveSessionTests: XCTestCase {
         let tree = try XCTUnwrap(sent(login(&m)).first { $0.action == "DBGetTree" })
         XCTAssertEqual(
             m.received(
-                message(["Response": "Error", "ActionID": tree.actionID!, "Message": "Database entry not found"]), now: t0),
+                message(["Response": "Error", "ActionID": tree.actionID!, "Message": "Database entry not found"]),
+                now: t0),
             [.storedReceivesRead([])])
         _ = m.connectionClosed(now: t0)
         let again = try XCTUnwrap(sent(login(&m)).first { $0.action == "DBGetTree" })
         XCTAssertEqual(
-            m.received(message(["Response": "Error", "ActionID": again.actionID!, "Message": "Permission denied"]), now: t0),
+            m.received(
+                message(["Response": "Error", "ActionID": again.actionID!, "Message": "Permission denied"]), now: t0),
             [])
     }
 

@@ -37,10 +37,12 @@ struct ConsoleHarness {
         spool = Spool(root: root + "/spool")
         try spool.createLayout()
         let keysFile = root + "/keys"
-        try "# name role key\nfrontdesk view \(Self.viewKey)\n".write(toFile: keysFile, atomically: true, encoding: .utf8)
+        try "# name role key\nfrontdesk view \(Self.viewKey)\n".write(
+            toFile: keysFile, atomically: true, encoding: .utf8)
         let keys = try KeyRing.load(apiKey: Secret(Self.apiKey), keysFile: keysFile)
         let settings = ConsoleSettings(spool: spool.root, secureCookies: secureCookies, auditLog: root + "/audit.log")
-        console = try Console(spool: spool, settings: settings, keys: keys, logger: Logger(label: "console-test"), clock: clock)
+        console = try Console(
+            spool: spool, settings: settings, keys: keys, logger: Logger(label: "console-test"), clock: clock)
     }
 
     func run(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
@@ -52,7 +54,9 @@ struct ConsoleHarness {
 
     func auditLines() throws -> [AuditEntry] {
         let text = (try? String(contentsOfFile: auditPath, encoding: .utf8)) ?? ""
-        return try text.split(separator: "\n").map { try JSONDecoder.faxdrop().decode(AuditEntry.self, from: Data($0.utf8)) }
+        return try text.split(separator: "\n").map {
+            try JSONDecoder.faxdrop().decode(AuditEntry.self, from: Data($0.utf8))
+        }
     }
 
     func requests() -> [String] {
@@ -66,22 +70,30 @@ struct ConsoleHarness {
     ) throws {
         let folder = status == .sent ? spool.done : spool.failed
         let stored = id.value + ".pdf"
-        try AtomicFile.write(Array("%PDF-1.4 kept \(name)".utf8), to: folder + "/" + stored, stagingDirectory: spool.tmp)
-        var attempt = AttemptRecord(number: 1, startedAt: queuedAt.addingTimeInterval(5), endedAt: queuedAt.addingTimeInterval(50))
+        try AtomicFile.write(
+            Array("%PDF-1.4 kept \(name)".utf8), to: folder + "/" + stored, stagingDirectory: spool.tmp)
+        var attempt = AttemptRecord(
+            number: 1, startedAt: queuedAt.addingTimeInterval(5), endedAt: queuedAt.addingTimeInterval(50))
         attempt.outcome = code?.rawValue ?? "sent"
         attempt.pagesSent = code == nil ? 2 : 0
         let sidecar = Sidecar(
             jobID: id, status: status, destination: destination,
-            document: .init(originalName: name, storedAs: stored, bytes: 20, sha256: String(repeating: "0", count: 64), format: .pdf),
+            document: .init(
+                originalName: name, storedAs: stored, bytes: 20, sha256: String(repeating: "0", count: 64), format: .pdf
+            ),
             pages: .init(total: 2, sent: code == nil ? 2 : 0),
             fax: .init(resolution: .fine, paper: .letter, header: "FaxDrop", localStationID: ""), attempts: [attempt],
             error: code.map { Sidecar.Failure(FaxError($0, "the test's \($0.rawValue)")) }, queuedAt: queuedAt,
             completedAt: queuedAt.addingTimeInterval(60), gateway: .init(host: "test", version: "0"))
-        try AtomicFile.write(try JSONEncoder.faxdrop().encode(sidecar), to: spool.sidecar(id, status: status), stagingDirectory: spool.tmp)
+        try AtomicFile.write(
+            try JSONEncoder.faxdrop().encode(sidecar), to: spool.sidecar(id, status: status),
+            stagingDirectory: spool.tmp)
     }
 
     /// A live job's journal in `active/<id>/`.
-    func writeActive(_ id: JobID, state: JobState, destination: String = "+15550100", configure: (inout JobRecord) -> Void = { _ in }) throws {
+    func writeActive(
+        _ id: JobID, state: JobState, destination: String = "+15550100", configure: (inout JobRecord) -> Void = { _ in }
+    ) throws {
         var record = JobRecord(
             jobID: id, state: state, destination: destination, originalName: "letter.pdf", documentFile: "document",
             fax: .init(resolution: .fine, paper: .letter, header: "FaxDrop", localStationID: ""), queuedAt: Date())
@@ -103,7 +115,9 @@ struct Browser {
 
     var cookieHeader: HTTPFields {
         var fields = HTTPFields()
-        if !cookies.isEmpty { fields[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
+        if !cookies.isEmpty {
+            fields[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
+        }
         return fields
     }
 
@@ -117,14 +131,18 @@ struct Browser {
     }
 
     static func csrf(in html: String) -> String? {
-        guard let range = html.range(of: #"name="csrf" value="[0-9a-f]{64}""#, options: .regularExpression) else { return nil }
+        guard let range = html.range(of: #"name="csrf" value="[0-9a-f]{64}""#, options: .regularExpression) else {
+            return nil
+        }
         return String(html[range].dropFirst(#"name="csrf" value=""#.count).dropLast())
     }
 
     func form(_ fields: [String: String]) -> (HTTPFields, ByteBuffer) {
         var headers = cookieHeader
         headers[.contentType] = "application/x-www-form-urlencoded"
-        let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        let body = fields.map {
+            "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        }.joined(separator: "&")
         return (headers, ByteBuffer(string: body))
     }
 

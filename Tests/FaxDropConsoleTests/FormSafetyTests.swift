@@ -12,9 +12,11 @@ final class FormSafetyTests: XCTestCase {
         let harness = try ConsoleHarness()
         try await harness.run { client in
             let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
-            for path in ["/login", "/static/console.js", "/static/console.css", "/outbox", "/history", "/inbox", "/errors", "/send",
-                "/jobs/01JABCDEFGHJKMNPQRSTVWXYZ0", "/static/missing.js", "/outbox.json"]
-            {
+            for path in [
+                "/login", "/static/console.js", "/static/console.css", "/outbox", "/history", "/inbox", "/errors",
+                "/send",
+                "/jobs/01JABCDEFGHJKMNPQRSTVWXYZ0", "/static/missing.js", "/outbox.json",
+            ] {
                 let response = try await client.execute(uri: path, method: .get, headers: browser.cookieHeader)
                 let csp = try XCTUnwrap(response.headers[.contentSecurityPolicy], path)
                 XCTAssertTrue(csp.contains("default-src 'self'"), path)
@@ -58,7 +60,8 @@ final class FormSafetyTests: XCTestCase {
             let uri = "/jobs/\(queued.value)/cancel"
             // A page elsewhere: SameSite=Strict keeps the cookie back, and it cannot know the token.
             let noCookie = try await client.execute(
-                uri: uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "x=1"))
+                uri: uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "x=1"))
             XCTAssertEqual(noCookie.status, .forbidden)
             // Even with the cookie: no token, or a wrong one.
             for fields in [[:], ["csrf": String(repeating: "0", count: 64)], ["csrf": ""]] as [[String: String]] {
@@ -84,7 +87,8 @@ final class FormSafetyTests: XCTestCase {
         try harness.writeEnded(failed, status: .failed, destination: "+15550186", name: "a.pdf", code: .busy)
         try await harness.run { client in
             let browser = try await Browser.signIn(client, key: ConsoleHarness.viewKey)
-            let outbox = String(buffer: try await client.execute(uri: "/outbox", method: .get, headers: browser.cookieHeader).body)
+            let outbox = String(
+                buffer: try await client.execute(uri: "/outbox", method: .get, headers: browser.cookieHeader).body)
             XCTAssertTrue(outbox.contains("frontdesk (view)"))
             XCTAssertFalse(outbox.contains(">Cancel<"))
             XCTAssertFalse(outbox.contains("href=\"/send\""))
@@ -99,14 +103,17 @@ final class FormSafetyTests: XCTestCase {
             }
             var headers = browser.cookieHeader
             headers[.contentType] = "multipart/form-data; boundary=XyZ"
-            let body = Multipart.body(boundary: "XyZ", fields: [("csrf", browser.csrf), ("to", "+15550100")], files: [("a.txt", Array("hello".utf8))])
+            let body = Multipart.body(
+                boundary: "XyZ", fields: [("csrf", browser.csrf), ("to", "+15550100")],
+                files: [("a.txt", Array("hello".utf8))])
             do {
                 let answer = try await client.execute(uri: "/send", method: .post, headers: headers, body: body)
                 XCTAssertEqual(answer.status, .forbidden)
             }
             // Viewing is allowed.
             do {
-                let answer = try await client.execute(uri: "/jobs/\(failed.value)", method: .get, headers: browser.cookieHeader)
+                let answer = try await client.execute(
+                    uri: "/jobs/\(failed.value)", method: .get, headers: browser.cookieHeader)
                 XCTAssertEqual(answer.status, .ok)
             }
         }
@@ -124,7 +131,9 @@ enum Multipart {
         }
         var buffer = ByteBuffer(string: out)
         for (name, bytes) in files {
-            buffer.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            buffer.writeString(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
             buffer.writeBytes(bytes)
             buffer.writeString("\r\n")
         }

@@ -46,12 +46,17 @@ final class JobPagesTests: XCTestCase {
         let busy = ConsoleHarness.newID(1)
         let other = ConsoleHarness.newID(2)
         try harness.writeEnded(sent, status: .sent, destination: "+15550100", name: "referral.pdf", queuedAt: base)
-        try harness.writeEnded(busy, status: .failed, destination: "+15550486", name: "labs.pdf", code: .busy, queuedAt: base.addingTimeInterval(86_400))
-        try harness.writeEnded(other, status: .failed, destination: "+442071234567", name: "x.tif", code: .unallocatedNumber, queuedAt: base.addingTimeInterval(2 * 86_400))
+        try harness.writeEnded(
+            busy, status: .failed, destination: "+15550486", name: "labs.pdf", code: .busy,
+            queuedAt: base.addingTimeInterval(86_400))
+        try harness.writeEnded(
+            other, status: .failed, destination: "+442071234567", name: "x.tif", code: .unallocatedNumber,
+            queuedAt: base.addingTimeInterval(2 * 86_400))
         try await harness.run { client in
             let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
             func page(_ query: String) async throws -> String {
-                let response = try await client.execute(uri: "/history" + query, method: .get, headers: browser.cookieHeader)
+                let response = try await client.execute(
+                    uri: "/history" + query, method: .get, headers: browser.cookieHeader)
                 XCTAssertEqual(response.status, .ok, query)
                 return String(buffer: response.body)
             }
@@ -61,17 +66,20 @@ final class JobPagesTests: XCTestCase {
             let order = [other, busy, sent].map { all.range(of: $0.value)!.lowerBound }
             XCTAssertEqual(order, order.sorted())
             let byNumber = try await page("?number=0486")
-            XCTAssertTrue(byNumber.contains(busy.value) && !byNumber.contains(sent.value) && !byNumber.contains(other.value))
+            XCTAssertTrue(
+                byNumber.contains(busy.value) && !byNumber.contains(sent.value) && !byNumber.contains(other.value))
             let byName = try await page("?q=REFERRAL")
             XCTAssertTrue(byName.contains(sent.value) && !byName.contains(busy.value))
             let failedOnly = try await page("?status=failed")
-            XCTAssertTrue(failedOnly.contains(busy.value) && failedOnly.contains(other.value) && !failedOnly.contains(sent.value))
+            XCTAssertTrue(
+                failedOnly.contains(busy.value) && failedOnly.contains(other.value) && !failedOnly.contains(sent.value))
             XCTAssertTrue(failedOnly.contains(ErrorExplanation(.busy).words))
             XCTAssertTrue(failedOnly.contains(ErrorExplanation(.busy).whatToDo))
             let byCode = try await page("?code=unallocated_number")
             XCTAssertTrue(byCode.contains(other.value) && !byCode.contains(busy.value))
             let byDate = try await page("?from=2026-09-22&to=2026-09-22")
-            XCTAssertTrue(byDate.contains(busy.value) && !byDate.contains(sent.value) && !byDate.contains(other.value), byDate)
+            XCTAssertTrue(
+                byDate.contains(busy.value) && !byDate.contains(sent.value) && !byDate.contains(other.value), byDate)
             // Escaped, never raw.
             let hostile = try await page("?q=%3Cscript%3Ealert(1)%3C/script%3E")
             XCTAssertFalse(hostile.contains("<script>alert"))
@@ -81,16 +89,20 @@ final class JobPagesTests: XCTestCase {
     func testHistoryPaginates() async throws {
         let harness = try ConsoleHarness()
         for i in 0..<55 {
-            try harness.writeEnded(ConsoleHarness.newID(UInt64(i)), status: .sent, destination: "+15550100", name: "p\(i).pdf",
+            try harness.writeEnded(
+                ConsoleHarness.newID(UInt64(i)), status: .sent, destination: "+15550100", name: "p\(i).pdf",
                 queuedAt: Date(timeIntervalSince1970: 1_790_000_000 + Double(i)))
         }
         try await harness.run { client in
             let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
-            let first = String(buffer: try await client.execute(uri: "/history", method: .get, headers: browser.cookieHeader).body)
+            let first = String(
+                buffer: try await client.execute(uri: "/history", method: .get, headers: browser.cookieHeader).body)
             XCTAssertTrue(first.contains("55 jobs, page 1 of 2"))
             XCTAssertTrue(first.contains(">p54.pdf<") && !first.contains(">p4.pdf<"))
             XCTAssertTrue(first.contains("rel=\"next\""))
-            let second = String(buffer: try await client.execute(uri: "/history?page=2", method: .get, headers: browser.cookieHeader).body)
+            let second = String(
+                buffer: try await client.execute(uri: "/history?page=2", method: .get, headers: browser.cookieHeader)
+                    .body)
             XCTAssertTrue(second.contains(">p4.pdf<") && second.contains(">p0.pdf<") && !second.contains(">p5.pdf<"))
         }
     }
@@ -101,17 +113,25 @@ final class JobPagesTests: XCTestCase {
         try harness.writeEnded(failed, status: .failed, destination: "+15550486", name: "labs.pdf", code: .busy)
         try await harness.run { client in
             let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
-            let response = try await client.execute(uri: "/jobs/\(failed.value)", method: .get, headers: browser.cookieHeader)
+            let response = try await client.execute(
+                uri: "/jobs/\(failed.value)", method: .get, headers: browser.cookieHeader)
             XCTAssertEqual(response.status, .ok)
             let html = String(buffer: response.body)
-            for text in ["+15550486", "labs.pdf", "Attempt 1", "busy", ErrorExplanation(.busy).whatToDo, ">Retry<", "Failed", "✖"] {
+            for text in [
+                "+15550486", "labs.pdf", "Attempt 1", "busy", ErrorExplanation(.busy).whatToDo, ">Retry<", "Failed",
+                "✖",
+            ] {
                 XCTAssertTrue(html.contains(text), text)
             }
-            let download = try await client.execute(uri: "/jobs/\(failed.value)/documents/1", method: .get, headers: browser.cookieHeader)
+            let download = try await client.execute(
+                uri: "/jobs/\(failed.value)/documents/1", method: .get, headers: browser.cookieHeader)
             XCTAssertEqual(download.status, .ok)
             XCTAssertEqual(String(buffer: download.body), "%PDF-1.4 kept labs.pdf")
             XCTAssertTrue(download.headers[.contentDisposition]?.contains("attachment; filename=\"labs.pdf\"") == true)
-            for missing in ["/jobs/\(failed.value)/documents/2", "/jobs/..%2F..%2Fetc/documents/1", "/jobs/01JABCDEFGHJKMNPQRSTVWXYZ0"] {
+            for missing in [
+                "/jobs/\(failed.value)/documents/2", "/jobs/..%2F..%2Fetc/documents/1",
+                "/jobs/01JABCDEFGHJKMNPQRSTVWXYZ0",
+            ] {
                 do {
                     let answer = try await client.execute(uri: missing, method: .get, headers: browser.cookieHeader)
                     XCTAssertEqual(answer.status, .notFound, missing)
@@ -133,9 +153,11 @@ final class JobPagesTests: XCTestCase {
         try await harness.run { client in
             let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
             let (headers, body) = browser.form(["csrf": browser.csrf])
-            let refused = try await client.execute(uri: "/jobs/\(sent.value)/retry", method: .post, headers: headers, body: body)
+            let refused = try await client.execute(
+                uri: "/jobs/\(sent.value)/retry", method: .post, headers: headers, body: body)
             XCTAssertEqual(refused.status, .conflict)
-            let response = try await client.execute(uri: "/jobs/\(failed.value)/retry", method: .post, headers: headers, body: body)
+            let response = try await client.execute(
+                uri: "/jobs/\(failed.value)/retry", method: .post, headers: headers, body: body)
             XCTAssertEqual(response.status, .seeOther)
             let requests = harness.requests()
             XCTAssertEqual(requests.count, 1)
@@ -178,7 +200,9 @@ final class JobPagesTests: XCTestCase {
             }
         }
         // No staged upload is left behind.
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: harness.spool.tmp).filter { $0.hasPrefix(".upload-") }, [])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: harness.spool.tmp).filter { $0.hasPrefix(".upload-") },
+            [])
     }
 
     func testAnUploadWithoutTheTokenFirstIsRefusedBeforeStoring() async throws {
@@ -187,30 +211,40 @@ final class JobPagesTests: XCTestCase {
             let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
             var headers = browser.cookieHeader
             headers[.contentType] = "multipart/form-data; boundary=b0und"
-            for fields in [[("to", "+15550100"), ("csrf", browser.csrf)], [("csrf", String(repeating: "1", count: 64))]] {
-                let body = Multipart.body(boundary: "b0und", fields: fields, files: [("a.pdf", Array(repeating: 0x25, count: 100_000))])
+            for fields in [
+                [("to", "+15550100"), ("csrf", browser.csrf)], [("csrf", String(repeating: "1", count: 64))],
+            ] {
+                let body = Multipart.body(
+                    boundary: "b0und", fields: fields, files: [("a.pdf", Array(repeating: 0x25, count: 100_000))])
                 let response = try await client.execute(uri: "/send", method: .post, headers: headers, body: body)
                 XCTAssertEqual(response.status, .forbidden)
             }
-            let body = Multipart.body(boundary: "b0und", fields: [("csrf", browser.csrf), ("to", "12")], files: [("a.pdf", [0x25])])
+            let body = Multipart.body(
+                boundary: "b0und", fields: [("csrf", browser.csrf), ("to", "12")], files: [("a.pdf", [0x25])])
             do {
                 let answer = try await client.execute(uri: "/send", method: .post, headers: headers, body: body)
                 XCTAssertEqual(answer.status, .badRequest)
             }
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: harness.spool.active), [])
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: harness.spool.tmp).filter { $0.hasPrefix(".upload-") }, [])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: harness.spool.tmp).filter { $0.hasPrefix(".upload-") },
+            [])
         XCTAssertEqual(try harness.auditLines().map(\.action), [.signIn])
     }
 
     func testEveryErrorCodeIsExplained() async throws {
         XCTAssertEqual(ErrorExplanation.all.count, ErrorCode.allCases.count)
-        XCTAssertTrue(ErrorExplanation.all.allSatisfy { !$0.words.isEmpty && !$0.whatToDo.isEmpty && $0.words != $0.whatToDo })
+        XCTAssertTrue(
+            ErrorExplanation.all.allSatisfy { !$0.words.isEmpty && !$0.whatToDo.isEmpty && $0.words != $0.whatToDo })
         let harness = try ConsoleHarness()
         try await harness.run { client in
             let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
-            let html = String(buffer: try await client.execute(uri: "/errors", method: .get, headers: browser.cookieHeader).body)
-            for code in ErrorCode.allCases { XCTAssertTrue(html.contains("<code>\(code.rawValue)</code>"), code.rawValue) }
+            let html = String(
+                buffer: try await client.execute(uri: "/errors", method: .get, headers: browser.cookieHeader).body)
+            for code in ErrorCode.allCases {
+                XCTAssertTrue(html.contains("<code>\(code.rawValue)</code>"), code.rawValue)
+            }
         }
     }
 
@@ -218,7 +252,8 @@ final class JobPagesTests: XCTestCase {
         let harness = try ConsoleHarness()
         try await harness.run { client in
             let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
-            let html = String(buffer: try await client.execute(uri: "/inbox", method: .get, headers: browser.cookieHeader).body)
+            let html = String(
+                buffer: try await client.execute(uri: "/inbox", method: .get, headers: browser.cookieHeader).body)
             XCTAssertTrue(html.contains("Receiving is not set up"))
         }
     }

@@ -19,7 +19,8 @@ final class SignInTests: XCTestCase {
             XCTAssertEqual(json.status, .unauthorized)
             // A made-up session id is no session.
             let forged = try await client.execute(
-                uri: "/outbox", method: .get, headers: [.cookie: "faxdrop_session=" + String(repeating: "a", count: 64)])
+                uri: "/outbox", method: .get, headers: [.cookie: "faxdrop_session=" + String(repeating: "a", count: 64)]
+            )
             XCTAssertEqual(forged.status, .seeOther)
         }
     }
@@ -63,7 +64,10 @@ final class SignInTests: XCTestCase {
                 let response = try await client.execute(uri: "/login", method: .post, headers: headers, body: body)
                 XCTAssertEqual(response.status, .unauthorized, key)
                 XCTAssertTrue(String(buffer: response.body).contains("That key was not accepted"))
-                XCTAssertNil(response.headers[values: .setCookie].first { $0.hasPrefix("faxdrop_session=") && !$0.hasPrefix("faxdrop_session=;") })
+                XCTAssertNil(
+                    response.headers[values: .setCookie].first {
+                        $0.hasPrefix("faxdrop_session=") && !$0.hasPrefix("faxdrop_session=;")
+                    })
             }
         }
         let lines = try harness.auditLines()
@@ -128,7 +132,8 @@ final class SignInTests: XCTestCase {
     }
 
     func testKeysFile() throws {
-        let parsed = try KeyRing.parseKeysFile("# comment\n\nalice send 0123456789abcdef0\r\nbob\tview\tfedcba9876543210x\n")
+        let parsed = try KeyRing.parseKeysFile(
+            "# comment\n\nalice send 0123456789abcdef0\r\nbob\tview\tfedcba9876543210x\n")
         XCTAssertEqual(parsed.map(\.name), ["alice", "bob"])
         XCTAssertEqual(parsed.map(\.role), [.send, .view])
         let ring = KeyRing(apiKey: Secret("the-api-key-itself"), named: parsed)

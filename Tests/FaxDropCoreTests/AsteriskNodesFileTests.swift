@@ -42,7 +42,8 @@ final class AsteriskNodesFileTests: XCTestCase {
     }
 
     func testWindowsLineEndings() throws {
-        let nodes = try AsteriskNodesFile.parse("[a]\r\nhost = h\r\nsecret = x\r\nmax_channels = 2\r\n", readSecretFile: noFiles)
+        let nodes = try AsteriskNodesFile.parse(
+            "[a]\r\nhost = h\r\nsecret = x\r\nmax_channels = 2\r\n", readSecretFile: noFiles)
         XCTAssertEqual(nodes.map(\.maxChannels), [2])
         XCTAssertEqual(nodes.first?.secret.value, "x")
     }
@@ -58,7 +59,10 @@ final class AsteriskNodesFileTests: XCTestCase {
             ("[a]\nhost = h\nsecret = hunter2\nmax_channels = 2\n[a]\n", "line 5: node a twice"),
             ("[a b]\n", "line 1: a node name is"),
             ("# nothing\n", "no [node] section"),
-            ("[a]\nhost = h\nsecret_file = /missing\nmax_channels = 2\n", "line 3: secret_file /missing cannot be read"),
+            (
+                "[a]\nhost = h\nsecret_file = /missing\nmax_channels = 2\n",
+                "line 3: secret_file /missing cannot be read"
+            ),
             ("[a]\nhost = h\nsecret = hunter2\nmax_channels = 2\ncps = -1\n", "line 5: cps must be"),
         ]
         for (text, expected) in cases {
@@ -78,9 +82,11 @@ final class AsteriskNodesFileTests: XCTestCase {
         let secretPath = folder.appendingPathComponent("b.secret").path
         try "secret-b\n".write(toFile: secretPath, atomically: true, encoding: .utf8)
         let nodesPath = folder.appendingPathComponent("nodes").path
-        try "[a]\nhost = 127.0.0.1\nsecret = secret-a\nmax_channels = 4\n[b]\nhost = 127.0.0.2\nsecret_file = \(secretPath)\nmax_channels = 8\nprefixes = +44\n"
+        try
+            "[a]\nhost = 127.0.0.1\nsecret = secret-a\nmax_channels = 4\n[b]\nhost = 127.0.0.2\nsecret_file = \(secretPath)\nmax_channels = 8\nprefixes = +44\n"
             .write(toFile: nodesPath, atomically: true, encoding: .utf8)
-        let configuration = try Configuration(environment: ["FAXDROP_ASTERISK_NODES": nodesPath, "FAXDROP_NODE_GRACE": "30"], file: nil)
+        let configuration = try Configuration(
+            environment: ["FAXDROP_ASTERISK_NODES": nodesPath, "FAXDROP_NODE_GRACE": "30"], file: nil)
         XCTAssertEqual(configuration.asteriskNodes.map(\.name), ["a", "b"])
         XCTAssertEqual(configuration.asteriskNodes.map(\.secret.value), ["secret-a", "secret-b"])
         XCTAssertEqual(configuration.nodeGrace, .seconds(30))

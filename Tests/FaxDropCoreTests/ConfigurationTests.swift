@@ -23,7 +23,8 @@ final class ConfigurationTests: XCTestCase {
 
     func testDurationsTakeUnits() throws {
         let c = try Configuration(values: [
-            "FAXDROP_SETTLE_MS": "750", "FAXDROP_KILL_AFTER": "2h", "FAXDROP_RETRY_BUSY": "90s", "FAXDROP_RETRY_FAX": "1.5m",
+            "FAXDROP_SETTLE_MS": "750", "FAXDROP_KILL_AFTER": "2h", "FAXDROP_RETRY_BUSY": "90s",
+            "FAXDROP_RETRY_FAX": "1.5m",
             "FAXDROP_RENDER_TIMEOUT": "500ms",
         ])
         XCTAssertEqual(c.settle, .milliseconds(750))
@@ -36,12 +37,12 @@ final class ConfigurationTests: XCTestCase {
     func testTheEnvironmentWinsOverTheFile() throws {
         let file = NSTemporaryDirectory() + "faxdrop-config-\(getpid()).env"
         try """
-            # comment
-            export FAX_BACKEND=sip
-            FAX_HEADER="Smith & Partners, Attorneys"
-            FAXDROP_MAX_CALLS=4
-            ASTERISK_AMI_PASSWORD='from-file'
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        # comment
+        export FAX_BACKEND=sip
+        FAX_HEADER="Smith & Partners, Attorneys"
+        FAXDROP_MAX_CALLS=4
+        ASTERISK_AMI_PASSWORD='from-file'
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         let c = try Configuration(environment: ["FAXDROP_MAX_CALLS": "6"], file: file)
         XCTAssertEqual(c.backend, .sip)
         XCTAssertEqual(c.header, "Smith & Partners, Attorneys")

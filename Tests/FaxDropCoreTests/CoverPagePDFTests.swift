@@ -16,11 +16,14 @@ final class CoverPagePDFTests: XCTestCase {
     /// (operator operands) of every text show: the font size, x, y and the shown bytes.
     private func shows(_ pdf: [UInt8]) throws -> [(size: Double, x: Double, y: Double, text: [UInt8])] {
         let text = String(decoding: pdf, as: UTF8.self)
-        let pattern = try NSRegularExpression(pattern: #"BT /F[12] ([0-9.]+) Tf ([0-9.]+) ([0-9.-]+) Td <([0-9A-F]*)> Tj ET"#)
+        let pattern = try NSRegularExpression(
+            pattern: #"BT /F[12] ([0-9.]+) Tf ([0-9.]+) ([0-9.-]+) Td <([0-9A-F]*)> Tj ET"#)
         return pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).map { m in
             func group(_ i: Int) -> String { String(text[Range(m.range(at: i), in: text)!]) }
             let hex = Array(group(4).utf8)
-            let bytes = stride(from: 0, to: hex.count, by: 2).map { UInt8(String(decoding: hex[$0..<$0 + 2], as: UTF8.self), radix: 16)! }
+            let bytes = stride(from: 0, to: hex.count, by: 2).map {
+                UInt8(String(decoding: hex[$0..<$0 + 2], as: UTF8.self), radix: 16)!
+            }
             return (Double(group(1))!, Double(group(2))!, Double(group(3))!, bytes)
         }
     }
@@ -40,7 +43,8 @@ final class CoverPagePDFTests: XCTestCase {
         XCTAssertTrue(shown.contains("Subject:"))
         // Windows-1252 for what the fonts have; `?` for what they do not.
         let last = try shows(pdf).map(\.text).first { $0.starts(with: Array("Zo".utf8)) }
-        XCTAssertEqual(last, [0x5A, 0x6F, 0xEB, 0x20, 0x80, 0x20, 0x93] + Array("quoted".utf8) + [0x94, 0x20, 0x3F, 0x3F])
+        XCTAssertEqual(
+            last, [0x5A, 0x6F, 0xEB, 0x20, 0x80, 0x20, 0x93] + Array("quoted".utf8) + [0x94, 0x20, 0x3F, 0x3F])
         // The xref offsets point at the objects.
         let xref = try XCTUnwrap(text.range(of: "startxref\n"))
         let offset = Int(text[xref.upperBound...].prefix { $0.isNumber })!
@@ -66,7 +70,9 @@ final class CoverPagePDFTests: XCTestCase {
             // (The right margin is checked on the rendered image, in CoverPageTests.)
             let noteLines = all.filter { $0.size == 14 }
             XCTAssertTrue(noteLines.last.map { $0.text.last == 0x85 } ?? false, "a cut note ends with an ellipsis")
-            XCTAssertGreaterThan(noteLines.map(\.y).min()!, all.filter { $0.size == 12 }.map(\.y).max()!, "the note stops above the notice")
+            XCTAssertGreaterThan(
+                noteLines.map(\.y).min()!, all.filter { $0.size == 12 }.map(\.y).max()!,
+                "the note stops above the notice")
         }
     }
 

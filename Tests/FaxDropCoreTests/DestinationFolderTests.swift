@@ -17,7 +17,8 @@ final class DestinationFolderTests: XCTestCase {
 
     func testRefusesLabelsThatCouldMislead() {
         let long = "+15551234567 " + String(repeating: "x", count: DestinationFolder.maxLabelLength + 1)
-        XCTAssertNotNil(DestinationFolder("+15551234567 " + String(repeating: "x", count: DestinationFolder.maxLabelLength)))
+        XCTAssertNotNil(
+            DestinationFolder("+15551234567 " + String(repeating: "x", count: DestinationFolder.maxLabelLength)))
         for name in [
             "+15551234567 ", "+15551234567  Smith", "+15551234567 Smith ", "+15551234567 Smith\tPharmacy",
             "+15551234567 Smith\nINFO forged line", "+15551234567 \u{1B}[31mred", "+15551234567 Smith\u{7F}",

@@ -20,9 +20,12 @@ final class FolderOptionsTests: XCTestCase {
             MAX_ATTEMPTS=3
             """
         let options = try parse(text).get()
-        XCTAssertEqual(options, JobOptions(
-            cover: true, subject: #"Prescription (refill) \\ urgent"#, note: ["First paragraph.", "Second paragraph."],
-            priority: .high, maxAttempts: 3, resolution: .normal, paper: .a4))
+        XCTAssertEqual(
+            options,
+            JobOptions(
+                cover: true, subject: #"Prescription (refill) \\ urgent"#,
+                note: ["First paragraph.", "Second paragraph."],
+                priority: .high, maxAttempts: 3, resolution: .normal, paper: .a4))
         XCTAssertEqual(try parse("").get(), JobOptions())
         XCTAssertEqual(try parse("COVER=off\n").get(), JobOptions(cover: false))
     }
@@ -43,7 +46,10 @@ final class FolderOptionsTests: XCTestCase {
             ("COVER_SUBJECT=a\u{1B}[2Jb", 1, "COVER_SUBJECT holds a control"),
             ("COVER_NOTE=bidi \u{202E}txt", 1, "COVER_NOTE holds a control"),
             ("COVER_SUBJECT=" + String(repeating: "s", count: 121), 1, "COVER_SUBJECT longer than 120"),
-            (String(repeating: "COVER_NOTE=" + String(repeating: "n", count: 900) + "\n", count: 3), 3, "COVER_NOTE: the note is longer"),
+            (
+                String(repeating: "COVER_NOTE=" + String(repeating: "n", count: 900) + "\n", count: 3), 3,
+                "COVER_NOTE: the note is longer"
+            ),
         ]
         for (text, line, message) in cases {
             switch parse(text) {

@@ -5,7 +5,9 @@ final class JobIDTests: XCTestCase {
     func testIDsSortByCreationTimeAndStayUniqueWithinAMillisecond() {
         var generator = JobIDGenerator()
         var ids: [JobID] = []
-        for ms in [1_700_000_000_000, 1_700_000_000_000, 1_700_000_000_000, 1_700_000_000_001, 1_800_000_000_000] as [UInt64] {
+        for ms in [1_700_000_000_000, 1_700_000_000_000, 1_700_000_000_000, 1_700_000_000_001, 1_800_000_000_000]
+            as [UInt64]
+        {
             ids.append(generator.next(milliseconds: ms))
         }
         XCTAssertEqual(ids, ids.sorted())
@@ -24,7 +26,9 @@ final class JobIDTests: XCTestCase {
     }
 
     func testRejectsWhatIsNoJobID() {
-        for text in ["", "01ARYZ6S41", "01ARYZ6S41000000000000000I", "81ARYZ6S410000000000000000", "../../etc/passwd000000000"] {
+        for text in [
+            "", "01ARYZ6S41", "01ARYZ6S41000000000000000I", "81ARYZ6S410000000000000000", "../../etc/passwd000000000",
+        ] {
             XCTAssertNil(JobID(text), text)
         }
     }

@@ -47,7 +47,8 @@ final class OwnedDescriptorTests: XCTestCase {
         for durable in [true, false] {
             XCTAssertThrowsError(
                 try SyscallTally.$current.withValue(tally) {
-                    try AtomicFile.write(Array("x".utf8), to: folder + "/target", stagingDirectory: staging, durable: durable)
+                    try AtomicFile.write(
+                        Array("x".utf8), to: folder + "/target", stagingDirectory: staging, durable: durable)
                 })
         }
         XCTAssertEqual(tally["open"], 2)

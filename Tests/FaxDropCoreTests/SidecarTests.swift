@@ -7,8 +7,10 @@ final class SidecarTests: XCTestCase {
         let sidecar = Sidecar(
             jobID: JobID(milliseconds: 1, random: (1, 2)), status: .sent, destination: "+15551234567",
             document: .init(originalName: "a.bin", storedAs: "x.bin", bytes: 3, sha256: "", format: nil),
-            pages: .init(total: 1, sent: 1), fax: .init(resolution: .fine, paper: .letter, header: "", localStationID: ""),
-            attempts: [], error: nil, queuedAt: Date(timeIntervalSince1970: 0), completedAt: Date(timeIntervalSince1970: 1.5),
+            pages: .init(total: 1, sent: 1),
+            fax: .init(resolution: .fine, paper: .letter, header: "", localStationID: ""),
+            attempts: [], error: nil, queuedAt: Date(timeIntervalSince1970: 0),
+            completedAt: Date(timeIntervalSince1970: 1.5),
             gateway: .init(host: "h", version: "v"))
         let object = try JSONSerialization.jsonObject(with: JSONEncoder.faxdrop().encode(sidecar)) as! [String: Any]
         XCTAssertTrue(object["error"] is NSNull)
@@ -22,7 +24,12 @@ final class SidecarTests: XCTestCase {
 
     func testEveryCodeHasAStageAndOnlyCallFailuresAreRetried() {
         let retryable = Set(ErrorCode.allCases.filter(\.isRetryable))
-        XCTAssertEqual(retryable, [.busy, .noAnswer, .congestion, .channelUnavailable, .faxNegotiationFailed, .faxTransferFailed, .timeout, .interrupted])
+        XCTAssertEqual(
+            retryable,
+            [
+                .busy, .noAnswer, .congestion, .channelUnavailable, .faxNegotiationFailed, .faxTransferFailed, .timeout,
+                .interrupted,
+            ])
         XCTAssertEqual(ErrorCode.invalidDestination.stage, .input)
         XCTAssertEqual(ErrorCode.encryptedDocument.stage, .conversion)
     }

@@ -30,7 +30,8 @@ final class WriteNewTests: XCTestCase {
         let folder = try makeFolder()
         let fd = try Syscall.openDirectoryOwned(folder)
         try AtomicFile.writeNew(Array("first".utf8), named: "job.json", in: fd.rawValue)
-        XCTAssertThrowsError(try AtomicFile.writeNew(Array("second".utf8), named: "job.json", in: fd.rawValue)) { error in
+        XCTAssertThrowsError(try AtomicFile.writeNew(Array("second".utf8), named: "job.json", in: fd.rawValue)) {
+            error in
             XCTAssertEqual((error as? SystemError)?.errno, EEXIST)
         }
         XCTAssertEqual(try AtomicFile.read(folder + "/job.json"), Array("first".utf8))

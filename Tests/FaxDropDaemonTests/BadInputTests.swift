@@ -13,8 +13,9 @@ final class CallRecorder: DocumentRenderer, FaxBackend, Sendable {
 
     func render(_ request: RenderRequest, logger: Logger) async -> RenderReply {
         renders.withLock { $0.append(request.input) }
-        return RenderReply(id: request.id, format: nil, pages: 0, pageBytes: [], seconds: 0,
-                           error: .init(code: .internalError, message: "this test renders nothing"))
+        return RenderReply(
+            id: request.id, format: nil, pages: 0, pageBytes: [], seconds: 0,
+            error: .init(code: .internalError, message: "this test renders nothing"))
     }
 
     func send(_ call: CallRequest) async -> CallResult {
@@ -34,10 +35,10 @@ final class BadInputTests: XCTestCase {
         _ = try await startDaemon(spool, renderer: recorder, backend: recorder)
 
         let pdf = Array("%PDF-1.4\n".utf8) + Array(repeating: 0x20, count: 100)
-        try spool.write(pdf, to: "12345/letter.pdf")                      // not E.164
-        try spool.write(pdf, to: "+0123456789/zero.pdf")                  // leading 0
-        try spool.write(pdf, to: "stray.pdf")                             // no destination folder
-        try spool.write([], to: "+15551234567/empty.pdf")                 // 0 bytes
+        try spool.write(pdf, to: "12345/letter.pdf")  // not E.164
+        try spool.write(pdf, to: "+0123456789/zero.pdf")  // leading 0
+        try spool.write(pdf, to: "stray.pdf")  // no destination folder
+        try spool.write([], to: "+15551234567/empty.pdf")  // 0 bytes
         try spool.write([0x00, 0x01, 0x02, 0xFF, 0xFE] + Array(repeating: 0, count: 500), to: "+15551234567/blob.bin")
         try spool.write(Array("ignored".utf8), to: "+15551234567/.hidden.pdf")
         try spool.write(Array("ignored".utf8), to: "+15551234567/upload.pdf.part")

@@ -26,7 +26,8 @@ final class ClaimerTests: XCTestCase {
         let won = results.compactMap { $0 }
         XCTAssertEqual(won.count, 1)
         XCTAssertEqual(try Syscall.listDirectory(spool.spool.active), [won[0].jobID.value])
-        XCTAssertEqual(try Syscall.listDirectory(spool.spool.jobFolder(won[0].jobID)).sorted(), ["document", "job.json"])
+        XCTAssertEqual(
+            try Syscall.listDirectory(spool.spool.jobFolder(won[0].jobID)).sorted(), ["document", "job.json"])
         XCTAssertEqual(won[0].originalName, "once.pdf")
         XCTAssertEqual(won[0].destination, "+15551234567")
     }
@@ -35,7 +36,8 @@ final class ClaimerTests: XCTestCase {
     func testAFileRemovedBeforeItsClaimLeavesNothing() throws {
         let spool = try TestSpool()
         let claimer = Claimer(spool: spool.spool, fax: fax)
-        let record = try claimer.claim(spool.spool.outgoing + "/+15551234567/gone.pdf", now: Date(), logger: Logger(label: "t"))
+        let record = try claimer.claim(
+            spool.spool.outgoing + "/+15551234567/gone.pdf", now: Date(), logger: Logger(label: "t"))
         XCTAssertNil(record.record)
         XCTAssertEqual(try Syscall.listDirectory(spool.spool.active), [])
     }
@@ -51,7 +53,8 @@ final class ClaimerTests: XCTestCase {
         try Syscall.rename(spool.spool.outgoing + "/+15551234567", spool.spool.outgoing + "/.hidden")
         XCTAssertEqual(symlink("../failed", spool.spool.outgoing + "/+15551234567"), 0)
         try spool.write(Array("attacker".utf8), to: ".hidden/" + kept)
-        let outcome = try claimer.claim(spool.spool.outgoing + "/+15551234567/" + kept, now: Date(), logger: Logger(label: "t"))
+        let outcome = try claimer.claim(
+            spool.spool.outgoing + "/+15551234567/" + kept, now: Date(), logger: Logger(label: "t"))
         XCTAssertNil(outcome.record)
         XCTAssertEqual(try AtomicFile.read(spool.spool.failed + "/" + kept), Array("kept".utf8))
         XCTAssertEqual(try Syscall.listDirectory(spool.spool.active), [])
@@ -65,7 +68,9 @@ final class ClaimerTests: XCTestCase {
         XCTAssertEqual(symlink("outgoing-disk", spool.spool.outgoing), 0)
         try spool.write(Array("%PDF-1.4".utf8), to: "+15551234567/a.pdf")
         let claimer = Claimer(spool: spool.spool, fax: fax)
-        let record = try claimer.claim(spool.spool.outgoing + "/+15551234567/a.pdf", now: Date(), logger: Logger(label: "t")).record
+        let record = try claimer.claim(
+            spool.spool.outgoing + "/+15551234567/a.pdf", now: Date(), logger: Logger(label: "t")
+        ).record
         XCTAssertEqual(record?.originalName, "a.pdf")
         XCTAssertNil(try Syscall.lstatIfExists(spool.root + "/outgoing-disk/+15551234567/a.pdf"))
     }
@@ -77,7 +82,8 @@ final class ClaimerTests: XCTestCase {
         let claimer = Claimer(spool: spool.spool, fax: fax)
         let folder = spool.spool.outgoing + "/+15551234567/"
         try spool.write(Array("%PDF-1.4".utf8), to: "+15551234567/first.pdf")
-        let earlier = try XCTUnwrap(try claimer.claim(folder + "first.pdf", now: Date(), logger: Logger(label: "t")).record)
+        let earlier = try XCTUnwrap(
+            try claimer.claim(folder + "first.pdf", now: Date(), logger: Logger(label: "t")).record)
         let future = JobID(milliseconds: 250_000_000_000_000, random: (1, 2))  // year 9892
         for forged in [future, earlier.jobID] {
             let name = "\(forged.value)--report.pdf"
@@ -87,7 +93,9 @@ final class ClaimerTests: XCTestCase {
             XCTAssertNotEqual(record.jobID, forged)
             XCTAssertEqual(record.originalName, name, "the dropped name is kept whole, as a name")
             XCTAssertGreaterThan(record.jobID, earlier.jobID, "ids keep time order")
-            XCTAssertLessThanOrEqual(record.jobID.value.prefix(10), JobID(milliseconds: UInt64(now.timeIntervalSince1970 * 1000) + 1, random: (0, 0)).value.prefix(10))
+            XCTAssertLessThanOrEqual(
+                record.jobID.value.prefix(10),
+                JobID(milliseconds: UInt64(now.timeIntervalSince1970 * 1000) + 1, random: (0, 0)).value.prefix(10))
         }
         // The earlier job's document is its own, unchanged.
         XCTAssertEqual(try AtomicFile.read(spool.spool.document(earlier.jobID)), Array("%PDF-1.4".utf8))
@@ -101,11 +109,13 @@ final class ClaimerTests: XCTestCase {
         try spool.write(Array("%PDF-1.4".utf8), to: "+15551234567/a.pdf")
         let anHourAgo = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - 3600).rounded())
         try FileManager.default.setAttributes([.modificationDate: anHourAgo], ofItemAtPath: spool.spool.tmp)
-        let outcome = try claimer.claim(spool.spool.outgoing + "/+15551234567/a.pdf", now: Date(), logger: Logger(label: "t"))
+        let outcome = try claimer.claim(
+            spool.spool.outgoing + "/+15551234567/a.pdf", now: Date(), logger: Logger(label: "t"))
         let record = try XCTUnwrap(outcome.record)
         let tmpModified = try FileManager.default.attributesOfItem(atPath: spool.spool.tmp)[.modificationDate] as? Date
         XCTAssertEqual(tmpModified, anHourAgo, "a name was made and removed in tmp/")
-        XCTAssertEqual(try Syscall.listDirectory(spool.spool.jobFolder(record.jobID)).sorted(), ["document", "job.json"])
+        XCTAssertEqual(
+            try Syscall.listDirectory(spool.spool.jobFolder(record.jobID)).sorted(), ["document", "job.json"])
         let journaled = try JournalStore(spool: spool.spool).read(record.jobID)
         XCTAssertEqual(journaled.state, .claiming)
         XCTAssertEqual(journaled.originalName, "a.pdf")

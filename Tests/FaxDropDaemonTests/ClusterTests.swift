@@ -101,7 +101,7 @@ final class ClusterTests: XCTestCase {
             do {
                 _ = try await simulator.start(port: port)
                 return
-            } catch where ContinuousClock.now < deadline {
+            } catch  where ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))
             } catch {
                 let ss = Process()
@@ -125,7 +125,8 @@ final class ClusterTests: XCTestCase {
             executable: RenderPool.defaultExecutable(), workers: 1, timeout: .seconds(60), logger: testLogger())
         let renderer = RenderOnce(pool: renderPool)
         let warmUp = await renderer.render(
-            RenderRequest(id: "warm-up", input: TestSpool.corpus + "/pdf/23-onepage-letter.pdf", output: folder + "/warm-up.tif"),
+            RenderRequest(
+                id: "warm-up", input: TestSpool.corpus + "/pdf/23-onepage-letter.pdf", output: folder + "/warm-up.tif"),
             logger: testLogger())
         XCTAssertNil(warmUp.error)
         XCTAssertEqual(warmUp.pages, 1)
@@ -208,7 +209,9 @@ final class ClusterTests: XCTestCase {
         // Kill b once a fifth of the jobs are done, while it carries calls; restart it 3 s later.
         let killAt = max(1, jobs / 5)
         _ = try await spool.waitForSidecars(killAt, timeout: timeout)
-        print("cluster: \(killAt) sidecars after \(String(format: "%.1f", Date().timeIntervalSince(started))) s; killing b")
+        print(
+            "cluster: \(killAt) sidecars after \(String(format: "%.1f", Date().timeIntervalSince(started))) s; killing b"
+        )
         // ... at a moment b carries calls (waited for with a deadline).
         let busyDeadline = Date().addingTimeInterval(20)
         while await simulators["b"]!.activeCalls.count < 2, Date() < busyDeadline {
@@ -235,8 +238,10 @@ final class ClusterTests: XCTestCase {
         XCTAssertTrue(
             sidecars.allSatisfy { $0.attempts.allSatisfy { $0.node != nil } }, "every attempt names its node")
         for sidecar in sidecars {
-            let route = sidecar.destination.hasPrefix("+1") ? ["a", "b"] : sidecar.destination.hasPrefix("+44") ? ["c"] : ["d"]
-            XCTAssertTrue(sidecar.attempts.allSatisfy { route.contains($0.node ?? "") }, "\(sidecar.attempts.map(\.node))")
+            let route =
+                sidecar.destination.hasPrefix("+1") ? ["a", "b"] : sidecar.destination.hasPrefix("+44") ? ["c"] : ["d"]
+            XCTAssertTrue(
+                sidecar.attempts.allSatisfy { route.contains($0.node ?? "") }, "\(sidecar.attempts.map(\.node))")
         }
         try TestSpool.assertValid(Array(spool.sidecars().done.prefix(20)))
 
@@ -247,14 +252,16 @@ final class ClusterTests: XCTestCase {
         for entries in logs.values { for entry in entries { byJob[entry.job, default: []].append(entry) } }
         for (_, calls) in byJob {
             let sorted = calls.sorted { $0.startedAt < $1.startedAt }
-            for (earlier, later) in zip(sorted, sorted.dropFirst()) where (earlier.endedAt ?? .distantFuture) > later.startedAt {
+            for (earlier, later) in zip(sorted, sorted.dropFirst())
+            where (earlier.endedAt ?? .distantFuture) > later.startedAt {
                 figures.overlapping += 1
             }
         }
         XCTAssertTrue(logs.values.allSatisfy { $0.allSatisfy { $0.endedAt != nil } }, "a call never ended")
         // Failover: the jobs whose call b lost, started again on a.
         // The calls live on b at the kill: started before it, ended (with b) after it.
-        let cut = Set((logs["b"] ?? []).filter { $0.startedAt < killed && ($0.endedAt ?? .distantFuture) >= killed }.map(\.job))
+        let cut = Set(
+            (logs["b"] ?? []).filter { $0.startedAt < killed && ($0.endedAt ?? .distantFuture) >= killed }.map(\.job))
         let moved = (logs["a"] ?? []).filter { cut.contains($0.job) && $0.startedAt > killed }
         figures.movedCalls = moved.count
         figures.failover = moved.map { $0.startedAt.timeIntervalSince(killed) }.min()
@@ -266,8 +273,10 @@ final class ClusterTests: XCTestCase {
             String(
                 format:
                     "cluster: %d jobs in %.1f s = %.1f jobs/s through 4 nodes; failover %.2f s (%d calls cut on b, moved to a); lost %d; overlapping %d; b after restart: %d calls; calls per node %@",
-                jobs, seconds, Double(jobs) / seconds, figures.failover ?? -1, cut.count, figures.lost, figures.overlapping,
-                figures.callsAfterRestart, calls.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
+                jobs, seconds, Double(jobs) / seconds, figures.failover ?? -1, cut.count, figures.lost,
+                figures.overlapping,
+                figures.callsAfterRestart,
+                calls.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
         return figures
     }
 }

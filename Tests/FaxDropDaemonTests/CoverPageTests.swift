@@ -45,25 +45,33 @@ final class CoverPageTests: XCTestCase {
             throw XCTSkip("tesseract is missing (scripts/install-deps.sh installs tesseract-ocr)")
         }
         let spool = try TestSpool()
-        let backend = try await start(spool, [
-            "FAX_HEADER": "Acme Medical Group", "FAX_LOCAL_STATION_ID": "+15550009999",
-            "FAXDROP_COVER_SENDER": "Dana Whitfield",
-        ])
+        let backend = try await start(
+            spool,
+            [
+                "FAX_HEADER": "Acme Medical Group", "FAX_LOCAL_STATION_ID": "+15550009999",
+                "FAXDROP_COVER_SENDER": "Dana Whitfield",
+            ])
         let fine = spool.root + "/outgoing/+15551234567 Smith Pharmacy"
         let normal = spool.root + "/outgoing/+15557654321 Dr. O'Brien (Clinic) \\ North"
         let long = spool.root + "/outgoing/+15553334444 " + String(repeating: "W", count: 80)
-        for folder in [fine, normal, long] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        for folder in [fine, normal, long] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
         try Data("COVER=on\nCOVER_SUBJECT=Prescription refill\nCOVER_NOTE=Please call us back today.\n".utf8)
             .write(to: URL(fileURLWithPath: fine + "/.faxdrop"))
-        try Data(#"""
+        try Data(
+            #"""
             COVER=on
             RESOLUTION=normal
             COVER_SUBJECT=Lab results ) show (owned) %%EOF
             COVER_NOTE=Second page follows. >> endobj stream \) Tj
-            """#.utf8).write(to: URL(fileURLWithPath: normal + "/.faxdrop"))
+            """#.utf8
+        ).write(to: URL(fileURLWithPath: normal + "/.faxdrop"))
         let words = String(repeating: "Wide words wrapped within the margins. ", count: 20)
-        try Data(("COVER=on\nCOVER_SUBJECT=" + String(repeating: "M", count: 120) + "\n"
-            + String(repeating: "COVER_NOTE=\(words)\n", count: 2)).utf8).write(to: URL(fileURLWithPath: long + "/.faxdrop"))
+        try Data(
+            ("COVER=on\nCOVER_SUBJECT=" + String(repeating: "M", count: 120) + "\n"
+                + String(repeating: "COVER_NOTE=\(words)\n", count: 2)).utf8
+        ).write(to: URL(fileURLWithPath: long + "/.faxdrop"))
         try spool.copy(onePage, to: "+15553334444 " + String(repeating: "W", count: 80) + "/long.pdf")
         try spool.copy(onePage, to: "+15551234567 Smith Pharmacy/rx.pdf")
         try spool.copy(onePage, to: "+15557654321 Dr. O'Brien (Clinic) \\ North/lab.pdf")
@@ -82,20 +90,27 @@ final class CoverPageTests: XCTestCase {
         XCTAssertEqual(try FaxImage.inspect(normalImage).map { Int($0.verticalDPI.rounded()) }, [98, 98])
 
         let fineText = try Self.ocr(fineImage, page: 0)
-        for expected in ["Smith Pharmacy", "Acme Medical Group", "Dana Whitfield", "2 including this cover page",
-                         "Prescription refill", "Please call us back today", "CONFIDENTIAL", "+15551234567"] {
-            XCTAssertTrue(Self.squash(fineText).contains(Self.squash(expected)), "'\(expected)' not read in:\n\(fineText)")
+        for expected in [
+            "Smith Pharmacy", "Acme Medical Group", "Dana Whitfield", "2 including this cover page",
+            "Prescription refill", "Please call us back today", "CONFIDENTIAL", "+15551234567",
+        ] {
+            XCTAssertTrue(
+                Self.squash(fineText).contains(Self.squash(expected)), "'\(expected)' not read in:\n\(fineText)")
         }
         let normalText = try Self.ocr(normalImage, page: 0)
-        for expected in ["O'Brien (Clinic)", "Acme Medical Group", "2 including this cover page",
-                         "Lab results ) show (owned) %%EOF", "Second page follows"] {
-            XCTAssertTrue(Self.squash(normalText).contains(Self.squash(expected)), "'\(expected)' not read in:\n\(normalText)")
+        for expected in [
+            "O'Brien (Clinic)", "Acme Medical Group", "2 including this cover page",
+            "Lab results ) show (owned) %%EOF", "Second page follows",
+        ] {
+            XCTAssertTrue(
+                Self.squash(normalText).contains(Self.squash(expected)), "'\(expected)' not read in:\n\(normalText)")
         }
         // Nothing within 5 mm of an edge, however long the text.
         for image in [fineImage, normalImage, try XCTUnwrap(images["+15553334444"])] {
             let info = try FaxImage.inspect(image)[0]
             let bitmap = try FaxImage.readBitmap(image, page: 0)
-            let side = Int(204 * 5 / 25.4), edge = Int(info.verticalDPI * 5 / 25.4)
+            let side = Int(204 * 5 / 25.4)
+            let edge = Int(info.verticalDPI * 5 / 25.4)
             XCTAssertGreaterThan(bitmap.blackCount(x: 0..<bitmap.width, y: 0..<bitmap.height), 10_000)
             XCTAssertEqual(bitmap.blackCount(x: 0..<side, y: 0..<bitmap.height), 0, image)
             XCTAssertEqual(bitmap.blackCount(x: (bitmap.width - side)..<bitmap.width, y: 0..<bitmap.height), 0, image)
@@ -108,7 +123,10 @@ final class CoverPageTests: XCTestCase {
 
     /// Compares text as OCR gives it: letters and digits and a few marks, spacing ignored.
     static func squash(_ text: String) -> String {
-        String(text.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) || "()+%')".unicodeScalars.contains($0) }
+        String(
+            text.unicodeScalars.filter {
+                CharacterSet.alphanumerics.contains($0) || "()+%')".unicodeScalars.contains($0)
+            }
             .map(Character.init))
     }
 

@@ -20,7 +20,9 @@ final class CrashRecoveryTests: XCTestCase {
         process.waitUntilExit()
     }
 
-    private func waitForJournal(_ spool: TestSpool, timeout: Double, where predicate: (JobRecord) -> Bool) async throws -> JobRecord {
+    private func waitForJournal(_ spool: TestSpool, timeout: Double, where predicate: (JobRecord) -> Bool) async throws
+        -> JobRecord
+    {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let match = try JournalStore(spool: spool.spool).scan().compactMap(\.record).first(where: predicate) {
@@ -74,7 +76,8 @@ final class CrashRecoveryTests: XCTestCase {
         let all = spool.sidecars().done + spool.sidecars().failed
         XCTAssertEqual(all.count, expected.count, "no job ended twice")
         XCTAssertEqual(Set(sidecars.map(\.document.originalName)), expected, "no file lost")
-        XCTAssertTrue(sidecars.allSatisfy { $0.status == .sent }, "\(sidecars.filter { $0.status != .sent }.map(\.error))")
+        XCTAssertTrue(
+            sidecars.allSatisfy { $0.status == .sent }, "\(sidecars.filter { $0.status != .sent }.map(\.error))")
         try await spool.assertActiveEmpties()
         try TestSpool.assertValid(all)
     }
@@ -87,12 +90,15 @@ final class RecoveryLeftoversTests: XCTestCase {
         // Killed between the claim's mkdir and its journal.
         var generator = JobIDGenerator()
         let empty = generator.next(milliseconds: 1_700_000_000_000)
-        try FileManager.default.createDirectory(atPath: spool.spool.jobFolder(empty), withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(
+            atPath: spool.spool.jobFolder(empty), withIntermediateDirectories: false)
         // Killed between the journal and the rename: the file is still in the drop zone.
         let unclaimed = generator.next(milliseconds: 1_700_000_000_001)
-        try FileManager.default.createDirectory(atPath: spool.spool.jobFolder(unclaimed), withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(
+            atPath: spool.spool.jobFolder(unclaimed), withIntermediateDirectories: false)
         let record = JobRecord(
-            jobID: unclaimed, state: .claiming, destination: "+15551234567", originalName: "a.pdf", documentFile: "document",
+            jobID: unclaimed, state: .claiming, destination: "+15551234567", originalName: "a.pdf",
+            documentFile: "document",
             fax: Sidecar.Fax(resolution: .fine, paper: .letter, header: "", localStationID: ""), queuedAt: Date())
         try JournalStore(spool: spool.spool).write(record)
         // Something without a journal that holds a file: left for an operator.

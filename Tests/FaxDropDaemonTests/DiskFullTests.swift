@@ -35,15 +35,19 @@ final class DiskFullTests: XCTestCase {
         try spool.createLayout()
         let filler = base + "/filler"
         let config = try Configuration(values: [
-            "FAXDROP_SPOOL": spool.root, "FAXDROP_SETTLE_MS": "100", "FAXDROP_RESCAN_SECONDS": "0", "FAXDROP_HTTP": "false",
+            "FAXDROP_SPOOL": spool.root, "FAXDROP_SETTLE_MS": "100", "FAXDROP_RESCAN_SECONDS": "0",
+            "FAXDROP_HTTP": "false",
         ])
-        let daemon = Daemon(configuration: config, renderer: DiskFiller(filler: filler), backend: CallRecorder(), logger: testLogger())
+        let daemon = Daemon(
+            configuration: config, renderer: DiskFiller(filler: filler), backend: CallRecorder(), logger: testLogger())
         try await daemon.start()
         addTeardownBlock { await daemon.stop() }
 
         try Syscall.mkdir(spool.outgoing + "/+15551234567")
         let document = Array("%PDF-1.4\n% a document that matters\n".utf8)
-        XCTAssertTrue(FileManager.default.createFile(atPath: spool.outgoing + "/+15551234567/claim.pdf", contents: Data(document)))
+        XCTAssertTrue(
+            FileManager.default.createFile(atPath: spool.outgoing + "/+15551234567/claim.pdf", contents: Data(document))
+        )
 
         // Wait until the engine has tried to finish on the full disk: the document is moved
         // beside where the sidecar goes (a rename needs no space), the sidecar cannot be written.
@@ -56,7 +60,8 @@ final class DiskFullTests: XCTestCase {
             try await Task.sleep(for: .milliseconds(50))
         }
         try await Task.sleep(for: .milliseconds(300))
-        XCTAssertEqual(try Syscall.listDirectory(spool.failed).filter { $0.hasSuffix(".json") }, [], "no sidecar on a full disk")
+        XCTAssertEqual(
+            try Syscall.listDirectory(spool.failed).filter { $0.hasSuffix(".json") }, [], "no sidecar on a full disk")
         XCTAssertEqual(try Syscall.listDirectory(spool.done), [], "and no torn one anywhere")
 
         try Syscall.unlink(filler)
@@ -68,9 +73,11 @@ final class DiskFullTests: XCTestCase {
         }
         XCTAssertEqual(sidecars.count, 1)
         let sidecarPath = spool.failed + "/" + sidecars[0]
-        let sidecar = try JSONDecoder.faxdrop().decode(Sidecar.self, from: Data(contentsOf: URL(fileURLWithPath: sidecarPath)))
+        let sidecar = try JSONDecoder.faxdrop().decode(
+            Sidecar.self, from: Data(contentsOf: URL(fileURLWithPath: sidecarPath)))
         XCTAssertEqual(sidecar.error?.code, .corruptDocument)
-        let stored = try Data(contentsOf: URL(fileURLWithPath: spool.failed + "/" + (try XCTUnwrap(sidecar.document.storedAs))))
+        let stored = try Data(
+            contentsOf: URL(fileURLWithPath: spool.failed + "/" + (try XCTUnwrap(sidecar.document.storedAs))))
         XCTAssertEqual(Array(stored), document, "the document survives byte for byte")
         try TestSpool.assertValid([sidecarPath])
     }

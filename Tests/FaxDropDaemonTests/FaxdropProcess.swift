@@ -14,7 +14,12 @@ extension XCTestCase {
         process.arguments = ["run", "--spool", spool.root]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         try process.run()
-        addTeardownBlock { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        addTeardownBlock {
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+            }
+        }
         return process
     }
 }

@@ -23,16 +23,20 @@ final class FolderOptionsClaimTests: XCTestCase {
         var records: [JobRecord] = []
         for n in 0..<3 {
             try spool.write(Array("%PDF-1.4".utf8), to: "\(folder)/\(n).pdf")
-            records.append(try XCTUnwrap(claimer.claim(spool.spool.outgoing + "/\(folder)/\(n).pdf", now: Date(), logger: logger).record))
+            records.append(
+                try XCTUnwrap(
+                    claimer.claim(spool.spool.outgoing + "/\(folder)/\(n).pdf", now: Date(), logger: logger).record))
         }
         try spool.write(Array("PAPER=legal\n".utf8), to: folder + "/.faxdrop")
         try spool.write(Array("%PDF-1.4".utf8), to: "\(folder)/3.pdf")
-        records.append(try XCTUnwrap(claimer.claim(spool.spool.outgoing + "/\(folder)/3.pdf", now: Date(), logger: logger).record))
+        records.append(
+            try XCTUnwrap(claimer.claim(spool.spool.outgoing + "/\(folder)/3.pdf", now: Date(), logger: logger).record))
         Syscall.close(fd)
 
         let lines = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 2, lines.joined(separator: "\n"))
-        XCTAssertTrue(lines[0].contains(#"problem=".faxdrop line 2: PRIORITY must be high, normal or low""#), String(lines[0]))
+        XCTAssertTrue(
+            lines[0].contains(#"problem=".faxdrop line 2: PRIORITY must be high, normal or low""#), String(lines[0]))
         XCTAssertTrue(lines[0].contains(#"folder="+15551234567 Smith\\Pharmacy""#), String(lines[0]))
         XCTAssertTrue(lines[1].contains("line 1: PAPER must be letter or a4"), String(lines[1]))
         for record in records {
@@ -48,7 +52,8 @@ final class FolderOptionsClaimTests: XCTestCase {
         // A good file: its options, the gateway's cover default filled in, the paper applied.
         try spool.write(Array("PAPER=a4\nMAX_ATTEMPTS=2\n".utf8), to: folder + "/.faxdrop")
         try spool.write(Array("%PDF-1.4".utf8), to: "\(folder)/4.pdf")
-        let good = try XCTUnwrap(claimer.claim(spool.spool.outgoing + "/\(folder)/4.pdf", now: Date(), logger: logger).record)
+        let good = try XCTUnwrap(
+            claimer.claim(spool.spool.outgoing + "/\(folder)/4.pdf", now: Date(), logger: logger).record)
         XCTAssertNil(good.optionsProblem)
         XCTAssertEqual(good.options, JobOptions(cover: true, maxAttempts: 2, paper: .a4))
         XCTAssertEqual(good.fax.paper, .a4)

@@ -23,7 +23,9 @@ final class HostileDocumentTests: XCTestCase {
 
     /// A PNG whose header claims 100000×100000 pixels (its data is a few bytes).
     static func giantPNG() -> [UInt8] {
-        func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)] }
+        func be32(_ v: UInt32) -> [UInt8] {
+            [UInt8(v >> 24), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)]
+        }
         func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
             let body = Array(type.utf8) + data
             var crc: UInt32 = 0xFFFF_FFFF
@@ -43,7 +45,8 @@ final class HostileDocumentTests: XCTestCase {
         let pool = startRenderPool(timeout: .seconds(8))
         let backend = LoopbackBackend(pageSeconds: 0, logger: testLogger())
         _ = try await startDaemon(
-            spool, ["FAXDROP_RENDER_TIMEOUT": "8"], renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool), backend: backend)
+            spool, ["FAXDROP_RENDER_TIMEOUT": "8"], renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool),
+            backend: backend)
 
         try spool.write(Self.manyPagePDF(10_000), to: "+15551234567/ten-thousand-pages.pdf")
         try spool.write(Self.giantPNG(), to: "+15551234567/giant.png")

@@ -32,7 +32,9 @@ final class HostileInputTests: XCTestCase {
             for (i, b) in socketPath.utf8.prefix(raw.count - 1).enumerated() { raw[i] = b }
         }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(sock, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         XCTAssertEqual(bound, 0)
         defer { close(sock) }
@@ -48,7 +50,8 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(after.size, before.size)
         XCTAssertEqual(after.modifiedNanoseconds, before.modifiedNanoseconds)
         XCTAssertEqual(after.inode, before.inode)
-        XCTAssertEqual(String(decoding: try Data(contentsOf: URL(fileURLWithPath: outside)), as: UTF8.self), "top secret\n")
+        XCTAssertEqual(
+            String(decoding: try Data(contentsOf: URL(fileURLWithPath: outside)), as: UTF8.self), "top secret\n")
         XCTAssertEqual(try Syscall.lstat("/etc/shadow").kind, .regular)
         // Links, the FIFO, the socket and the hard link's drop-zone name are removed, nothing
         // is stored for them, and the hard link's other name (the secret) now has one link.
@@ -59,7 +62,8 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(after.linkCount, 1)
         let failedNames = try Syscall.listDirectory(spool.spool.failed)
         let kept = failedNames.filter { !$0.hasSuffix(".json") }
-        XCTAssertEqual(kept, [try XCTUnwrap(byName["subfolder"]?.document.storedAs)], "only the folder is kept: \(failedNames)")
+        XCTAssertEqual(
+            kept, [try XCTUnwrap(byName["subfolder"]?.document.storedAs)], "only the folder is kept: \(failedNames)")
         for name in failedNames { XCTAssertNotEqual(try Syscall.lstat(spool.spool.failed + "/" + name).kind, .symlink) }
         XCTAssertEqual(recorder.renders.withLock { $0 }, [])
         XCTAssertEqual(recorder.calls.withLock { $0 }, [])
@@ -97,7 +101,8 @@ final class HostileInputTests: XCTestCase {
         let all = try await spool.waitForSidecars(3, timeout: 15)
         XCTAssertTrue(all.contains { $0.document.originalName == "marker.txt" })
         // The swapped-in symlink itself is an entry of outgoing/ that is not a folder.
-        XCTAssertTrue(all.contains { $0.document.originalName == "+15551234567" && $0.error?.code == .notARegularFile }, "\(all)")
+        XCTAssertTrue(
+            all.contains { $0.document.originalName == "+15551234567" && $0.error?.code == .notARegularFile }, "\(all)")
 
         XCTAssertEqual(try AtomicFile.read(kept), keptBefore, "the kept document is untouched")
         XCTAssertEqual(try AtomicFile.read(spool.root + "/outgoing/.hidden/" + keptName), Array("attacker\n".utf8))
@@ -120,7 +125,8 @@ final class HostileInputTests: XCTestCase {
             XCTAssertEqual(sidecar.error?.code, .unsupportedFormat)
             let storedAs = try XCTUnwrap(sidecar.document.storedAs)
             XCTAssertEqual(storedAs, sidecar.jobID.value + ".bin")
-            XCTAssertEqual(try AtomicFile.read(spool.spool.failed + "/" + storedAs), bytes, "the document is kept whole")
+            XCTAssertEqual(
+                try AtomicFile.read(spool.spool.failed + "/" + storedAs), bytes, "the document is kept whole")
             XCTAssertEqual(sidecar.document.sha256, SHA256.hex(bytes))
         }
         try TestSpool.assertValid(spool.sidecars().failed)
@@ -140,7 +146,9 @@ final class HostileInputTests: XCTestCase {
         }
         // A name that is not UTF-8: ff fe bytes.
         let raw: [UInt8] = Array((folder + "/bad-").utf8) + [0xFF, 0xFE] + Array(".pdf".utf8) + [0]
-        let fd = raw.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+        let fd = raw.withUnsafeBufferPointer {
+            open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644)
+        }
         XCTAssertGreaterThanOrEqual(fd, 0)
         close(fd)
 
@@ -156,7 +164,8 @@ final class HostileInputTests: XCTestCase {
     func testTricklingWriterIsTakenOnlyWhenDone() async throws {
         let spool = try TestSpool()
         let recorder = CallRecorder()
-        _ = try await startDaemon(spool, ["FAXDROP_SETTLE_MS": "1000", "FAXDROP_RESCAN_SECONDS": "1"], renderer: recorder, backend: recorder)
+        _ = try await startDaemon(
+            spool, ["FAXDROP_SETTLE_MS": "1000", "FAXDROP_RESCAN_SECONDS": "1"], renderer: recorder, backend: recorder)
         let folder = spool.root + "/outgoing/+15551234567"
         try Syscall.mkdir(folder)
         let path = folder + "/trickle.txt"

@@ -47,9 +47,11 @@ final class KeptImageTests: XCTestCase {
         XCTAssertEqual(garbage.pages.total, 0)
         XCTAssertNil(spool.spool.sentImage(for: garbage.jobID), "no pages, no image")
 
-        XCTAssertEqual(Set(try Syscall.listDirectory(spool.spool.images)), [
-            "\(sent.jobID.value).tif", "\(busy.jobID.value).tif",
-        ])
+        XCTAssertEqual(
+            Set(try Syscall.listDirectory(spool.spool.images)),
+            [
+                "\(sent.jobID.value).tif", "\(busy.jobID.value).tif",
+            ])
         // Private, like the rest of the spool.
         XCTAssertEqual(try Syscall.lstat(spool.spool.images).mode & 0o777, 0o700)
         try TestSpool.assertValid(spool.sidecars().done + spool.sidecars().failed)
@@ -89,7 +91,8 @@ final class KeptImageTests: XCTestCase {
             try JSONEncoder.faxdrop().encode(sidecar), to: spool.spool.sidecar(id, status: .sent),
             stagingDirectory: spool.spool.tmp)
 
-        _ = try await startDaemon(spool, renderer: NoRenderer(), backend: LoopbackBackend(pageSeconds: 0, logger: testLogger()))
+        _ = try await startDaemon(
+            spool, renderer: NoRenderer(), backend: LoopbackBackend(pageSeconds: 0, logger: testLogger()))
         try await spool.assertActiveEmpties()
         let kept = try XCTUnwrap(spool.spool.sentImage(for: id))
         XCTAssertEqual(try FaxImage.inspect(kept).count, 3)
@@ -101,7 +104,9 @@ final class KeptImageTests: XCTestCase {
         func id(daysAgo: Double, _ n: UInt64) -> JobID {
             JobID(milliseconds: UInt64((now.timeIntervalSince1970 - daysAgo * 86_400) * 1000), random: (0, n))
         }
-        let old = id(daysAgo: 91, 1), recent = id(daysAgo: 89, 2), fresh = id(daysAgo: 0, 3)
+        let old = id(daysAgo: 91, 1)
+        let recent = id(daysAgo: 89, 2)
+        let fresh = id(daysAgo: 0, 3)
         for job in [old, recent, fresh] { try Self.writeFax(pages: 1, to: spool.spool.keptImage(job)) }
         let stranger = spool.spool.images + "/notes.tif"
         try Data("not ours".utf8).write(to: URL(fileURLWithPath: stranger))
@@ -111,7 +116,8 @@ final class KeptImageTests: XCTestCase {
         XCTAssertTrue(ImageRetention.isExpired(fresh, days: 0, now: now), "0 days keeps none")
 
         // The daemon sweeps when it starts.
-        _ = try await startDaemon(spool, renderer: NoRenderer(), backend: LoopbackBackend(pageSeconds: 0, logger: testLogger()))
+        _ = try await startDaemon(
+            spool, renderer: NoRenderer(), backend: LoopbackBackend(pageSeconds: 0, logger: testLogger()))
         let deadline = Date().addingTimeInterval(10)
         while spool.spool.sentImage(for: old) != nil, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         XCTAssertNil(spool.spool.sentImage(for: old), "91 days old: swept")
@@ -132,7 +138,8 @@ final class KeptImageTests: XCTestCase {
     /// A Class F file of `pages` blank pages with one black line each.
     static func writeFax(pages: Int, to path: String) throws {
         let writer = try FaxImageWriter(path: path)
-        let bytesPerRow = 1728 / 8, height = 200
+        let bytesPerRow = 1728 / 8
+        let height = 200
         var rows = [UInt8](repeating: 0, count: bytesPerRow * height)
         for x in 0..<bytesPerRow { rows[100 * bytesPerRow + x] = 0xFF }
         for page in 0..<pages {
@@ -149,7 +156,9 @@ final class KeptImageTests: XCTestCase {
 /// A renderer for tests that never render.
 struct NoRenderer: DocumentRenderer {
     func render(_ request: RenderRequest, logger: Logger) async -> RenderReply {
-        RenderReply(id: request.id, format: nil, pages: 0, pageBytes: [], seconds: 0, error: .init(code: .internalError, message: "no renderer"))
+        RenderReply(
+            id: request.id, format: nil, pages: 0, pageBytes: [], seconds: 0,
+            error: .init(code: .internalError, message: "no renderer"))
     }
 }
 

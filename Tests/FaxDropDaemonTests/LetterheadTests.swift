@@ -15,12 +15,15 @@ final class LetterheadTests: XCTestCase {
     static func letterheadPDF(pages: Int) -> [UInt8] {
         var objects = ["<< /Type /Catalog /Pages 2 0 R >>", ""]
         var kids: [String] = []
-        let stream = "BT /F1 24 Tf 60 712 Td (NORTHWIND CLINIC) Tj ET\nBT /F1 14 Tf 60 688 Td (42 Harbour Road Springfield) Tj ET\n"
+        let stream =
+            "BT /F1 24 Tf 60 712 Td (NORTHWIND CLINIC) Tj ET\nBT /F1 14 Tf 60 688 Td (42 Harbour Road Springfield) Tj ET\n"
             + "2 w 0 G 60 676 m 552 676 l S\n"
         objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>")  // 3
         objects.append("<< /Length \(stream.utf8.count) >>\nstream\n\(stream)endstream")  // 4
         for _ in 0..<pages {
-            objects.append("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>")
+            objects.append(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>"
+            )
             kids.append("\(objects.count) 0 R")
         }
         objects[1] = "<< /Type /Pages /Kids [\(kids.joined(separator: " "))] /Count \(pages) >>"
@@ -42,11 +45,15 @@ final class LetterheadTests: XCTestCase {
         let spool = try TestSpool()
         let letterhead = (spool.root as NSString).deletingLastPathComponent + "/letterhead.pdf"
         try Data(Self.letterheadPDF(pages: 1)).write(to: URL(fileURLWithPath: letterhead))
-        let backend = try await start(spool, [
-            "FAX_HEADER": "Acme Medical Group", "FAXDROP_COVER": "on", "FAXDROP_COVER_LETTERHEAD": letterhead,
-        ])
-        try FileManager.default.createDirectory(atPath: spool.root + "/outgoing/+15557654321", withIntermediateDirectories: true)
-        try Data("RESOLUTION=normal\n".utf8).write(to: URL(fileURLWithPath: spool.root + "/outgoing/+15557654321/.faxdrop"))
+        let backend = try await start(
+            spool,
+            [
+                "FAX_HEADER": "Acme Medical Group", "FAXDROP_COVER": "on", "FAXDROP_COVER_LETTERHEAD": letterhead,
+            ])
+        try FileManager.default.createDirectory(
+            atPath: spool.root + "/outgoing/+15557654321", withIntermediateDirectories: true)
+        try Data("RESOLUTION=normal\n".utf8).write(
+            to: URL(fileURLWithPath: spool.root + "/outgoing/+15557654321/.faxdrop"))
         try spool.copy(TestSpool.corpus + "/pdf/23-onepage-letter.pdf", to: "+15551234567 Smith Pharmacy/rx.pdf")
         try spool.copy(TestSpool.corpus + "/pdf/23-onepage-letter.pdf", to: "+15557654321/lab.pdf")
         let sidecars = try await spool.waitForSidecars(2, timeout: 90)
@@ -59,11 +66,16 @@ final class LetterheadTests: XCTestCase {
             let image = try XCTUnwrap(images[number])
             XCTAssertEqual(try FaxImage.inspect(image).count, 2)
             let text = CoverPageTests.squash(try CoverPageTests.ocr(image, page: 0))
-            for expected in ["NORTHWIND CLINIC", "42 Harbour Road", "Acme Medical Group", name, "2 including this cover page"] {
-                XCTAssertTrue(text.contains(CoverPageTests.squash(expected)), "'\(expected)' not read on \(number)'s cover:\n\(text)")
+            for expected in [
+                "NORTHWIND CLINIC", "42 Harbour Road", "Acme Medical Group", name, "2 including this cover page",
+            ] {
+                XCTAssertTrue(
+                    text.contains(CoverPageTests.squash(expected)),
+                    "'\(expected)' not read on \(number)'s cover:\n\(text)")
             }
             XCTAssertFalse(
-                CoverPageTests.squash(try CoverPageTests.ocr(image, page: 1)).contains("NORTHWIND"), "only the cover has it")
+                CoverPageTests.squash(try CoverPageTests.ocr(image, page: 1)).contains("NORTHWIND"),
+                "only the cover has it")
         }
         XCTAssertEqual(try Syscall.listDirectory(spool.spool.active), [])
     }
@@ -84,7 +96,9 @@ final class LetterheadTests: XCTestCase {
         let backend = try await start(
             spool, ["FAXDROP_COVER": "on", "FAXDROP_COVER_LETTERHEAD": letterhead, "FAX_HEADER": "Acme Medical Group"],
             logger: logger)
-        for n in 1...3 { try spool.copy(TestSpool.corpus + "/pdf/23-onepage-letter.pdf", to: "+1555123456\(n)/\(n).pdf") }
+        for n in 1...3 {
+            try spool.copy(TestSpool.corpus + "/pdf/23-onepage-letter.pdf", to: "+1555123456\(n)/\(n).pdf")
+        }
         let sidecars = try await spool.waitForSidecars(3, timeout: 90)
         for sidecar in sidecars {
             XCTAssertEqual(sidecar.status, .sent, sidecar.error?.message ?? "")
@@ -94,7 +108,8 @@ final class LetterheadTests: XCTestCase {
         let bitmap = try FaxImage.readBitmap(image, page: 0)
         // Without a letterhead the fields start at the top margin: the band is not kept empty.
         let band = Int(196.0 * (15 + 30) / 25.4)
-        XCTAssertGreaterThan(bitmap.blackCount(x: 0..<bitmap.width, y: 0..<band), 1000, "no band kept for a letterhead left out")
+        XCTAssertGreaterThan(
+            bitmap.blackCount(x: 0..<bitmap.width, y: 0..<band), 1000, "no band kept for a letterhead left out")
         XCTAssertFalse(try CoverPageTests.ocr(image, page: 0).contains("NORTHWIND"))
         let log = try String(contentsOfFile: logPath, encoding: .utf8)
         let lines = log.split(separator: "\n").filter { $0.contains("letterhead is left out") }

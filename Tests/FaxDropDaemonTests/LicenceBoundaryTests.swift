@@ -5,7 +5,8 @@ import XCTest
 final class LicenceBoundaryTests: XCTestCase {
     private func neededLibraries(_ executable: String) throws -> String {
         let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-        let path = FileManager.default.isExecutableFile(atPath: folder + "/" + executable)
+        let path =
+            FileManager.default.isExecutableFile(atPath: folder + "/" + executable)
             ? folder + "/" + executable : TestSpool.packageRoot + "/.build/debug/" + executable
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")

@@ -14,10 +14,13 @@ final class LogQuotingTests: XCTestCase {
         let fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
         let handler = FaxDropLogHandler(label: "t", format: .text, level: .info, secrets: [], sink: .init(fd: fd))
         let logger = Logger(label: "t") { _ in handler }
-        logger.info("claimed", metadata: [
-            "recipient": "Smith Pharmacy", "name": "a\nINFO forged=1", "escape": "\u{1B}[2Jx", "bidi": "evil\u{202E}fdp",
-            "quote": #"say "hi" \ bye"#, "eq": "job=01FAKE", "plain": "+15551234567",
-        ])
+        logger.info(
+            "claimed",
+            metadata: [
+                "recipient": "Smith Pharmacy", "name": "a\nINFO forged=1", "escape": "\u{1B}[2Jx",
+                "bidi": "evil\u{202E}fdp",
+                "quote": #"say "hi" \ bye"#, "eq": "job=01FAKE", "plain": "+15551234567",
+            ])
         Syscall.close(fd)
         let text = try String(contentsOfFile: path, encoding: .utf8)
         XCTAssertEqual(text.filter { $0 == "\n" }.count, 1, text)

@@ -10,7 +10,9 @@ import XCTest
 final class LoopbackEndToEndTests: XCTestCase {
     struct PoolRenderer: DocumentRenderer {
         let pool: RenderPool
-        func render(_ request: RenderRequest, logger: Logger) async -> RenderReply { await pool.render(request, logger: logger) }
+        func render(_ request: RenderRequest, logger: Logger) async -> RenderReply {
+            await pool.render(request, logger: logger)
+        }
     }
 
     private func startLoopback(_ spool: TestSpool, _ settings: [String: String] = [:]) async throws -> Daemon {
@@ -30,8 +32,10 @@ final class LoopbackEndToEndTests: XCTestCase {
         XCTAssertEqual(sidecar.destination, "+15551234567")
         XCTAssertEqual(sidecar.attempts.map(\.outcome), ["sent"])
         XCTAssertEqual(sidecar.attempts.first?.details.faxStatus, "SUCCESS")
-        let original = try Data(contentsOf: URL(fileURLWithPath: TestSpool.corpus + "/pdf/27-scan-ccitt-forms-only.pdf"))
-        let stored = try Data(contentsOf: URL(fileURLWithPath: spool.spool.done + "/" + (try XCTUnwrap(sidecar.document.storedAs))))
+        let original = try Data(
+            contentsOf: URL(fileURLWithPath: TestSpool.corpus + "/pdf/27-scan-ccitt-forms-only.pdf"))
+        let stored = try Data(
+            contentsOf: URL(fileURLWithPath: spool.spool.done + "/" + (try XCTUnwrap(sidecar.document.storedAs))))
         XCTAssertEqual(stored, original)
         try await spool.assertActiveEmpties()
         try TestSpool.assertValid(spool.sidecars().done)
@@ -55,13 +59,15 @@ final class LoopbackEndToEndTests: XCTestCase {
             let number = "+1555000\(String(format: "%04d", 2000 + folder))"
             try FileManager.default.createDirectory(atPath: staging + "/" + number, withIntermediateDirectories: true)
             for i in 0..<100 {
-                XCTAssertTrue(FileManager.default.createFile(atPath: staging + "/\(number)/doc-\(i).pdf", contents: document))
+                XCTAssertTrue(
+                    FileManager.default.createFile(atPath: staging + "/\(number)/doc-\(i).pdf", contents: document))
                 expected.insert("\(number)/doc-\(i).pdf")
             }
         }
         // The folders land at once: some files arrive before their folder is watched.
         for folder in try FileManager.default.contentsOfDirectory(atPath: staging) {
-            try FileManager.default.moveItem(atPath: staging + "/" + folder, toPath: spool.spool.outgoing + "/" + folder)
+            try FileManager.default.moveItem(
+                atPath: staging + "/" + folder, toPath: spool.spool.outgoing + "/" + folder)
         }
         let sidecars = try await spool.waitForSidecars(1000, timeout: 600)
         XCTAssertEqual(sidecars.count, 1000)
@@ -105,7 +111,9 @@ final class LoopbackEndToEndTests: XCTestCase {
         XCTAssertEqual(retried.document.sha256, cancelled.document.sha256)
         // The failed job's record and document are left as they were.
         XCTAssertNotNil(StatusReport.sidecar(job.jobID, spool: spool.spool))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.spool.failed + "/" + (try XCTUnwrap(cancelled.document.storedAs))))
+        XCTAssertTrue(
+            FileManager.default.fileExists(
+                atPath: spool.spool.failed + "/" + (try XCTUnwrap(cancelled.document.storedAs))))
         try TestSpool.assertValid(spool.sidecars().done + spool.sidecars().failed)
     }
 }

@@ -78,7 +78,9 @@ final class MultiDocumentTests: XCTestCase {
         let damaged = TestSpool.corpus + "/pdf/29-garbage-not-pdf.pdf"
         var ids: [String: String] = [:]
         for (number, second) in [("+15551234567", unknown), ("+15557654321", damaged)] {
-            let result = try SubmitOptionsCLITests.faxdrop(["submit", good, second, "--spool", spool.root, "--to", number])
+            let result = try SubmitOptionsCLITests.faxdrop([
+                "submit", good, second, "--spool", spool.root, "--to", number,
+            ])
             XCTAssertEqual(result.status, 0, result.error)
             ids[number] = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -86,7 +88,8 @@ final class MultiDocumentTests: XCTestCase {
         let found = try await spool.waitForSidecars(2, timeout: 60)
         let byNumber = Dictionary(uniqueKeysWithValues: found.map { ($0.destination, $0) })
         let expected: [(String, ErrorCode, String, String)] = [
-            ("+15551234567", .unsupportedFormat, "bin", "bad_[2J.json"), ("+15557654321", .corruptDocument, "pdf", "29-garbage-not-pdf.pdf"),
+            ("+15551234567", .unsupportedFormat, "bin", "bad_[2J.json"),
+            ("+15557654321", .corruptDocument, "pdf", "29-garbage-not-pdf.pdf"),
         ]
         for (number, code, ext, name) in expected {
             let sidecar = try XCTUnwrap(byNumber[number])
@@ -94,14 +97,16 @@ final class MultiDocumentTests: XCTestCase {
             XCTAssertEqual(sidecar.status, .failed)
             XCTAssertEqual(sidecar.error?.code, code)
             XCTAssertTrue(
-                sidecar.error?.message.hasPrefix("document 2 (\(name.debugDescription))") == true, sidecar.error?.message ?? "")
+                sidecar.error?.message.hasPrefix("document 2 (\(name.debugDescription))") == true,
+                sidecar.error?.message ?? "")
             XCTAssertFalse(sidecar.error?.message.contains("\u{1B}") ?? true)
             XCTAssertEqual(sidecar.attempts.count, 0, "nothing was dialled")
             let documents = try XCTUnwrap(sidecar.documents)
             XCTAssertEqual(documents.map(\.storedAs), ["\(id).txt", "\(id)-2.\(ext)"])
             XCTAssertEqual(documents[1].originalName, name)
             for document in documents {
-                XCTAssertNotNil(try Syscall.lstatIfExists(spool.spool.failed + "/" + (try XCTUnwrap(document.storedAs))))
+                XCTAssertNotNil(
+                    try Syscall.lstatIfExists(spool.spool.failed + "/" + (try XCTUnwrap(document.storedAs))))
             }
         }
         XCTAssertTrue(backend.kept.withLock { $0.isEmpty })
@@ -138,7 +143,9 @@ final class MultiDocumentTests: XCTestCase {
         let spool = try TestSpool()
         let first = try write("First document.\n", "one.txt", in: spool)
         let second = try write("Second document.\n", "two.txt", in: spool)
-        let result = try SubmitOptionsCLITests.faxdrop(["submit", first, second, "--spool", spool.root, "--to", "+15551234567"])
+        let result = try SubmitOptionsCLITests.faxdrop([
+            "submit", first, second, "--spool", spool.root, "--to", "+15551234567",
+        ])
         XCTAssertEqual(result.status, 0, result.error)
         let id = try XCTUnwrap(JobID(result.output.trimmingCharacters(in: .whitespacesAndNewlines)))
         let backend = LoopbackBackend(pageSeconds: 1.5, noAnswerSeconds: 0.3, logger: testLogger())
@@ -159,8 +166,11 @@ final class MultiDocumentTests: XCTestCase {
         let sidecar = try XCTUnwrap(found.first)
         XCTAssertEqual(sidecar.status, .failed)
         XCTAssertEqual(sidecar.error?.code, .documentChanged)
-        XCTAssertTrue(sidecar.error?.message.hasPrefix("document 2 (\"two.txt\")") == true, sidecar.error?.message ?? "")
-        XCTAssertEqual(sidecar.documents?[1].sha256, SHA256.hex(Array("Second document.\n".utf8)), "the digest of what was rendered")
+        XCTAssertTrue(
+            sidecar.error?.message.hasPrefix("document 2 (\"two.txt\")") == true, sidecar.error?.message ?? "")
+        XCTAssertEqual(
+            sidecar.documents?[1].sha256, SHA256.hex(Array("Second document.\n".utf8)),
+            "the digest of what was rendered")
         try TestSpool.assertValid(spool.sidecars().failed)
     }
 }

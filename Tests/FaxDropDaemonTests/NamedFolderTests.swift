@@ -45,8 +45,10 @@ final class NamedFolderTests: XCTestCase {
         XCTAssertNil(plain.options)
         try TestSpool.assertValid(spool.sidecars().done + spool.sidecars().failed)
         // Old readers: the fields are only added, never changed.
-        let json = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: spool.spool.sidecar(rx.jobID, status: .sent)))) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: spool.spool.sidecar(rx.jobID, status: .sent))))
+            as? [String: Any]
         XCTAssertEqual(json?["destination"] as? String, "+15551234567")
     }
 
@@ -59,8 +61,11 @@ final class NamedFolderTests: XCTestCase {
         let good = spool.root + "/outgoing/+15551234567 Smith Pharmacy"
         let bad = spool.root + "/outgoing/+15557654321"
         let busy = spool.root + "/outgoing/+15550000486 Busy Office"
-        for folder in [good, bad, busy] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        try Data("RESOLUTION=normal\nPAPER=a4\nPRIORITY=high\n".utf8).write(to: URL(fileURLWithPath: good + "/.faxdrop"))
+        for folder in [good, bad, busy] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        try Data("RESOLUTION=normal\nPAPER=a4\nPRIORITY=high\n".utf8).write(
+            to: URL(fileURLWithPath: good + "/.faxdrop"))
         try Data("# options\nRESOLUTION=normal\nPAPER=legal\n".utf8).write(to: URL(fileURLWithPath: bad + "/.faxdrop"))
         try Data("MAX_ATTEMPTS=2\n".utf8).write(to: URL(fileURLWithPath: busy + "/.faxdrop"))
         try spool.copy(onePage, to: "+15551234567 Smith Pharmacy/a.pdf")
@@ -109,7 +114,9 @@ final class NamedFolderTests: XCTestCase {
         _ = try await startLoopback(spool)
         let linked = spool.root + "/outgoing/+15551234567"
         let fifo = spool.root + "/outgoing/+15557654321"
-        for folder in [linked, fifo] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        for folder in [linked, fifo] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
         XCTAssertEqual(symlink("/etc/passwd", linked + "/.faxdrop"), 0)
         XCTAssertEqual(mkfifo(fifo + "/.faxdrop", 0o644), 0)
         try spool.copy(onePage, to: "+15551234567/a.pdf")
@@ -117,6 +124,7 @@ final class NamedFolderTests: XCTestCase {
         let sidecars = try await spool.waitForSidecars(2, timeout: 30)
         let messages = sidecars.map { $0.error?.message ?? "" }.sorted()
         XCTAssertEqual(sidecars.map(\.error?.code), [.invalidOptions, .invalidOptions])
-        XCTAssertEqual(messages, [".faxdrop: is a fifo, not a regular file", ".faxdrop: is a symbolic link; not followed"])
+        XCTAssertEqual(
+            messages, [".faxdrop: is a fifo, not a regular file", ".faxdrop: is a symbolic link; not followed"])
     }
 }

@@ -15,7 +15,8 @@ final class OpenWriterTests: XCTestCase {
     func testFileHeldOpenThroughAPauseIsTakenOnlyOnceClosedWhole() async throws {
         let spool = try TestSpool()
         let recorder = CallRecorder()
-        _ = try await startDaemon(spool, ["FAXDROP_SETTLE_MS": "1000", "FAXDROP_RESCAN_SECONDS": "1"], renderer: recorder, backend: recorder)
+        _ = try await startDaemon(
+            spool, ["FAXDROP_SETTLE_MS": "1000", "FAXDROP_RESCAN_SECONDS": "1"], renderer: recorder, backend: recorder)
         let folder = spool.root + "/outgoing/+15551234567"
         try Syscall.mkdir(folder)
         let path = folder + "/scan.txt"
@@ -56,7 +57,8 @@ final class OpenWriterTests: XCTestCase {
         let deadline = Date().addingTimeInterval(30)
         var job: JobID?
         while job == nil && Date() < deadline {
-            for (id, record) in (try? journals.scan()) ?? [] where record?.state == .sending || record?.state == .dialing {
+            for (id, record) in (try? journals.scan()) ?? []
+            where record?.state == .sending || record?.state == .dialing {
                 job = id
             }
             if job == nil { try await Task.sleep(for: .milliseconds(20)) }

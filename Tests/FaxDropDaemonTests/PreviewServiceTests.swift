@@ -23,7 +23,8 @@ final class PreviewServiceTests: XCTestCase {
     private func makeService(
         _ spool: TestSpool, _ settings: [String: String] = [:], clock: TestClock = TestClock()
     ) throws -> PreviewService {
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: testLogger())
+        let pool = RenderPool(
+            executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: testLogger())
         addTeardownBlock { await pool.shutdown() }
         let folder = (spool.root as NSString).deletingLastPathComponent
         addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }
@@ -53,7 +54,8 @@ final class PreviewServiceTests: XCTestCase {
         XCTAssertEqual(preview.pageCount, 3)
         XCTAssertEqual(preview.documentNames, ["refcard.pdf"])
         XCTAssertTrue(PreviewService.isValidToken(preview.token))
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: threePages)), before, "the source is copied, not moved")
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: threePages)), before, "the source is copied, not moved")
         XCTAssertEqual(previewFolders(spool), ["preview-" + preview.token])
         XCTAssertEqual(try Syscall.lstat(spool.spool.tmp + "/preview-" + preview.token).mode & 0o777, 0o700)
 
@@ -88,12 +90,14 @@ final class PreviewServiceTests: XCTestCase {
         XCTAssertEqual(preview.pageCount, 1 + 1 + 2, "cover, letter, two forms")
         XCTAssertEqual(preview.documentNames, ["letter.pdf", "forms.pdf"])
         let full = try pngSize(try await service.page(token: preview.token, page: 0, thumbnail: false))
-        XCTAssertEqual(full.height, Paper.letter.heightPixels(.normal) * 2, "normal resolution shown with square pixels")
+        XCTAssertEqual(
+            full.height, Paper.letter.heightPixels(.normal) * 2, "normal resolution shown with square pixels")
     }
 
     func testSubmittedPreviewIsSentByTheLoopbackDaemon() async throws {
         let spool = try TestSpool()
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: testLogger())
+        let pool = RenderPool(
+            executable: RenderPool.defaultExecutable(), workers: 2, timeout: .seconds(60), logger: testLogger())
         addTeardownBlock { await pool.shutdown() }
         let daemon = try await startDaemon(
             spool, renderer: LoopbackEndToEndTests.PoolRenderer(pool: pool),
@@ -116,7 +120,8 @@ final class PreviewServiceTests: XCTestCase {
         XCTAssertEqual(sidecar.document.originalName, "forms.pdf")
         XCTAssertEqual(sidecar.pages, Sidecar.Pages(total: preview.pageCount, sent: preview.pageCount))
         XCTAssertEqual(
-            try Data(contentsOf: URL(fileURLWithPath: spool.spool.done + "/" + (try XCTUnwrap(sidecar.document.storedAs)))),
+            try Data(
+                contentsOf: URL(fileURLWithPath: spool.spool.done + "/" + (try XCTUnwrap(sidecar.document.storedAs)))),
             try Data(contentsOf: URL(fileURLWithPath: twoPages)))
         try TestSpool.assertValid(spool.sidecars().done)
 
@@ -126,7 +131,8 @@ final class PreviewServiceTests: XCTestCase {
                     _ = try await service.page(token: preview.token, page: 0, thumbnail: true)
                 } else {
                     _ = try await service.submit(
-                        token: preview.token, destination: try XCTUnwrap(E164Number("+15551234567")), options: JobOptions())
+                        token: preview.token, destination: try XCTUnwrap(E164Number("+15551234567")),
+                        options: JobOptions())
                 }
                 XCTFail("\(attempt): a sent preview is gone")
             } catch let error as PreviewError {
@@ -140,7 +146,8 @@ final class PreviewServiceTests: XCTestCase {
         let spool = try TestSpool()
         let service = try makeService(spool)
         let scratch = (spool.root as NSString).deletingLastPathComponent
-        let empty = scratch + "/empty.pdf", binary = scratch + "/program.pdf"
+        let empty = scratch + "/empty.pdf"
+        let binary = scratch + "/program.pdf"
         try Data().write(to: URL(fileURLWithPath: empty))
         try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919 &+ 13) }).write(to: URL(fileURLWithPath: binary))
         let cases: [(String, String, ErrorCode)] = [
@@ -161,7 +168,9 @@ final class PreviewServiceTests: XCTestCase {
         // A bad second document is named.
         do {
             _ = try await service.create(
-                documents: [("letter.pdf", onePage), ("garbage.pdf", TestSpool.corpus + "/pdf/29-garbage-not-pdf.pdf")],
+                documents: [
+                    ("letter.pdf", onePage), ("garbage.pdf", TestSpool.corpus + "/pdf/29-garbage-not-pdf.pdf"),
+                ],
                 options: JobOptions())
             XCTFail("garbage was previewed")
         } catch let error as PreviewError {
@@ -171,7 +180,8 @@ final class PreviewServiceTests: XCTestCase {
         // Options that could forge a line on the cover page are refused before any rendering.
         do {
             _ = try await service.create(
-                documents: [("letter.pdf", onePage)], options: JobOptions(cover: true, subject: "Refill\nFrom: the bank"))
+                documents: [("letter.pdf", onePage)],
+                options: JobOptions(cover: true, subject: "Refill\nFrom: the bank"))
             XCTFail("a subject with a line break was taken")
         } catch let error as PreviewError {
             XCTAssertEqual(error.errorCode, .invalidOptions)
@@ -215,7 +225,8 @@ final class PreviewServiceTests: XCTestCase {
 
         // A fax image elsewhere in the spool that a path in a token could reach.
         try KeptImageTests.writeFax(pages: 1, to: spool.spool.images + "/fax.tif")
-        try FileManager.default.createDirectory(atPath: spool.spool.outgoing + "/+15551234567", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: spool.spool.outgoing + "/+15551234567", withIntermediateDirectories: true)
         let hostile = [
             "../images", "../../spool/images", a.token + "/../" + b.token, "/" + a.token, a.token.uppercased(),
             String(a.token.dropLast()), a.token + "0", "", "..", "%2e%2e", "g" + a.token.dropFirst(),  // not hex

@@ -38,7 +38,9 @@ final class ReceiveLanderTests: XCTestCase {
         return path
     }
 
-    func event(_ receiveID: String, did: String, caller: String, station: String, pages: Int, status: String) -> FaxReceivedEvent {
+    func event(_ receiveID: String, did: String, caller: String, station: String, pages: Int, status: String)
+        -> FaxReceivedEvent
+    {
         var e = FaxReceivedEvent()
         e.receiveID = receiveID
         e.did = did
@@ -59,9 +61,12 @@ final class ReceiveLanderTests: XCTestCase {
     func testAReceivedFaxLandsAsPDFAndSidecarAndTheTIFFGoesLast() throws {
         let tiff = try writeReceived("1795906337.3", pages: 2)
         let tiffSize = try Syscall.lstat(tiff).size
-        let landed = try XCTUnwrap(ReceiveLander(spool: spool.spool).land(
-            event("1795906337.3", did: "+15551002", caller: "5550100", station: "+1 555 010 0100", pages: 2, status: "SUCCESS"),
-            logger: testLogger()))
+        let landed = try XCTUnwrap(
+            ReceiveLander(spool: spool.spool).land(
+                event(
+                    "1795906337.3", did: "+15551002", caller: "5550100", station: "+1 555 010 0100", pages: 2,
+                    status: "SUCCESS"),
+                logger: testLogger()))
         let sidecar = landed.sidecar
         XCTAssertEqual(sidecar.status, .received)
         XCTAssertEqual(sidecar.pages, .init(received: 2, reported: 2))
@@ -72,7 +77,8 @@ final class ReceiveLanderTests: XCTestCase {
         XCTAssertEqual(pdf, spool.spool.incoming + "/+15551002/\(sidecar.id.value).pdf")
         XCTAssertEqual(landed.sidecarPath, spool.spool.incoming + "/+15551002/\(sidecar.id.value).json")
         XCTAssertNil(try Syscall.lstatIfExists(tiff), "Asterisk's TIFF is removed once the PDF and sidecar exist")
-        XCTAssertEqual(try Syscall.listDirectory(spool.spool.receiving), ["1795906337.3.json"], "only the landed marker")
+        XCTAssertEqual(
+            try Syscall.listDirectory(spool.spool.receiving), ["1795906337.3.json"], "only the landed marker")
         XCTAssertNil(
             try ReceiveLander(spool: spool.spool).land(
                 event("1795906337.3", did: "+15551002", caller: "5550100", station: "", pages: 2, status: "SUCCESS"),
@@ -82,10 +88,12 @@ final class ReceiveLanderTests: XCTestCase {
         XCTAssertEqual(try Syscall.lstat(spool.spool.incoming + "/+15551002").mode & 0o007, 0)
         XCTAssertEqual(try Syscall.lstat(spool.spool.incoming).mode & 0o007, 0)
         XCTAssertEqual(
-            try Syscall.lstat(spool.spool.receiving).mode & 0o7777, 0o2770, "Asterisk's group writes, nobody else reads")
+            try Syscall.lstat(spool.spool.receiving).mode & 0o7777, 0o2770, "Asterisk's group writes, nobody else reads"
+        )
         // The PDF is the data, not a re-encoding: within a few percent of the TIFF.
         let pdfSize = try Syscall.lstat(pdf).size
-        XCTAssertLessThan(abs(Double(pdfSize - tiffSize)) / Double(tiffSize), 0.25, "PDF \(pdfSize) vs TIFF \(tiffSize)")
+        XCTAssertLessThan(
+            abs(Double(pdfSize - tiffSize)) / Double(tiffSize), 0.25, "PDF \(pdfSize) vs TIFF \(tiffSize)")
         XCTAssertEqual(sidecar.document.sha256, SHA256.hex(try AtomicFile.read(pdf)))
         try TestSpool.assertValid([landed.sidecarPath])
     }
@@ -127,8 +135,10 @@ final class ReceiveLanderTests: XCTestCase {
     /// a call that brought no page still gets a sidecar.
     func testPartialAndFailedReceivesGetSidecars() throws {
         _ = try writeReceived("100.1", pages: 1)
-        let partial = try XCTUnwrap(ReceiveLander(spool: spool.spool).land(
-            event("100.1", did: "15551002", caller: "5550100", station: "S", pages: 1, status: "FAILED"), logger: testLogger()))
+        let partial = try XCTUnwrap(
+            ReceiveLander(spool: spool.spool).land(
+                event("100.1", did: "15551002", caller: "5550100", station: "S", pages: 1, status: "FAILED"),
+                logger: testLogger()))
         XCTAssertEqual(partial.sidecar.status, .partial)
         XCTAssertEqual(partial.sidecar.pages.received, 1)
         XCTAssertEqual(partial.sidecar.error?.code, .faxTransferFailed)
@@ -148,8 +158,10 @@ final class ReceiveLanderTests: XCTestCase {
 
     func testKeepTIFFPutsItBesideThePDF() throws {
         _ = try writeReceived("200.1", pages: 1)
-        let landed = try XCTUnwrap(ReceiveLander(spool: spool.spool, keepTIFF: true).land(
-            event("200.1", did: "+15551002", caller: "1", station: "", pages: 1, status: "SUCCESS"), logger: testLogger()))
+        let landed = try XCTUnwrap(
+            ReceiveLander(spool: spool.spool, keepTIFF: true).land(
+                event("200.1", did: "+15551002", caller: "1", station: "", pages: 1, status: "SUCCESS"),
+                logger: testLogger()))
         let kept = spool.spool.incoming + "/+15551002/" + landed.sidecar.id.value + ".tif"
         XCTAssertEqual(try FaxImage.inspect(kept).count, 1)
         XCTAssertEqual(landed.sidecar.document.tiff, landed.sidecar.id.value + ".tif")
@@ -183,8 +195,10 @@ final class ReceiveLanderTests: XCTestCase {
         // The journal of an interrupted landing, as the first step wrote it.
         let first = try XCTUnwrap(ReceiveLander(spool: spool.spool, keepTIFF: true).land(e, logger: testLogger()))
         try Syscall.rename(spool.spool.incoming + "/+15551002/" + first.sidecar.id.value + ".tif", tiff)
-        let journal = "{\"id\":\"\(first.sidecar.id.value)\",\"receivedAt\":\"2026-11-29T00:00:00.000Z\",\"event\":\"ReceiveID=300.1\"}"
-        try AtomicFile.write(Array(journal.utf8), to: spool.spool.receiving + "/300.1.json", stagingDirectory: spool.spool.tmp)
+        let journal =
+            "{\"id\":\"\(first.sidecar.id.value)\",\"receivedAt\":\"2026-11-29T00:00:00.000Z\",\"event\":\"ReceiveID=300.1\"}"
+        try AtomicFile.write(
+            Array(journal.utf8), to: spool.spool.receiving + "/300.1.json", stagingDirectory: spool.spool.tmp)
         XCTAssertEqual(ReceiveLander(spool: spool.spool).interrupted("300.1")?.receiveID, "300.1")
         let second = try XCTUnwrap(try ReceiveLander(spool: spool.spool).land(e, logger: testLogger()))
         XCTAssertEqual(second.sidecar.id, first.sidecar.id)

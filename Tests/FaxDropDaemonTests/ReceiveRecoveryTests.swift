@@ -13,11 +13,13 @@ import XCTest
 /// sidecar (with its PDF), Asterisk's TIFFs are gone, and so are the AstDB copies.
 final class ReceiveRecoveryTests: XCTestCase {
     func daemonProcess(_ spool: TestSpool, port: Int) throws -> Process {
-        try runFaxdrop(spool, [
-            "FAX_BACKEND": "sip", "ASTERISK_AMI_HOST": "127.0.0.1", "ASTERISK_AMI_PORT": "\(port)",
-            "ASTERISK_AMI_USERNAME": "faxdrop", "ASTERISK_AMI_PASSWORD": "faxdrop-secret",
-            "FAXDROP_HTTP": "false", "FAXDROP_RESCAN_SECONDS": "0", "FAXDROP_LOG_LEVEL": "warning",
-        ])
+        try runFaxdrop(
+            spool,
+            [
+                "FAX_BACKEND": "sip", "ASTERISK_AMI_HOST": "127.0.0.1", "ASTERISK_AMI_PORT": "\(port)",
+                "ASTERISK_AMI_USERNAME": "faxdrop", "ASTERISK_AMI_PASSWORD": "faxdrop-secret",
+                "FAXDROP_HTTP": "false", "FAXDROP_RESCAN_SECONDS": "0", "FAXDROP_LOG_LEVEL": "warning",
+            ])
     }
 
     func simulator(_ spool: TestSpool) async throws -> (AsteriskSimulator, Int) {
@@ -80,7 +82,9 @@ final class ReceiveRecoveryTests: XCTestCase {
     /// an old one whose copy is in AstDB is landed from the copy, with its DID.
     func testOldReceivedFilesWithoutAResultAreLandedAfterAstDBWasRead() async throws {
         let spool = try TestSpool()
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: (spool.root as NSString).deletingLastPathComponent) }
+        addTeardownBlock {
+            try? FileManager.default.removeItem(atPath: (spool.root as NSString).deletingLastPathComponent)
+        }
         let (simulator, port) = try await simulator(spool)
         let sent = try document(spool, pages: 2)
         let withCopy = try await simulator.receiveFax(
@@ -107,7 +111,9 @@ final class ReceiveRecoveryTests: XCTestCase {
 
     func testKill9WhileFaxesArriveAndAnAMIOutageLoseNothing() async throws {
         let spool = try TestSpool()
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: (spool.root as NSString).deletingLastPathComponent) }
+        addTeardownBlock {
+            try? FileManager.default.removeItem(atPath: (spool.root as NSString).deletingLastPathComponent)
+        }
         let (simulator, port) = try await simulator(spool)
         let sent = try document(spool, pages: 2)
         var daemon = try daemonProcess(spool, port: port)
@@ -123,12 +129,15 @@ final class ReceiveRecoveryTests: XCTestCase {
         var timings: [Double] = []
         for did in ["+15551091", "+15551092", "+15551093"] {
             let raised = Date()
-            let id = try await simulator.receiveFax(.init(did: did, caller: "5550100", remoteStationID: "A", tiff: sent))
+            let id = try await simulator.receiveFax(
+                .init(did: did, caller: "5550100", remoteStationID: "A", tiff: sent))
             XCTAssertFalse(id.isEmpty)
             let folder = spool.spool.incoming + "/" + did
             let deadline = Date().addingTimeInterval(20)
             while Date() < deadline,
-                ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).allSatisfy({ !$0.hasSuffix(".pdf") })
+                ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).allSatisfy({
+                    !$0.hasSuffix(".pdf")
+                })
             {
                 try await Task.sleep(for: .milliseconds(1))
             }

@@ -18,7 +18,8 @@ final class RetryRequeueTests: XCTestCase {
         var sidecar = Sidecar(
             jobID: old, status: .failed, destination: "+15551234567", document: document("a.txt", "\(old)-1.txt"),
             pages: Sidecar.Pages(total: 0, sent: 0), fax: fax, attempts: [], error: nil,
-            queuedAt: Date(timeIntervalSince1970: 1_700_000_000), completedAt: Date(timeIntervalSince1970: 1_700_000_001),
+            queuedAt: Date(timeIntervalSince1970: 1_700_000_000),
+            completedAt: Date(timeIntervalSince1970: 1_700_000_001),
             gateway: Sidecar.Gateway(host: "test", version: "0"))
         sidecar.documents = [document("a.txt", "\(old)-1.txt"), document("b.txt", keptSecond ? "\(old)-2.txt" : nil)]
         return sidecar
@@ -32,7 +33,8 @@ final class RetryRequeueTests: XCTestCase {
         let spool = try TestSpool().spool
         try AtomicFile.write(Array("first".utf8), to: spool.failed + "/\(old)-1.txt", stagingDirectory: spool.tmp)
         try AtomicFile.write(Array("second".utf8), to: spool.failed + "/\(old)-2.txt", stagingDirectory: spool.tmp)
-        let record = try Submitter(spool: spool).requeue(failedSidecar(keptSecond: true), as: new, now: Date(timeIntervalSince1970: 1_700_000_200))
+        let record = try Submitter(spool: spool).requeue(
+            failedSidecar(keptSecond: true), as: new, now: Date(timeIntervalSince1970: 1_700_000_200))
         XCTAssertEqual(record.retryOf, old)
         XCTAssertEqual(record.state, .claiming)
         XCTAssertEqual(record.fax, fax, "a retry keeps the original's fax settings")
@@ -42,13 +44,17 @@ final class RetryRequeueTests: XCTestCase {
         XCTAssertEqual(try AtomicFile.read(spool.jobFolder(new) + "/" + JobDocument.fileName(2)), Array("second".utf8))
         XCTAssertEqual(try JournalStore(spool: spool).read(new), record)
         XCTAssertEqual(try stagedLeftovers(spool), [])
-        XCTAssertEqual(try AtomicFile.read(spool.failed + "/\(old)-1.txt"), Array("first".utf8), "the old job keeps its own")
+        XCTAssertEqual(
+            try AtomicFile.read(spool.failed + "/\(old)-1.txt"), Array("first".utf8), "the old job keeps its own")
     }
 
     func testAMissingKeptDocumentQueuesNothing() throws {
         let spool = try TestSpool().spool
         try AtomicFile.write(Array("first".utf8), to: spool.failed + "/\(old)-1.txt", stagingDirectory: spool.tmp)
-        XCTAssertThrowsError(try Submitter(spool: spool).requeue(failedSidecar(keptSecond: false), as: new, now: Date(timeIntervalSince1970: 1_700_000_200))) {
+        XCTAssertThrowsError(
+            try Submitter(spool: spool).requeue(
+                failedSidecar(keptSecond: false), as: new, now: Date(timeIntervalSince1970: 1_700_000_200))
+        ) {
             XCTAssertEqual(($0 as? FaxError)?.code, .notARegularFile)
         }
         XCTAssertNil(try Syscall.lstatIfExists(spool.jobFolder(new)))

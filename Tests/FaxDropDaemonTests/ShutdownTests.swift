@@ -32,8 +32,10 @@ final class ShutdownTests: XCTestCase {
     }
 
     private func openAttempt(_ spool: TestSpool) throws -> (JobRecord, AttemptRecord)? {
-        for case let (_, record?) in try JournalStore(spool: spool.spool).scan() {
-            if let last = record.attempts.last, last.endedAt == nil, record.state == .dialing || record.state == .sending {
+        for case (_, let record?) in try JournalStore(spool: spool.spool).scan() {
+            if let last = record.attempts.last, last.endedAt == nil,
+                record.state == .dialing || record.state == .sending
+            {
                 return (record, last)
             }
         }

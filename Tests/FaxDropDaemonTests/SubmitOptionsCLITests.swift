@@ -16,11 +16,14 @@ final class SubmitOptionsCLITests: XCTestCase {
     /// Runs the real `faxdrop` binary built beside the tests.
     static func faxdrop(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("faxdrop")
-        process.executableURL = FileManager.default.isExecutableFile(atPath: binary.path)
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "faxdrop")
+        process.executableURL =
+            FileManager.default.isExecutableFile(atPath: binary.path)
             ? binary : URL(fileURLWithPath: TestSpool.packageRoot + "/.build/debug/faxdrop")
         process.arguments = arguments
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -51,7 +54,9 @@ final class SubmitOptionsCLITests: XCTestCase {
             XCTAssertEqual(sidecar.status, .sent, sidecar.error?.message ?? "")
             XCTAssertEqual(sidecar.pages.total, 2, "cover and page")
             XCTAssertEqual(sidecar.recipient?.name, "Smith Pharmacy")
-            XCTAssertEqual(sidecar.options, JobOptions(cover: true, subject: "Refill (urgent) \\", note: ["Call us."], priority: .high))
+            XCTAssertEqual(
+                sidecar.options,
+                JobOptions(cover: true, subject: "Refill (urgent) \\", note: ["Call us."], priority: .high))
             XCTAssertEqual(sidecar.batchID, lines[0][3])
             XCTAssertEqual(sidecar.sendAt, Date(timeIntervalSince1970: 1_577_836_800))
         }
@@ -66,11 +71,13 @@ final class SubmitOptionsCLITests: XCTestCase {
         let spool = try TestSpool()
         let document = TestSpool.corpus + "/pdf/23-onepage-letter.pdf"
         let result = try faxdrop([
-            "submit", document, "--spool", spool.root, "--to", "+15550000480", "--resolution", "normal", "--paper", "a4",
+            "submit", document, "--spool", spool.root, "--to", "+15550000480", "--resolution", "normal", "--paper",
+            "a4",
             "--max-attempts", "1",
         ])
         XCTAssertEqual(result.status, 0, result.error)
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: 1, timeout: .seconds(60), logger: testLogger())
+        let pool = RenderPool(
+            executable: RenderPool.defaultExecutable(), workers: 1, timeout: .seconds(60), logger: testLogger())
         addTeardownBlock { await pool.shutdown() }
         let backend = ImageKeepingBackend(folder: (spool.root as NSString).deletingLastPathComponent)
         _ = try await startDaemon(
@@ -91,7 +98,9 @@ final class SubmitOptionsCLITests: XCTestCase {
         XCTAssertGreaterThan(page.height, 1100, "A4 at 98 dpi is 1143 rows, letter 1078")
         try TestSpool.assertValid(spool.sidecars().failed)
 
-        for bad in [["--resolution", "superfine"], ["--paper", "legal"], ["--max-attempts", "0"], ["--max-attempts", "101"]] {
+        for bad in [
+            ["--resolution", "superfine"], ["--paper", "legal"], ["--max-attempts", "0"], ["--max-attempts", "101"],
+        ] {
             let refused = try faxdrop(["submit", document, "--spool", spool.root, "--to", "+15551234567"] + bad)
             XCTAssertNotEqual(refused.status, 0, "\(bad)")
         }
@@ -111,7 +120,8 @@ final class SubmitOptionsCLITests: XCTestCase {
         XCTAssertTrue(status.output.contains("send at 2099-01-01T07:00:00.000Z  priority high"), status.output)
         let json = try faxdrop(["status", "--spool", spool.root, "--json"])
         let active = try XCTUnwrap(
-            (try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])?["active"] as? [[String: Any]])
+            (try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])?["active"]
+                as? [[String: Any]])
         XCTAssertEqual(active.first?["send_at"] as? String, "2099-01-01T07:00:00.000Z")
         XCTAssertEqual(active.first?["priority"] as? String, "high")
     }

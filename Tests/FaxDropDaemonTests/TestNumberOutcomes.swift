@@ -40,28 +40,28 @@ func dropTestNumberDocuments(_ spool: TestSpool) throws {
 func assertTestNumberOutcomes(
     _ byName: [String: Sidecar], file: StaticString = #filePath, line: UInt = #line
 ) throws {
-        let expected: [(String, ErrorCode, Int)] = [
-            ("busy.pdf", .busy, 17), ("noanswer.pdf", .noAnswer, 19), ("congestion.pdf", .congestion, 34),
-        ]
-        for (name, code, cause) in expected {
-            let s = try XCTUnwrap(byName[name], name, file: file, line: line)
-            XCTAssertEqual(s.status, .failed, name)
-            XCTAssertEqual(s.error?.code, code, name)
-            XCTAssertEqual(s.error?.retryable, true, name)
-            XCTAssertEqual(s.attempts.count, 3, "\(name): retried up to FAXDROP_MAX_ATTEMPTS")
-            XCTAssertEqual(Set(s.attempts.map(\.outcome)), [code.rawValue], name)
-            XCTAssertEqual(Set(s.attempts.map(\.details.hangupCause)), [cause], name)
-            XCTAssertEqual(s.pages.sent, 0, name)
-        }
-        // 0488 hangs up after the first of several pages; with resume, each retry starts at
-        // the first unsent page, so three calls deliver the three pages.
-        let drop = try XCTUnwrap(byName["drop.pdf"], file: file, line: line)
-        XCTAssertEqual(drop.status, .sent)
-        XCTAssertEqual(drop.pages, Sidecar.Pages(total: 3, sent: 3))
-        XCTAssertEqual(drop.attempts.map(\.outcome), ["fax_transfer_failed", "fax_transfer_failed", "sent"])
-        XCTAssertEqual(drop.attempts.map(\.firstPage), [1, 2, 3])
-        XCTAssertEqual(drop.attempts.map(\.pagesSent), [1, 1, 1])
-        XCTAssertEqual(drop.attempts.first?.details.statusString, "The call dropped prematurely")
-        XCTAssertEqual(byName["fine.pdf"]?.status, .sent)
-        XCTAssertEqual(byName["fine.pdf"]?.pages.sent, 3)
+    let expected: [(String, ErrorCode, Int)] = [
+        ("busy.pdf", .busy, 17), ("noanswer.pdf", .noAnswer, 19), ("congestion.pdf", .congestion, 34),
+    ]
+    for (name, code, cause) in expected {
+        let s = try XCTUnwrap(byName[name], name, file: file, line: line)
+        XCTAssertEqual(s.status, .failed, name)
+        XCTAssertEqual(s.error?.code, code, name)
+        XCTAssertEqual(s.error?.retryable, true, name)
+        XCTAssertEqual(s.attempts.count, 3, "\(name): retried up to FAXDROP_MAX_ATTEMPTS")
+        XCTAssertEqual(Set(s.attempts.map(\.outcome)), [code.rawValue], name)
+        XCTAssertEqual(Set(s.attempts.map(\.details.hangupCause)), [cause], name)
+        XCTAssertEqual(s.pages.sent, 0, name)
+    }
+    // 0488 hangs up after the first of several pages; with resume, each retry starts at
+    // the first unsent page, so three calls deliver the three pages.
+    let drop = try XCTUnwrap(byName["drop.pdf"], file: file, line: line)
+    XCTAssertEqual(drop.status, .sent)
+    XCTAssertEqual(drop.pages, Sidecar.Pages(total: 3, sent: 3))
+    XCTAssertEqual(drop.attempts.map(\.outcome), ["fax_transfer_failed", "fax_transfer_failed", "sent"])
+    XCTAssertEqual(drop.attempts.map(\.firstPage), [1, 2, 3])
+    XCTAssertEqual(drop.attempts.map(\.pagesSent), [1, 1, 1])
+    XCTAssertEqual(drop.attempts.first?.details.statusString, "The call dropped prematurely")
+    XCTAssertEqual(byName["fine.pdf"]?.status, .sent)
+    XCTAssertEqual(byName["fine.pdf"]?.pages.sent, 3)
 }

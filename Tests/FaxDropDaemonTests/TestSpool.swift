@@ -42,14 +42,18 @@ struct TestSpool {
     /// Sidecar paths in done/ and failed/.
     func sidecars() -> (done: [String], failed: [String]) {
         func list(_ folder: String) -> [String] {
-            ((try? Syscall.listDirectory(folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted().map { folder + "/" + $0 }
+            ((try? Syscall.listDirectory(folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted().map {
+                folder + "/" + $0
+            }
         }
         return (list(spool.done), list(spool.failed))
     }
 
     /// Waits until `count` sidecars exist in total, or fails after `timeout`.
     @discardableResult
-    func waitForSidecars(_ count: Int, timeout: Double, file: StaticString = #filePath, line: UInt = #line) async throws -> [Sidecar] {
+    func waitForSidecars(_ count: Int, timeout: Double, file: StaticString = #filePath, line: UInt = #line) async throws
+        -> [Sidecar]
+    {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let found = sidecars()
@@ -57,7 +61,8 @@ struct TestSpool {
                 return try (found.done + found.failed).map(Self.readSidecar)
             }
             if Date() > deadline {
-                XCTFail("timed out: \(found.done.count + found.failed.count) of \(count) sidecars", file: file, line: line)
+                XCTFail(
+                    "timed out: \(found.done.count + found.failed.count) of \(count) sidecars", file: file, line: line)
                 throw CancellationError()
             }
             try await Task.sleep(for: .milliseconds(50))
@@ -114,7 +119,8 @@ extension XCTestCase {
         logger: Logger? = nil
     ) async throws -> Daemon {
         let daemon = Daemon(
-            configuration: try spool.configuration(settings), renderer: renderer, backend: backend, logger: logger ?? testLogger())
+            configuration: try spool.configuration(settings), renderer: renderer, backend: backend,
+            logger: logger ?? testLogger())
         // Teardown blocks run last-added first: the daemon stops, then its folder goes.
         let folder = (spool.root as NSString).deletingLastPathComponent
         addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }
@@ -125,7 +131,8 @@ extension XCTestCase {
 
     /// A pool of real `faxdrop-render` workers, shut down when the test ends.
     func startRenderPool(workers: Int = 2, timeout: Duration = .seconds(60)) -> RenderPool {
-        let pool = RenderPool(executable: RenderPool.defaultExecutable(), workers: workers, timeout: timeout, logger: testLogger())
+        let pool = RenderPool(
+            executable: RenderPool.defaultExecutable(), workers: workers, timeout: timeout, logger: testLogger())
         addTeardownBlock { await pool.shutdown() }
         return pool
     }

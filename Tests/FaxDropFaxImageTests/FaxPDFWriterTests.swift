@@ -45,7 +45,8 @@ final class FaxPDFWriterTests: XCTestCase {
 
     /// No re-encoding: the PDF is the strips' bytes plus a small, fixed overhead per page.
     func testThePDFIsTheTIFFDataPlusASmallOverhead() throws {
-        let tiff = try writeTIFF("size.tif", coding: .g3TwoDimensional, pages: [(.fine, 2156, nil, 6), (.fine, 2156, nil, 7)])
+        let tiff = try writeTIFF(
+            "size.tif", coding: .g3TwoDimensional, pages: [(.fine, 2156, nil, 6), (.fine, 2156, nil, 7)])
         let pages = try FaxPDFWriter.pages(ofTIFF: tiff)
         let pdf = FaxPDFWriter.pdf(pages)
         let data = pages.flatMap(\.strips).reduce(0) { $0 + $1.data.count }
@@ -78,7 +79,8 @@ final class FaxPDFWriterTests: XCTestCase {
         let path = directory.appendingPathComponent(name).path
         let writer = try FaxImageWriter(path: path, coding: coding)
         for (index, (resolution, height, rowsPerStrip, seed)) in pages.enumerated() {
-            let width = 1728, bytesPerRow = width / 8
+            let width = 1728
+            let bytesPerRow = width / 8
             var bits = [UInt8](repeating: 0, count: bytesPerRow * height)
             var rng = seed &* 0x9E37_79B9_7F4A_7C15
             func random() -> UInt64 {
@@ -92,12 +94,16 @@ final class FaxPDFWriterTests: XCTestCase {
                 var x = 100
                 while x < 1600 {
                     let word = 20 + Int(random() % 120)
-                    for y in line..<(line + 14) { for xx in x..<min(x + word, 1650) where random() % 7 != 0 { set(xx, y) } }
+                    for y in line..<(line + 14) {
+                        for xx in x..<min(x + word, 1650) where random() % 7 != 0 { set(xx, y) }
+                    }
                     x += word + 12
                 }
             }
             for t in 0..<min(height, width) { set(t, t * (height - 1) / max(1, min(height, width) - 1)) }
-            for y in (height / 3)..<min(height, height / 3 + 80) { for x in 1200..<1500 where random() & 1 == 1 { set(x, y) } }
+            for y in (height / 3)..<min(height, height / 3 + 80) {
+                for x in 1200..<1500 where random() & 1 == 1 { set(x, y) }
+            }
             try bits.withUnsafeBytes {
                 try writer.appendPage(
                     rows: $0, bytesPerRow: bytesPerRow, width: width, height: height, resolution: resolution,
@@ -118,7 +124,9 @@ final class FaxPDFWriterTests: XCTestCase {
         return path
     }
 
-    func run(_ tool: String, _ arguments: [String], output: Bool = false) throws -> (status: Int32, stderr: String, stdout: String) {
+    func run(_ tool: String, _ arguments: [String], output: Bool = false) throws -> (
+        status: Int32, stderr: String, stdout: String
+    ) {
         try PDFPixels.run(tool, arguments, output: output)
     }
 }

@@ -8,7 +8,8 @@ enum PDFPixels {
     /// Renders `pdf` (default: `tiff` wrapped now) with pdftoppm and compares every pixel of
     /// every page with libtiff's decoding of `tiff`.
     static func assertSame(
-        tiff: String, pdf: String?, pageCount: Int, in directory: URL, file: StaticString = #filePath, line: UInt = #line
+        tiff: String, pdf: String?, pageCount: Int, in directory: URL, file: StaticString = #filePath,
+        line: UInt = #line
     ) throws {
         let pages = try FaxPDFWriter.pages(ofTIFF: tiff)
         XCTAssertEqual(pages.count, pageCount, file: file, line: line)
@@ -33,7 +34,8 @@ enum PDFPixels {
             var differing = 0
             var first: (Int, Int)?
             for y in 0..<expected.height {
-                for x in 0..<expected.width where rendered.isBlack(x: 4 * x + 2, y: 4 * y + 2) != expected.isBlack(x: x, y: y) {
+                for x in 0..<expected.width
+                where rendered.isBlack(x: 4 * x + 2, y: 4 * y + 2) != expected.isBlack(x: x, y: y) {
                     differing += 1
                     if first == nil { first = (x, y) }
                 }
@@ -82,7 +84,8 @@ enum PDFPixels {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
-        let err = Pipe(), out = Pipe()
+        let err = Pipe()
+        let out = Pipe()
         process.standardError = err
         process.standardOutput = output ? out : FileHandle.nullDevice
         try process.run()

@@ -36,7 +36,8 @@ final class ReceiveTestCommandTests: XCTestCase {
         environment["FAX_BACKEND"] = "loopback"
         environment.merge(extra) { _, new in new }
         process.environment = environment
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -58,13 +59,15 @@ final class ReceiveTestCommandTests: XCTestCase {
             XCTAssertEqual(status, 0, stderr)
             let sidecarPath = stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             XCTAssertTrue(sidecarPath.hasPrefix(spool + "/incoming/+15551002/"), sidecarPath)
-            let sidecar = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sidecarPath)))
+            let sidecar =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sidecarPath)))
                 as! [String: Any]
             XCTAssertEqual(sidecar["status"] as? String, "received")
             XCTAssertEqual(sidecar["caller"] as? String, "+15550100 [2J", "control characters dropped")
             let folder = (sidecarPath as NSString).deletingLastPathComponent
             let id = sidecar["id"] as! String
-            let tiff = folder + "/" + id + ".tif", pdf = folder + "/" + id + ".pdf"
+            let tiff = folder + "/" + id + ".tif"
+            let pdf = folder + "/" + id + ".pdf"
             let pages = try FaxImage.inspect(tiff)
             XCTAssertEqual(pages.map(\.compression), Array(repeating: 3, count: pages.count), "G3 as spandsp writes")
             XCTAssertEqual(pages.map(\.fillOrder), Array(repeating: 2, count: pages.count))
@@ -78,7 +81,8 @@ final class ReceiveTestCommandTests: XCTestCase {
             validate.waitUntilExit()
             XCTAssertEqual(validate.terminationStatus, 0, "schema-valid sidecar")
             for path in [pdf, tiff, sidecarPath] {
-                let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! NSNumber).intValue
+                let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! NSNumber)
+                    .intValue
                 XCTAssertEqual(mode & 0o007, 0, "\(path) is not for others")
             }
         }

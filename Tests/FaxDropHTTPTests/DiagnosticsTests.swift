@@ -8,8 +8,10 @@ import Foundation
 import XCTest
 
 final class DiagnosticsTests: XCTestCase {
-    private func findings(_ spool: HTTPTestSpool, _ settings: [String: String], executables: String? = nil,
-                          inotify: String? = nil) async throws -> [Diagnostics.Finding] {
+    private func findings(
+        _ spool: HTTPTestSpool, _ settings: [String: String], executables: String? = nil,
+        inotify: String? = nil
+    ) async throws -> [Diagnostics.Finding] {
         var diagnostics = Diagnostics(
             configuration: try spool.configuration(settings), executableDirectory: executables ?? spool.base)
         diagnostics.amiTimeout = .seconds(3)
@@ -42,7 +44,8 @@ final class DiagnosticsTests: XCTestCase {
         var found = try await findings(spool, settings).filter { $0.check == "sandbox" }
         switch Landlock.availability() {
         case .available(let abi):
-            XCTAssertEqual(found, [Diagnostics.Finding("sandbox", .ok, "renderer sandbox: landlock ABI \(abi), active")])
+            XCTAssertEqual(
+                found, [Diagnostics.Finding("sandbox", .ok, "renderer sandbox: landlock ABI \(abi), active")])
         case .unavailable(let reason):
             XCTAssertEqual(found, [Diagnostics.Finding("sandbox", .warning, "renderer sandbox: inactive: \(reason)")])
         }
@@ -92,8 +95,10 @@ final class DiagnosticsTests: XCTestCase {
     func testAMILogin() async throws {
         let spool = try HTTPTestSpool()
         let fake = try FakeAMI(folder: spool.base)
-        let base = ["FAX_BACKEND": "sip", "ASTERISK_AMI_HOST": "127.0.0.1", "ASTERISK_AMI_PORT": "\(fake.port)",
-                    "ASTERISK_AMI_USERNAME": "faxdrop"]
+        let base = [
+            "FAX_BACKEND": "sip", "ASTERISK_AMI_HOST": "127.0.0.1", "ASTERISK_AMI_PORT": "\(fake.port)",
+            "ASTERISK_AMI_USERNAME": "faxdrop",
+        ]
         var found = try await findings(spool, base.merging(["ASTERISK_AMI_PASSWORD": "right-secret"]) { $1 })
         XCTAssertEqual(level(found, "ami"), .ok, Diagnostics.report(found))
         XCTAssertTrue(Diagnostics.report(found).contains("Asterisk Call Manager/9.0.0, login accepted"))
@@ -162,7 +167,9 @@ final class FakeAMI {
                 conn, _ = server.accept()
                 threading.Thread(target=serve, args=(conn,), daemon=True).start()
             """
-        pid = try ChildProcess.spawn([python] + pythonPrefix + ["-c", script, portFile, banner], environment: ProcessInfo.processInfo.environment)
+        pid = try ChildProcess.spawn(
+            [python] + pythonPrefix + ["-c", script, portFile, banner], environment: ProcessInfo.processInfo.environment
+        )
         let deadline = Date().addingTimeInterval(10)
         var found: Int?
         while found == nil && Date() < deadline {

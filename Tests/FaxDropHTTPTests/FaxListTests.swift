@@ -65,7 +65,8 @@ final class FaxListTests: XCTestCase {
         let both = try list("status=failed&per_page=1")
         XCTAssertEqual(both.json?["total"] as? Int, 2, both.body)
         XCTAssertEqual((both.json?["rows"] as? [[String: Any]])?.count, 1)
-        XCTAssertEqual((both.json?["rows"] as? [[String: Any]])?.first?["original_name"] as? String, "busy.pdf", "newest first")
+        XCTAssertEqual(
+            (both.json?["rows"] as? [[String: Any]])?.first?["original_name"] as? String, "busy.pdf", "newest first")
         let second = try list("status=failed&per_page=1&page=2")
         XCTAssertEqual((second.json?["rows"] as? [[String: Any]])?.first?["id"] as? String, old.jobID.value)
         XCTAssertEqual(second.json?["page"] as? Int, 2)
@@ -93,13 +94,16 @@ final class FaxListTests: XCTestCase {
     static func oldSidecar() -> Sidecar {
         let queued = Date(timeIntervalSince1970: 1_577_880_000)  // 2020-01-01T12:00:00Z
         var sidecar = Sidecar(
-            jobID: JobID(milliseconds: 1_577_880_000_000, random: (hi: 1, lo: 2)), status: .failed, destination: "+15557654321",
+            jobID: JobID(milliseconds: 1_577_880_000_000, random: (hi: 1, lo: 2)), status: .failed,
+            destination: "+15557654321",
             document: Sidecar.Document(
-                originalName: "old-referral.pdf", storedAs: nil, bytes: 10, sha256: String(repeating: "0", count: 64), format: .pdf),
+                originalName: "old-referral.pdf", storedAs: nil, bytes: 10, sha256: String(repeating: "0", count: 64),
+                format: .pdf),
             pages: Sidecar.Pages(total: 1, sent: 0),
             fax: Sidecar.Fax(resolution: .fine, paper: .letter, header: "FaxDrop", localStationID: "+15550000000"),
             attempts: [AttemptRecord(number: 1, startedAt: queued, endedAt: queued, outcome: "no_answer")],
-            error: Sidecar.Failure(FaxError(.noAnswer, "no answer")), queuedAt: queued, completedAt: queued.addingTimeInterval(60),
+            error: Sidecar.Failure(FaxError(.noAnswer, "no answer")), queuedAt: queued,
+            completedAt: queued.addingTimeInterval(60),
             gateway: Sidecar.Gateway(host: "old", version: "0.0.9"))
         sidecar.recipient = Sidecar.Recipient(number: "+15557654321", name: nil)
         return sidecar

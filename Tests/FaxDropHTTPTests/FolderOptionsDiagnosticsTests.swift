@@ -14,8 +14,10 @@ final class FolderOptionsDiagnosticsTests: XCTestCase {
         for name in ["+15551234567 Smith Pharmacy", "+15557654321", "+15550000001", "scans\u{1B}[2J"] {
             try Syscall.mkdir(outgoing + "/" + name)
         }
-        try Data("COVER=on\nPRIORITY=high\n".utf8).write(to: URL(fileURLWithPath: outgoing + "/+15551234567 Smith Pharmacy/.faxdrop"))
-        try Data("COVER=on\n\nMAX_ATTEMPTS=many\n".utf8).write(to: URL(fileURLWithPath: outgoing + "/+15557654321/.faxdrop"))
+        try Data("COVER=on\nPRIORITY=high\n".utf8).write(
+            to: URL(fileURLWithPath: outgoing + "/+15551234567 Smith Pharmacy/.faxdrop"))
+        try Data("COVER=on\n\nMAX_ATTEMPTS=many\n".utf8).write(
+            to: URL(fileURLWithPath: outgoing + "/+15557654321/.faxdrop"))
 
         let diagnostics = Diagnostics(configuration: try spool.configuration([:]), executableDirectory: spool.base)
         let found = await diagnostics.run()
@@ -23,10 +25,13 @@ final class FolderOptionsDiagnosticsTests: XCTestCase {
         XCTAssertEqual(options.map(\.level), [.problem], Diagnostics.report(found))
         XCTAssertEqual(
             options.first?.detail,
-            "\"+15557654321\"/.faxdrop line 3: MAX_ATTEMPTS must be a whole number from 1 to 100; the folder's jobs fail invalid_options")
+            "\"+15557654321\"/.faxdrop line 3: MAX_ATTEMPTS must be a whole number from 1 to 100; the folder's jobs fail invalid_options"
+        )
         let folders = found.filter { $0.check == "folders" }
         XCTAssertEqual(folders.map(\.level), [.warning])
-        XCTAssertTrue(folders.first?.detail.hasPrefix(#""scans\u{1B}[2J" is not a destination"#) == true, folders.first?.detail ?? "")
+        XCTAssertTrue(
+            folders.first?.detail.hasPrefix(#""scans\u{1B}[2J" is not a destination"#) == true,
+            folders.first?.detail ?? "")
         XCTAssertFalse(Diagnostics.report(found).contains("\u{1B}"))
 
         // Fixed: the check is in order again.

@@ -67,7 +67,9 @@ final class GatewayTests: XCTestCase {
             // Signed over "<timestamp>.<body>", the timestamp sent beside it.
             let timestamp = try XCTUnwrap(request.headers["x-faxdrop-timestamp"])
             let expected =
-                "sha256=" + HMACSHA256.hex(key: Array("webhook-secret-1".utf8), message: Array("\(timestamp).".utf8) + Array(request.body))
+                "sha256="
+                + HMACSHA256.hex(
+                    key: Array("webhook-secret-1".utf8), message: Array("\(timestamp).".utf8) + Array(request.body))
             XCTAssertEqual(request.headers["x-faxdrop-signature"], expected)
         }
 

@@ -33,7 +33,9 @@ final class HTTPAPITests: XCTestCase {
         var names: [String] = []
         repeat {
             // Requests for the daemon to take a queued job are not staged uploads.
-            names = try Syscall.listDirectory(spool.spool.tmp).filter { !($0.hasPrefix("admit-") && $0.hasSuffix(".request")) }
+            names = try Syscall.listDirectory(spool.spool.tmp).filter {
+                !($0.hasPrefix("admit-") && $0.hasSuffix(".request"))
+            }
             if names.isEmpty { return }
             try await Task.sleep(for: .milliseconds(20))
         } while Date() < deadline
@@ -45,7 +47,9 @@ final class HTTPAPITests: XCTestCase {
     func testSeedCurlExampleQueuesTheDocument() async throws {
         try await start()
         let pdf = try Fixtures.tinyPDF(in: spool.base)
-        let answer = try curl(["-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567", "-F", "file=@\(pdf)"])
+        let answer = try curl([
+            "-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567", "-F", "file=@\(pdf)",
+        ])
         XCTAssertEqual(answer.status, 202, answer.body)
         XCTAssertEqual(answer.json?["status"] as? String, "queued")
         let id = try XCTUnwrap((answer.json?["id"] as? String).flatMap(JobID.init))
@@ -54,7 +58,8 @@ final class HTTPAPITests: XCTestCase {
         XCTAssertEqual(try Syscall.lstat(document).mode & 0o777, 0o640)
         XCTAssertEqual(try Fixtures.sha256(ofFile: document), try Fixtures.sha256(ofFile: pdf))
         XCTAssertEqual(try JournalStore(spool: spool.spool).read(id).originalName, "x.pdf")
-        XCTAssertEqual(try Syscall.listDirectory(spool.spool.tmp), ["admit-\(id.value).request"], "nothing is left staged")
+        XCTAssertEqual(
+            try Syscall.listDirectory(spool.spool.tmp), ["admit-\(id.value).request"], "nothing is left staged")
 
         // Until the daemon takes it, GET answers queued.
         let job = try curl([base + "/fax/\(id.value)", "-H", "X-API-Key: k"])
@@ -83,7 +88,9 @@ final class HTTPAPITests: XCTestCase {
         try await start(apiKey: nil)
         let pdf = try Fixtures.tinyPDF(in: spool.base)
         for key in ["", "k", "anything"] {
-            let answer = try curl(["-X", "POST", base + "/fax", "-H", "X-API-Key: \(key)", "-F", "to=+15551234567", "-F", "file=@\(pdf)"])
+            let answer = try curl([
+                "-X", "POST", base + "/fax", "-H", "X-API-Key: \(key)", "-F", "to=+15551234567", "-F", "file=@\(pdf)",
+            ])
             XCTAssertEqual(answer.status, 401)
         }
         XCTAssertEqual(try curl([base + "/fax/01KB2Y9M4Q3V8J6T0ZP1C5R7WX"]).status, 401)
@@ -96,7 +103,9 @@ final class HTTPAPITests: XCTestCase {
         try await start()
         let pdf = try Fixtures.tinyPDF(in: spool.base)
         for to in ["12345", "+0123456789", "+1555123456789012", "+1555 1234567", ""] {
-            let answer = try curl(["-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-F", "to=\(to)", "-F", "file=@\(pdf)"])
+            let answer = try curl([
+                "-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-F", "to=\(to)", "-F", "file=@\(pdf)",
+            ])
             XCTAssertEqual(answer.status, 400, to)
             XCTAssertEqual(answer.errorCode, "invalid_destination", to)
         }
@@ -111,23 +120,30 @@ final class HTTPAPITests: XCTestCase {
         try await start(maxBytes: 1000)
         let big = spool.base + "/big.txt"
         try Data(repeating: UInt8(ascii: "a"), count: 200_000).write(to: URL(fileURLWithPath: big))
-        let answer = try curl(["-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567", "-F", "file=@\(big)"])
+        let answer = try curl([
+            "-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567", "-F", "file=@\(big)",
+        ])
         XCTAssertEqual(answer.status, 413)
         XCTAssertEqual(answer.errorCode, "file_too_large")
         // Just over the limit but within the multipart allowance: refused while streaming.
         let edge = spool.base + "/edge.txt"
         try Data(repeating: UInt8(ascii: "a"), count: 1001).write(to: URL(fileURLWithPath: edge))
-        let streamed = try curl(["-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567", "-F", "file=@\(edge)"])
+        let streamed = try curl([
+            "-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567", "-F", "file=@\(edge)",
+        ])
         XCTAssertEqual(streamed.status, 413)
         // Chunked, with no Content-Length: refused while streaming too.
         let chunked = try curl([
-            "-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-H", "Transfer-Encoding: chunked", "-F", "to=+15551234567",
+            "-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-H", "Transfer-Encoding: chunked", "-F",
+            "to=+15551234567",
             "-F", "file=@\(big)",
         ])
         XCTAssertEqual(chunked.status, 413)
         let exact = spool.base + "/exact.txt"
         try Data(repeating: UInt8(ascii: "a"), count: 1000).write(to: URL(fileURLWithPath: exact))
-        let fits = try curl(["-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567", "-F", "file=@\(exact)"])
+        let fits = try curl([
+            "-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567", "-F", "file=@\(exact)",
+        ])
         XCTAssertEqual(fits.status, 202)
         try await assertNothingStaged()
     }
@@ -136,7 +152,9 @@ final class HTTPAPITests: XCTestCase {
         try await start()
         let blob = spool.base + "/blob.bin"
         try Data([0x00, 0x01, 0x02, 0xFF, 0xFE] + Array(repeating: 0, count: 500)).write(to: URL(fileURLWithPath: blob))
-        let answer = try curl(["-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567", "-F", "file=@\(blob)"])
+        let answer = try curl([
+            "-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567", "-F", "file=@\(blob)",
+        ])
         XCTAssertEqual(answer.status, 415)
         XCTAssertEqual(answer.errorCode, "unsupported_format")
         let notMultipart = try curl(["-X", "POST", base + "/fax", "-H", "X-API-Key: k", "--data-binary", "@\(blob)"])
@@ -144,7 +162,9 @@ final class HTTPAPITests: XCTestCase {
         XCTAssertEqual(notMultipart.errorCode, "unsupported_media_type")
         let empty = spool.base + "/empty.pdf"
         _ = FileManager.default.createFile(atPath: empty, contents: Data())
-        let emptyAnswer = try curl(["-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567", "-F", "file=@\(empty)"])
+        let emptyAnswer = try curl([
+            "-X", "POST", base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567", "-F", "file=@\(empty)",
+        ])
         XCTAssertEqual(emptyAnswer.status, 400)
         XCTAssertEqual(emptyAnswer.errorCode, "empty_file")
         XCTAssertEqual(try Syscall.listDirectory(spool.spool.outgoing), [])
@@ -174,7 +194,9 @@ final class HTTPAPITests: XCTestCase {
     func testKeepAlive() async throws {
         try await start()
         let urls = [base + "/healthz", base + "/metrics", base + "/healthz"]
-        let result = try runProgram("/usr/bin/curl", ["-sS", "-w", "%{http_code} %{num_connects}\n"] + urls.flatMap { ["-o", "/dev/null", $0] })
+        let result = try runProgram(
+            "/usr/bin/curl",
+            ["-sS", "-w", "%{http_code} %{num_connects}\n"] + urls.flatMap { ["-o", "/dev/null", $0] })
         XCTAssertEqual(result.output, "200 1\n200 0\n200 0\n")
     }
 
@@ -191,7 +213,8 @@ final class HTTPAPITests: XCTestCase {
             print("connected", flush=True)
             time.sleep(60)
             """
-        let holder = try ChildProcess.spawn([python] + pythonPrefix + ["-c", script, "\(port)"], environment: ProcessInfo.processInfo.environment)
+        let holder = try ChildProcess.spawn(
+            [python] + pythonPrefix + ["-c", script, "\(port)"], environment: ProcessInfo.processInfo.environment)
         defer { stopChild(holder) }
         try await Task.sleep(for: .milliseconds(700))
         let started = ContinuousClock.now

@@ -52,7 +52,9 @@ final class HTTPLimitTests: XCTestCase {
         try FileManager.default.copyItem(atPath: Fixtures.onePageLetter, toPath: staging)
         try Syscall.rename(staging, folder + "/letter.pdf")
         try await waitUntil("the dropped file is sent", timeout: 60) {
-            ((try? FileManager.default.contentsOfDirectory(atPath: spool.spool.done)) ?? []).contains { $0.hasSuffix(".json") }
+            ((try? FileManager.default.contentsOfDirectory(atPath: spool.spool.done)) ?? []).contains {
+                $0.hasSuffix(".json")
+            }
         }
         XCTAssertEqual(http.openConnections, 3, "the half-open clients are still held")
 
@@ -101,7 +103,9 @@ final class HTTPLimitTests: XCTestCase {
     /// reserve below it whatever is configured.
     func testTheCapKeepsADescriptorReserve() async throws {
         let before = try ProcessLimits.openFileLimits()
-        guard before.hard > 1024, before.hard != UInt64.max else { throw XCTSkip("needs a finite hard limit over 1024") }
+        guard before.hard > 1024, before.hard != UInt64.max else {
+            throw XCTSkip("needs a finite hard limit over 1024")
+        }
         var lowered = rlimit(rlim_cur: 512, rlim_max: rlim_t(before.hard))
         XCTAssertEqual(setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &lowered), 0)
         let spool = try HTTPTestSpool()

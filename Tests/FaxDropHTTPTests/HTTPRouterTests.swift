@@ -134,7 +134,9 @@ final class HTTPRouterTests: XCTestCase {
         XCTAssertTrue(second.hasPrefix("HTTP/1.1 200 "), second)
     }
 
-    private func readUntil(_ connection: RawConnection, contains marker: String, within seconds: Double) async throws -> String {
+    private func readUntil(_ connection: RawConnection, contains marker: String, within seconds: Double) async throws
+        -> String
+    {
         let deadline = Date().addingTimeInterval(seconds)
         var bytes: [UInt8] = []
         while Date() < deadline {

@@ -85,7 +85,8 @@ final class InboundTests: XCTestCase {
         XCTAssertEqual(one.json?["caller"] as? String, "5550100$(touch x)", "sanitised, as in the sidecar")
         let pdfFile = spool.base + "/got.pdf"
         let pdf = try runProgram(
-            "/usr/bin/curl", ["-sS", "-o", pdfFile, "-w", "%{http_code} %{content_type}"] + key + [base + "/inbound/\(id)/pdf"])
+            "/usr/bin/curl",
+            ["-sS", "-o", pdfFile, "-w", "%{http_code} %{content_type}"] + key + [base + "/inbound/\(id)/pdf"])
         XCTAssertEqual(pdf.output, "200 application/pdf")
         XCTAssertEqual(
             try Data(contentsOf: URL(fileURLWithPath: pdfFile)),
@@ -101,7 +102,9 @@ final class InboundTests: XCTestCase {
             if lines.count == 2 { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        XCTAssertEqual(Set(lines.map { $0.split(separator: "|").prefix(2).joined(separator: "|") }), ["+15551002|support", "+4930123|+4930123"])
+        XCTAssertEqual(
+            Set(lines.map { $0.split(separator: "|").prefix(2).joined(separator: "|") }),
+            ["+15551002|support", "+4930123|+4930123"])
         XCTAssertTrue(lines.allSatisfy { $0.hasSuffix(".json") }, "the sidecar path is $1")
 
         // The webhook: each received sidecar, byte for byte, signed, with its event type.
@@ -114,7 +117,8 @@ final class InboundTests: XCTestCase {
                 WebhookNotifier.signature(timestamp: timestamp, body: Array(post.body), secret: Secret("whsec-1")))
             let id = try XCTUnwrap(post.headers["x-faxdrop-job"])
             let folder = id == (items[1]["id"] as? String) ? "support" : "+4930123"
-            XCTAssertEqual(post.body, try Data(contentsOf: URL(fileURLWithPath: spool.spool.incoming + "/\(folder)/\(id).json")))
+            XCTAssertEqual(
+                post.body, try Data(contentsOf: URL(fileURLWithPath: spool.spool.incoming + "/\(folder)/\(id).json")))
         }
 
         let metrics = try curl([base + "/metrics"]).body

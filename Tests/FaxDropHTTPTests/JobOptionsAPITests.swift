@@ -64,7 +64,9 @@ final class JobOptionsAPITests: XCTestCase {
             XCTAssertEqual(options["subject"] as? String, "Results ) show (x")
             XCTAssertEqual(options["note"] as? [String], ["First.", "Second \\ paragraph."])
         }
-        let paths = (try Syscall.listDirectory(spool.spool.done)).filter { $0.hasSuffix(".json") }.map { spool.spool.done + "/" + $0 }
+        let paths = (try Syscall.listDirectory(spool.spool.done)).filter { $0.hasSuffix(".json") }.map {
+            spool.spool.done + "/" + $0
+        }
         let check = try runProgram("/usr/bin/python3", [Fixtures.packageRoot + "/scripts/validate-sidecar.py"] + paths)
         XCTAssertEqual(check.status, 0, check.error)
     }
@@ -79,7 +81,8 @@ final class JobOptionsAPITests: XCTestCase {
         try Data("A second document of text.\n".utf8).write(to: URL(fileURLWithPath: note))
         let posted = try curl([
             "-X", "POST", gateway.base + "/fax", "-H", "X-API-Key: k", "-F", "to=+15551234567",
-            "-F", "file=@\(Fixtures.onePageLetter);filename=a/../letter.pdf", "-F", "file=@\(note);filename=second.json",
+            "-F", "file=@\(Fixtures.onePageLetter);filename=a/../letter.pdf", "-F",
+            "file=@\(note);filename=second.json",
         ])
         XCTAssertEqual(posted.status, 202, posted.body)
         let id = try XCTUnwrap(posted.json?["id"] as? String)
@@ -94,7 +97,8 @@ final class JobOptionsAPITests: XCTestCase {
         XCTAssertEqual(kept, Array("A second document of text.\n".utf8))
         XCTAssertEqual(documents[1]["sha256"] as? String, SHA256.hex(kept))
         let check = try runProgram(
-            "/usr/bin/python3", [Fixtures.packageRoot + "/scripts/validate-sidecar.py", spool.spool.done + "/\(id).json"])
+            "/usr/bin/python3",
+            [Fixtures.packageRoot + "/scripts/validate-sidecar.py", spool.spool.done + "/\(id).json"])
         XCTAssertEqual(check.status, 0, check.error)
     }
 

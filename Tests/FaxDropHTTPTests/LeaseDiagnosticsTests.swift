@@ -9,7 +9,9 @@ import XCTest
 final class LeaseDiagnosticsTests: XCTestCase {
     func testCheckReportsTheLeaseFallbackWithoutCapLease() throws {
         let setpriv = "/usr/bin/setpriv"
-        guard FileManager.default.isExecutableFile(atPath: setpriv) else { throw XCTSkip("setpriv is missing (util-linux)") }
+        guard FileManager.default.isExecutableFile(atPath: setpriv) else {
+            throw XCTSkip("setpriv is missing (util-linux)")
+        }
         guard getuid() == 0 else { throw XCTSkip("dropping CAP_LEASE is shown from root, which has it") }
         let faxdrop = Fixtures.packageRoot + "/.build/debug/faxdrop"
         guard FileManager.default.isExecutableFile(atPath: faxdrop) else { throw XCTSkip("swift build first") }

@@ -24,14 +24,16 @@ final class LetterheadDiagnosticsTests: XCTestCase {
         ]
         for (path, level, detail) in cases {
             let settings = path.map { ["FAXDROP_COVER_LETTERHEAD": $0] } ?? [:]
-            let diagnostics = Diagnostics(configuration: try spool.configuration(settings), executableDirectory: binaries)
+            let diagnostics = Diagnostics(
+                configuration: try spool.configuration(settings), executableDirectory: binaries)
             let found = await diagnostics.run().filter { $0.check == "letterhead" }
             XCTAssertEqual(found.map(\.level), level.map { [$0] } ?? [], path ?? "unset")
             XCTAssertTrue(found.first?.detail.contains(detail) ?? true, found.first?.detail ?? "")
             XCTAssertFalse(found.first?.detail.contains("\u{1B}") ?? false)
         }
         XCTAssertEqual(
-            try FileManager.default.contentsOfDirectory(atPath: spool.spool.tmp).filter { $0.contains("letterhead") }, [],
+            try FileManager.default.contentsOfDirectory(atPath: spool.spool.tmp).filter { $0.contains("letterhead") },
+            [],
             "the check leaves nothing behind")
     }
 }

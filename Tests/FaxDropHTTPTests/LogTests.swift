@@ -10,7 +10,8 @@ import XCTest
 final class LogTests: XCTestCase {
     private func jsonLogger(_ path: String, secrets: [String], level: Logger.Level = .info) throws -> (Logger, Int32) {
         let fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
-        let handler = FaxDropLogHandler(label: "faxdrop", format: .json, level: level, secrets: secrets, sink: .init(fd: fd))
+        let handler = FaxDropLogHandler(
+            label: "faxdrop", format: .json, level: level, secrets: secrets, sink: .init(fd: fd))
         return (Logger(label: "faxdrop") { _ in handler }, fd)
     }
 
@@ -31,7 +32,9 @@ final class LogTests: XCTestCase {
         XCTAssertEqual(configuration.logFormat, .json)
         let (logger, fd) = try jsonLogger(path, secrets: configuration.secretValues)
         defer { Syscall.close(fd) }
-        logger.info("login with ami-pass-456 \"quoted\"\nsecond line", metadata: ["key": "api-key-123", "job": "01KB2Y9M4Q3V8J6T0ZP1C5R7WX"])
+        logger.info(
+            "login with ami-pass-456 \"quoted\"\nsecond line",
+            metadata: ["key": "api-key-123", "job": "01KB2Y9M4Q3V8J6T0ZP1C5R7WX"])
         logger.warning("signed with hook-789", metadata: ["nested": ["a": "hook-789"]])
         logger.error("configuration \(configuration.apiKey!)")  // Secret prints <redacted>
         let parsed = try lines(path)
@@ -57,7 +60,8 @@ final class LogTests: XCTestCase {
             spool,
             settings: [
                 "API_KEY": "api-key-123", "FAXDROP_ON_RESULT": "true",
-                "FAXDROP_WEBHOOK_URL": "http://127.0.0.1:\(receiver.port)/h", "FAXDROP_WEBHOOK_SECRET": "hook-secret-789",
+                "FAXDROP_WEBHOOK_URL": "http://127.0.0.1:\(receiver.port)/h",
+                "FAXDROP_WEBHOOK_SECRET": "hook-secret-789",
             ],
             environment: ["PATH": "/usr/bin:/bin"], logger: logger)
         let posted = try curl([
@@ -77,11 +81,17 @@ final class LogTests: XCTestCase {
         await gateway.stop()
 
         let parsed = try lines(path)
-        let about = parsed.filter { line in line.contains { $0.key != "job" && $0.value.contains(id.value) } || line["job"] != nil }
+        let about = parsed.filter { line in
+            line.contains { $0.key != "job" && $0.value.contains(id.value) } || line["job"] != nil
+        }
         for line in about { XCTAssertEqual(line["job"], id.value, "\(line)") }
         let messages = Set(about.compactMap { $0["msg"] })
-        for expected in ["queued over HTTP", "submitted", "rendering", "rendered", "calling", "sent", "finished", "webhook delivered", "FAXDROP_ON_RESULT ran"] {
-            XCTAssertTrue(messages.contains(expected), "no '\(expected)' line with the job id; lines: \(messages.sorted())")
+        for expected in [
+            "queued over HTTP", "submitted", "rendering", "rendered", "calling", "sent", "finished",
+            "webhook delivered", "FAXDROP_ON_RESULT ran",
+        ] {
+            XCTAssertTrue(
+                messages.contains(expected), "no '\(expected)' line with the job id; lines: \(messages.sorted())")
         }
         let text = try String(contentsOfFile: path, encoding: .utf8)
         for secret in secrets { XCTAssertFalse(text.contains(secret)) }

@@ -18,7 +18,9 @@ final class MultipartParserTests: XCTestCase {
 
     /// A document that contains near-delimiters: CRLF, "--", and the boundary minus its last byte.
     static let trickyFile: [UInt8] =
-        Array("%PDF-1.4\r\n--\r\n\r\n--".utf8) + Array("\r\n--\(boundary.dropLast())".utf8) + Array(0...255) + [13, 10, 45]
+        Array("%PDF-1.4\r\n--\r\n\r\n--".utf8) + Array("\r\n--\(boundary.dropLast())".utf8) + Array(0...255) + [
+            13, 10, 45,
+        ]
 
     struct Collected {
         var upload: FaxUpload
@@ -106,7 +108,9 @@ final class MultipartParserTests: XCTestCase {
     // MARK: Linear work (issue 9, item 5)
 
     /// Feeds `body` in pieces of `size` bytes; returns the events, or the failure and how far it got.
-    private func run(_ body: [UInt8], pieces size: Int) -> (parser: MultipartParser, fed: Int, events: [MultipartParser.Event], failure: MultipartParser.Failure?) {
+    private func run(_ body: [UInt8], pieces size: Int) -> (
+        parser: MultipartParser, fed: Int, events: [MultipartParser.Event], failure: MultipartParser.Failure?
+    ) {
         var parser = MultipartParser(boundary: Self.boundary)
         var events: [MultipartParser.Event] = []
         var offset = 0
@@ -138,10 +142,12 @@ final class MultipartParserTests: XCTestCase {
     /// Padding within the bound (RFC 2046 LWSP after a delimiter) is still accepted.
     func testBoundedPaddingIsAccepted() throws {
         let pad = String(repeating: " \t", count: MultipartParser.maxPaddingBytes / 2)
-        var body = Array("--\(Self.boundary)\(pad)\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\n+15551234567".utf8)
+        var body = Array(
+            "--\(Self.boundary)\(pad)\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\n+15551234567".utf8)
         body += Array("\r\n--\(Self.boundary)\(pad)--\r\n".utf8)
         for size in [body.count, 7, 1] {
-            XCTAssertEqual(try collect(body, pieces: Array(repeating: size, count: body.count / size)).to, "+15551234567")
+            XCTAssertEqual(
+                try collect(body, pieces: Array(repeating: size, count: body.count / size)).to, "+15551234567")
         }
     }
 
@@ -197,7 +203,8 @@ final class MultipartParserTests: XCTestCase {
                 do { _ = try parser.feed(body[offset..<end]) } catch { refused = true }
                 offset = end
             }
-            let line = "multipart bench: 52 MB of padding in pieces of \(size): \(String(format: "%.3f", seconds)) s CPU, "
+            let line =
+                "multipart bench: 52 MB of padding in pieces of \(size): \(String(format: "%.3f", seconds)) s CPU, "
                 + "refused: \(refused), bytes fed: \(offset) of \(body.count)\n"
             FileHandle.standardError.write(Data(line.utf8))
         }
@@ -215,7 +222,8 @@ final class MultipartParserTests: XCTestCase {
             offset = end
         }
         let seconds = Double(clock() - before) / Double(CLOCKS_PER_SEC)
-        let line = "multipart bench: 52 MB document of near-delimiters in pieces of 65536: \(String(format: "%.3f", seconds)) s CPU, "
+        let line =
+            "multipart bench: 52 MB document of near-delimiters in pieces of 65536: \(String(format: "%.3f", seconds)) s CPU, "
             + "finished: \(parser.isFinished), bytes examined per byte: \(String(format: "%.2f", Double(parser.bytesExamined) / Double(document.count)))\n"
         FileHandle.standardError.write(Data(line.utf8))
     }

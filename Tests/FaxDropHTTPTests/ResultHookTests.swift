@@ -40,7 +40,8 @@ final class ResultHookTests: XCTestCase {
         let spool = try HTTPTestSpool()
         let metrics = Metrics()
         let hook = ResultHook(
-            command: "sleep 30; true", timeout: .milliseconds(300), environment: ["PATH": "/usr/bin:/bin"], metrics: metrics,
+            command: "sleep 30; true", timeout: .milliseconds(300), environment: ["PATH": "/usr/bin:/bin"],
+            metrics: metrics,
             logger: quietLogger())
         let started = Date()
         hook.jobFinished(sidecar("+15551234567"), sidecarPath: spool.base + "/x.json")

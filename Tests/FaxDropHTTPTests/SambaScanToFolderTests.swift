@@ -28,7 +28,8 @@ final class SambaScanToFolderTests: XCTestCase {
                 continue
             }
             guard inShare, !line.hasPrefix("#"), !line.isEmpty else { continue }
-            let key = line.split(separator: "=", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            let key =
+                line.split(separator: "=", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             switch key {
             case "path": lines.append("   path = \(outgoing)")
             case "force user": lines.append("   force user = root")
@@ -68,7 +69,9 @@ final class SambaScanToFolderTests: XCTestCase {
         client.standardError = output
         let collected = ErrorCollector(output.fileHandleForReading)
         try client.run()
-        func send(_ line: String) throws { try commands.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8)) }
+        func send(_ line: String) throws {
+            try commands.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+        }
         try send("lcd \(local)")
         try send("cd +15551234567")
         try send("put empty scan0001.pdf")
@@ -85,7 +88,9 @@ final class SambaScanToFolderTests: XCTestCase {
         client.waitUntilExit()
         let transcript = collected.text()
         XCTAssertEqual(client.terminationStatus, 0, transcript)
-        XCTAssertTrue(transcript.contains("NT_STATUS_OBJECT_NAME_NOT_FOUND opening remote file \\+15551234567\\._scan0001.pdf"), transcript)
+        XCTAssertTrue(
+            transcript.contains("NT_STATUS_OBJECT_NAME_NOT_FOUND opening remote file \\+15551234567\\._scan0001.pdf"),
+            transcript)
 
         let sidecars = try await waitForSidecars(spool, 1, timeout: 60)
         // Time for a second, wrong claim to show up if there were one.
@@ -118,7 +123,8 @@ final class SambaScanToFolderTests: XCTestCase {
         let client = Process()
         client.executableURL = URL(fileURLWithPath: "/usr/bin/smbclient")
         client.arguments = [
-            "//127.0.0.1/fax", "-p", "\(port)", "-U", "root%scan-pw", "-m", "SMB3", "-c", "cd +15551234567; put - slow.pdf",
+            "//127.0.0.1/fax", "-p", "\(port)", "-U", "root%scan-pw", "-m", "SMB3", "-c",
+            "cd +15551234567; put - slow.pdf",
         ]
         let data = Pipe()
         let output = Pipe()
@@ -132,7 +138,9 @@ final class SambaScanToFolderTests: XCTestCase {
         // smbd creates the file and holds it open while smbclient waits for the rest.
         let path = destination + "/slow.pdf"
         let appeared = Date().addingTimeInterval(10)
-        while (try Syscall.lstatIfExists(path)) == nil && Date() < appeared { try await Task.sleep(for: .milliseconds(20)) }
+        while (try Syscall.lstatIfExists(path)) == nil && Date() < appeared {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         XCTAssertNotNil(try Syscall.lstatIfExists(path), "smbd never created the file")
         let pauseEnds = Date().addingTimeInterval(3.5)  // three settle times, three rescans
         while Date() < pauseEnds {
@@ -158,12 +166,16 @@ final class SambaScanToFolderTests: XCTestCase {
     /// Starts `smbd` on a free loopback port serving the example's `[fax]` share on `spool`;
     /// skips when Samba is not installed or not root.
     private func startSamba(_ spool: HTTPTestSpool) async throws -> Int {
-        for tool in ["/usr/sbin/smbd", "/usr/bin/smbclient", "/usr/bin/smbpasswd"] where !FileManager.default.isExecutableFile(atPath: tool) {
-            throw XCTSkip("\(tool) is missing (Debian packages samba, smbclient; scripts/install-deps.sh installs them)")
+        for tool in ["/usr/sbin/smbd", "/usr/bin/smbclient", "/usr/bin/smbpasswd"]
+        where !FileManager.default.isExecutableFile(atPath: tool) {
+            throw XCTSkip(
+                "\(tool) is missing (Debian packages samba, smbclient; scripts/install-deps.sh installs them)")
         }
         guard getuid() == 0 else { throw XCTSkip("smbd needs root here") }
         let samba = spool.base + "/samba"
-        for folder in ["", "/run", "/lock", "/state", "/cache", "/private", "/ncalrpc"] { try Syscall.mkdir(samba + folder, mode: 0o755) }
+        for folder in ["", "/run", "/lock", "/state", "/cache", "/private", "/ncalrpc"] {
+            try Syscall.mkdir(samba + folder, mode: 0o755)
+        }
         let port = try freePort()
         let config = samba + "/smb.conf"
         let global = """
@@ -196,10 +208,12 @@ final class SambaScanToFolderTests: XCTestCase {
             .write(to: URL(fileURLWithPath: config))
         let testparm = try runProgram("/usr/bin/testparm", ["-s", config])
         XCTAssertEqual(testparm.status, 0, testparm.error)
-        let passwd = try runProgram("/usr/bin/smbpasswd", ["-c", config, "-a", "-s", "root"], input: Data("scan-pw\nscan-pw\n".utf8))
+        let passwd = try runProgram(
+            "/usr/bin/smbpasswd", ["-c", config, "-a", "-s", "root"], input: Data("scan-pw\nscan-pw\n".utf8))
         XCTAssertEqual(passwd.status, 0, passwd.error)
         smbd = try ChildProcess.spawn(
-            ["/usr/sbin/smbd", "--foreground", "--no-process-group", "-s", config], environment: ["PATH": "/usr/sbin:/usr/bin:/bin"])
+            ["/usr/sbin/smbd", "--foreground", "--no-process-group", "-s", config],
+            environment: ["PATH": "/usr/sbin:/usr/bin:/bin"])
         try await waitForSamba(port: port, config: config)
 
         return port
@@ -214,11 +228,15 @@ final class SambaScanToFolderTests: XCTestCase {
     private func waitForSamba(port: Int, config: String) async throws {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            let probe = try runProgram("/usr/bin/smbclient", ["//127.0.0.1/fax", "-p", "\(port)", "-U", "root%scan-pw", "-c", "ls"])
+            let probe = try runProgram(
+                "/usr/bin/smbclient", ["//127.0.0.1/fax", "-p", "\(port)", "-U", "root%scan-pw", "-c", "ls"])
             if probe.status == 0 { return }
             try await Task.sleep(for: .milliseconds(200))
         }
-        let log = (try? String(contentsOfFile: URL(fileURLWithPath: config).deletingLastPathComponent().path + "/log.smbd", encoding: .utf8)) ?? ""
+        let log =
+            (try? String(
+                contentsOfFile: URL(fileURLWithPath: config).deletingLastPathComponent().path + "/log.smbd",
+                encoding: .utf8)) ?? ""
         XCTFail("smbd did not answer on port \(port): \(log.suffix(2000))")
         throw CancellationError()
     }
@@ -230,7 +248,9 @@ final class SambaScanToFolderTests: XCTestCase {
             found = []
             for folder in [spool.spool.done, spool.spool.failed] {
                 for name in ((try? Syscall.listDirectory(folder)) ?? []) where name.hasSuffix(".json") {
-                    found.append(try JSONDecoder.faxdrop().decode(Sidecar.self, from: Data(AtomicFile.read(folder + "/" + name))))
+                    found.append(
+                        try JSONDecoder.faxdrop().decode(Sidecar.self, from: Data(AtomicFile.read(folder + "/" + name)))
+                    )
                 }
             }
             if found.count >= count { return found }

@@ -13,14 +13,17 @@ final class ShippedConfigurationTests: XCTestCase {
             throw XCTSkip("systemd-analyze is missing (Debian package systemd)")
         }
         let unit = try String(contentsOfFile: Fixtures.packageRoot + "/etc/faxdrop.service", encoding: .utf8)
-        for line in ["Type=notify", "NoNewPrivileges=yes", "ProtectSystem=strict", "ReadWritePaths=/var/spool/faxdrop",
-                     "PrivateTmp=yes", "User=faxdrop", "WatchdogSec=30"] {
+        for line in [
+            "Type=notify", "NoNewPrivileges=yes", "ProtectSystem=strict", "ReadWritePaths=/var/spool/faxdrop",
+            "PrivateTmp=yes", "User=faxdrop", "WatchdogSec=30",
+        ] {
             XCTAssertTrue(unit.contains("\n" + line + "\n"), line)
         }
         let built = try XCTUnwrap(builtExecutable("faxdrop"), "swift build first")
         let spool = try HTTPTestSpool()
         let copy = spool.base + "/faxdrop.service"
-        try Data(unit.replacingOccurrences(of: "/usr/local/bin/faxdrop", with: built).utf8).write(to: URL(fileURLWithPath: copy))
+        try Data(unit.replacingOccurrences(of: "/usr/local/bin/faxdrop", with: built).utf8).write(
+            to: URL(fileURLWithPath: copy))
         let result = try runProgram(analyze, ["verify", copy])
         XCTAssertEqual(result.status, 0, result.error)
         XCTAssertEqual(result.error, "", "verify prints nothing when the unit is clean")
@@ -40,8 +43,11 @@ final class ShippedConfigurationTests: XCTestCase {
 
     func testSambaExampleParses() throws {
         let testparm = "/usr/bin/testparm"
-        guard FileManager.default.isExecutableFile(atPath: testparm) else { throw XCTSkip("testparm is missing (Debian samba-common-bin)") }
-        let result = try runProgram(testparm, ["-s", "--suppress-prompt", Fixtures.packageRoot + "/etc/smb.conf.example"])
+        guard FileManager.default.isExecutableFile(atPath: testparm) else {
+            throw XCTSkip("testparm is missing (Debian samba-common-bin)")
+        }
+        let result = try runProgram(
+            testparm, ["-s", "--suppress-prompt", Fixtures.packageRoot + "/etc/smb.conf.example"])
         XCTAssertEqual(result.status, 0, result.error)
         XCTAssertTrue(result.output.contains("veto files = /._*/.DS_Store/Thumbs.db/desktop.ini/"), result.output)
         XCTAssertFalse(result.error.contains("Unknown parameter"), result.error)

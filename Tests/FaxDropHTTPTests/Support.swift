@@ -1,8 +1,8 @@
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropHTTP
 import FaxDropNotify
 import FaxDropRenderClient
-import FaxDropHTTP
 import FaxDropSystem
 import Foundation
 import Logging
@@ -86,7 +86,9 @@ func quietLogger() -> Logger {
 
 /// Runs a program and collects its standard output.
 @discardableResult
-func runProgram(_ executable: String, _ arguments: [String], input: Data? = nil) throws -> (status: Int32, output: String, error: String) {
+func runProgram(_ executable: String, _ arguments: [String], input: Data? = nil) throws -> (
+    status: Int32, output: String, error: String
+) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

@@ -38,7 +38,8 @@ final class TextLogTests: XCTestCase {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         XCTAssertEqual(text.utf8.filter { $0 == 10 }.count, 2, text)
         XCTAssertEqual(text.unicodeScalars.filter { $0.value < 0x20 && $0 != "\n" }.count, 0, text.debugDescription)
-        XCTAssertFalse(text.unicodeScalars.contains { (0x7F...0x9F).contains($0.value) || $0 == "\u{2028}" || $0 == "\u{2029}" })
+        XCTAssertFalse(
+            text.unicodeScalars.contains { (0x7F...0x9F).contains($0.value) || $0 == "\u{2028}" || $0 == "\u{2029}" })
         assertEveryLineIsALogLine(text)
         let escaped = #"a\r\nb\nc\rd\u{0}e\u{1b}[31mf\u{7f}g\u{85}h\u{9b}i\u{2028}j\u{2029}k\\nl\tm"#
         XCTAssertTrue(text.contains(" INFO \(escaped) "), text)

@@ -1,6 +1,6 @@
 import FaxDropCore
-import FaxDropHTTP
 import FaxDropDaemon
+import FaxDropHTTP
 import FaxDropNotify
 import FaxDropSystem
 import Foundation
@@ -28,7 +28,8 @@ final class WebhookTests: XCTestCase {
         let python = try runProgram(python, pythonPrefix + ["-c", script], input: Data(body))
         XCTAssertEqual(python.status, 0, python.error)
         XCTAssertEqual(signature, python.output.trimmingCharacters(in: .whitespacesAndNewlines))
-        XCTAssertNotEqual(signature, WebhookNotifier.signature(timestamp: 1_764_374_401, body: body, secret: Secret("hook-secret")))
+        XCTAssertNotEqual(
+            signature, WebhookNotifier.signature(timestamp: 1_764_374_401, body: body, secret: Secret("hook-secret")))
     }
 
     func testHTTPAndHTTPSURLs() {
@@ -59,7 +60,8 @@ final class WebhookTests: XCTestCase {
         let logPath = spool.base + "/log.txt"
         let fd = try Syscall.open(logPath, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
         defer { Syscall.close(fd) }
-        let handler = FaxDropLogHandler(label: "t", format: .text, level: .info, secrets: [secret.value], sink: .init(fd: fd))
+        let handler = FaxDropLogHandler(
+            label: "t", format: .text, level: .info, secrets: [secret.value], sink: .init(fd: fd))
         let logger = Logger(label: "t") { _ in handler }
         let backoff = WebhookNotifier.Backoff(first: .milliseconds(10), max: .milliseconds(20), attempts: 2)
         let sidecar = Fixtures.sidecar(destination: "+15551234567")
@@ -109,7 +111,8 @@ final class WebhookTests: XCTestCase {
         let metrics = Metrics()
         let webhook = WebhookNotifier(
             target: HTTPPost.Target("http://127.0.0.1:\(receiver.port)/h")!, secret: nil,
-            backoff: .init(first: .milliseconds(10), max: .milliseconds(20), attempts: 3), metrics: metrics, logger: quietLogger())
+            backoff: .init(first: .milliseconds(10), max: .milliseconds(20), attempts: 3), metrics: metrics,
+            logger: quietLogger())
         let sidecar = Fixtures.sidecar(destination: "+15551234567")
         webhook.jobFinished(sidecar, sidecarPath: sidecarPath)
         let requests = try await receiver.waitFor(1, timeout: 10)
@@ -118,7 +121,8 @@ final class WebhookTests: XCTestCase {
         // Nobody listens on port 9 of loopback: retried, then given up.
         let unreachable = WebhookNotifier(
             target: HTTPPost.Target("http://127.0.0.1:9/h")!, secret: Secret("k"),
-            backoff: .init(first: .milliseconds(10), max: .milliseconds(20), attempts: 3), metrics: metrics, logger: quietLogger())
+            backoff: .init(first: .milliseconds(10), max: .milliseconds(20), attempts: 3), metrics: metrics,
+            logger: quietLogger())
         unreachable.jobFinished(sidecar, sidecarPath: sidecarPath)
         let deadline = Date().addingTimeInterval(20)
         var text = ""

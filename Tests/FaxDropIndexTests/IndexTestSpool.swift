@@ -36,11 +36,14 @@ struct IndexTestSpool {
         }
         var s = Sidecar(
             jobID: id(n), status: status, destination: number,
-            document: Sidecar.Document(originalName: name, storedAs: nil, bytes: 1234, sha256: String(repeating: "a", count: 64), format: .pdf),
+            document: Sidecar.Document(
+                originalName: name, storedAs: nil, bytes: 1234, sha256: String(repeating: "a", count: 64), format: .pdf),
             pages: Sidecar.Pages(total: pages, sent: status == .sent ? pages : 0),
             fax: Sidecar.Fax(resolution: .fine, paper: .letter, header: "FaxDrop", localStationID: "+15550000000"),
-            attempts: records, error: status == .sent ? nil : Sidecar.Failure(FaxError(code ?? .busy, "the line was busy")),
-            queuedAt: queuedAt, completedAt: queuedAt.addingTimeInterval(60), gateway: Sidecar.Gateway(host: "test", version: "0"))
+            attempts: records,
+            error: status == .sent ? nil : Sidecar.Failure(FaxError(code ?? .busy, "the line was busy")),
+            queuedAt: queuedAt, completedAt: queuedAt.addingTimeInterval(60),
+            gateway: Sidecar.Gateway(host: "test", version: "0"))
         s.recipient = E164Number(number).map { Sidecar.Recipient(number: $0.value, name: nil) }
         return s
     }
@@ -55,7 +58,8 @@ struct IndexTestSpool {
     func write(journal record: JobRecord) throws {
         let folder = root + "/active/" + record.jobID.value
         try Syscall.mkdirIfNeeded(folder)
-        try AtomicFile.write(try JSONEncoder.faxdrop().encode(record), to: folder + "/job.json", stagingDirectory: root + "/tmp")
+        try AtomicFile.write(
+            try JSONEncoder.faxdrop().encode(record), to: folder + "/job.json", stagingDirectory: root + "/tmp")
     }
 
     static func journal(_ n: Int, state: JobState, number: String, queuedAt: Date) -> JobRecord {

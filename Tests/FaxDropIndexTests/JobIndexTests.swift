@@ -1,8 +1,9 @@
 import FaxDropCore
-@testable import FaxDropIndex
 import FaxDropSystem
 import Foundation
 import XCTest
+
+@testable import FaxDropIndex
 
 /// The index over real sidecars and journals in a temporary spool, with real SQLite.
 final class JobIndexTests: XCTestCase {
@@ -15,9 +16,18 @@ final class JobIndexTests: XCTestCase {
             let queued = day.addingTimeInterval(Double(n) * 7200)  // every 2 hours: days 0, 1, 2
             let sidecar: Sidecar
             switch n % 5 {
-            case 0: sidecar = IndexTestSpool.sidecar(n, status: .failed, number: "+15550000486", name: "Referral \(n).pdf", code: .busy, queuedAt: queued, attempts: 3)
-            case 1: sidecar = IndexTestSpool.sidecar(n, status: .failed, number: "+442079460000", name: "scan_\(n).tif", code: .noAnswer, queuedAt: queued, attempts: 2)
-            default: sidecar = IndexTestSpool.sidecar(n, status: .sent, number: n % 2 == 0 ? "+15551234567" : "+15559876543", name: "Invoice-\(n).PDF", queuedAt: queued, pages: n % 4 + 1)
+            case 0:
+                sidecar = IndexTestSpool.sidecar(
+                    n, status: .failed, number: "+15550000486", name: "Referral \(n).pdf", code: .busy,
+                    queuedAt: queued, attempts: 3)
+            case 1:
+                sidecar = IndexTestSpool.sidecar(
+                    n, status: .failed, number: "+442079460000", name: "scan_\(n).tif", code: .noAnswer,
+                    queuedAt: queued, attempts: 2)
+            default:
+                sidecar = IndexTestSpool.sidecar(
+                    n, status: .sent, number: n % 2 == 0 ? "+15551234567" : "+15559876543", name: "Invoice-\(n).PDF",
+                    queuedAt: queued, pages: n % 4 + 1)
             }
             try spool.write(sidecar)
             all.append(sidecar)
@@ -68,7 +78,8 @@ final class JobIndexTests: XCTestCase {
         XCTAssertEqual(try ids(.init(number: "no digits")), [])
         // File name, case-insensitive substring; `%` and `_` are no wildcards.
         XCTAssertEqual(try ids(.init(text: "invoice")), expected { $0.document.originalName.hasPrefix("Invoice") })
-        XCTAssertEqual(try ids(.init(text: "referral 1")), expected { $0.document.originalName.hasPrefix("Referral 1") })
+        XCTAssertEqual(
+            try ids(.init(text: "referral 1")), expected { $0.document.originalName.hasPrefix("Referral 1") })
         XCTAssertEqual(try ids(.init(text: "scan_")), expected { $0.document.originalName.hasPrefix("scan_") })
         XCTAssertEqual(try ids(.init(text: "%")), [])
         XCTAssertEqual(try ids(.init(text: sidecars[7].jobID.value.lowercased())), [sidecars[7].jobID.value])
@@ -94,7 +105,8 @@ final class JobIndexTests: XCTestCase {
         let spool = try IndexTestSpool()
         defer { spool.remove() }
         for folder in ["/done", "/failed"] {
-            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
         }
         var journal = IndexTestSpool.journal(900, state: .queued, number: "+15558675309", queuedAt: day)
         journal.originalName = "Draft \"x\" copy.pdf"
@@ -109,7 +121,8 @@ final class JobIndexTests: XCTestCase {
         XCTAssertEqual(try ids(.init(number: "8675309 1")), [])
 
         // The sidecar renames it (the name as submitted) and changes the number.
-        let ended = IndexTestSpool.sidecar(900, status: .sent, number: "+15551112233", name: "Final Ünterlagen.pdf", queuedAt: day)
+        let ended = IndexTestSpool.sidecar(
+            900, status: .sent, number: "+15551112233", name: "Final Ünterlagen.pdf", queuedAt: day)
         try spool.write(ended)
         try index.record(sidecar: ended)
         XCTAssertEqual(try ids(.init(text: "draft")), [])
@@ -127,7 +140,10 @@ final class JobIndexTests: XCTestCase {
 
         // Many sidecars at once (the bulk path), then a rebuild: every name found once.
         for n in 0..<2_100 {
-            try spool.write(IndexTestSpool.sidecar(1000 + n, status: .sent, number: "+1555\(String(format: "%07d", n))", name: "bulk-\(n).pdf", queuedAt: day))
+            try spool.write(
+                IndexTestSpool.sidecar(
+                    1000 + n, status: .sent, number: "+1555\(String(format: "%07d", n))", name: "bulk-\(n).pdf",
+                    queuedAt: day))
         }
         let bulk = try JobIndex.open(spool: spool.root, logger: quietLogger())
         XCTAssertEqual(try bulk.search(.init(text: "bulk-2099.")).rows.map(\.originalName), ["bulk-2099.pdf"])
@@ -160,7 +176,9 @@ final class JobIndexTests: XCTestCase {
         XCTAssertEqual(try index.search(.init(perPage: 1000)).perPage, 200, "at most 200 a page")
         let filtered = try index.search(.init(states: ["failed"], page: 2, perPage: 5))
         XCTAssertEqual(filtered.total, 12)
-        XCTAssertEqual(filtered.rows.map(\.id), Array(newestFirst.filter { id in sidecars.first { $0.jobID.value == id }!.status == .failed }[5..<10]))
+        XCTAssertEqual(
+            filtered.rows.map(\.id),
+            Array(newestFirst.filter { id in sidecars.first { $0.jobID.value == id }!.status == .failed }[5..<10]))
     }
 
     func testGarbageInTheFileIsRebuilt() throws {
@@ -203,13 +221,16 @@ final class JobIndexTests: XCTestCase {
         let sidecars = try writeHistory(spool)
         // Folders last changed an hour ago: the stored mark is settled.
         for folder in ["/done", "/failed"] {
-            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
         }
         do {
             let index = try JobIndex.open(spool: spool.root, logger: quietLogger())
             XCTAssertFalse(try index.isBehind())
         }
-        let late = IndexTestSpool.sidecar(500, status: .failed, number: "+15557770000", name: "late.pdf", code: .congestion, queuedAt: day.addingTimeInterval(999_999))
+        let late = IndexTestSpool.sidecar(
+            500, status: .failed, number: "+15557770000", name: "late.pdf", code: .congestion,
+            queuedAt: day.addingTimeInterval(999_999))
         try spool.write(late)
         try Syscall.unlink(spool.root + "/done/" + sidecars[2].jobID.value + ".json")
         let index = try JobIndex.open(spool: spool.root, logger: quietLogger())
@@ -227,14 +248,16 @@ final class JobIndexTests: XCTestCase {
         defer { spool.remove() }
         _ = try writeHistory(spool)
         for folder in ["/done", "/failed"] {
-            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
         }
         let daemon = try JobIndex.open(spool: spool.root, catchUp: false, logger: quietLogger())
         XCTAssertEqual(try daemon.catchUp().compared, 30, "the first open lists every sidecar")
         XCTAssertEqual(try daemon.catchUp().compared, 0, "nothing changed: nothing listed")
 
         // The daemon writes a sidecar, then the observer records it.
-        let sent = IndexTestSpool.sidecar(600, status: .sent, number: "+15553330000", name: "recorded.pdf", queuedAt: day.addingTimeInterval(500_000))
+        let sent = IndexTestSpool.sidecar(
+            600, status: .sent, number: "+15553330000", name: "recorded.pdf", queuedAt: day.addingTimeInterval(500_000))
         try spool.write(sent)
         try daemon.record(sidecar: sent)
         let status = try JobIndex.open(spool: spool.root, catchUp: false, logger: quietLogger())
@@ -245,7 +268,9 @@ final class JobIndexTests: XCTestCase {
         XCTAssertEqual(try status.row(id: sent.jobID.value)?.originalName, "recorded.pdf")
 
         // Written while the daemon was down (never recorded): the next open compares and finds it.
-        let late = IndexTestSpool.sidecar(601, status: .failed, number: "+15553330001", name: "late.pdf", code: .busy, queuedAt: day.addingTimeInterval(600_000))
+        let late = IndexTestSpool.sidecar(
+            601, status: .failed, number: "+15553330001", name: "late.pdf", code: .busy,
+            queuedAt: day.addingTimeInterval(600_000))
         try spool.write(late)
         let reopened = try JobIndex.open(spool: spool.root, catchUp: false, logger: quietLogger())
         let second = try reopened.catchUp()
@@ -286,7 +311,8 @@ final class JobIndexTests: XCTestCase {
         let spool = try IndexTestSpool()
         defer { spool.remove() }
         for folder in ["/done", "/failed"] {
-            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
         }
         let journal = IndexTestSpool.journal(620, state: .sending, number: "+15554440000", queuedAt: day)
         try spool.write(journal: journal)
@@ -295,7 +321,8 @@ final class JobIndexTests: XCTestCase {
         XCTAssertEqual(try daemon.row(id: journal.jobID.value)?.state, "sending")
         // Its sidecar is written and its journal removed; another job's sidecar is recorded
         // after it, so the stored folder times already cover the unrecorded one.
-        let unrecorded = IndexTestSpool.sidecar(620, status: .sent, number: "+15554440000", name: "unrecorded.pdf", queuedAt: day)
+        let unrecorded = IndexTestSpool.sidecar(
+            620, status: .sent, number: "+15554440000", name: "unrecorded.pdf", queuedAt: day)
         try spool.write(unrecorded)
         try Syscall.removeTree(spool.root + "/active/" + journal.jobID.value)
         let other = IndexTestSpool.sidecar(621, status: .sent, queuedAt: day)
@@ -329,7 +356,8 @@ final class JobIndexTests: XCTestCase {
         XCTAssertEqual(try index.search(.init(states: ["waiting"])).rows.map(\.id), [waiting.jobID.value])
 
         // The sidecar wins over the journal, and a late journal write never replaces it.
-        let ended = IndexTestSpool.sidecar(700, status: .failed, number: "+15550000486", code: .busy, queuedAt: day, attempts: 3)
+        let ended = IndexTestSpool.sidecar(
+            700, status: .failed, number: "+15550000486", code: .busy, queuedAt: day, attempts: 3)
         try index.record(sidecar: ended)
         try index.record(journal: waiting)
         XCTAssertEqual(try index.row(id: waiting.jobID.value)?.state, "failed")
@@ -347,7 +375,8 @@ final class JobIndexTests: XCTestCase {
         let spool = try IndexTestSpool()
         defer { spool.remove() }
         _ = try writeHistory(spool)
-        try Data("{not json".utf8).write(to: URL(fileURLWithPath: spool.root + "/failed/" + IndexTestSpool.id(800).value + ".json"))
+        try Data("{not json".utf8).write(
+            to: URL(fileURLWithPath: spool.root + "/failed/" + IndexTestSpool.id(800).value + ".json"))
         let index = try JobIndex.open(spool: spool.root, logger: quietLogger())
         let report = try index.rebuild()
         XCTAssertEqual(report.sent, 18)

@@ -29,7 +29,8 @@ final class BinarizationTests: XCTestCase {
 
     /// Black share of a rectangle given in PDF points (origin bottom left, letter page).
     func blackShare(_ page: FaxBitmap, x: ClosedRange<Double>, y: ClosedRange<Double>) -> Double {
-        let sx = Double(page.width) / 612, sy = Double(page.height) / 792
+        let sx = Double(page.width) / 612
+        let sy = Double(page.height) / 792
         let xs = Int(x.lowerBound * sx)..<Int(x.upperBound * sx)
         let ys = Int((792 - y.upperBound) * sy)..<Int((792 - y.lowerBound) * sy)
         return Double(page.blackCount(x: xs, y: ys)) / Double(xs.count * ys.count)
@@ -41,7 +42,8 @@ final class BinarizationTests: XCTestCase {
         try writeFile("\(dir)/tints.pdf", Self.makePDF())
         let pool = RenderTestSupport.makePool(workers: 1)
         let reply = await pool.render(
-            RenderRequest(id: "tints", input: "\(dir)/tints.pdf", output: "\(dir)/tints.tif"), logger: RenderTestSupport.logger)
+            RenderRequest(id: "tints", input: "\(dir)/tints.pdf", output: "\(dir)/tints.tif"),
+            logger: RenderTestSupport.logger)
         XCTAssertNil(reply.error)
         let page = try FaxImage.readBitmap("\(dir)/tints.tif", page: 0)
         // Text: solid strokes (Helvetica at 36 pt inks roughly a fifth of its line box).

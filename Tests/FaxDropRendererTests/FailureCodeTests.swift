@@ -27,7 +27,8 @@ final class FailureCodeTests: XCTestCase {
         let binary = "\(dir)/random.bin"
         try writeFile(binary, Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919 &+ 13) | 0x80 }))
         let truncatedPNG = "\(dir)/cut.png"
-        let png = try Data(contentsOf: URL(fileURLWithPath: RenderTestSupport.corpusFile("images/scan-200dpi-color.png")))
+        let png = try Data(
+            contentsOf: URL(fileURLWithPath: RenderTestSupport.corpusFile("images/scan-200dpi-color.png")))
         try writeFile(truncatedPNG, png.prefix(png.count / 3))
         let badPostScript = "\(dir)/bad.ps"
         try writeFile(badPostScript, Data("%!PS\n1 0 div\nshowpage\n".utf8))
@@ -61,7 +62,8 @@ final class FailureCodeTests: XCTestCase {
     func testMissingOrBrokenWorkerFailsConversionWithoutThrowing() async throws {
         let dir = try RenderTestSupport.scratch(self)
         for executable in ["/nonexistent/faxdrop-render", "/bin/false", "/bin/cat"] {
-            let pool = RenderPool(executable: executable, workers: 1, timeout: .seconds(20), logger: RenderTestSupport.logger)
+            let pool = RenderPool(
+                executable: executable, workers: 1, timeout: .seconds(20), logger: RenderTestSupport.logger)
             let reply = await render(RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), in: dir, pool: pool)
             XCTAssertEqual(reply.error?.code, .conversionFailed, executable)
             await pool.shutdown()

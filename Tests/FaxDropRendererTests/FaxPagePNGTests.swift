@@ -26,7 +26,8 @@ final class FaxPagePNGTests: XCTestCase {
         XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "PNG signature")
         let path = "\(dir)/\(UUID().uuidString).png"
         try Data(png).write(to: URL(fileURLWithPath: path))
-        var width: Int32 = 0, height: Int32 = 0
+        var width: Int32 = 0
+        var height: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let count = message.count
         guard let pixels = faxdrop_png_decode_gray(path, 1 << 26, &width, &height, &message, count) else {

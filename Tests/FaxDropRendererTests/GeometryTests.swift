@@ -35,7 +35,9 @@ final class GeometryTests: XCTestCase {
 
     /// Mark rectangles in PDF user space (origin bottom left).
     static func marks(_ p: PageSpec) -> [(x: Double, y: Double, w: Double, h: Double)] {
-        let m = p.mark, w = p.width, h = p.height
+        let m = p.mark
+        let w = p.width
+        let h = p.height
         return [
             (0, 0, m, m), (w - m, 0, m, m), (0, h - m, m, m), (w - m, h - m, m, m),
             ((w - m) / 2, 0, m, m), ((w - m) / 2, h - m, m, m), (0, (h - m) / 2, m, m), (w - m, (h - m) / 2, m, m),
@@ -47,11 +49,14 @@ final class GeometryTests: XCTestCase {
         var objects: [String] = []
         let pageIDs = specs.indices.map { 3 + 2 * $0 }
         objects.append("<< /Type /Catalog /Pages 2 0 R >>")
-        objects.append("<< /Type /Pages /Kids [\(pageIDs.map { "\($0) 0 R" }.joined(separator: " "))] /Count \(specs.count) >>")
+        objects.append(
+            "<< /Type /Pages /Kids [\(pageIDs.map { "\($0) 0 R" }.joined(separator: " "))] /Count \(specs.count) >>")
         for (i, p) in specs.enumerated() {
-            let content = "0 g\n" + marks(p).map { "\($0.x) \($0.y) \($0.w) \($0.h) re f" }.joined(separator: "\n") + "\n"
+            let content =
+                "0 g\n" + marks(p).map { "\($0.x) \($0.y) \($0.w) \($0.h) re f" }.joined(separator: "\n") + "\n"
             objects.append(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 \(p.width) \(p.height)] /Rotate \(p.rotate) /Contents \(pageIDs[i] + 1) 0 R >>")
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 \(p.width) \(p.height)] /Rotate \(p.rotate) /Contents \(pageIDs[i] + 1) 0 R >>"
+            )
             objects.append("<< /Length \(content.utf8.count) >>\nstream\n\(content)endstream")
         }
         return RenderTestSupport.pdf(objects: objects)
@@ -69,9 +74,14 @@ final class GeometryTests: XCTestCase {
     }
 
     /// Checks one rendered page against its spec.
-    func check(_ bitmap: FaxBitmap, _ spec: PageSpec, _ label: String, file: StaticString = #filePath, line: UInt = #line) {
+    func check(
+        _ bitmap: FaxBitmap, _ spec: PageSpec, _ label: String, file: StaticString = #filePath, line: UInt = #line
+    ) {
         // Bounding box of the ink: the marks are flush with the page edges, so it is the page.
-        var x0 = bitmap.width, y0 = bitmap.height, x1 = -1, y1 = -1
+        var x0 = bitmap.width
+        var y0 = bitmap.height
+        var x1 = -1
+        var y1 = -1
         for y in 0..<bitmap.height {
             for x in 0..<bitmap.width where bitmap.isBlack(x: x, y: y) {
                 x0 = min(x0, x)
@@ -94,17 +104,20 @@ final class GeometryTests: XCTestCase {
         XCTAssertGreaterThan(fill, 0.96, "\(label): scaled to fit", file: file, line: line)
         // Every mark is there: sample the middle of each in the (turned) frame.
         let m = spec.mark
-        let fx = m / 2 / shown.w, fy = m / 2 / shown.h
+        let fx = m / 2 / shown.w
+        let fy = m / 2 / shown.h
         let spots: [(Double, Double)] = [
             (fx, fy), (1 - fx, fy), (fx, 1 - fy), (1 - fx, 1 - fy), (0.5, fy), (0.5, 1 - fy), (fx, 0.5), (1 - fx, 0.5),
         ]
         for (sx, sy) in spots {
-            let x = x0 + Int(sx * Double(x1 - x0)), y = y0 + Int(sy * Double(y1 - y0))
+            let x = x0 + Int(sx * Double(x1 - x0))
+            let y = y0 + Int(sy * Double(y1 - y0))
             let black = bitmap.blackCount(x: (x - 2)..<(x + 3), y: (y - 2)..<(y + 3))
             XCTAssertGreaterThanOrEqual(black, 20, "\(label): mark at (\(sx), \(sy)) found", file: file, line: line)
         }
         // And nothing else: between the marks the page is white.
-        XCTAssertEqual(bitmap.blackCount(x: (x0 + x1) / 2 - 3..<(x0 + x1) / 2 + 3, y: (y0 + y1) / 2 - 3..<(y0 + y1) / 2 + 3), 0)
+        XCTAssertEqual(
+            bitmap.blackCount(x: (x0 + x1) / 2 - 3..<(x0 + x1) / 2 + 3, y: (y0 + y1) / 2 - 3..<(y0 + y1) / 2 + 3), 0)
     }
 
     func testMarksSurviveFittingInEveryPDFSizeAndOrientation() async throws {

@@ -11,16 +11,20 @@ final class InputFormatTests: XCTestCase {
         let dir = try RenderTestSupport.scratch(self)
         let pool = RenderTestSupport.makePool(workers: 2)
         let postScript = "\(dir)/letter.dat"
-        try writeFile(postScript, Data(
+        try writeFile(
+            postScript,
+            Data(
                 "%!PS\n/Helvetica findfont 24 scalefont setfont 72 700 moveto (Hello fax) show showpage\n72 700 moveto (Page two) show showpage\n"
                     .utf8))
         let eps = "\(dir)/figure.eps"
         try writeFile(
             eps,
             Data(
-                "%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 200 100\n0 0 moveto 200 100 lineto 8 setlinewidth stroke\n%%EOF\n".utf8))
+                "%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 200 100\n0 0 moveto 200 100 lineto 8 setlinewidth stroke\n%%EOF\n"
+                    .utf8))
         let unicodeText = "\(dir)/notes"
-        try writeFile(unicodeText, Data("Grüße aus Köln – “quoted” text\twith a tab\n\u{0C}second page after a form feed\n".utf8))
+        try writeFile(
+            unicodeText, Data("Grüße aus Köln – “quoted” text\twith a tab\n\u{0C}second page after a form feed\n".utf8))
         let cases: [(String, DocumentFormat, Int)] = [
             (RenderTestSupport.corpusFile("images/scan-200dpi-color.png"), .png, 1),
             (RenderTestSupport.corpusFile("images/scan-300dpi-gray.jpg"), .jpeg, 1),
@@ -78,7 +82,8 @@ final class InputFormatTests: XCTestCase {
     func testPhotoTurnedByItsEXIFOrientationArrivesUpright() async throws {
         try RenderTestSupport.checkExecutable()
         let dir = try RenderTestSupport.scratch(self)
-        let original = try Data(contentsOf: URL(fileURLWithPath: RenderTestSupport.corpusFile("images/scan-300dpi-gray.jpg")))
+        let original = try Data(
+            contentsOf: URL(fileURLWithPath: RenderTestSupport.corpusFile("images/scan-300dpi-gray.jpg")))
         // APP1 "Exif" with IFD0 holding Orientation = 3 (shown upside down from storage).
         let app1: [UInt8] =
             [0xFF, 0xE1, 0x00, 0x22] + Array("Exif\0\0".utf8) + [0x4D, 0x4D, 0x00, 0x2A, 0, 0, 0, 8, 0, 1]
@@ -86,10 +91,12 @@ final class InputFormatTests: XCTestCase {
         try writeFile("\(dir)/upside-down.jpg", original.prefix(2) + Data(app1) + original.dropFirst(2))
         let pool = RenderTestSupport.makePool(workers: 2)
         async let plain = pool.render(
-            RenderRequest(id: "plain", input: RenderTestSupport.corpusFile("images/scan-300dpi-gray.jpg"), output: "\(dir)/p.tif"),
+            RenderRequest(
+                id: "plain", input: RenderTestSupport.corpusFile("images/scan-300dpi-gray.jpg"), output: "\(dir)/p.tif"),
             logger: RenderTestSupport.logger)
         async let turned = pool.render(
-            RenderRequest(id: "turned", input: "\(dir)/upside-down.jpg", output: "\(dir)/t.tif"), logger: RenderTestSupport.logger)
+            RenderRequest(id: "turned", input: "\(dir)/upside-down.jpg", output: "\(dir)/t.tif"),
+            logger: RenderTestSupport.logger)
         let (a, b) = await (plain, turned)
         XCTAssertNil(a.error)
         XCTAssertNil(b.error)

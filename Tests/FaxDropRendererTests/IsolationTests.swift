@@ -31,10 +31,12 @@ final class IsolationTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/loop.tif"))
         // The killed worker is replaced: two jobs at once still both succeed.
         async let a = pool.render(
-            RenderRequest(id: "a", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(dir)/a.tif"),
+            RenderRequest(
+                id: "a", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(dir)/a.tif"),
             logger: RenderTestSupport.logger)
         async let b = pool.render(
-            RenderRequest(id: "b", input: RenderTestSupport.corpusFile("pdf/15-form-schule.pdf"), output: "\(dir)/b.tif"),
+            RenderRequest(
+                id: "b", input: RenderTestSupport.corpusFile("pdf/15-form-schule.pdf"), output: "\(dir)/b.tif"),
             logger: RenderTestSupport.logger)
         let (ra, rb) = await (a, b)
         XCTAssertNil(ra.error)
@@ -52,33 +54,35 @@ final class IsolationTests: XCTestCase {
         let reply = await pool.render(
             RenderRequest(id: "bomb", input: bomb, output: "\(dir)/bomb.tif"), logger: RenderTestSupport.logger)
         XCTAssertNotNil(reply.error)
-        XCTAssertTrue([.conversionFailed, .corruptDocument].contains(reply.error?.code), "\(String(describing: reply.error))")
+        XCTAssertTrue(
+            [.conversionFailed, .corruptDocument].contains(reply.error?.code), "\(String(describing: reply.error))")
         let next = await pool.render(
-            RenderRequest(id: "next", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(dir)/n.tif"),
+            RenderRequest(
+                id: "next", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(dir)/n.tif"),
             logger: RenderTestSupport.logger)
         XCTAssertNil(next.error)
         await pool.shutdown()
     }
-
 
     func testWorkerThatDiedWhileIdleIsReplacedWithoutFailingTheNextJob() async throws {
         try RenderTestSupport.checkExecutable()
         let dir = try RenderTestSupport.scratch(self)
         let pool = RenderTestSupport.makePool(workers: 1)
         let input = RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf")
-        let first = await pool.render(RenderRequest(id: "1", input: input, output: "\(dir)/1.tif"), logger: RenderTestSupport.logger)
+        let first = await pool.render(
+            RenderRequest(id: "1", input: input, output: "\(dir)/1.tif"), logger: RenderTestSupport.logger)
         XCTAssertNil(first.error)
         let workers = ProcessTable.workerChildren()
         XCTAssertEqual(workers.count, 1)
         for pid in workers { kill(pid, SIGKILL) }
         // Wait until the kernel has ended it (it stays a zombie until the pool reaps it).
         while !ProcessTable.workerChildren().isEmpty { usleep(10_000) }
-        let second = await pool.render(RenderRequest(id: "2", input: input, output: "\(dir)/2.tif"), logger: RenderTestSupport.logger)
+        let second = await pool.render(
+            RenderRequest(id: "2", input: input, output: "\(dir)/2.tif"), logger: RenderTestSupport.logger)
         XCTAssertNil(second.error, second.error?.message ?? "")
         XCTAssertEqual(second.pages, 1)
         await pool.shutdown()
     }
-
 
     /// CPU time used by a process, in clock ticks (utime + stime of /proc/PID/stat).
     private func cpuTicks(_ pid: Int32) -> Int {
@@ -112,7 +116,8 @@ final class IsolationTests: XCTestCase {
         XCTAssertEqual(reply.error?.code, .conversionFailed)
         XCTAssertTrue(reply.error?.message.contains("Segmentation") ?? false, reply.error?.message ?? "")
         let next = await pool.render(
-            RenderRequest(id: "next", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(dir)/n.tif"),
+            RenderRequest(
+                id: "next", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(dir)/n.tif"),
             logger: RenderTestSupport.logger)
         XCTAssertNil(next.error)
         await pool.shutdown()

@@ -11,21 +11,25 @@ final class OneShotCommandTests: XCTestCase {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: RenderTestSupport.executable)
         process.arguments = arguments
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
+        )
     }
 
     func testOneShotPrintsPageCountOrErrorCode() throws {
         try RenderTestSupport.checkExecutable()
         let dir = try RenderTestSupport.scratch(self)
         let ok = try runRenderer([
-            RenderTestSupport.corpusFile("pdf/13-octave-refcard-a4.pdf"), "\(dir)/a.tif", "--resolution", "normal", "--paper", "a4",
+            RenderTestSupport.corpusFile("pdf/13-octave-refcard-a4.pdf"), "\(dir)/a.tif", "--resolution", "normal",
+            "--paper", "a4",
         ])
         XCTAssertEqual(ok.status, 0)
         XCTAssertEqual(ok.stdout, "3\n")

@@ -21,10 +21,12 @@ final class RenderPoolThreadTests: XCTestCase {
         let dir = try RenderTestSupport.scratch(self)
         let pool = RenderTestSupport.makePool(workers: 2)
         async let first = pool.render(
-            RenderRequest(id: "a", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: dir + "/a.tif"),
+            RenderRequest(
+                id: "a", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: dir + "/a.tif"),
             logger: RenderTestSupport.logger)
         async let second = pool.render(
-            RenderRequest(id: "b", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: dir + "/b.tif"),
+            RenderRequest(
+                id: "b", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: dir + "/b.tif"),
             logger: RenderTestSupport.logger)
         let replies = await [first, second]
         XCTAssertEqual(replies.map(\.error), [nil, nil])
@@ -35,7 +37,8 @@ final class RenderPoolThreadTests: XCTestCase {
         while threadNames().contains(where: { $0.hasPrefix("render-worker-") }), Date() < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        XCTAssertEqual(threadNames().filter { $0.hasPrefix("render-worker-") }, [], "the threads end with their workers")
+        XCTAssertEqual(
+            threadNames().filter { $0.hasPrefix("render-worker-") }, [], "the threads end with their workers")
     }
 
     /// A request that names a format is rendered as that format, without sniffing again: the
@@ -49,7 +52,8 @@ final class RenderPoolThreadTests: XCTestCase {
         let sniffed = await pool.render(
             RenderRequest(id: "s", input: dir + "/doc", output: dir + "/s.tif"), logger: RenderTestSupport.logger)
         let given = await pool.render(
-            RenderRequest(id: "g", input: dir + "/doc", output: dir + "/g.tif", format: .text), logger: RenderTestSupport.logger)
+            RenderRequest(id: "g", input: dir + "/doc", output: dir + "/g.tif", format: .text),
+            logger: RenderTestSupport.logger)
         await pool.shutdown()
         XCTAssertEqual(sniffed.format, .postscript)
         XCTAssertEqual(given.format, .text)

@@ -62,7 +62,8 @@ func assertClassF(
         if trimmed {
             XCTAssertLessThanOrEqual(page.height, paper.heightPixels(resolution), file: file, line: line)
         } else {
-            XCTAssertEqual(page.height, paper.heightPixels(resolution), "page \(index + 1) length", file: file, line: line)
+            XCTAssertEqual(
+                page.height, paper.heightPixels(resolution), "page \(index + 1) length", file: file, line: line)
         }
         XCTAssertEqual(page.xResolution, 204, file: file, line: line)
         XCTAssertEqual(page.yResolution, Double(resolution.verticalDPI), file: file, line: line)

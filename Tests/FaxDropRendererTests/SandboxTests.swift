@@ -31,12 +31,14 @@ final class SandboxTests: XCTestCase {
             for folder in ["outgoing/+15551234567", "active/01KB2Y9M4Q3V8J6T0ZP1C5R7WX", "done", "failed", "tmp"] {
                 try fm.createDirectory(atPath: spool + "/" + folder, withIntermediateDirectories: true)
             }
-            try writeFile(otherSidecar, Data("{\"job_id\": \"01KB2Y0000000000000000OTHR\", \"note\": \"\(canary)\"}\n".utf8))
+            try writeFile(
+                otherSidecar, Data("{\"job_id\": \"01KB2Y0000000000000000OTHR\", \"note\": \"\(canary)\"}\n".utf8))
             try fm.copyItem(
                 atPath: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"),
                 toPath: spool + "/done/01KB2Y0000000000000000OTHR.pdf")
             try writeFile(spool + "/outgoing/+15551234567/waiting.pdf", Data("%PDF-1.4 waiting\n".utf8))
-            let root = root, escape = escape
+            let root = root
+            let escape = escape
             test.addTeardownBlock {
                 try? fm.removeItem(atPath: root)
                 try? fm.removeItem(atPath: escape)
@@ -59,28 +61,43 @@ final class SandboxTests: XCTestCase {
 
     /// The hostile programs, by what they try. `root` is the spool, `other` the other job's sidecar.
     static func hostilePrograms(_ s: SpoolUnderTmp) -> [(name: String, program: String)] {
-        let root = s.spool, other = s.otherSidecar
+        let root = s.spool
+        let other = s.otherSidecar
         let refused = "/escape errordict /invalidfileaccess get exec"
         let text = "/Courier findfont 12 scalefont setfont 72 72 moveto"
         return [
-            ("list the other jobs' sidecars",
-             "/n 0 def (\(root)/done/*) { pop /n n 1 add def } 1024 string filenameforall n 0 eq { \(refused) } if showpage"),
-            ("read another job's sidecar",
-             "(\(other)) (r) file 4096 string readstring pop (\(s.canary)) search { pop pop pop showpage } { pop \(refused) } ifelse"),
-            ("write a new document into a destination folder",
-             "(\(root)/outgoing/+15551234567/leak.ps) (w) file dup (%!PS\\n) writestring closefile showpage"),
-            ("rewrite another job's sidecar",
-             "(\(other)) (w) file dup ({}) writestring closefile showpage"),
+            (
+                "list the other jobs' sidecars",
+                "/n 0 def (\(root)/done/*) { pop /n n 1 add def } 1024 string filenameforall n 0 eq { \(refused) } if showpage"
+            ),
+            (
+                "read another job's sidecar",
+                "(\(other)) (r) file 4096 string readstring pop (\(s.canary)) search { pop pop pop showpage } { pop \(refused) } ifelse"
+            ),
+            (
+                "write a new document into a destination folder",
+                "(\(root)/outgoing/+15551234567/leak.ps) (w) file dup (%!PS\\n) writestring closefile showpage"
+            ),
+            (
+                "rewrite another job's sidecar",
+                "(\(other)) (w) file dup ({}) writestring closefile showpage"
+            ),
             ("rename another job's sidecar", "(\(other)) (\(other).moved) renamefile showpage"),
             ("delete another job's sidecar", "(\(other)) deletefile showpage"),
             ("write into the shared temp directory", "(\(s.escape)) (w) file dup (x) writestring closefile showpage"),
             ("run a shell through %pipe%", "(%pipe%touch \(root)/outgoing/piped) (w) file closefile showpage"),
-            ("txtwrite into a destination folder",
-             "<< /OutputDevice /txtwrite /OutputFile (\(root)/outgoing/+15551234567/leak.txt) >> setpagedevice \(text) (LEAK) show showpage"),
-            ("pdfwrite into a destination folder",
-             "<< /OutputDevice /pdfwrite /OutputFile (\(root)/outgoing/+15551234567/leak.pdf) >> setpagedevice \(text) (LEAK) show showpage"),
-            ("copy another job's sidecar into its own temp directory",
-             "(\(other)) (r) file 4096 string readstring pop null (w) .tempfile exch pop dup 3 -1 roll writestring closefile showpage"),
+            (
+                "txtwrite into a destination folder",
+                "<< /OutputDevice /txtwrite /OutputFile (\(root)/outgoing/+15551234567/leak.txt) >> setpagedevice \(text) (LEAK) show showpage"
+            ),
+            (
+                "pdfwrite into a destination folder",
+                "<< /OutputDevice /pdfwrite /OutputFile (\(root)/outgoing/+15551234567/leak.pdf) >> setpagedevice \(text) (LEAK) show showpage"
+            ),
+            (
+                "copy another job's sidecar into its own temp directory",
+                "(\(other)) (r) file 4096 string readstring pop null (w) .tempfile exch pop dup 3 -1 roll writestring closefile showpage"
+            ),
         ]
     }
 
@@ -103,7 +120,6 @@ final class SandboxTests: XCTestCase {
         }
         await pool.shutdown()
     }
-
 
     private func environment(of pid: Int32) -> [String: String] {
         let bytes = FileManager.default.contents(atPath: "/proc/\(pid)/environ") ?? Data()
@@ -130,13 +146,15 @@ final class SandboxTests: XCTestCase {
         let dir = try RenderTestSupport.scratch(self)
         let pool = RenderTestSupport.makePool(workers: 1)
         let reply = await pool.render(
-            RenderRequest(id: "env", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(dir)/e.tif"),
+            RenderRequest(
+                id: "env", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(dir)/e.tif"),
             logger: RenderTestSupport.logger)
         XCTAssertNil(reply.error)
         let workers = ProcessTable.workerChildren()
         XCTAssertEqual(workers.count, 1)
         for pid in workers {
-            let raw = String(decoding: FileManager.default.contents(atPath: "/proc/\(pid)/environ") ?? Data(), as: UTF8.self)
+            let raw = String(
+                decoding: FileManager.default.contents(atPath: "/proc/\(pid)/environ") ?? Data(), as: UTF8.self)
             XCTAssertFalse(raw.isEmpty, "cannot read /proc/\(pid)/environ")
             for (name, value) in secrets {
                 XCTAssertFalse(raw.contains(value), "\(name) reached the worker")
@@ -157,11 +175,13 @@ final class SandboxTests: XCTestCase {
         try writeFile("\(dir)/hang.ps", Data(program.utf8))
         let pool = RenderTestSupport.makePool(workers: 1, timeout: .seconds(30))
         let first = await pool.render(
-            RenderRequest(id: "1", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(dir)/1.tif"),
+            RenderRequest(
+                id: "1", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(dir)/1.tif"),
             logger: RenderTestSupport.logger)
         XCTAssertNil(first.error)
         let worker = try XCTUnwrap(ProcessTable.workerChildren().first)
-        let scratch = try XCTUnwrap(environment(of: worker)["FAXDROP_RENDER_SCRATCH"], "the worker has no private scratch")
+        let scratch = try XCTUnwrap(
+            environment(of: worker)["FAXDROP_RENDER_SCRATCH"], "the worker has no private scratch")
         XCTAssertEqual(environment(of: worker)["TMPDIR"], scratch)
         let status = try Syscall.lstat(scratch)
         XCTAssertEqual(status.kind, .directory)
@@ -169,7 +189,8 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(try Syscall.listDirectory(scratch), [], "the finished job left its temp directory")
 
         async let hung = pool.render(
-            RenderRequest(id: "hang", input: "\(dir)/hang.ps", output: "\(dir)/hang.tif"), logger: RenderTestSupport.logger)
+            RenderRequest(id: "hang", input: "\(dir)/hang.ps", output: "\(dir)/hang.tif"),
+            logger: RenderTestSupport.logger)
         // While it runs: one job directory, mode 0700, holding Ghostscript's temp file (gs_*).
         let deadline = ContinuousClock.now + .seconds(20)
         var ghostscriptFiles: [String] = []
@@ -199,7 +220,8 @@ final class SandboxTests: XCTestCase {
             atPath: "\(dir)/link.pdf", withDestinationPath: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"))
         let pool = RenderTestSupport.makePool(workers: 1)
         let reply = await pool.render(
-            RenderRequest(id: "link", input: "\(dir)/link.pdf", output: "\(dir)/link.tif"), logger: RenderTestSupport.logger)
+            RenderRequest(id: "link", input: "\(dir)/link.pdf", output: "\(dir)/link.tif"),
+            logger: RenderTestSupport.logger)
         XCTAssertEqual(reply.error?.code, .notARegularFile)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/link.tif"))
         await pool.shutdown()

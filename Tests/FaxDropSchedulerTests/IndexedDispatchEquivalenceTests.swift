@@ -83,7 +83,11 @@ struct EquivalenceRun {
         switch Int.random(in: 0..<100, using: &rng) {
         case 0..<22:
             let record = record()
-            apply("admit") { $0.admit(record, now: $1) } _: { $0.admit(record, now: $1) }
+            apply("admit") {
+                $0.admit(record, now: $1)
+            } _: {
+                $0.admit(record, now: $1)
+            }
         case 22..<24:
             // Recovery: several journals at once, some with a call in flight.
             var batch: [JobRecord] = []
@@ -99,16 +103,24 @@ struct EquivalenceRun {
                 }
                 batch.append(record)
             }
-            apply("admit batch") { $0.admit(batch, now: $1) } _: { $0.admit(batch, now: $1) }
+            apply("admit batch") {
+                $0.admit(batch, now: $1)
+            } _: {
+                $0.admit(batch, now: $1)
+            }
         case 24..<40 where !converting.isEmpty:
             let id = converting.randomElement(using: &rng)!
             if Int.random(in: 0..<10, using: &rng) == 0 {
-                apply("render failed") { $0.renderFailed(id, FaxError(.corruptDocument, "bad"), format: nil, now: $1) } _: {
+                apply("render failed") {
+                    $0.renderFailed(id, FaxError(.corruptDocument, "bad"), format: nil, now: $1)
+                } _: {
                     $0.renderFailed(id, FaxError(.corruptDocument, "bad"), format: nil, now: $1)
                 }
             } else {
                 let pages = Int.random(in: 1...6, using: &rng)
-                apply("render") { $0.renderSucceeded(id, pages: pages, pageBytes: [], format: .pdf, now: $1) } _: {
+                apply("render") {
+                    $0.renderSucceeded(id, pages: pages, pageBytes: [], format: .pdf, now: $1)
+                } _: {
                     $0.renderSucceeded(id, pages: pages, pageBytes: [], format: .pdf, now: $1)
                 }
             }
@@ -124,20 +136,38 @@ struct EquivalenceRun {
                 result = failed([.busy, .noAnswer, .congestion, .channelUnavailable].randomElement(using: &rng)!)
             }
             if Int.random(in: 0..<8, using: &rng) == 0 {
-                apply("call lost") { $0.callLost(id, now: $1) } _: { $0.callLost(id, now: $1) }
+                apply("call lost") {
+                    $0.callLost(id, now: $1)
+                } _: {
+                    $0.callLost(id, now: $1)
+                }
             } else {
-                apply("call ended") { $0.callEnded(id, result, now: $1) } _: { $0.callEnded(id, result, now: $1) }
+                apply("call ended") {
+                    $0.callEnded(id, result, now: $1)
+                } _: {
+                    $0.callEnded(id, result, now: $1)
+                }
             }
         case 65..<68 where !live.isEmpty:
             let id = live.randomElement(using: &rng)!
-            apply("answered") { s, _ in s.callAnswered(id) } _: { s, _ in s.callAnswered(id) }
+            apply("answered") { s, _ in
+                s.callAnswered(id)
+            } _: { s, _ in
+                s.callAnswered(id)
+            }
         case 68..<72 where !jobs.isEmpty:
             let id = jobs.randomElement(using: &rng)!
-            apply("cancel") { $0.cancel(id, now: $1) } _: { $0.cancel(id, now: $1) }
+            apply("cancel") {
+                $0.cancel(id, now: $1)
+            } _: {
+                $0.cancel(id, now: $1)
+            }
         case 72..<74:
             // A late duplicate result for an attempt that is not the live one.
             guard let id = jobs.randomElement(using: &rng) else { return }
-            apply("late result") { $0.callEnded(id, attempt: 99, sent(pages: 1), now: $1) } _: {
+            apply("late result") {
+                $0.callEnded(id, attempt: 99, sent(pages: 1), now: $1)
+            } _: {
                 $0.callEnded(id, attempt: 99, sent(pages: 1), now: $1)
             }
         case 74..<84 where !finals.isEmpty:
@@ -153,7 +183,11 @@ struct EquivalenceRun {
             } else {
                 now = now.addingTimeInterval(Double.random(in: 1...900, using: &rng))
             }
-            apply("tick") { $0.tick(now: $1) } _: { $0.tick(now: $1) }
+            apply("tick") {
+                $0.tick(now: $1)
+            } _: {
+                $0.tick(now: $1)
+            }
         }
     }
 
@@ -176,7 +210,8 @@ struct EquivalenceRun {
         } else if indexed.inCall != reference.inCall {
             mismatch = "\(name): live calls \(indexed.inCall) instead of \(reference.inCall)"
         } else if indexed.nextWakeup(after: now) != reference.nextWakeup(after: now) {
-            mismatch = "\(name): wakeup \(String(describing: indexed.nextWakeup(after: now))) "
+            mismatch =
+                "\(name): wakeup \(String(describing: indexed.nextWakeup(after: now))) "
                 + "instead of \(String(describing: reference.nextWakeup(after: now)))"
         }
     }

@@ -20,8 +20,9 @@ final class PriorityTests: XCTestCase {
     private func admit(_ h: inout Harness, _ r: JobRecord, pages: Int = 2) -> [SchedulerAction] {
         let admitted = h.scheduler.admit(r, now: h.now)
         guard admitted.renders == [r.jobID] else { return admitted }
-        return admitted + h.scheduler.renderSucceeded(
-            r.jobID, pages: pages, pageBytes: Array(repeating: 1000, count: pages), format: .pdf, now: h.now)
+        return admitted
+            + h.scheduler.renderSucceeded(
+                r.jobID, pages: pages, pageBytes: Array(repeating: 1000, count: pages), format: .pdf, now: h.now)
     }
 
     func testHighGoesAheadOfOlderNormalAndLowGoesLast() {
@@ -79,11 +80,13 @@ final class PriorityTests: XCTestCase {
                 var actions: [SchedulerAction] = []
                 switch Int.random(in: 0..<10, using: &generator) {
                 case 0..<4:
-                    let sendAt: Date? = Bool.random(using: &generator)
+                    let sendAt: Date? =
+                        Bool.random(using: &generator)
                         ? h.now.addingTimeInterval(Double(Int.random(in: 0...1800, using: &generator))) : nil
                     let r = record(
                         next, to: numbers.randomElement(using: &generator)!,
-                        priority: JobPriority.allCases.randomElement(using: &generator), sendAt: sendAt, queuedAt: h.now)
+                        priority: JobPriority.allCases.randomElement(using: &generator), sendAt: sendAt, queuedAt: h.now
+                    )
                     next += 1
                     actions = admit(&h, r)
                 case 4..<7:

@@ -4,6 +4,7 @@
 // call log did not change with the index, so the oracle uses the scheduler's own.
 import FaxDropCore
 import Foundation
+
 @testable import FaxDropScheduler
 
 /// FaxDrop's job scheduler as a pure state machine (SPEC §2). It owns the jobs' journal

@@ -38,7 +38,10 @@ final class IntakeTests: XCTestCase {
         let intake = Intake(
             outgoing: root + "/outgoing", settle: .milliseconds(settleMilliseconds), rescanInterval: 0,
             logger: Logger(label: "test"))
-        try intake.start { path in deliveries.add(path); return true }
+        try intake.start { path in
+            deliveries.add(path)
+            return true
+        }
         return (intake, deliveries)
     }
 
@@ -94,14 +97,17 @@ final class IntakeTests: XCTestCase {
         try Syscall.rename(root + "/staged.pdf", root + "/outgoing/+15557654321/moved.pdf")
         try append([7], to: root + "/outgoing/+15557654321/upload.part")
         try await deliveries.wait(count: 2, timeout: 10)
-        XCTAssertEqual(Set(deliveries.paths), [root + "/outgoing/+15557654321/before.pdf", root + "/outgoing/+15557654321/moved.pdf"])
+        XCTAssertEqual(
+            Set(deliveries.paths),
+            [root + "/outgoing/+15557654321/before.pdf", root + "/outgoing/+15557654321/moved.pdf"])
         await intake.stop()
     }
 
     /// Only one libinotifytools instance per process: a second start is refused, not corrupted.
     func testOneWatcherPerProcess() async throws {
         let (intake, _) = try start()
-        let second = Intake(outgoing: root + "/outgoing", settle: .milliseconds(100), rescanInterval: 0, logger: Logger(label: "t"))
+        let second = Intake(
+            outgoing: root + "/outgoing", settle: .milliseconds(100), rescanInterval: 0, logger: Logger(label: "t"))
         XCTAssertThrowsError(try second.start { _ in true })
         await intake.stop()
         let (third, _) = try start()

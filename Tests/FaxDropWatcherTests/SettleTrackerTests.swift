@@ -67,8 +67,10 @@ final class SettleTrackerTests: XCTestCase {
 
 final class IgnoreRulesTests: XCTestCase {
     func testIgnoredNames() {
-        for name in [".hidden.pdf", "~$report.docx", "scan.tmp", "scan.PART", "a.crdownload", "Thumbs.db", "desktop.ini",
-                     ".DS_Store", "._scan.pdf"] {
+        for name in [
+            ".hidden.pdf", "~$report.docx", "scan.tmp", "scan.PART", "a.crdownload", "Thumbs.db", "desktop.ini",
+            ".DS_Store", "._scan.pdf",
+        ] {
             XCTAssertTrue(IgnoreRules.isIgnored(name), name)
         }
         for name in ["scan.pdf", "tmp.pdf", "part", "report~.pdf", "Thumbs.db.pdf"] {

@@ -33,7 +33,9 @@ final class StaleWatchTests: XCTestCase {
     static func watchedInodes() -> Set<UInt64> {
         var inodes: Set<UInt64> = []
         for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
-            guard (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + name)) == "anon_inode:inotify",
+            guard
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + name))
+                    == "anon_inode:inotify",
                 let info = try? String(contentsOfFile: "/proc/self/fdinfo/" + name, encoding: .utf8)
             else { continue }
             for line in info.split(separator: "\n") where line.hasPrefix("inotify wd:") {
@@ -62,7 +64,8 @@ final class StaleWatchTests: XCTestCase {
 
     func testRecreatedFolderIsWatchedAgainWithoutRescans() async throws {
         let deliveries = Deliveries()
-        let intake = Intake(outgoing: root + "/outgoing", settle: .milliseconds(100), rescanInterval: 0, logger: Logger(label: "t"))
+        let intake = Intake(
+            outgoing: root + "/outgoing", settle: .milliseconds(100), rescanInterval: 0, logger: Logger(label: "t"))
         try intake.start { path in
             deliveries.paths.withLock { $0.append(path) }
             try? Syscall.unlink(path)  // taken, as a claim would
@@ -95,7 +98,9 @@ final class StaleWatchTests: XCTestCase {
         try write(folder + "/marker.pdf")
         let deliveredMarker = await deliveries.wait(for: folder + "/marker.pdf", timeout: 5)
         XCTAssertTrue(deliveredMarker)
-        XCTAssertFalse(deliveries.paths.withLock { $0 }.contains { $0.hasSuffix("/hidden.pdf") }, "\(deliveries.paths.withLock { $0 })")
+        XCTAssertFalse(
+            deliveries.paths.withLock { $0 }.contains { $0.hasSuffix("/hidden.pdf") },
+            "\(deliveries.paths.withLock { $0 })")
         await intake.stop()
     }
 }

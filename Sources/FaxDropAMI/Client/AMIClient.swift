@@ -147,7 +147,8 @@ public actor AMIClient {
 
     // MARK: Calls
 
-    public func place(_ originate: OriginateAction, jobID: String, attempt: Int, deadline: Duration) async -> CallResult {
+    public func place(_ originate: OriginateAction, jobID: String, attempt: Int, deadline: Duration) async -> CallResult
+    {
         let callID = originate.callID
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<CallResult, Never>) in
@@ -167,7 +168,9 @@ public actor AMIClient {
         }
     }
 
-    public func reconcile(_ originate: OriginateAction, jobID: String, attempt: Int, deadline: Duration) async -> CallResult {
+    public func reconcile(_ originate: OriginateAction, jobID: String, attempt: Int, deadline: Duration) async
+        -> CallResult
+    {
         await withCheckedContinuation { (continuation: CheckedContinuation<CallResult, Never>) in
             waiters[originate.callID] = continuation
             let now = ContinuousClock.now

@@ -44,7 +44,8 @@ extension AMISessionStateMachine {
         for receiveID in receivesToDelete.sorted() where !asked.contains(receiveID) {
             let id = nextActionID("rxdel")
             pending[id] = .receiveDelete(receiveID: receiveID)
-            actions.append(send(.databaseDelete(family: FaxReceivedEvent.databaseFamily, key: receiveID), id: id, now: now))
+            actions.append(
+                send(.databaseDelete(family: FaxReceivedEvent.databaseFamily, key: receiveID), id: id, now: now))
         }
         return actions
     }

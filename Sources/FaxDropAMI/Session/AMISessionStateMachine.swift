@@ -167,7 +167,7 @@ public struct AMISessionStateMachine: Sendable {
             state = .authenticating
             let id = nextActionID("login")
             pending[id] = .login
-let login = AMIAction.login(username: settings.username, secret: settings.secret, events: "call,user")
+            let login = AMIAction.login(username: settings.username, secret: settings.secret, events: "call,user")
             return [send(login, id: id, now: now)]
         case .message(let message):
             if let event = AMIEvent(message) { return handleEvent(event, now: now) }
