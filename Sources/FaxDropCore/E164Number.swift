@@ -1,5 +1,5 @@
 /// A destination number in E.164 form: `+`, then 7 to 15 digits, the first 1-9 (SPEC §1).
-public struct E164Number: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
+public struct E164Number: ValidatedString {
     /// The number as written, with its leading `+`.
     public let value: String
 
@@ -17,20 +17,5 @@ public struct E164Number: Hashable, Sendable, Codable, CustomStringConvertible, 
     /// The digits without the `+`, as dialled through a trunk.
     public var digits: Substring { value.dropFirst() }
 
-    public var description: String { value }
-
-    public static func < (lhs: E164Number, rhs: E164Number) -> Bool { lhs.value < rhs.value }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let number = E164Number(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not E.164"))
-        }
-        self = number
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
+    public static let decodingProblem = "not E.164"
 }

@@ -1,6 +1,6 @@
 /// A job id: a ULID (26 characters of Crockford base 32). It sorts by creation time, is
 /// unique across restarts, and is safe in file names (SPEC §1).
-public struct JobID: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+public struct JobID: ValidatedString {
     public let value: String
 
     private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
@@ -33,21 +33,7 @@ public struct JobID: Hashable, Sendable, Codable, Comparable, CustomStringConver
         self.value = String(decoding: chars, as: UTF8.self)
     }
 
-    public var description: String { value }
-    public static func < (lhs: JobID, rhs: JobID) -> Bool { lhs.value < rhs.value }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let id = JobID(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a job id"))
-        }
-        self = id
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
+    public static let decodingProblem = "not a job id"
 }
 
 /// Makes job ids that are strictly increasing within a process, even within one millisecond

@@ -146,5 +146,6 @@ public struct FaxErrorRecord: Codable, Sendable, Equatable {
         self.code = error.code
         self.message = error.message
     }
+    public init(code: ErrorCode, message: String) { self.init(FaxError(code, message)) }
     public var error: FaxError { FaxError(code, message) }
 }

@@ -15,23 +15,19 @@ public struct ReceivedSidecar: Codable, Sendable, Equatable {
         case failed
     }
 
+    /// Filled in as the lander gets to each file: `Document()` is the one of a fax of which
+    /// nothing is kept yet.
     public struct Document: Codable, Sendable, Equatable {
         /// `<id>.pdf`; nil when no page came.
-        @ExplicitNull public var storedAs: String?
-        public var bytes: Int64
-        public var sha256: String
+        @ExplicitNull public var storedAs: String? = nil
+        public var bytes: Int64 = 0
+        public var sha256 = ""
         /// `<id>.tif` when the received TIFF is kept beside the PDF (`FAXDROP_INCOMING_KEEP_TIFF`,
         /// or when it could not be converted).
-        @ExplicitNull public var tiff: String?
-        public var tiffBytes: Int64
+        @ExplicitNull public var tiff: String? = nil
+        public var tiffBytes: Int64 = 0
 
-        public init(storedAs: String?, bytes: Int64, sha256: String, tiff: String?, tiffBytes: Int64) {
-            self.storedAs = storedAs
-            self.bytes = bytes
-            self.sha256 = sha256
-            self.tiff = tiff
-            self.tiffBytes = tiffBytes
-        }
+        public init() {}
 
         enum CodingKeys: String, CodingKey {
             case storedAs = "stored_as"

@@ -38,14 +38,8 @@ public struct RenderRequest: Codable, Sendable, Equatable {
 }
 
 public struct RenderReply: Codable, Sendable, Equatable {
-    public struct Failure: Codable, Sendable, Equatable {
-        public var code: ErrorCode
-        public var message: String
-        public init(code: ErrorCode, message: String) {
-            self.code = code
-            self.message = message
-        }
-    }
+    /// Why the render failed: a code and words for people, as the journal keeps an error.
+    public typealias Failure = FaxErrorRecord
 
     public var id: String
     /// The recognised input format (set even when rendering failed, if recognised).

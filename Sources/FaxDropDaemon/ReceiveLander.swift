@@ -120,7 +120,7 @@ public struct ReceiveLander: Sendable {
         var pages: [FaxPDFWriter.Page] = []
         var conversionError: String?
         var pdfLandedAt: Date?
-        var document = ReceivedSidecar.Document(storedAs: nil, bytes: 0, sha256: "", tiff: nil, tiffBytes: 0)
+        var document = ReceivedSidecar.Document()
         if let tiff, let tiffStatus, tiffStatus.kind == .regular {
             document.tiffBytes = tiffStatus.size
             do {
