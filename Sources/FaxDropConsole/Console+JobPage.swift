@@ -1,5 +1,6 @@
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropIndex
 import Foundation
 import Hummingbird
 
@@ -7,7 +8,7 @@ import Hummingbird
 extension Console {
     func historyPage(_ request: Request, session: ConsoleSession) -> Response {
         let q = request.uri.queryParameters
-        var query = HistoryQuery()
+        var query = JobIndexQuery()
         let status = q.get("status") ?? ""
         if status == "sent" || status == "failed" {
             query.states = [status]
@@ -21,7 +22,7 @@ extension Console {
         query.to = q.get("to").flatMap { Self.day(String($0)) }.map { $0.addingTimeInterval(86_400) }
         query.page = max(1, min(100_000, q.get("page").flatMap { Int($0) } ?? 1))
         query.perPage = 50
-        let found = (try? listing.history(query)) ?? HistoryPage(rows: [], total: 0, page: 1, perPage: 50)
+        let found = (try? listing.history(query)) ?? JobIndexPage(rows: [], total: 0, page: 1, perPage: 50)
         let pages = max(1, (found.total + found.perPage - 1) / found.perPage)
         func link(_ page: Int) -> String {
             var items = URLComponents()
@@ -57,9 +58,9 @@ extension Console {
 
     func jobPage<Context: RequestContext>(_ id: JobID, session: ConsoleSession, context: Context) -> Response {
         var data: [String: Any] = ["id": id.value]
-        let row: ConsoleJobRow
+        let row: JobIndexRow
         if let sidecar = StatusReport.sidecar(id, spool: spool) {
-            row = ConsoleJobRow(sidecar)
+            row = JobIndexRow(sidecar)
             let documents = sidecar.documents ?? [sidecar.document]
             data["documents"] = documents.enumerated().map { i, d -> [String: Any] in
                 var item: [String: Any] = ["name": d.originalName]
@@ -80,7 +81,7 @@ extension Console {
                 ]
             }
         } else if let record = try? JournalStore(spool: spool).read(id) {
-            row = ConsoleJobRow(record)
+            row = JobIndexRow(record, now: clock())
             data["documents"] = ([record.originalName] + (record.moreDocuments ?? []).map(\.originalName)).map {
                 ["name": $0]
             }

@@ -1,5 +1,6 @@
 import FaxDropCore
 import FaxDropDaemon
+import FaxDropIndex
 import FaxDropSystem
 import Foundation
 import Hummingbird
@@ -125,7 +126,7 @@ extension Console {
         message("There is no such fax.", title: "Not found", session: session, status: .notFound, back: "/outbox")
     }
 
-    func rowData(_ row: ConsoleJobRow) -> [String: Any] {
+    func rowData(_ row: JobIndexRow) -> [String: Any] {
         let label = StatusLabel(row, now: clock())
         var data: [String: Any] = [
             "id": row.id, "destination": row.destination, "originalName": row.originalName, "word": label.word,
@@ -143,7 +144,7 @@ extension Console {
 struct OutboxJob: Encodable {
     var id, destination, originalName, state, word, icon, tone, detail: String
 
-    init(_ row: ConsoleJobRow, now: Date) {
+    init(_ row: JobIndexRow, now: Date) {
         let label = StatusLabel(row, now: now)
         (id, destination, originalName, state) = (row.id, row.destination, row.originalName, row.state)
         (word, icon, tone, detail) = (label.word, label.icon, label.tone, label.detail)

@@ -3,86 +3,75 @@ import FaxDropDaemon
 import FaxDropHTTP
 import Foundation
 
-/// The send form's `multipart/form-data` body, read as it streams in: the first part must be
-/// the form's `csrf` field and match the session's token, or the upload is refused before any
-/// document byte is stored; then `to` and one or more `file` parts, each written to its own
-/// staged file in `tmp/` (never whole in memory), all together bounded by `maxBytes`.
+/// The send form's `multipart/form-data` body, read as it streams in by the API's reader
+/// (`FaxUpload`): the first part must be the form's `csrf` field and match the session's
+/// token, or the upload is refused before any document byte is stored; then `to` and one or
+/// more `file` parts, each written to its own staged file in `tmp/` (never whole in memory),
+/// all together bounded by `maxBytes`.
 struct ConsoleUpload {
     enum Problem: Error, Equatable {
         case forged
         case malformed(String)
         case tooLarge
         case storage(String)
+
+        init(_ problem: FaxUpload.Problem) {
+            switch problem {
+            case .malformed(let why): self = .malformed(why)
+            case .tooLarge: self = .tooLarge
+            case .storage(let why): self = .storage(why)
+            }
+        }
     }
 
-    private var parser: MultipartParser
-    private let csrfToken: String
-    private let maxBytes: Int64
-    private let spool: Spool
-    private var current: MultipartParser.PartHeaders?
-    private var field: [UInt8] = []
-    private var sawToken = false
-    private(set) var to: String?
-    private(set) var files: [(name: String, upload: StagedUpload, bytes: Int64)] = []
-    private var total: Int64 = 0
+    private var reader: FaxUpload
+    private var staging: Staging
 
     init(boundary: String, csrfToken: String, maxBytes: Int64, spool: Spool) {
-        parser = MultipartParser(boundary: boundary)
-        self.csrfToken = csrfToken
-        self.maxBytes = maxBytes
-        self.spool = spool
+        reader = FaxUpload(boundary: boundary, maxBytes: maxBytes, textFields: ["csrf", "to"])
+        staging = Staging(csrfToken: csrfToken, spool: spool)
     }
 
-    var isFinished: Bool { parser.isFinished }
+    var isFinished: Bool { reader.isFinished }
+    var to: String? { reader.to?.trimmingCharacters(in: .whitespaces) }
+    var files: [(name: String, upload: StagedUpload)] { staging.files }
 
     mutating func feed(_ bytes: some Collection<UInt8>) throws(Problem) {
-        let events: [MultipartParser.Event]
-        do {
-            events = try parser.feed(bytes)
-        } catch {
-            throw .malformed(error.description)
-        }
-        for event in events {
-            switch event {
-            case .partBegan(let headers):
+        try reader.feed(bytes, problem: Problem.init) { part throws(Problem) in try staging.take(part) }
+    }
+
+    /// What the form adds to the reader: the token check and a staged file per chosen document.
+    private struct Staging {
+        let csrfToken: String
+        let spool: Spool
+        var sawToken = false
+        var files: [(name: String, upload: StagedUpload)] = []
+        /// The entry of `files` the current part goes to; none for a `file` part without a
+        /// file name (what a browser sends when no document was chosen).
+        var writing: Int?
+
+        mutating func take(_ part: FaxUpload.Part) throws(Problem) {
+            switch part {
+            case .began(let headers, let file):
                 if !sawToken && headers.name != "csrf" { throw .forged }
-                current = headers
-                field = []
-                if headers.name == "file", let name = headers.filename, !name.isEmpty {
-                    guard files.count < JobDocument.maxCount else {
-                        throw .malformed("more than \(JobDocument.maxCount) documents")
-                    }
-                    do {
-                        files.append((name, try StagedUpload(spool: spool), 0))
-                    } catch {
-                        throw .storage("\(error)")
-                    }
+                writing = nil
+                guard file != nil, let name = headers.filename, !name.isEmpty else { return }
+                do {
+                    files.append((name, try StagedUpload(spool: spool)))
+                } catch {
+                    throw .storage("\(error)")
                 }
-            case .partData(let data):
-                guard let current else { continue }
-                if current.name == "file", current.filename?.isEmpty == false, !files.isEmpty {
-                    total += Int64(data.count)
-                    files[files.count - 1].bytes += Int64(data.count)
-                    guard total <= maxBytes else { throw .tooLarge }
-                    do { try files[files.count - 1].upload.write(data) } catch { throw .storage("\(error)") }
-                } else if current.name != "file" {
-                    field += data
-                    guard field.count <= 4096 else { throw .malformed("the field \(current.name) is too long") }
-                }
-            case .partEnded:
-                guard let ended = current else { continue }
-                current = nil
-                let value = String(decoding: field, as: UTF8.self)
-                if ended.name == "csrf" {
-                    guard SessionStore.sameToken(value, csrfToken) else { throw .forged }
-                    sawToken = true
-                } else if ended.name == "to" {
-                    to = value.trimmingCharacters(in: .whitespaces)
-                } else if ended.name == "file", ended.filename?.isEmpty == false, let last = files.last {
-                    do { try last.upload.finish() } catch { throw .storage("\(error)") }
-                }
-            case .finished:
-                break
+                writing = files.count - 1
+            case .fileData(_, let data):
+                guard let writing else { return }
+                do { try files[writing].upload.write(data) } catch { throw .storage("\(error)") }
+            case .fileEnded:
+                guard let writing else { return }
+                do { try files[writing].upload.finish() } catch { throw .storage("\(error)") }
+            case .field(let name, let value):
+                guard name == "csrf" else { return }
+                guard SessionStore.sameToken(value, csrfToken) else { throw .forged }
+                sawToken = true
             }
         }
     }

@@ -14,30 +14,10 @@ public struct IndexJobListing: JobListing {
         self.index = index
     }
 
-    public func outbox() throws -> [ConsoleJobRow] { try spool.outbox() }
+    public func outbox() throws -> [JobIndexRow] { try spool.outbox() }
 
-    public func history(_ query: HistoryQuery) throws -> HistoryPage {
-        guard let index = index() else { return try spool.history(query) }
-        let found: JobIndexPage
-        do {
-            found = try index.search(
-                JobIndexQuery(
-                    states: query.states, number: query.number, text: query.text, errorCode: query.errorCode,
-                    from: query.from,
-                    to: query.to, page: query.page, perPage: query.perPage))
-        } catch {
-            return try spool.history(query)
-        }
-        return HistoryPage(
-            rows: found.rows.map(ConsoleJobRow.init), total: found.total, page: found.page, perPage: found.perPage)
-    }
-}
-
-extension ConsoleJobRow {
-    init(_ r: JobIndexRow) {
-        self.init(
-            id: r.id, destination: r.destination, originalName: r.originalName, state: r.state, errorCode: r.errorCode,
-            errorMessage: r.errorMessage, pagesTotal: r.pagesTotal, pagesSent: r.pagesSent, attempts: r.attempts,
-            queuedAt: r.queuedAt, completedAt: r.completedAt, notBefore: r.notBefore)
+    public func history(_ query: JobIndexQuery) throws -> JobIndexPage {
+        guard let index = index(), let found = try? index.search(query) else { return try spool.history(query) }
+        return found
     }
 }

@@ -1,4 +1,5 @@
 import FaxDropCore
+import FaxDropIndex
 import Foundation
 
 /// A job's state as the office reads it: a word, a shape (never colour alone) and a detail
@@ -11,7 +12,7 @@ public struct StatusLabel: Sendable, Equatable {
     public var tone: String
     public var detail: String
 
-    public init(_ row: ConsoleJobRow, now: Date = Date()) {
+    public init(_ row: JobIndexRow, now: Date = Date()) {
         let pages: String = {
             guard let total = row.pagesTotal else { return "" }
             return "page \(min(total, (row.pagesSent ?? 0) + 1)) of \(total)"

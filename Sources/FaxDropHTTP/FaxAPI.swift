@@ -292,31 +292,16 @@ public struct FaxAPI: Sendable {
             case sendAt = "send_at"
             case batchID = "batch_id"
         }
+    }
+}
 
-        init(
-            id: String, status: String, destination: String, originalName: String, attempts: Int, pagesTotal: Int?,
-            pagesSent: Int, notBefore: Date?, lastError: FaxErrorRecord?
-        ) {
-            self.id = id
-            self.status = status
-            self.destination = destination
-            self.originalName = originalName
-            self.attempts = attempts
-            self.pagesTotal = pagesTotal
-            self.pagesSent = pagesSent
-            self.notBefore = notBefore
-            self.lastError = lastError
-        }
-
-        init(_ r: JobRecord) {
-            self.init(
-                id: r.jobID.value, status: r.state == .claiming ? "queued" : r.state.rawValue,
-                destination: r.destination,
-                originalName: r.originalName, attempts: r.attempts.count, pagesTotal: r.pagesTotal,
-                pagesSent: r.pagesSent,
-                notBefore: r.notBefore, lastError: r.lastError)
-            sendAt = r.sendAt
-            batchID = r.batchID
-        }
+extension FaxAPI.ActiveJob {
+    init(_ r: JobRecord) {
+        self.init(
+            id: r.jobID.value, status: r.state == .claiming ? "queued" : r.state.rawValue,
+            destination: r.destination,
+            originalName: r.originalName, attempts: r.attempts.count, pagesTotal: r.pagesTotal,
+            pagesSent: r.pagesSent,
+            notBefore: r.notBefore, lastError: r.lastError, sendAt: r.sendAt, batchID: r.batchID)
     }
 }

@@ -21,17 +21,6 @@ public struct FaxListAPI: Sendable {
         self.index = index
     }
 
-    struct Body: Encodable {
-        var rows: [JobIndexRow]
-        var total: Int
-        var page: Int
-        var perPage: Int
-        enum CodingKeys: String, CodingKey {
-            case rows, total, page
-            case perPage = "per_page"
-        }
-    }
-
     static let states: Set<String> = Set(JobState.allCases.filter { !$0.isFinal }.map(\.rawValue)).union([
         "sent", "failed",
     ])
@@ -49,7 +38,9 @@ public struct FaxListAPI: Sendable {
             ?? .failure(CancellationError())
         switch result {
         case .success(let page):
-            return .json(200, Body(rows: page.rows, total: page.total, page: page.page, perPage: page.perPage))
+            return .json(
+                200,
+                ListPage(name: "rows", entries: page.rows, total: page.total, page: page.page, perPage: page.perPage))
         case .failure:
             return .error(503, .spoolUnavailable, "the job index cannot be read")
         }

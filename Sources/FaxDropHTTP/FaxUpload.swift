@@ -41,8 +41,10 @@ public struct FaxUpload: Sendable {
     private var current: MultipartParser.PartHeaders?
     private var fieldBytes: [UInt8] = []
 
-    /// The text fields taken; the others are dropped.
-    static let textFields: Set<String> = ["to", "cover", "recipient_name", "subject", "note", "send_at", "priority"]
+    /// The text fields taken by default (`POST /fax`); the others are dropped.
+    public static let apiFields: Set<String> = [
+        "to", "cover", "recipient_name", "subject", "note", "send_at", "priority",
+    ]
     /// The most bytes of a text field (a note paragraph of 2000 characters fits).
     static let maxFieldBytes = 8192
     /// The most text fields in one request.
@@ -51,10 +53,17 @@ public struct FaxUpload: Sendable {
     /// The most documents in one request (one job's limit).
     static let maxFiles = JobDocument.maxCount
 
-    public init(boundary: String, maxBytes: Int64) {
+    /// The text fields taken; the others are dropped.
+    let textFields: Set<String>
+
+    public init(boundary: String, maxBytes: Int64, textFields: Set<String> = apiFields) {
         parser = MultipartParser(boundary: boundary)
         self.maxBytes = maxBytes
+        self.textFields = textFields
     }
+
+    /// Whether the closing delimiter was read.
+    public var isFinished: Bool { parser.isFinished }
 
     /// Consumes a piece of the body; the document's bytes in it are passed to `file`.
     public mutating func feed(_ bytes: some Collection<UInt8>, file: ([UInt8]) throws -> Void) throws(Problem) {
@@ -66,52 +75,88 @@ public struct FaxUpload: Sendable {
     public mutating func feed(_ bytes: some Collection<UInt8>, files sink: (_ index: Int, [UInt8]) throws -> Void)
         throws(Problem)
     {
+        try feed(
+            bytes, problem: { $0 },
+            parts: { part throws(Problem) in
+                guard case .fileData(let index, let data) = part else { return }
+                do {
+                    try sink(index, data)
+                } catch {
+                    throw .storage("\(error)")
+                }
+            })
+    }
+
+    /// What `feed(_:problem:parts:)` finds, in the body's order.
+    public enum Part: Sendable {
+        /// A part's headers were read; `file` is its number among the `file` parts.
+        case began(MultipartParser.PartHeaders, file: Int?)
+        /// Bytes of the `file` part `index`.
+        case fileData(index: Int, [UInt8])
+        /// The `file` part `index` is whole.
+        case fileEnded(index: Int)
+        /// A text field (one of `textFields`), whole.
+        case field(name: String, value: String)
+    }
+
+    /// Consumes a piece of the body and hands what it finds to `handle` as it goes; the
+    /// reader's own problems are turned into the caller's errors by `problem`.
+    public mutating func feed<Failure: Error>(
+        _ bytes: some Collection<UInt8>, problem: (Problem) -> Failure, parts handle: (Part) throws(Failure) -> Void
+    ) throws(Failure) {
         let events: [MultipartParser.Event]
         do {
             events = try parser.feed(bytes)
         } catch {
-            throw .malformed(error.description)
+            throw problem(.malformed(error.description))
         }
         for event in events {
             switch event {
             case .partBegan(let headers):
                 current = headers
+                var file: Int?
                 if headers.name == "file" {
-                    if files.count >= Self.maxFiles { throw .malformed("more than \(Self.maxFiles) file fields") }
+                    if files.count >= Self.maxFiles {
+                        throw problem(.malformed("more than \(Self.maxFiles) file fields"))
+                    }
                     files.append(File(name: headers.filename))
-                } else if Self.textFields.contains(headers.name) {
-                    if fields.count >= Self.maxFields { throw .malformed("more than \(Self.maxFields) fields") }
+                    file = files.count - 1
+                } else if textFields.contains(headers.name) {
+                    if fields.count >= Self.maxFields {
+                        throw problem(.malformed("more than \(Self.maxFields) fields"))
+                    }
                     fieldBytes = []
                 }
+                try handle(.began(headers, file: file))
             case .partData(let data):
                 guard let current else { continue }
                 if current.name == "file" {
                     let index = files.count - 1
                     fileBytes += Int64(data.count)
                     files[index].bytes += Int64(data.count)
-                    if fileBytes > maxBytes { throw .tooLarge }
+                    if fileBytes > maxBytes { throw problem(.tooLarge) }
                     if files[index].head.count < Self.headBytes {
                         files[index].head += data.prefix(Self.headBytes - files[index].head.count)
                     }
-                    do {
-                        try sink(index, data)
-                    } catch {
-                        throw .storage("\(error)")
-                    }
-                } else if Self.textFields.contains(current.name) {
+                    try handle(.fileData(index: index, data))
+                } else if textFields.contains(current.name) {
                     if fieldBytes.count + data.count > Self.maxFieldBytes {
-                        throw .malformed("the field '\(current.name)' is too long")
+                        throw problem(.malformed("the field '\(current.name)' is too long"))
                     }
                     fieldBytes.append(contentsOf: data)
                 }
             case .partEnded:
-                if let name = current?.name, Self.textFields.contains(name) {
+                let ended = current
+                current = nil
+                if let name = ended?.name, textFields.contains(name) {
                     guard let value = String(validating: fieldBytes, as: UTF8.self) else {
-                        throw .malformed("the field '\(name)' is not UTF-8 text")
+                        throw problem(.malformed("the field '\(name)' is not UTF-8 text"))
                     }
                     fields.append((name, value))
+                    try handle(.field(name: name, value: value))
+                } else if ended?.name == "file" {
+                    try handle(.fileEnded(index: files.count - 1))
                 }
-                current = nil
             case .finished:
                 break
             }

@@ -13,17 +13,6 @@ public struct InboundAPI: Sendable {
 
     public init(spool: Spool) { self.spool = spool }
 
-    struct Page: Encodable {
-        var items: [ReceivedSidecar]
-        var page: Int
-        var perPage: Int
-        var total: Int
-        enum CodingKeys: String, CodingKey {
-            case items, page, total
-            case perPage = "per_page"
-        }
-    }
-
     /// Answers `path` (`/inbound…`) with `query` (the part after `?`).
     public func answer(path: String, query: String) -> APIResponse {
         let rest = path.dropFirst("/inbound".count)
@@ -49,10 +38,7 @@ public struct InboundAPI: Sendable {
             if kv[0] == "page" { page = max(1, n) }
             if kv[0] == "per_page" { perPage = min(500, max(1, n)) }
         }
-        let all = sidecars().sorted { $0.id > $1.id }
-        let start = min(all.count, (page - 1) * perPage)
-        let items = Array(all[start..<min(all.count, start + perPage)])
-        return .json(200, Page(items: items, page: page, perPage: perPage, total: all.count))
+        return .json(200, ListPage("items", page: page, perPage: perPage, of: sidecars().sorted { $0.id > $1.id }))
     }
 
     func sidecars() -> [ReceivedSidecar] { ReceivedFaxes.all(spool).map(\.sidecar) }

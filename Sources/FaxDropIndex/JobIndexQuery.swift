@@ -38,6 +38,6 @@ public struct JobIndexQuery: Sendable, Equatable {
     }
 
     /// `page` at least 1; `perPage` within 1...200.
-    var clampedPage: Int { max(1, page) }
-    var clampedPerPage: Int { min(Self.maxPerPage, max(1, perPage)) }
+    public var clampedPage: Int { max(1, page) }
+    public var clampedPerPage: Int { min(Self.maxPerPage, max(1, perPage)) }
 }

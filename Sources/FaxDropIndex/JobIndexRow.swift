@@ -20,26 +20,6 @@ public struct JobIndexRow: Sendable, Codable, Equatable {
     public var notBefore: Date?
     public var updatedAt: Date
 
-    public init(
-        id: String, destination: String, originalName: String, state: String, errorCode: String? = nil,
-        errorMessage: String? = nil, pagesTotal: Int? = nil, pagesSent: Int? = nil, attempts: Int = 0,
-        queuedAt: Date, completedAt: Date? = nil, notBefore: Date? = nil, updatedAt: Date
-    ) {
-        self.id = id
-        self.destination = destination
-        self.originalName = originalName
-        self.state = state
-        self.errorCode = errorCode
-        self.errorMessage = errorMessage
-        self.pagesTotal = pagesTotal
-        self.pagesSent = pagesSent
-        self.attempts = attempts
-        self.queuedAt = queuedAt
-        self.completedAt = completedAt
-        self.notBefore = notBefore
-        self.updatedAt = updatedAt
-    }
-
     enum CodingKeys: String, CodingKey {
         case id, destination
         case originalName = "original_name"

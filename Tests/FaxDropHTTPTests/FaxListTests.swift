@@ -71,6 +71,7 @@ final class FaxListTests: XCTestCase {
         XCTAssertEqual((second.json?["rows"] as? [[String: Any]])?.first?["id"] as? String, old.jobID.value)
         XCTAssertEqual(second.json?["page"] as? Int, 2)
         XCTAssertEqual(second.json?["per_page"] as? Int, 1)
+        XCTAssertEqual(second.json.map { Set($0.keys) }, ["rows", "total", "page", "per_page"])
         XCTAssertEqual(try list("code=busy").json?["total"] as? Int, 1)
         XCTAssertEqual(try list("status=sent").json?["total"] as? Int, 0)
         XCTAssertEqual(try list("from=2020-01-01&to=2020-01-01").json?["total"] as? Int, 1, "the old sidecar's day")

@@ -78,6 +78,10 @@ final class InboundTests: XCTestCase {
         XCTAssertEqual(list.json?["total"] as? Int, 2)
         let paged = try curl(key + [base + "/inbound?page=2&per_page=1"])
         XCTAssertEqual((paged.json?["items"] as? [[String: Any]])?.map { $0["folder"] as? String }, ["support"])
+        XCTAssertEqual(paged.json.map { Set($0.keys) }, ["items", "total", "page", "per_page"])
+        XCTAssertEqual(paged.json?["page"] as? Int, 2)
+        XCTAssertEqual(paged.json?["per_page"] as? Int, 1)
+        XCTAssertEqual(paged.json?["total"] as? Int, 2)
 
         let id = try XCTUnwrap(items[1]["id"] as? String)
         let one = try curl(key + [base + "/inbound/\(id)"])

@@ -105,6 +105,77 @@ final class MultipartParserTests: XCTestCase {
         XCTAssertThrowsError(try upload.feed(head) { _ in })
     }
 
+    /// The console's use of the reader: only its own text fields (`csrf`, `to`), every part's
+    /// start in body order (so a form can insist on its token first), each field whole and each
+    /// file's bytes, end and number, whatever the chunking.
+    func testPartsComeInBodyOrderAtEverySplit() throws {
+        func part(_ name: String, filename: String? = nil, _ content: [UInt8]) -> [UInt8] {
+            let disposition = "form-data; name=\"\(name)\"" + (filename.map { "; filename=\"\($0)\"" } ?? "")
+            return Array("--\(Self.boundary)\r\nContent-Disposition: \(disposition)\r\n\r\n".utf8) + content
+                + Array("\r\n".utf8)
+        }
+        let body =
+            part("csrf", Array("t0ken".utf8)) + part("note", Array("dropped".utf8)) + part("to", Array(" +1555 ".utf8))
+            + part("file", filename: "a.pdf", Self.trickyFile) + part("file", filename: "", [])
+            + Array("--\(Self.boundary)--\r\n".utf8)
+        let expected = [
+            "began csrf", "field csrf=t0ken", "began note", "began to", "field to= +1555 ", "began file 0 a.pdf",
+            "data 0 \(Self.trickyFile.count)", "ended 0", "began file 1 ", "ended 1",
+        ]
+        for cut in 0...body.count {
+            var upload = FaxUpload(boundary: Self.boundary, maxBytes: 1 << 20, textFields: ["csrf", "to"])
+            var seen: [String] = []
+            var data: [Int: [UInt8]] = [:]
+            for piece in [body[..<cut], body[cut...]] {
+                try upload.feed(
+                    piece, problem: { $0 },
+                    parts: { found throws(FaxUpload.Problem) in
+                        switch found {
+                        case .began(let headers, let file):
+                            seen.append(
+                                "began \(headers.name)" + (file.map { " \($0) \(headers.filename ?? "-")" } ?? ""))
+                        case .fileData(let index, let bytes):
+                            data[index, default: []] += bytes
+                        case .fileEnded(let index):
+                            if let bytes = data[index] { seen.append("data \(index) \(bytes.count)") }
+                            seen.append("ended \(index)")
+                        case .field(let name, let value):
+                            seen.append("field \(name)=\(value)")
+                        }
+                    })
+            }
+            XCTAssertTrue(upload.isFinished)
+            XCTAssertEqual(seen, expected, "cut at \(cut)")
+            XCTAssertEqual(data[0], Self.trickyFile, "cut at \(cut)")
+            XCTAssertEqual(upload.values("to"), [" +1555 "])
+            XCTAssertEqual(upload.values("note"), [])
+        }
+    }
+
+    /// What the caller's handler throws stops the reading and comes out as it is; the reader's
+    /// own problems come out through `problem`.
+    func testPartsHandlerAndReaderProblemsReachTheCaller() throws {
+        struct Refused: Error, Equatable { var why: String }
+        var upload = FaxUpload(boundary: Self.boundary, maxBytes: 100)
+        var began = 0
+        XCTAssertThrowsError(
+            try upload.feed(
+                Self.body(file: [1, 2, 3]), problem: { Refused(why: "\($0)") },
+                parts: { found throws(Refused) in
+                    guard case .began = found else { return }
+                    began += 1
+                    throw Refused(why: "first part")
+                })
+        ) { XCTAssertEqual($0 as? Refused, Refused(why: "first part")) }
+        XCTAssertEqual(began, 1)
+        var small = FaxUpload(boundary: Self.boundary, maxBytes: 2)
+        XCTAssertThrowsError(
+            try small.feed(
+                Self.body(file: [1, 2, 3]), problem: { Refused(why: "\($0)") },
+                parts: { (_: FaxUpload.Part) throws(Refused) in })
+        ) { XCTAssertEqual($0 as? Refused, Refused(why: "\(FaxUpload.Problem.tooLarge)")) }
+    }
+
     // MARK: Linear work (issue 9, item 5)
 
     /// Feeds `body` in pieces of `size` bytes; returns the events, or the failure and how far it got.
