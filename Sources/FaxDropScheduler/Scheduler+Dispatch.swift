@@ -116,12 +116,16 @@ extension Scheduler {
     /// `low`, oldest first within each; a priority never lifts a job past the call limits,
     /// the per-destination rules or its `send_at`. A due job that may never be
     /// dialled again fails instead, even if no tick came at its kill time.
-    ///
-    /// Indexed (issue 14): due jobs wait in per-destination queues, destinations in one
-    /// queue per route, so a dispatch costs the calls it starts, not the queue's length. The
-    /// order is the one a full sort of the due jobs would give: the doomed job or the first
-    /// job of an open destination on a route with a free node, whichever comes first.
     mutating func dispatch(now: Date) -> [SchedulerAction] {
+        let dispatcher = self.dispatcher
+        return dispatcher(&self, now)
+    }
+
+    /// `dispatch`, indexed (issue 14): due jobs wait in per-destination queues, destinations
+    /// in one queue per route, so a dispatch costs the calls it starts, not the queue's
+    /// length. The order is the one a full sort of the due jobs would give: the doomed job or
+    /// the first job of an open destination on a route with a free node, whichever comes first.
+    mutating func indexedDispatch(now: Date) -> [SchedulerAction] {
         guard inCall.count < policy.maxCalls else { return [] }
         index.advance(to: now)
         var actions: [SchedulerAction] = []
@@ -168,7 +172,7 @@ extension Scheduler {
     }
 
     /// Starts the call for waiting job `id` on `node`.
-    private mutating func start(_ id: JobID, node: Int, now: Date) -> [SchedulerAction] {
+    mutating func start(_ id: JobID, node: Int, now: Date) -> [SchedulerAction] {
         guard var record = jobs[id] else { return [] }
         let firstPage = policy.resumePartial ? min(record.pagesSent + 1, max(record.pagesTotal ?? 1, 1)) : 1
         var attempt = AttemptRecord(number: record.attempts.count + 1, startedAt: now, firstPage: firstPage)

@@ -35,6 +35,10 @@ public struct Scheduler: Sendable {
     var callNode: [JobID: Int] = [:]
     /// Calls started and ended per node name, for /metrics.
     var nodeCounters: [String: (started: Int, outcomes: [String: Int])] = [:]
+    /// How a dispatch picks the calls to start: through the index (issue 14). The
+    /// equivalence tests run this same state machine with the sorting dispatch the index
+    /// replaced, to check that both start and fail the same jobs in the same order.
+    var dispatcher: @Sendable (inout Scheduler, Date) -> [SchedulerAction] = { $0.indexedDispatch(now: $1) }
 
     public init(policy: SchedulerPolicy) {
         self.policy = policy

@@ -47,16 +47,15 @@ struct TimedDestination: Comparable, Sendable {
 struct WaitingIndex: Sendable {
     enum Stage: Sendable { case future, ready, doomed }
 
+    /// A waiting job. Whether it is past its kill time or out of attempts, `overdue` and
+    /// `exhausted` say.
     struct Member: Sendable {
         var generation: UInt64
         var destination: String
         var route: Int
         var key: WaitKey
-        var readyAt: Date
         var killTime: Date
-        var exhausted: Bool
         var stage: Stage = .future
-        var overdue = false
     }
 
     private(set) var members: [JobID: Member] = [:]
@@ -107,7 +106,7 @@ struct WaitingIndex: Sendable {
         let member = Member(
             generation: nextGeneration, destination: record.destination, route: route,
             key: WaitKey(rank: record.priority.rank, queuedAt: record.queuedAt, id: record.jobID),
-            readyAt: readyAt, killTime: killTime, exhausted: exhausted)
+            killTime: killTime)
         members[record.jobID] = member
         if exhausted { self.exhausted.insert(record.jobID) }
         future.insert(IndexEntry(key: readyAt, generation: member.generation, id: record.jobID))
@@ -125,7 +124,6 @@ struct WaitingIndex: Sendable {
         while let entry = kills.min, entry.key <= now {
             kills.removeMin()
             guard var member = members[entry.id], member.generation == entry.generation else { continue }
-            member.overdue = true
             overdue.insert(entry.id)
             let wasReady = member.stage == .ready
             if wasReady {
@@ -140,7 +138,7 @@ struct WaitingIndex: Sendable {
             future.removeMin()
             guard var member = members[entry.id], member.generation == entry.generation, member.stage == .future
             else { continue }
-            if member.overdue || member.exhausted || member.killTime <= now {
+            if overdue.contains(entry.id) || exhausted.contains(entry.id) || member.killTime <= now {
                 member.stage = .doomed
                 members[entry.id] = member
                 doomed.insert(IndexEntry(key: member.key, generation: member.generation, id: entry.id))
@@ -238,7 +236,8 @@ struct WaitingIndex: Sendable {
         let members = self.members
         func current<K>(_ e: IndexEntry<K>) -> Bool { members[e.id]?.generation == e.generation }
         future.filter { current($0) && members[$0.id]?.stage == .future }
-        kills.filter { current($0) && members[$0.id]?.overdue == false }
+        let overdue = self.overdue
+        kills.filter { current($0) && !overdue.contains($0.id) }
         doomed.filter { current($0) && members[$0.id]?.stage == .doomed }
         for (destination, var heap) in readyByDestination {
             heap.filter { current($0) && members[$0.id]?.stage == .ready }

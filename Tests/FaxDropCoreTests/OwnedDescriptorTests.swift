@@ -6,9 +6,7 @@ import XCTest
 /// through the system-call wrappers themselves (`SyscallTally`).
 final class OwnedDescriptorTests: XCTestCase {
     private func makeFolder() throws -> String {
-        var template = Array((NSTemporaryDirectory() + "faxdrop-fd-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw SystemError("mkdtemp", errno: errno) }
-        return String(cString: made)
+        try Syscall.makeTemporaryDirectory(prefix: NSTemporaryDirectory() + "faxdrop-fd-")
     }
 
     func testDurableWriteSyncsTheFileAndItsFolder() throws {

@@ -5,9 +5,7 @@ import XCTest
 /// `AtomicFile.writeNew`: a new file linked in whole, no temp name, never replacing.
 final class WriteNewTests: XCTestCase {
     private func makeFolder() throws -> String {
-        var template = Array((NSTemporaryDirectory() + "faxdrop-new-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw SystemError("mkdtemp", errno: errno) }
-        return String(cString: made)
+        try Syscall.makeTemporaryDirectory(prefix: NSTemporaryDirectory() + "faxdrop-new-")
     }
 
     func testWritesTheWholeFileUnderItsNameAndNothingElse() throws {

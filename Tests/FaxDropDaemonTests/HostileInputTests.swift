@@ -9,10 +9,7 @@ import XCTest
 final class HostileInputTests: XCTestCase {
     func testLinksSpecialFilesAndFoldersAreNeverOpened() async throws {
         let spool = try TestSpool()
-        let recorder = CallRecorder()
-        _ = try await startDaemon(spool, renderer: recorder, backend: recorder)
-        let folder = spool.root + "/outgoing/+15551234567"
-        try Syscall.mkdir(folder)
+        let (recorder, folder) = try await startRecordingDaemon(spool)
 
         // A secret outside the spool, and ways to reach it.
         let outside = spool.root + "/../secret.txt"
@@ -80,10 +77,7 @@ final class HostileInputTests: XCTestCase {
     /// old path is never followed, and the kept document stays where it is (issue 9, item 2).
     func testDestinationFolderSwappedForASymlinkIsNeverFollowed() async throws {
         let spool = try TestSpool()
-        let recorder = CallRecorder()
-        _ = try await startDaemon(spool, ["FAXDROP_RESCAN_SECONDS": "0"], renderer: recorder, backend: recorder)
-        let folder = spool.root + "/outgoing/+15551234567"
-        try Syscall.mkdir(folder)
+        let (recorder, folder) = try await startRecordingDaemon(spool, ["FAXDROP_RESCAN_SECONDS": "0"])
         try spool.write(Array("first job\n".utf8), to: "+15551234567/first.txt")
         let firstSidecars = try await spool.waitForSidecars(1, timeout: 15)
         let first = try XCTUnwrap(firstSidecars.first)
@@ -134,10 +128,7 @@ final class HostileInputTests: XCTestCase {
 
     func testAwkwardNamesKeepTheirNameInTheSidecar() async throws {
         let spool = try TestSpool()
-        let recorder = CallRecorder()
-        _ = try await startDaemon(spool, renderer: recorder, backend: recorder)
-        let folder = spool.root + "/outgoing/+15551234567"
-        try Syscall.mkdir(folder)
+        let folder = try await startRecordingDaemon(spool).folder
         let long = String(repeating: "é", count: 125) + "x.pdf"  // 255 bytes of UTF-8
         XCTAssertEqual(long.utf8.count, 255)
         let names = ["line\nbreak.pdf", "quote\"s and 'apostrophes'.pdf", long, "back\\slash $(id).pdf"]
@@ -163,11 +154,7 @@ final class HostileInputTests: XCTestCase {
     /// A writer that trickles a byte at a time is not taken until it has stopped.
     func testTricklingWriterIsTakenOnlyWhenDone() async throws {
         let spool = try TestSpool()
-        let recorder = CallRecorder()
-        _ = try await startDaemon(
-            spool, ["FAXDROP_SETTLE_MS": "1000", "FAXDROP_RESCAN_SECONDS": "1"], renderer: recorder, backend: recorder)
-        let folder = spool.root + "/outgoing/+15551234567"
-        try Syscall.mkdir(folder)
+        let folder = try await startRecordingDaemon(spool, slowWriterSettings).folder
         let path = folder + "/trickle.txt"
         let fd = try Syscall.open(path, O_WRONLY | O_CREAT)
         for i in 0..<12 {

@@ -11,13 +11,9 @@ import XCTest
 /// `images/<job-id>.tif` for sent and failed jobs that had pages, and swept after
 /// `FAXDROP_KEEP_IMAGES_DAYS`.
 final class KeptImageTests: XCTestCase {
-    private func startLoopback(_ spool: TestSpool, _ settings: [String: String] = [:]) async throws -> Daemon {
-        try await startLoopbackDaemon(spool, settings, noAnswerSeconds: 0.1)
-    }
-
     func testSentAndFailedJobsKeepTheirFaxImage() async throws {
         let spool = try TestSpool()
-        _ = try await startLoopback(spool, ["FAXDROP_MAX_ATTEMPTS": "1"])
+        try await startLoopbackDaemon(spool, ["FAXDROP_MAX_ATTEMPTS": "1"], noAnswerSeconds: 0.1)
         try spool.copy(TestSpool.corpus + "/pdf/27-scan-ccitt-forms-only.pdf", to: "+15551234567/forms.pdf")
         try spool.copy(TestSpool.corpus + "/pdf/23-onepage-letter.pdf", to: "+15550000486/busy.pdf")
         try spool.copy(TestSpool.corpus + "/pdf/29-garbage-not-pdf.pdf", to: "+15551234567/garbage.pdf")
@@ -59,7 +55,7 @@ final class KeptImageTests: XCTestCase {
 
     func testKeepImagesDaysZeroKeepsNone() async throws {
         let spool = try TestSpool()
-        _ = try await startLoopback(spool, ["FAXDROP_KEEP_IMAGES_DAYS": "0"])
+        try await startLoopbackDaemon(spool, ["FAXDROP_KEEP_IMAGES_DAYS": "0"], noAnswerSeconds: 0.1)
         try spool.copy(TestSpool.corpus + "/pdf/23-onepage-letter.pdf", to: "+15551234567/letter.pdf")
         let sidecars = try await spool.waitForSidecars(1, timeout: 60)
         let sidecar = try XCTUnwrap(sidecars.first)

@@ -15,25 +15,14 @@ final class LoopbackEndToEndTests: XCTestCase {
         }
     }
 
-    private func startLoopback(_ spool: TestSpool, _ settings: [String: String] = [:]) async throws -> Daemon {
-        try await startLoopbackDaemon(spool, settings, noAnswerSeconds: 0.3)
-    }
-
     func testTwoPagePDFIsSentWithOneSidecar() async throws {
         let spool = try TestSpool()
-        _ = try await startLoopback(spool, ["FAXDROP_LOOPBACK_PAGE_SECONDS": "0.1"])
-        try spool.copy(TestSpool.corpus + "/pdf/27-scan-ccitt-forms-only.pdf", to: "+15551234567/forms.pdf")
-        let sidecars = try await spool.waitForSidecars(1, timeout: 30)
-        let sidecar = try XCTUnwrap(sidecars.first)
-        XCTAssertEqual(sidecar.status, .sent)
-        XCTAssertNil(sidecar.error)
-        XCTAssertEqual(sidecar.pages, Sidecar.Pages(total: 2, sent: 2))
+        try await startLoopbackDaemon(spool, ["FAXDROP_LOOPBACK_PAGE_SECONDS": "0.1"], noAnswerSeconds: 0.3)
+        let sidecar = try await spool.sendTwoPageForms()
         XCTAssertEqual(sidecar.document.format, .pdf)
         XCTAssertEqual(sidecar.destination, "+15551234567")
-        XCTAssertEqual(sidecar.attempts.map(\.outcome), ["sent"])
         XCTAssertEqual(sidecar.attempts.first?.details.faxStatus, "SUCCESS")
-        let original = try Data(
-            contentsOf: URL(fileURLWithPath: TestSpool.corpus + "/pdf/27-scan-ccitt-forms-only.pdf"))
+        let original = try Data(contentsOf: URL(fileURLWithPath: TestSpool.twoPageForms))
         let stored = try Data(
             contentsOf: URL(fileURLWithPath: spool.spool.done + "/" + (try XCTUnwrap(sidecar.document.storedAs))))
         XCTAssertEqual(stored, original)
@@ -44,14 +33,15 @@ final class LoopbackEndToEndTests: XCTestCase {
     /// Each loopback test number ends with the outcome and code the README documents.
     func testEachTestNumberEndsAsDocumented() async throws {
         let spool = try TestSpool()
-        _ = try await startLoopback(spool, testNumberSettings)
+        try await startLoopbackDaemon(spool, testNumberSettings, noAnswerSeconds: 0.3)
         try await assertTestNumbersEndAsDocumented(spool, timeout: 60)
     }
 
     /// 1,000 files dropped at once into 10 destination folders: 1,000 sidecars, no job twice.
     func testThousandFilesInTenFolders() async throws {
         let spool = try TestSpool()
-        _ = try await startLoopback(spool, ["FAXDROP_MAX_CALLS": "20", "FAXDROP_MAX_CALLS_PER_DESTINATION": "5"])
+        try await startLoopbackDaemon(
+            spool, ["FAXDROP_MAX_CALLS": "20", "FAXDROP_MAX_CALLS_PER_DESTINATION": "5"], noAnswerSeconds: 0.3)
         let staging = spool.root + "/../staging"
         let document = try Data(contentsOf: URL(fileURLWithPath: TestSpool.corpus + "/pdf/23-onepage-letter.pdf"))
         var expected = Set<String>()
@@ -83,7 +73,7 @@ final class LoopbackEndToEndTests: XCTestCase {
     /// as a new job naming the old one.
     func testCancelALiveCallThenRetryIt() async throws {
         let spool = try TestSpool()
-        _ = try await startLoopback(spool, ["FAXDROP_LOOPBACK_PAGE_SECONDS": "5"])
+        try await startLoopbackDaemon(spool, ["FAXDROP_LOOPBACK_PAGE_SECONDS": "5"], noAnswerSeconds: 0.3)
         try spool.copy(TestSpool.corpus + "/pdf/23-onepage-letter.pdf", to: "+15551234567/long-call.pdf")
         let journal = JournalStore(spool: spool.spool)
         var live: JobRecord?
@@ -115,5 +105,23 @@ final class LoopbackEndToEndTests: XCTestCase {
             FileManager.default.fileExists(
                 atPath: spool.spool.failed + "/" + (try XCTUnwrap(cancelled.document.storedAs))))
         try TestSpool.assertValid(spool.sidecars().done + spool.sidecars().failed)
+    }
+}
+
+extension TestSpool {
+    /// A two-page PDF form.
+    static let twoPageForms = corpus + "/pdf/27-scan-ccitt-forms-only.pdf"
+
+    /// Drops `twoPageForms` for +15551234567 and waits for its sidecar: one, sent whole at
+    /// the first attempt.
+    func sendTwoPageForms(file: StaticString = #filePath, line: UInt = #line) async throws -> Sidecar {
+        try copy(Self.twoPageForms, to: "+15551234567/forms.pdf")
+        let sidecars = try await waitForSidecars(1, timeout: 30, file: file, line: line)
+        let sidecar = try XCTUnwrap(sidecars.first, file: file, line: line)
+        XCTAssertEqual(sidecar.status, .sent, file: file, line: line)
+        XCTAssertNil(sidecar.error, file: file, line: line)
+        XCTAssertEqual(sidecar.pages, Sidecar.Pages(total: 2, sent: 2), file: file, line: line)
+        XCTAssertEqual(sidecar.attempts.map(\.outcome), ["sent"], file: file, line: line)
+        return sidecar
     }
 }

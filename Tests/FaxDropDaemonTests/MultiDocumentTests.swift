@@ -17,6 +17,17 @@ final class MultiDocumentTests: XCTestCase {
         return backend
     }
 
+    /// `faxdrop submit` of `documents` in order, to `number`: returns the job id it prints.
+    private func submit(
+        _ documents: [String], to number: String, in spool: TestSpool, _ options: [String] = [],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> String {
+        let result = try SubmitOptionsCLITests.faxdrop(
+            ["submit"] + documents + ["--spool", spool.root, "--to", number] + options)
+        XCTAssertEqual(result.status, 0, result.error, file: file, line: line)
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     private func write(_ text: String, _ name: String, in spool: TestSpool) throws -> String {
         let path = (spool.root as NSString).deletingLastPathComponent + "/" + name
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
@@ -33,11 +44,7 @@ final class MultiDocumentTests: XCTestCase {
         let spool = try TestSpool()
         let first = try write("ALPHA FIRST DOCUMENT\n", "alpha.txt", in: spool)
         let third = try write("BRAVO LAST DOCUMENT\n", "bravo.txt", in: spool)
-        let result = try SubmitOptionsCLITests.faxdrop([
-            "submit", first, onePage, third, "--spool", spool.root, "--to", "+15551234567", "--cover",
-        ])
-        XCTAssertEqual(result.status, 0, result.error)
-        let id = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let id = try submit([first, onePage, third], to: "+15551234567", in: spool, ["--cover"])
         let backend = try await start(spool)
         let sidecars = try await spool.waitForSidecars(1, timeout: 90)
         XCTAssertEqual(sidecars.count, 1, "one job")
@@ -78,11 +85,7 @@ final class MultiDocumentTests: XCTestCase {
         let damaged = TestSpool.corpus + "/pdf/29-garbage-not-pdf.pdf"
         var ids: [String: String] = [:]
         for (number, second) in [("+15551234567", unknown), ("+15557654321", damaged)] {
-            let result = try SubmitOptionsCLITests.faxdrop([
-                "submit", good, second, "--spool", spool.root, "--to", number,
-            ])
-            XCTAssertEqual(result.status, 0, result.error)
-            ids[number] = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            ids[number] = try submit([good, second], to: number, in: spool)
         }
         let backend = try await start(spool)
         let found = try await spool.waitForSidecars(2, timeout: 60)
@@ -119,11 +122,7 @@ final class MultiDocumentTests: XCTestCase {
         let spool = try TestSpool()
         let first = try write("First of two.\n", "one.txt", in: spool)
         let second = try write("Second of two.\n", "two.txt", in: spool)
-        let submitted = try SubmitOptionsCLITests.faxdrop([
-            "submit", first, second, "--spool", spool.root, "--to", "+15550000480",
-        ])
-        XCTAssertEqual(submitted.status, 0, submitted.error)
-        let old = submitted.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let old = try submit([first, second], to: "+15550000480", in: spool)
         _ = try await start(spool, ["FAXDROP_MAX_ATTEMPTS": "1"])
         let failed = try await spool.waitForSidecars(1, timeout: 60)
         XCTAssertEqual(failed.first?.error?.code, .noAnswer)
@@ -143,11 +142,7 @@ final class MultiDocumentTests: XCTestCase {
         let spool = try TestSpool()
         let first = try write("First document.\n", "one.txt", in: spool)
         let second = try write("Second document.\n", "two.txt", in: spool)
-        let result = try SubmitOptionsCLITests.faxdrop([
-            "submit", first, second, "--spool", spool.root, "--to", "+15551234567",
-        ])
-        XCTAssertEqual(result.status, 0, result.error)
-        let id = try XCTUnwrap(JobID(result.output.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let id = try XCTUnwrap(JobID(try submit([first, second], to: "+15551234567", in: spool)))
         let backend = LoopbackBackend(pageSeconds: 1.5, noAnswerSeconds: 0.3, logger: testLogger())
         try await startRenderingDaemon(spool, workers: 1, backend: backend)
         let journals = JournalStore(spool: spool.spool)

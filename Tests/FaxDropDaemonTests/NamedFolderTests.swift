@@ -8,26 +8,28 @@ import XCTest
 /// Named destination folders (`+E164 Label`) and folder options (`.faxdrop`), through the
 /// real pipeline: real inotify, the real `faxdrop-render` workers, the loopback line.
 final class NamedFolderTests: XCTestCase {
-    private func startLoopback(_ spool: TestSpool, _ settings: [String: String] = [:]) async throws -> Daemon {
-        try await startLoopbackDaemon(spool, settings, noAnswerSeconds: 0.1)
-    }
-
     private let onePage = TestSpool.corpus + "/pdf/23-onepage-letter.pdf"
+
+    /// Copies the one-page letter to each of `paths` (below `outgoing/`) and waits for as many
+    /// sidecars: returns them by the document's name.
+    private func send(_ paths: [String], in spool: TestSpool) async throws -> [String: Sidecar] {
+        for path in paths { try spool.copy(onePage, to: path) }
+        let sidecars = try await spool.waitForSidecars(paths.count, timeout: 30)
+        return Dictionary(uniqueKeysWithValues: sidecars.map { ($0.document.originalName, $0) })
+    }
 
     /// A labelled folder dials its number; the label reaches the sidecar as written, PDF
     /// and PostScript syntax included; a label that could forge text fails
     /// `invalid_destination` and nothing is dialled for it.
     func testLabelledFolderSendsToItsNumber() async throws {
         let spool = try TestSpool()
-        _ = try await startLoopback(spool)
+        try await startLoopbackDaemon(spool, noAnswerSeconds: 0.1)
         let hostile = #"Dr. O'Brien (Clinic) \) show %%EOF"#
-        try spool.copy(onePage, to: "+15551234567 Smith Pharmacy/rx.pdf")
-        try spool.copy(onePage, to: "+15557654321 \(hostile)/ps.pdf")
-        try spool.copy(onePage, to: "+15551112222 forged\u{1B}[2J/escape.pdf")
-        try spool.copy(onePage, to: "+15553334444/plain.pdf")
-
-        let sidecars = try await spool.waitForSidecars(4, timeout: 30)
-        let byName = Dictionary(uniqueKeysWithValues: sidecars.map { ($0.document.originalName, $0) })
+        let byName = try await send(
+            [
+                "+15551234567 Smith Pharmacy/rx.pdf", "+15557654321 \(hostile)/ps.pdf",
+                "+15551112222 forged\u{1B}[2J/escape.pdf", "+15553334444/plain.pdf",
+            ], in: spool)
         let rx = try XCTUnwrap(byName["rx.pdf"])
         XCTAssertEqual(rx.status, .sent)
         XCTAssertEqual(rx.destination, "+15551234567")
@@ -57,7 +59,8 @@ final class NamedFolderTests: XCTestCase {
     /// nothing; fixing the file lets the next drop through.
     func testFolderOptionsApplyAndABadFileFailsItsJobs() async throws {
         let spool = try TestSpool()
-        _ = try await startLoopback(spool, ["FAXDROP_MAX_ATTEMPTS": "5", "FAXDROP_RETRY_BUSY": "0.1"])
+        try await startLoopbackDaemon(
+            spool, ["FAXDROP_MAX_ATTEMPTS": "5", "FAXDROP_RETRY_BUSY": "0.1"], noAnswerSeconds: 0.1)
         let good = spool.root + "/outgoing/+15551234567 Smith Pharmacy"
         let bad = spool.root + "/outgoing/+15557654321"
         let busy = spool.root + "/outgoing/+15550000486 Busy Office"
@@ -68,13 +71,11 @@ final class NamedFolderTests: XCTestCase {
             to: URL(fileURLWithPath: good + "/.faxdrop"))
         try Data("# options\nRESOLUTION=normal\nPAPER=legal\n".utf8).write(to: URL(fileURLWithPath: bad + "/.faxdrop"))
         try Data("MAX_ATTEMPTS=2\n".utf8).write(to: URL(fileURLWithPath: busy + "/.faxdrop"))
-        try spool.copy(onePage, to: "+15551234567 Smith Pharmacy/a.pdf")
-        try spool.copy(onePage, to: "+15557654321/b.pdf")
-        try spool.copy(onePage, to: "+15557654321/c.pdf")
-        try spool.copy(onePage, to: "+15550000486 Busy Office/d.pdf")
-
-        let sidecars = try await spool.waitForSidecars(4, timeout: 30)
-        let byName = Dictionary(uniqueKeysWithValues: sidecars.map { ($0.document.originalName, $0) })
+        let byName = try await send(
+            [
+                "+15551234567 Smith Pharmacy/a.pdf", "+15557654321/b.pdf", "+15557654321/c.pdf",
+                "+15550000486 Busy Office/d.pdf",
+            ], in: spool)
         let a = try XCTUnwrap(byName["a.pdf"])
         XCTAssertEqual(a.status, .sent)
         XCTAssertEqual(a.fax.resolution, .normal)
@@ -111,7 +112,7 @@ final class NamedFolderTests: XCTestCase {
     /// folder's jobs fail `invalid_options`, and the daemon goes on.
     func testOptionsFileThatIsNoFileIsRefused() async throws {
         let spool = try TestSpool()
-        _ = try await startLoopback(spool)
+        try await startLoopbackDaemon(spool, noAnswerSeconds: 0.1)
         let linked = spool.root + "/outgoing/+15551234567"
         let fifo = spool.root + "/outgoing/+15557654321"
         for folder in [linked, fifo] {

@@ -14,11 +14,7 @@ final class OpenWriterTests: XCTestCase {
     /// the settle time while rescans run every second, writes the rest, closes.
     func testFileHeldOpenThroughAPauseIsTakenOnlyOnceClosedWhole() async throws {
         let spool = try TestSpool()
-        let recorder = CallRecorder()
-        _ = try await startDaemon(
-            spool, ["FAXDROP_SETTLE_MS": "1000", "FAXDROP_RESCAN_SECONDS": "1"], renderer: recorder, backend: recorder)
-        let folder = spool.root + "/outgoing/+15551234567"
-        try Syscall.mkdir(folder)
+        let folder = try await startRecordingDaemon(spool, slowWriterSettings).folder
         let path = folder + "/scan.txt"
         let page1 = Array(String(repeating: "page one\n", count: 500).utf8)
         let page2 = Array(String(repeating: "page two\n", count: 500).utf8)

@@ -22,7 +22,13 @@ final class ReceiveRecoveryTests: XCTestCase {
             ])
     }
 
-    func simulator(_ spool: TestSpool) async throws -> (AsteriskSimulator, Int) {
+    /// A spool in a fresh folder (removed when the test ends) and a simulated Asterisk whose
+    /// spool paths map onto it, with its AMI port.
+    func spoolAndSimulator() async throws -> (TestSpool, AsteriskSimulator, Int) {
+        let spool = try TestSpool()
+        addTeardownBlock {
+            try? FileManager.default.removeItem(atPath: (spool.root as NSString).deletingLastPathComponent)
+        }
         var options = AsteriskSimulator.Options()
         options.timeScale = 1
         options.interleaveForeignEvents = false
@@ -30,7 +36,7 @@ final class ReceiveRecoveryTests: XCTestCase {
         let simulator = AsteriskSimulator(options: options)
         let port = try await simulator.start()
         addTeardownBlock { await simulator.stop() }
-        return (simulator, port)
+        return (spool, simulator, port)
     }
 
     /// A spandsp-like sent document: G3 2-D, FillOrder 2, `pages` pages.
@@ -81,11 +87,7 @@ final class ReceiveRecoveryTests: XCTestCase {
     /// landed on its own (incoming/unknown/, partial); a recent one is left for its result;
     /// an old one whose copy is in AstDB is landed from the copy, with its DID.
     func testOldReceivedFilesWithoutAResultAreLandedAfterAstDBWasRead() async throws {
-        let spool = try TestSpool()
-        addTeardownBlock {
-            try? FileManager.default.removeItem(atPath: (spool.root as NSString).deletingLastPathComponent)
-        }
-        let (simulator, port) = try await simulator(spool)
+        let (spool, simulator, port) = try await spoolAndSimulator()
         let sent = try document(spool, pages: 2)
         let withCopy = try await simulator.receiveFax(
             .init(did: "+15551031", caller: "5550100", remoteStationID: "C", tiff: sent))
@@ -110,11 +112,7 @@ final class ReceiveRecoveryTests: XCTestCase {
     }
 
     func testKill9WhileFaxesArriveAndAnAMIOutageLoseNothing() async throws {
-        let spool = try TestSpool()
-        addTeardownBlock {
-            try? FileManager.default.removeItem(atPath: (spool.root as NSString).deletingLastPathComponent)
-        }
-        let (simulator, port) = try await simulator(spool)
+        let (spool, simulator, port) = try await spoolAndSimulator()
         let sent = try document(spool, pages: 2)
         var daemon = try daemonProcess(spool, port: port)
         try await waitFor("the daemon's AMI login", timeout: 30) { await simulator.connectedSessions > 0 }

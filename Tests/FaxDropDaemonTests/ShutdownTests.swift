@@ -187,16 +187,23 @@ final class ShutdownTests: XCTestCase {
         func stop() async { events.append("stop \(serviceName)") }
     }
 
+    /// A daemon on `spool` that renders and dials nothing, with `services` started before its
+    /// engine and intake.
+    private func recordingDaemon(_ spool: TestSpool, services: [any DaemonService]) throws -> Daemon {
+        let recorder = CallRecorder()
+        return Daemon(
+            configuration: try spool.configuration(), renderer: recorder, backend: recorder, services: services,
+            logger: testLogger())
+    }
+
     /// A service that cannot start: `start` throws its error, the services started before it
     /// are stopped (in reverse), the ones after it never start, nor do the engine and intake.
     func testAFailedStartStopsWhatStartedBefore() async throws {
         let spool = try TestSpool()
         let events = Events()
-        let recorder = CallRecorder()
-        let daemon = Daemon(
-            configuration: try spool.configuration(), renderer: recorder, backend: recorder,
-            services: [Part("a", events: events), Part("b", events: events), Part("c", fails: true, events: events)],
-            logger: testLogger())
+        let daemon = try recordingDaemon(
+            spool,
+            services: [Part("a", events: events), Part("b", events: events), Part("c", fails: true, events: events)])
         daemon.add(Part("d", events: events))
         do {
             try await daemon.start()
@@ -215,10 +222,7 @@ final class ShutdownTests: XCTestCase {
     func testStopRunsInReverseOrder() async throws {
         let spool = try TestSpool()
         let events = Events()
-        let recorder = CallRecorder()
-        let daemon = Daemon(
-            configuration: try spool.configuration(), renderer: recorder, backend: recorder,
-            services: [Part("a", events: events), Part("b", events: events)], logger: testLogger())
+        let daemon = try recordingDaemon(spool, services: [Part("a", events: events), Part("b", events: events)])
         try await daemon.start()
         XCTAssertEqual(events.all, ["start a", "start b"])
         await daemon.stop()
@@ -260,13 +264,11 @@ final class ShutdownTests: XCTestCase {
     func testAServiceThatDiesEndsTheDaemon() async throws {
         let spool = try TestSpool()
         let events = Events()
-        let recorder = CallRecorder()
         let gate = OneShotGate()
         let work = Task { await gate.wait() }
-        let daemon = Daemon(
-            configuration: try spool.configuration(), renderer: recorder, backend: recorder,
-            services: [Part("a", events: events), DyingPart(events: events, work: work), Part("b", events: events)],
-            logger: testLogger())
+        let daemon = try recordingDaemon(
+            spool,
+            services: [Part("a", events: events), DyingPart(events: events, work: work), Part("b", events: events)])
         let running = Task { try await daemon.run(handlingSignals: false) }
         try await waitFor("every service to start", timeout: 30) { events.all.count == 3 }
         // Dropped files are taken: the daemon is up.

@@ -74,10 +74,8 @@ final class ConcurrencyTests: XCTestCase {
     func testPerDestinationHourLimitHoldsTheNextCallUntilTheWindowOpens() {
         var h = Harness(SchedulerPolicy(maxPerDestinationHour: 2))
         h.queue(1)
-        h.end(1, failed(.noAnswer))
-        XCTAssertEqual(h.advance(300).calls, [call(1, attempt: 2)])
-        h.end(1, failed(.busy))
-        XCTAssertEqual(h.advance(180).calls, [], "third call within the hour")
+        XCTAssertEqual(h.retry(1, after: failed(.noAnswer), waiting: 300), [call(1, attempt: 2)])
+        XCTAssertEqual(h.retry(1, after: failed(.busy), waiting: 180), [], "third call within the hour")
         XCTAssertEqual(h.scheduler.nextWakeup(after: h.now), t0.addingTimeInterval(3600))
         XCTAssertEqual(h.advance(to: t0.addingTimeInterval(3599)).calls, [])
         XCTAssertEqual(h.advance(1).calls, [call(1, attempt: 3)])
@@ -115,8 +113,7 @@ final class ConcurrencyTests: XCTestCase {
     func testUnplacedCallsDoNotCountAgainstTheHourLimit() {
         var h = Harness(SchedulerPolicy(retryUnavailable: 5, maxPerDestinationHour: 1))
         h.queue(1)
-        h.end(1, unavailable)
-        XCTAssertEqual(h.advance(5).calls, [call(1)])
+        XCTAssertEqual(h.retry(1, after: unavailable, waiting: 5), [call(1)])
     }
 
     /// After a restart the calls made before it still count.

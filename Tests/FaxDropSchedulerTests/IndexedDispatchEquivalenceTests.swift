@@ -4,10 +4,11 @@ import Foundation
 import XCTest
 
 /// The indexed scheduler against the old one that sorted every waiting job on each dispatch
-/// (`ReferenceScheduler`, kept verbatim): random event sequences — arrivals with priorities,
-/// `send_at` and per-job attempt limits, renders, calls with every outcome, the backend
-/// unavailable, cancels, late duplicate results, recovery, time jumps — must produce the
-/// same actions in the same order, the same jobs and the same wakeups at every step.
+/// (`ReferenceScheduler`: the same state machine with the old dispatch, tick and wakeup):
+/// random event sequences — arrivals with priorities, `send_at` and per-job attempt limits,
+/// renders, calls with every outcome, the backend unavailable, cancels, late duplicate
+/// results, recovery, time jumps — must produce the same actions in the same order, the same
+/// jobs and the same wakeups at every step.
 final class IndexedDispatchEquivalenceTests: XCTestCase {
     func testRandomEventSequencesMatchTheSortingScheduler() {
         var steps = 0
@@ -76,16 +77,14 @@ struct EquivalenceRun {
     /// One random event, applied to both.
     mutating func step() {
         steps += 1
-        let live = reference.inCall.sorted()
-        let jobs = reference.jobs.keys.sorted()
-        let converting = jobs.filter { reference.jobs[$0]?.state == .converting }
-        let finals = jobs.filter { reference.jobs[$0]?.state.isFinal == true }
+        let live = reference.scheduler.inCall.sorted()
+        let jobs = reference.scheduler.jobs.keys.sorted()
+        let converting = jobs.filter { reference.scheduler.jobs[$0]?.state == .converting }
+        let finals = jobs.filter { reference.scheduler.jobs[$0]?.state.isFinal == true }
         switch Int.random(in: 0..<100, using: &rng) {
         case 0..<22:
             let record = record()
             apply("admit") {
-                $0.admit(record, now: $1)
-            } _: {
                 $0.admit(record, now: $1)
             }
         case 22..<24:
@@ -105,22 +104,16 @@ struct EquivalenceRun {
             }
             apply("admit batch") {
                 $0.admit(batch, now: $1)
-            } _: {
-                $0.admit(batch, now: $1)
             }
         case 24..<40 where !converting.isEmpty:
             let id = converting.randomElement(using: &rng)!
             if Int.random(in: 0..<10, using: &rng) == 0 {
                 apply("render failed") {
                     $0.renderFailed(id, FaxError(.corruptDocument, "bad"), format: nil, now: $1)
-                } _: {
-                    $0.renderFailed(id, FaxError(.corruptDocument, "bad"), format: nil, now: $1)
                 }
             } else {
                 let pages = Int.random(in: 1...6, using: &rng)
                 apply("render") {
-                    $0.renderSucceeded(id, pages: pages, pageBytes: [], format: .pdf, now: $1)
-                } _: {
                     $0.renderSucceeded(id, pages: pages, pageBytes: [], format: .pdf, now: $1)
                 }
             }
@@ -138,13 +131,9 @@ struct EquivalenceRun {
             if Int.random(in: 0..<8, using: &rng) == 0 {
                 apply("call lost") {
                     $0.callLost(id, now: $1)
-                } _: {
-                    $0.callLost(id, now: $1)
                 }
             } else {
                 apply("call ended") {
-                    $0.callEnded(id, result, now: $1)
-                } _: {
                     $0.callEnded(id, result, now: $1)
                 }
             }
@@ -152,14 +141,10 @@ struct EquivalenceRun {
             let id = live.randomElement(using: &rng)!
             apply("answered") { s, _ in
                 s.callAnswered(id)
-            } _: { s, _ in
-                s.callAnswered(id)
             }
         case 68..<72 where !jobs.isEmpty:
             let id = jobs.randomElement(using: &rng)!
             apply("cancel") {
-                $0.cancel(id, now: $1)
-            } _: {
                 $0.cancel(id, now: $1)
             }
         case 72..<74:
@@ -167,13 +152,11 @@ struct EquivalenceRun {
             guard let id = jobs.randomElement(using: &rng) else { return }
             apply("late result") {
                 $0.callEnded(id, attempt: 99, sent(pages: 1), now: $1)
-            } _: {
-                $0.callEnded(id, attempt: 99, sent(pages: 1), now: $1)
             }
         case 74..<84 where !finals.isEmpty:
             for id in finals {
                 indexed.finished(id)
-                reference.finished(id)
+                reference.scheduler.finished(id)
             }
             compare("finished", [], [])
         default:
@@ -183,32 +166,28 @@ struct EquivalenceRun {
             } else {
                 now = now.addingTimeInterval(Double.random(in: 1...900, using: &rng))
             }
-            apply("tick") {
-                $0.tick(now: $1)
-            } _: {
-                $0.tick(now: $1)
-            }
+            let got = indexed.tick(now: now)
+            let expected = reference.tick(now: now)
+            compare("tick", got, expected)
         }
     }
 
-    mutating func apply(
-        _ name: String, _ onIndexed: (inout Scheduler, Date) -> [SchedulerAction],
-        _ onReference: (inout ReferenceScheduler, Date) -> [SchedulerAction]
-    ) {
-        let got = onIndexed(&indexed, now)
-        let expected = onReference(&reference, now)
+    /// Applies `event` to both: the indexed scheduler, and the state machine that sorts.
+    mutating func apply(_ name: String, _ event: (inout Scheduler, Date) -> [SchedulerAction]) {
+        let got = event(&indexed, now)
+        let expected = event(&reference.scheduler, now)
         compare(name, got, expected)
     }
 
     mutating func compare(_ name: String, _ got: [SchedulerAction], _ expected: [SchedulerAction]) {
         calls += expected.calls.count
-        fails += expected.finishes.filter { reference.jobs[$0]?.state == .failed }.count
+        fails += expected.finishes.filter { reference.scheduler.jobs[$0]?.state == .failed }.count
         if got != expected {
             mismatch = "\(name): actions \(got) instead of \(expected)"
-        } else if indexed.jobs != reference.jobs {
+        } else if indexed.jobs != reference.scheduler.jobs {
             mismatch = "\(name): the jobs differ"
-        } else if indexed.inCall != reference.inCall {
-            mismatch = "\(name): live calls \(indexed.inCall) instead of \(reference.inCall)"
+        } else if indexed.inCall != reference.scheduler.inCall {
+            mismatch = "\(name): live calls \(indexed.inCall) instead of \(reference.scheduler.inCall)"
         } else if indexed.nextWakeup(after: now) != reference.nextWakeup(after: now) {
             mismatch =
                 "\(name): wakeup \(String(describing: indexed.nextWakeup(after: now))) "

@@ -27,16 +27,16 @@ final class ResumePartialTests: XCTestCase {
     func testPagesAddUpOverSeveralPartialAttempts() {
         var h = Harness()
         h.queue(1, pages: 6)
-        h.end(1, failed(.faxTransferFailed, pages: 2))
-        XCTAssertEqual(h.advance(60).calls, [call(1, attempt: 2, firstPage: 3)])
+        XCTAssertEqual(
+            h.retry(1, after: failed(.faxTransferFailed, pages: 2), waiting: 60), [call(1, attempt: 2, firstPage: 3)])
         h.end(1, failed(.busy))
         XCTAssertEqual(h.job(1)?.pagesSent, 2, "a call that sent nothing keeps the pages already sent")
         XCTAssertEqual(h.advance(180).calls, [call(1, attempt: 3, firstPage: 3)])
         h.end(1, failed(.faxTransferFailed, pages: 1))
         XCTAssertEqual(h.job(1)?.pagesSent, 3)
         XCTAssertEqual(h.advance(60).calls, [call(1, attempt: 4, firstPage: 4)])
-        h.end(1, failed(.interrupted, pages: 2))
-        XCTAssertEqual(h.advance(60).calls, [call(1, attempt: 5, firstPage: 6)])
+        XCTAssertEqual(
+            h.retry(1, after: failed(.interrupted, pages: 2), waiting: 60), [call(1, attempt: 5, firstPage: 6)])
         h.end(1, sent(pages: 1))
         XCTAssertEqual(h.job(1)?.pagesSent, 6)
         XCTAssertEqual(h.job(1)?.state, .done)
@@ -55,8 +55,8 @@ final class ResumePartialTests: XCTestCase {
     func testWithoutResumeEveryAttemptStartsAtPageOneAndTheBestAttemptCounts() {
         var h = Harness(SchedulerPolicy(resumePartial: false))
         h.queue(1, pages: 5)
-        h.end(1, failed(.faxTransferFailed, pages: 3))
-        XCTAssertEqual(h.advance(60).calls, [call(1, attempt: 2, firstPage: 1)])
+        XCTAssertEqual(
+            h.retry(1, after: failed(.faxTransferFailed, pages: 3), waiting: 60), [call(1, attempt: 2, firstPage: 1)])
         h.end(1, failed(.faxTransferFailed, pages: 2))
         XCTAssertEqual(h.job(1)?.pagesSent, 3, "pages are not added up when every attempt resends them")
         XCTAssertEqual(h.advance(60).calls, [call(1, attempt: 3, firstPage: 1)])

@@ -85,10 +85,8 @@ final class RetryPolicyTests: XCTestCase {
     func testMaxAttemptsThenFailedWithTheLastCause() {
         var h = Harness(SchedulerPolicy(maxAttempts: 3))
         h.queue(1)
-        h.end(1, failed(.busy))
-        XCTAssertEqual(h.advance(180).calls, [call(1, attempt: 2)])
-        h.end(1, failed(.noAnswer))
-        XCTAssertEqual(h.advance(300).calls, [call(1, attempt: 3)])
+        XCTAssertEqual(h.retry(1, after: failed(.busy), waiting: 180), [call(1, attempt: 2)])
+        XCTAssertEqual(h.retry(1, after: failed(.noAnswer), waiting: 300), [call(1, attempt: 3)])
         let last = h.end(1, failed(.congestion))
         XCTAssertEqual(last.finishes, [jid(1)])
         XCTAssertEqual(h.job(1)?.state, .failed)
@@ -101,8 +99,7 @@ final class RetryPolicyTests: XCTestCase {
         var h = Harness()
         h.queue(1)
         for attempt in 2...5 {
-            h.end(1, failed(.faxNegotiationFailed))
-            XCTAssertEqual(h.advance(60).calls, [call(1, attempt: attempt)])
+            XCTAssertEqual(h.retry(1, after: failed(.faxNegotiationFailed), waiting: 60), [call(1, attempt: attempt)])
         }
         XCTAssertEqual(h.end(1, failed(.faxNegotiationFailed)).finishes, [jid(1)])
         XCTAssertEqual(h.job(1)?.attempts.count, 5)
@@ -187,8 +184,7 @@ final class RetryPolicyTests: XCTestCase {
     func testKillTimeWhileWaitingOnAnUnreachableBackendFailsWithTheEarlierCause() {
         var h = Harness(SchedulerPolicy(killAfter: 600, retryUnavailable: 30))
         h.queue(1)
-        h.end(1, failed(.busy))
-        XCTAssertEqual(h.advance(180).calls, [call(1, attempt: 2)])
+        XCTAssertEqual(h.retry(1, after: failed(.busy), waiting: 180), [call(1, attempt: 2)])
         var finishes: [JobID] = []
         while finishes.isEmpty && h.now < t0.addingTimeInterval(700) {
             finishes += h.end(1, unavailable).finishes

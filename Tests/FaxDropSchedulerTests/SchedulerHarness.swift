@@ -74,6 +74,13 @@ struct Harness {
         scheduler.callEnded(jid(n), result, now: now)
     }
 
+    /// Ends job `n`'s call with `result`, then moves the clock on by `seconds` and ticks:
+    /// the calls that start by then (its retry, when it fell due).
+    mutating func retry(_ n: Int, after result: CallResult, waiting seconds: TimeInterval) -> [Call] {
+        end(n, result)
+        return advance(seconds).calls
+    }
+
     /// Moves the clock on by `seconds` and ticks.
     @discardableResult
     mutating func advance(_ seconds: TimeInterval) -> [SchedulerAction] {

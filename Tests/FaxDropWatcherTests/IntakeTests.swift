@@ -3,7 +3,6 @@ import FaxDropSystem
 import FaxDropWatcher
 import Foundation
 import Logging
-import Synchronization
 import XCTest
 
 /// Real inotify on real folders.
@@ -11,38 +10,11 @@ final class IntakeTests: XCTestCase {
     private var root = ""
 
     override func setUpWithError() throws {
-        var template = Array((NSTemporaryDirectory() + "faxdrop-intake-XXXXXX").utf8CString)
-        root = String(cString: mkdtemp(&template)!)
-        try Syscall.mkdir(root + "/outgoing")
-    }
-
-    private final class Deliveries: Sendable {
-        let items = Mutex<[(path: String, size: Int64)]>([])
-        func add(_ path: String) {
-            let size = (try? Syscall.lstat(path).size) ?? -1
-            items.withLock { $0.append((path, size)) }
-        }
-        var paths: [String] { items.withLock { $0.map(\.path) } }
-
-        func wait(count: Int, timeout: Double) async throws {
-            let deadline = Date().addingTimeInterval(timeout)
-            while items.withLock({ $0.count }) < count {
-                if Date() > deadline { throw CancellationError() }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-        }
+        root = try makeDropZone("intake")
     }
 
     private func start(settleMilliseconds: Int = 300) throws -> (Intake, Deliveries) {
-        let deliveries = Deliveries()
-        let intake = Intake(
-            outgoing: root + "/outgoing", settle: .milliseconds(settleMilliseconds), rescanInterval: 0,
-            logger: Logger(label: "test"))
-        try intake.start { path in
-            deliveries.add(path)
-            return true
-        }
-        return (intake, deliveries)
+        try startIntake(root, settleMilliseconds: settleMilliseconds)
     }
 
     /// A scanner opens, writes, closes, pauses shorter than the settle time, reopens and

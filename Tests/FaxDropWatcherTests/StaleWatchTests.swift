@@ -2,8 +2,6 @@ import FaxDropCore
 import FaxDropSystem
 import FaxDropWatcher
 import Foundation
-import Logging
-import Synchronization
 import XCTest
 
 /// A destination folder deleted, or renamed away, and created again under the same name is
@@ -12,21 +10,7 @@ final class StaleWatchTests: XCTestCase {
     private var root = ""
 
     override func setUpWithError() throws {
-        var template = Array((NSTemporaryDirectory() + "faxdrop-stale-XXXXXX").utf8CString)
-        root = String(cString: mkdtemp(&template)!)
-        try Syscall.mkdir(root + "/outgoing")
-    }
-
-    private final class Deliveries: Sendable {
-        let paths = Mutex<[String]>([])
-        func wait(for path: String, timeout: Double) async -> Bool {
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline {
-                if paths.withLock({ $0.contains(path) }) { return true }
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-            return false
-        }
+        root = try makeDropZone("stale")
     }
 
     /// The inodes this process's inotify instances watch, from `/proc/self/fdinfo`.
@@ -62,15 +46,21 @@ final class StaleWatchTests: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("%PDF-1.4\n".utf8)))
     }
 
+    /// `folder`, gone, is created again: it is watched within 1 s, and a file `name` written
+    /// into it is delivered.
+    private func assertWatchedAgain(
+        _ folder: String, delivering name: String, to deliveries: Deliveries, _ how: String
+    ) async throws {
+        try Syscall.mkdir(folder)
+        let watched = try await Self.waitUntilWatched(folder, timeout: 1)
+        XCTAssertNotNil(watched, "a folder \(how) and created again is watched within 1 s")
+        try write(folder + "/" + name)
+        let delivered = await deliveries.wait(for: folder + "/" + name, timeout: 5)
+        XCTAssertTrue(delivered, name)
+    }
+
     func testRecreatedFolderIsWatchedAgainWithoutRescans() async throws {
-        let deliveries = Deliveries()
-        let intake = Intake(
-            outgoing: root + "/outgoing", settle: .milliseconds(100), rescanInterval: 0, logger: Logger(label: "t"))
-        try intake.start { path in
-            deliveries.paths.withLock { $0.append(path) }
-            try? Syscall.unlink(path)  // taken, as a claim would
-            return true
-        }
+        let (intake, deliveries) = try startIntake(root, settleMilliseconds: 100, removing: true)
         let folder = root + "/outgoing/+15551234567"
         try Syscall.mkdir(folder)
         let first = try await Self.waitUntilWatched(folder, timeout: 1)
@@ -78,29 +68,18 @@ final class StaleWatchTests: XCTestCase {
 
         // Deleted and created again.
         try Syscall.rmdir(folder)
-        try Syscall.mkdir(folder)
-        let again = try await Self.waitUntilWatched(folder, timeout: 1)
-        XCTAssertNotNil(again, "a folder deleted and created again is watched within 1 s")
-        try write(folder + "/after-delete.pdf")
-        let deliveredAfterDelete = await deliveries.wait(for: folder + "/after-delete.pdf", timeout: 5)
-        XCTAssertTrue(deliveredAfterDelete)
+        try await assertWatchedAgain(folder, delivering: "after-delete.pdf", to: deliveries, "deleted")
 
         // Renamed away (to a hidden name, which is never watched) and created again.
         try Syscall.rename(folder, root + "/outgoing/.old")
-        try Syscall.mkdir(folder)
-        let afterRename = try await Self.waitUntilWatched(folder, timeout: 1)
-        XCTAssertNotNil(afterRename, "a folder renamed away and created again is watched within 1 s")
-        try write(folder + "/after-rename.pdf")
-        let deliveredAfterRename = await deliveries.wait(for: folder + "/after-rename.pdf", timeout: 5)
-        XCTAssertTrue(deliveredAfterRename)
+        try await assertWatchedAgain(folder, delivering: "after-rename.pdf", to: deliveries, "renamed away")
         // A file written into the hidden folder is never reported, under any name.
         try write(root + "/outgoing/.old/hidden.pdf")
         try write(folder + "/marker.pdf")
         let deliveredMarker = await deliveries.wait(for: folder + "/marker.pdf", timeout: 5)
         XCTAssertTrue(deliveredMarker)
         XCTAssertFalse(
-            deliveries.paths.withLock { $0 }.contains { $0.hasSuffix("/hidden.pdf") },
-            "\(deliveries.paths.withLock { $0 })")
+            deliveries.paths.contains { $0.hasSuffix("/hidden.pdf") }, "\(deliveries.paths)")
         await intake.stop()
     }
 }
