@@ -21,6 +21,9 @@ extension AsteriskSimulator {
         public var mode = "T38"
         /// Seconds the fax takes on the line (scaled by `timeScale`).
         public var seconds: Double = 0
+        /// The channel's Uniqueid; nil: the next one of this simulator. Set it to make two
+        /// simulated nodes hand out the same id, as two real Asterisks can.
+        public var uniqueID: String?
 
         public init(did: String, caller: String, remoteStationID: String, tiff: String?) {
             self.did = did
@@ -43,7 +46,7 @@ extension AsteriskSimulator {
     /// Returns the receive id (the channel's Uniqueid).
     @discardableResult
     public func receiveFax(_ fax: InboundFax) async throws -> String {
-        let uniqueID = nextUniqueID()
+        let uniqueID = fax.uniqueID ?? nextUniqueID()
         var call = Call(
             key: uniqueID, number: fax.did, scenario: .success, actionID: nil, requestedChannel: "",
             uniqueID1: uniqueID, uniqueID2: uniqueID, name1: "PJSIP/trunk-\(nextChannelSuffix())", name2: "",

@@ -14,10 +14,14 @@ public struct AsteriskNode: Sendable, Equatable {
     public var weight: Int
     /// Calls started per second the node's trunk allows; 0 for no limit.
     public var callsPerSecond: Double
+    /// Where this node's `ReceiveFAX` writes (its `FAXDROP_RX_DIR`), as FaxDrop sees it;
+    /// nil: the spool's `receiving/`, as with one node.
+    public var receivingDir: String?
 
     public init(
         name: String, host: String, port: Int = 5038, username: String = "faxdrop", secret: Secret,
-        maxChannels: Int, prefixes: [String] = ["*"], weight: Int = 1, callsPerSecond: Double = 0
+        maxChannels: Int, prefixes: [String] = ["*"], weight: Int = 1, callsPerSecond: Double = 0,
+        receivingDir: String? = nil
     ) {
         self.name = name
         self.host = host
@@ -28,6 +32,7 @@ public struct AsteriskNode: Sendable, Equatable {
         self.prefixes = prefixes
         self.weight = weight
         self.callsPerSecond = callsPerSecond
+        self.receivingDir = receivingDir
     }
 }
 
@@ -42,6 +47,7 @@ public struct AsteriskNode: Sendable, Equatable {
 ///     prefixes = +1 +44
 ///     weight = 2
 ///     cps = 5
+///     receiving_dir = /srv/faxdrop/spool/receiving/ast1
 ///
 /// `secret` or `secret_file` (exactly one; a file's trailing newline is dropped). Errors
 /// name the line and the key, never a secret's value.
@@ -114,13 +120,23 @@ public enum AsteriskNodesFile {
                 }
                 if prefixes.isEmpty { prefixes = ["*"] }
             }
+            var receivingDir: String?
+            if let entry = take("receiving_dir") {
+                guard entry.value.hasPrefix("/"), !entry.value.contains("\0") else {
+                    throw problem(entry.line, "receiving_dir must be an absolute path")
+                }
+                var path = entry.value
+                while path.count > 1, path.hasSuffix("/") { path.removeLast() }
+                receivingDir = path
+            }
             if let unknown = values.min(by: { $0.value.line < $1.value.line }) {
                 throw problem(unknown.value.line, "unknown key \(unknown.key)")
             }
             nodes.append(
                 AsteriskNode(
                     name: current.name, host: host.value, port: port, username: username, secret: secret,
-                    maxChannels: maxChannels, prefixes: prefixes, weight: weight, callsPerSecond: cps))
+                    maxChannels: maxChannels, prefixes: prefixes, weight: weight, callsPerSecond: cps,
+                    receivingDir: receivingDir))
             section = nil
         }
 

@@ -111,11 +111,14 @@ public struct ReceivedSidecar: Codable, Sendable, Equatable {
     public var receivedAt: Date
     public var completedAt: Date
     public var gateway: Sidecar.Gateway
+    /// The Asterisk node of `FAXDROP_ASTERISK_NODES` the fax came in on; absent (nil) with
+    /// a single node.
+    public var node: String?
 
     public init(
         id: JobID, status: Status, did: String?, folder: String, caller: String, remoteStationID: String,
         pages: Pages, document: Document, fax: Fax, error: Failure?, receiveID: String?, receivedAt: Date,
-        completedAt: Date, gateway: Sidecar.Gateway
+        completedAt: Date, gateway: Sidecar.Gateway, node: String? = nil
     ) {
         self.id = id
         self.status = status
@@ -131,6 +134,7 @@ public struct ReceivedSidecar: Codable, Sendable, Equatable {
         self.receivedAt = receivedAt
         self.completedAt = completedAt
         self.gateway = gateway
+        self.node = node
     }
 
     enum CodingKeys: String, CodingKey {
@@ -140,6 +144,6 @@ public struct ReceivedSidecar: Codable, Sendable, Equatable {
         case receiveID = "receive_id"
         case receivedAt = "received_at"
         case completedAt = "completed_at"
-        case gateway
+        case gateway, node
     }
 }

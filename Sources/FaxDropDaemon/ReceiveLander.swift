@@ -16,8 +16,12 @@ import Logging
 /// journal stays as a marker (`landed`), so a receive reported twice lands once.
 ///
 /// Names come only from the validated DID (or a route's folder) and FaxDrop's id. The
-/// received file is looked up in `receiving/` by the validated receive id alone: the
-/// event's `File` path is never opened.
+/// received file is looked up in `receiving/` (or the node's own receiving folder) by the
+/// validated receive id alone: the event's `File` path is never opened.
+///
+/// With several Asterisk nodes (`FAXDROP_ASTERISK_NODES`) a receive is known by its node and
+/// its receive id together — two nodes can hand out the same `UNIQUEID` — so its journal is
+/// `receiving/<node>@<receive id>.json` and its sidecar names the node.
 public struct ReceiveLander: Sendable {
     public let spool: Spool
     public let gateway: Sidecar.Gateway
@@ -62,35 +66,90 @@ public struct ReceiveLander: Sendable {
         public var pdfLandedAt: Date?
     }
 
+    /// Where a receive came from: its Asterisk node (nil with a single node) and the folder
+    /// that node's `ReceiveFAX` writes to, as FaxDrop sees it (nil: the spool's `receiving/`).
+    public struct Origin: Sendable, Equatable {
+        public var node: String?
+        public var receivingDir: String?
+
+        public init(node: String? = nil, receivingDir: String? = nil) {
+            self.node = node
+            self.receivingDir = receivingDir
+        }
+    }
+
     struct Journal: Codable {
         var id: JobID
         var receivedAt: Date
         /// The event as the AstDB copy holds it (`StoredResult` encoding).
         var event: String?
         var landed: Bool?
+        /// The node and its receiving folder; absent with a single node.
+        var node: String?
+        var receivingDir: String?
+    }
+
+    /// The journal's file name of a receive: `<receive id>.json`, or with a node
+    /// `<node>@<receive id>.json` (node names hold no `@`).
+    public static func journalName(_ receiveID: String, node: String?) -> String {
+        (node.map { $0 + "@" } ?? "") + receiveID + ".json"
+    }
+
+    /// The node and receive id a journal's file name stands for; nil for another name.
+    public static func parseJournalName(_ name: String) -> (node: String?, receiveID: String)? {
+        guard name.hasSuffix(".json") else { return nil }
+        let stem = name.dropLast(5)
+        guard let at = stem.lastIndex(of: "@") else {
+            return InboundText.receiveID(String(stem)).map { (nil, $0) }
+        }
+        let node = String(stem[..<at])
+        guard !node.isEmpty, let id = InboundText.receiveID(String(stem[stem.index(after: at)...])) else { return nil }
+        return (node, id)
+    }
+
+    func journalPath(_ receiveID: String, node: String?) -> String {
+        spool.receiving + "/" + Self.journalName(receiveID, node: node)
     }
 
     /// The journal of `receiveID`: the event of a landing a crash interrupted, or nil.
-    public func interrupted(_ receiveID: String) -> FaxReceivedEvent? {
-        guard let bytes = try? AtomicFile.read(spool.receiving + "/" + receiveID + ".json"),
+    public func interrupted(_ receiveID: String, node: String? = nil) -> FaxReceivedEvent? {
+        interruptedLanding(receiveID, node: node)?.event
+    }
+
+    /// A landing a crash interrupted: its event and where it came from.
+    public func interruptedLanding(_ receiveID: String, node: String?) -> (event: FaxReceivedEvent, origin: Origin)? {
+        guard let bytes = try? AtomicFile.read(journalPath(receiveID, node: node)),
             let journal = try? JSONDecoder.faxdrop().decode(Journal.self, from: Data(bytes)),
-            journal.landed != true, let event = journal.event
+            journal.landed != true, let stored = journal.event
         else { return nil }
-        return FaxReceivedEvent(stored: event)
+        return (FaxReceivedEvent(stored: stored), Origin(node: node, receivingDir: journal.receivingDir))
+    }
+
+    /// Whether a journal of this receive exists (landing begun or done).
+    public func hasJournal(_ receiveID: String, node: String?) -> Bool {
+        (try? Syscall.lstatIfExists(journalPath(receiveID, node: node))) != nil
     }
 
     /// The local path of the received TIFF of `receiveID`.
-    public func receivedFile(_ receiveID: String) -> String { spool.receiving + "/" + receiveID + ".tif" }
+    public func receivedFile(_ receiveID: String) -> String { receivedFile(receiveID, in: nil) }
+
+    /// The local path of the received TIFF of `receiveID` in a node's receiving folder.
+    public func receivedFile(_ receiveID: String, in receivingDir: String?) -> String {
+        (receivingDir ?? spool.receiving) + "/" + receiveID + ".tif"
+    }
 
     /// Lands `event`; nil when this receive was landed before. Throws only when the spool
     /// cannot be written; the TIFF then stays where it is and the next attempt finishes it.
     @discardableResult
-    public func land(_ event: FaxReceivedEvent, now: Date = Date(), logger: Logger) throws -> Landed? {
+    public func land(_ event: FaxReceivedEvent, from origin: Origin = Origin(), now: Date = Date(), logger: Logger)
+        throws -> Landed?
+    {
         let receiveID = InboundText.receiveID(event.receiveID)
-        let journal = receiveID.map { spool.receiving + "/" + $0 + ".json" }
+        let journal = receiveID.map { journalPath($0, node: origin.node) }
         // 1. The journal: the id of this receive, once and for all.
         var record = Journal(
-            id: Self.newID(now), receivedAt: now, event: StoredResult.encode(event.orderedFields), landed: nil)
+            id: Self.newID(now), receivedAt: now, event: StoredResult.encode(event.orderedFields), landed: nil,
+            node: origin.node, receivingDir: origin.receivingDir)
         if let journal {
             if let bytes = try? AtomicFile.read(journal),
                 let old = try? JSONDecoder.faxdrop().decode(Journal.self, from: Data(bytes))
@@ -104,6 +163,7 @@ public struct ReceiveLander: Sendable {
         }
         var logger = logger
         logger[metadataKey: "receive"] = "\(record.id.value)"
+        if let node = origin.node { logger[metadataKey: "node"] = "\(node)" }
         let did = InboundText.did(event.did)
         let folderName = did.flatMap(route) ?? did ?? "unknown"
         let folder = spool.incoming + "/" + folderName
@@ -111,7 +171,9 @@ public struct ReceiveLander: Sendable {
         try Syscall.mkdirIfNeeded(folder, mode: 0o750)
 
         // 2. The PDF, from the TIFF as it is.
-        let tiff = receiveID.map(receivedFile)
+        // The folder the landing began with (a crash's journal keeps it), else the node's.
+        let receivingDir = record.receivingDir ?? origin.receivingDir ?? spool.receiving
+        let tiff = receiveID.map { receivedFile($0, in: receivingDir) }
         let tiffStatus = try tiff.flatMap { try Syscall.lstatIfExists($0) }
         let pdfName = record.id.value + ".pdf"
         let tiffName = record.id.value + ".tif"
@@ -152,7 +214,7 @@ public struct ReceiveLander: Sendable {
         // 3. The sidecar, last and atomically.
         let sidecar = makeSidecar(
             event, id: record.id, did: did, folder: folderName, pages: pages, document: document,
-            conversionError: conversionError, receivedAt: record.receivedAt, now: now)
+            conversionError: conversionError, receivedAt: record.receivedAt, now: now, node: origin.node)
         let sidecarPath = folder + "/" + record.id.value + ".json"
         try AtomicFile.write(
             try JSONEncoder.faxdrop().encode(sidecar), to: sidecarPath, stagingDirectory: spool.tmp, mode: 0o640)
@@ -166,7 +228,7 @@ public struct ReceiveLander: Sendable {
             } else {
                 try Syscall.unlink(tiff)
             }
-            try Syscall.fsyncDirectory(spool.receiving)
+            try Syscall.fsyncDirectory(receivingDir)
         }
         if let journal {
             record.landed = true
@@ -186,7 +248,8 @@ public struct ReceiveLander: Sendable {
 
     func makeSidecar(
         _ event: FaxReceivedEvent, id: JobID, did: String?, folder: String, pages: [FaxPDFWriter.Page],
-        document: ReceivedSidecar.Document, conversionError: String?, receivedAt: Date, now: Date
+        document: ReceivedSidecar.Document, conversionError: String?, receivedAt: Date, now: Date,
+        node: String? = nil
     ) -> ReceivedSidecar {
         let succeeded = event.status == "SUCCESS" && conversionError == nil && !pages.isEmpty
         let status: ReceivedSidecar.Status = succeeded ? .received : (pages.isEmpty ? .failed : .partial)
@@ -214,7 +277,7 @@ public struct ReceiveLander: Sendable {
                 mode: mode, bitRate: event.bitRate, resolution: resolution, durationSeconds: event.duration,
                 hangupCause: event.hangupCause),
             error: failure, receiveID: InboundText.receiveID(event.receiveID), receivedAt: receivedAt,
-            completedAt: now, gateway: gateway)
+            completedAt: now, gateway: gateway, node: node)
     }
 
     static func newID(_ now: Date) -> JobID {

@@ -21,7 +21,7 @@ struct RunCommand: AsyncParsableCommand {
         var services: [any DaemonService] = [renderer]
         let backend: any FaxBackend
         var amiConnected: (@Sendable () async -> Bool?)? = nil
-        var receiveSource: (any FaxReceiveSource)? = nil
+        var receiveNodes: [ReceiveService.Node] = []
         var nodePool: NodePoolService? = nil
         switch configuration.backend {
         case .loopback:
@@ -31,19 +31,22 @@ struct RunCommand: AsyncParsableCommand {
             services.append(nodes)
             amiConnected = { nodes.anyConnected.withLock { $0 } }
             backend = nodes.pool
-            receiveSource = nodes.backends.first?.backend
+            // Every node receives: each one's AMI session reports its own faxes.
+            receiveNodes = zip(nodes.backends, configuration.asteriskNodes).map { entry, node in
+                ReceiveService.Node(name: entry.name, source: entry.backend, receivingDir: node.receivingDir)
+            }
             nodePool = nodes
         case .sip:
             let sip = SIPBackend(configuration: configuration, logger: logger)
             services.append(SIPBackendService(backend: sip))
             amiConnected = { await sip.isConnected }
             backend = sip
-            receiveSource = sip
+            receiveNodes = [ReceiveService.Node(name: nil, source: sip)]
         }
         // Receiving (SPEC §10) starts before the AMI connection, so the copies Asterisk
         // reports at log-in find it listening; it also finishes landings a crash interrupted.
         let receiver = ReceiveService(
-            lander: try ReceiveLander.make(configuration), source: receiveSource, logger: logger,
+            lander: try ReceiveLander.make(configuration), nodes: receiveNodes, logger: logger,
             orphanAge: .seconds(60 * configuration.incomingOrphanMinutes))
         services.insert(receiver, at: 1)
         let daemon = Daemon(

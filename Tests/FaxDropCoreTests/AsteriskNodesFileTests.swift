@@ -41,6 +41,16 @@ final class AsteriskNodesFileTests: XCTestCase {
             ])
     }
 
+    /// Each node's receiving folder (where its ReceiveFAX writes, as FaxDrop sees it): nil,
+    /// the spool's `receiving/`, unless the node names its own.
+    func testReceivingDirPerNode() throws {
+        let nodes = try AsteriskNodesFile.parse(
+            "[a]\nhost = h\nsecret = x\nmax_channels = 2\nreceiving_dir = /mnt/ast-a/receiving/\n"
+                + "[b]\nhost = h2\nsecret = y\nmax_channels = 2\n",
+            readSecretFile: noFiles)
+        XCTAssertEqual(nodes.map(\.receivingDir), ["/mnt/ast-a/receiving", nil])
+    }
+
     func testWindowsLineEndings() throws {
         let nodes = try AsteriskNodesFile.parse(
             "[a]\r\nhost = h\r\nsecret = x\r\nmax_channels = 2\r\n", readSecretFile: noFiles)
@@ -64,6 +74,10 @@ final class AsteriskNodesFileTests: XCTestCase {
                 "line 3: secret_file /missing cannot be read"
             ),
             ("[a]\nhost = h\nsecret = hunter2\nmax_channels = 2\ncps = -1\n", "line 5: cps must be"),
+            (
+                "[a]\nhost = h\nsecret = hunter2\nmax_channels = 2\nreceiving_dir = spool/rx\n",
+                "line 5: receiving_dir must be an absolute path"
+            ),
         ]
         for (text, expected) in cases {
             XCTAssertThrowsError(try AsteriskNodesFile.parse(text, readSecretFile: noFiles)) { error in

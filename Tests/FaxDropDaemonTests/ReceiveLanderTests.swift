@@ -206,6 +206,47 @@ final class ReceiveLanderTests: XCTestCase {
             try Syscall.listDirectory(spool.spool.incoming + "/+15551002").filter { $0.hasSuffix(".json") }.count, 1)
         XCTAssertNil(try Syscall.lstatIfExists(tiff))
     }
+
+    /// Two Asterisk nodes can hand out one UNIQUEID: with nodes, a receive is its node and its
+    /// id together. Node b's file is read from b's own folder; each lands once, its sidecar
+    /// names its node, and a single node's sidecar names none.
+    func testTheSameReceiveIDOnTwoNodesIsTwoFaxes() throws {
+        let folderB = spool.spool.receiving + "/b"
+        try Syscall.mkdirIfNeeded(folderB)
+        _ = try writeReceived("400.1", pages: 1)
+        try Syscall.rename(spool.spool.receiving + "/400.1.tif", folderB + "/400.1.tif")
+        _ = try writeReceived("400.1", pages: 2)
+        let lander = ReceiveLander(spool: spool.spool)
+        let onA = event("400.1", did: "+15551002", caller: "1", station: "", pages: 2, status: "SUCCESS")
+        let onB = event("400.1", did: "+15551003", caller: "2", station: "", pages: 1, status: "SUCCESS")
+        let a = try XCTUnwrap(lander.land(onA, from: .init(node: "a"), logger: testLogger()))
+        let b = try XCTUnwrap(lander.land(onB, from: .init(node: "b", receivingDir: folderB), logger: testLogger()))
+        XCTAssertNotEqual(a.sidecar.id, b.sidecar.id)
+        XCTAssertEqual([a.sidecar.node, b.sidecar.node], ["a", "b"])
+        XCTAssertEqual([a.sidecar.pages.received, b.sidecar.pages.received], [2, 1], "each from its own folder")
+        XCTAssertNotNil(try Syscall.lstatIfExists(spool.spool.receiving + "/a@400.1.json"))
+        XCTAssertNotNil(try Syscall.lstatIfExists(spool.spool.receiving + "/b@400.1.json"))
+        // Reported again (the event and then the AstDB copy): nothing more lands.
+        XCTAssertNil(try lander.land(onB, from: .init(node: "b", receivingDir: folderB), logger: testLogger()))
+        XCTAssertNil(try lander.land(onA, from: .init(node: "a"), logger: testLogger()))
+        XCTAssertNil(try Syscall.lstatIfExists(folderB + "/400.1.tif"))
+        XCTAssertNil(try Syscall.lstatIfExists(spool.spool.receiving + "/400.1.tif"))
+        XCTAssertTrue(ReceiveLander.parseJournalName("b@400.1.json")! == ("b", "400.1"))
+        XCTAssertTrue(ReceiveLander.parseJournalName("400.1.json")! == (nil, "400.1"))
+        XCTAssertNil(ReceiveLander.parseJournalName("@400.1.json"))
+        XCTAssertNil(ReceiveLander.parseJournalName("b@x.json"))
+
+        // One node (no name): no node in the sidecar, and the schema takes both.
+        _ = try writeReceived("400.2", pages: 1)
+        let single = try XCTUnwrap(
+            lander.land(
+                event("400.2", did: "+15551004", caller: "3", station: "", pages: 1, status: "SUCCESS"),
+                logger: testLogger()))
+        XCTAssertNil(single.sidecar.node)
+        let json = try String(contentsOfFile: single.sidecarPath, encoding: .utf8)
+        XCTAssertFalse(json.contains("\"node\""), json)
+        try TestSpool.assertValid([a.sidecarPath, b.sidecarPath, single.sidecarPath])
+    }
 }
 
 /// Log lines as the daemon's handler formats them, through a real file descriptor.
