@@ -10,8 +10,12 @@ import XCTest
 /// `faxdrop submit` with the per-job options: the real binary queues, the daemon (real
 /// renderer, loopback line) sends; hostile values are refused and nothing is queued.
 final class SubmitOptionsCLITests: XCTestCase {
-    /// Runs the real `faxdrop` binary built beside the tests.
     private func faxdrop(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        try Self.faxdrop(arguments)
+    }
+
+    /// Runs the real `faxdrop` binary built beside the tests.
+    static func faxdrop(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
         try runProgram(PackagePaths.executable("faxdrop"), arguments)
     }
 
