@@ -227,9 +227,12 @@ let package = Package(
         ),
 
         // MARK: Tests.
+        // Helpers several test targets share (running built programs, loopback sockets); Foundation only.
+        .target(name: "FaxDropTestSupport", path: "Tests/FaxDropTestSupport", swiftSettings: strict),
         .testTarget(name: "FaxDropCoreTests", dependencies: ["FaxDropCore", "FaxDropSystem"], swiftSettings: strict),
         .testTarget(
-            name: "FaxDropFaxImageTests", dependencies: ["FaxDropFaxImage", "FaxDropCore"], swiftSettings: strict),
+            name: "FaxDropFaxImageTests", dependencies: ["FaxDropFaxImage", "FaxDropCore", "FaxDropTestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "FaxDropSchedulerTests", dependencies: ["FaxDropScheduler", "FaxDropCore"], swiftSettings: strict),
         .testTarget(
@@ -242,7 +245,7 @@ let package = Package(
         .testTarget(
             name: "FaxDropRendererTests",
             dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropRenderClient", "CPNG",
+                "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropRenderClient", "CPNG", "FaxDropTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -252,7 +255,7 @@ let package = Package(
             name: "FaxDropAMITests",
             dependencies: [
                 "FaxDropAMI", "FaxDropAsterisk", "FaxDropCore", "FaxDropFaxImage", "AsteriskSimulator",
-                .product(name: "Logging", package: "swift-log"),
+                "FaxDropTestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: strict
@@ -269,7 +272,7 @@ let package = Package(
             dependencies: [
                 "FaxDropHTTP", "FaxDropNotify", "FaxDropDiagnostics", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem",
                 "FaxDropRenderClient", "FaxDropFaxImage", "FaxDropAMI", "AsteriskSimulator", "FaxDropIndex",
-                .product(name: "Logging", package: "swift-log"),
+                "FaxDropTestSupport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
@@ -289,7 +292,7 @@ let package = Package(
             name: "FaxDropDaemonTests",
             dependencies: [
                 "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "AsteriskSimulator",
-                "FaxDropRenderClient", "FaxDropAMI", "FaxDropAsterisk",
+                "FaxDropRenderClient", "FaxDropAMI", "FaxDropAsterisk", "FaxDropTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

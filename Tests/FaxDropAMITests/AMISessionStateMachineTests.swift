@@ -3,15 +3,8 @@ import FaxDropCore
 import XCTest
 
 /// The session state machine step by step, with no socket and a clock passed in.
-final class AMISessionStateMachineTests: XCTestCase {
-    typealias Machine = AMISessionStateMachine
+final class AMISessionStateMachineTests: XCTestCase, SessionMachineSteps {
     let t0 = ContinuousClock.now
-
-    func message(_ pairs: KeyValuePairs<String, String>) -> AMIFrame { .message(AMIMessage(pairs)) }
-
-    func sent(_ actions: [Machine.Action]) -> [AMIMessage] {
-        actions.compactMap { if case .send(let m) = $0 { return m } else { return nil } }
-    }
 
     func results(_ actions: [Machine.Action]) -> [String: CallResult] {
         var out: [String: CallResult] = [:]
@@ -20,17 +13,11 @@ final class AMISessionStateMachineTests: XCTestCase {
     }
 
     func readyMachine() -> Machine {
-        var settings = Machine.Settings(username: "faxdrop", secret: Secret("pw"))
-        settings.pingInterval = .seconds(20)
-        settings.pingTimeout = .seconds(10)
-        var m = Machine(settings: settings)
-        _ = m.connected(now: t0)
-        let login = sent(m.received(.banner("Asterisk Call Manager/9.0.0"), now: t0))
-        XCTAssertEqual(login.first?.action, "Login")
-        let actions = m.received(
-            message(["Response": "Success", "ActionID": login[0].actionID!, "Message": "Authentication accepted"]),
-            now: t0)
-        XCTAssertEqual(actions, [.ready(banner: "Asterisk Call Manager/9.0.0")])
+        var m = machine {
+            $0.pingInterval = .seconds(20)
+            $0.pingTimeout = .seconds(10)
+        }
+        XCTAssertEqual(login(&m), [.ready(banner: "Asterisk Call Manager/9.0.0")])
         XCTAssertEqual(m.state, .ready)
         return m
     }

@@ -2,6 +2,7 @@ import AsteriskSimulator
 import FaxDropAMI
 import FaxDropCore
 import FaxDropFaxImage
+import FaxDropTestSupport
 import Foundation
 import XCTest
 
@@ -229,17 +230,7 @@ final class RawAMIConnection {
     var decoder = AMIDecoder()
 
     init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard ok == 0 else { throw NSError(domain: "connect", code: Int(errno)) }
+        fd = try connectToLoopback(port: port)
         var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }

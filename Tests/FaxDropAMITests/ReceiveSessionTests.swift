@@ -6,30 +6,15 @@ import XCTest
 /// FaxReceived event is reported; after every login the AstDB copies are asked for with
 /// DBGetTree and each is reported; a landed receive's copy is deleted, after the next login
 /// when AMI was down.
-final class ReceiveSessionTests: XCTestCase {
-    typealias Machine = AMISessionStateMachine
+final class ReceiveSessionTests: XCTestCase, SessionMachineSteps {
     let t0 = ContinuousClock.now
 
-    func message(_ pairs: KeyValuePairs<String, String>) -> AMIFrame { .message(AMIMessage(pairs)) }
-    func sent(_ actions: [Machine.Action]) -> [AMIMessage] {
-        actions.compactMap { if case .send(let m) = $0 { return m } else { return nil } }
-    }
     func received(_ actions: [Machine.Action]) -> [FaxReceivedEvent] {
         actions.compactMap { if case .faxReceived(let e) = $0 { return e } else { return nil } }
     }
 
-    func login(_ m: inout Machine) -> [Machine.Action] {
-        _ = m.connected(now: t0)
-        let request = sent(m.received(.banner("Asterisk Call Manager/9.0.0"), now: t0))[0]
-        return m.received(
-            message(["Response": "Success", "ActionID": request.actionID!, "Message": "Authentication accepted"]),
-            now: t0)
-    }
-
     func testReceivesAreReportedFromEventsAndFromAstDBAfterLogin() throws {
-        var settings = Machine.Settings(username: "faxdrop", secret: Secret("pw"))
-        settings.reconcileReceives = true
-        var m = Machine(settings: settings)
+        var m = machine { $0.reconcileReceives = true }
         let tree = try XCTUnwrap(sent(login(&m)).first { $0.action == "DBGetTree" })
         XCTAssertEqual(tree["Family"], "FaxDropRx")
 
@@ -77,9 +62,7 @@ final class ReceiveSessionTests: XCTestCase {
 
     /// An empty family answers an error; only that error means "no copies".
     func testAnEmptyFamilyMeansNoCopiesButAnotherErrorTellsNothing() throws {
-        var settings = Machine.Settings(username: "faxdrop", secret: Secret("pw"))
-        settings.reconcileReceives = true
-        var m = Machine(settings: settings)
+        var m = machine { $0.reconcileReceives = true }
         let tree = try XCTUnwrap(sent(login(&m)).first { $0.action == "DBGetTree" })
         XCTAssertEqual(
             m.received(
@@ -95,7 +78,7 @@ final class ReceiveSessionTests: XCTestCase {
     }
 
     func testOffByDefault() {
-        var m = Machine(settings: .init(username: "faxdrop", secret: Secret("pw")))
+        var m = machine()
         XCTAssertEqual(sent(login(&m)).filter { $0.action == "DBGetTree" }, [])
     }
 }

@@ -96,8 +96,7 @@ final class SIPBackendTests: XCTestCase {
     }
 
     func testDropMidFaxKeepsThePagesSent() async throws {
-        let h = try await Harness.make()
-        try await h.startConnected()
+        let h = try await Harness.connected()
         let result = await h.backend.send(try h.call("+15550100488", pages: 3))
         XCTAssertEqual(result.status, .failed(.faxTransferFailed))
         XCTAssertEqual(result.pagesSent, 1)
@@ -111,8 +110,7 @@ final class SIPBackendTests: XCTestCase {
     }
 
     func testNegotiationFailure() async throws {
-        let h = try await Harness.make()
-        try await h.startConnected()
+        let h = try await Harness.connected()
         let result = await h.backend.send(try h.call("+15550100606", pages: 1))
         XCTAssertEqual(result.status, .failed(.faxNegotiationFailed))
         XCTAssertEqual(result.details.faxError, "T38_NEG_ERROR")
@@ -120,8 +118,7 @@ final class SIPBackendTests: XCTestCase {
     }
 
     func testBadImagesFailWithSpandspTexts() async throws {
-        let h = try await Harness.make()
-        try await h.startConnected()
+        let h = try await Harness.connected()
         let text = h.directory + "/not-a-tiff.tif"
         try Data("This is a text file named .tif\n".utf8).write(to: URL(fileURLWithPath: text))
         let wide = h.directory + "/wide.tif"
@@ -202,11 +199,7 @@ final class SIPBackendTests: XCTestCase {
     /// Asterisk dies mid-call (the call vanishes with it): after the reconnect the call is
     /// looked up (AstDB, then Status), found nowhere, and recorded as interrupted.
     func testAsteriskRestartMidCallIsInterrupted() async throws {
-        let h = try await Harness.make()
-        try await h.startConnected()
-        let call = try h.call("+15551230006", pages: 3)
-        let task = Task { await h.backend.send(call) }
-        await eventually("call answered") { await h.simulator.answeredCalls == [call.callID] }
+        let (h, _, task) = try await Harness.answeredCall("+15551230006", pages: 3)
         await h.simulator.stop()
         try await h.simulator.start(port: h.port)
         let result = await task.value
@@ -218,11 +211,7 @@ final class SIPBackendTests: XCTestCase {
     /// The AMI link drops mid-call but the call goes on and ends while FaxDrop is away: its
     /// result is recovered from AstDB after the reconnect.
     func testResultRaisedWhileDisconnectedIsReconciled() async throws {
-        let h = try await Harness.make()
-        try await h.startConnected()
-        let call = try h.call("+15551230007", pages: 2)
-        let task = Task { await h.backend.send(call) }
-        await eventually("call answered") { await h.simulator.answeredCalls == [call.callID] }
+        let (h, call, task) = try await Harness.answeredCall("+15551230007", pages: 2)
         await h.simulator.pauseManager()
         await eventually("call ended") { await h.simulator.activeCalls.isEmpty }
         let stored = await h.simulator.storedResult(call.callID)
@@ -236,11 +225,7 @@ final class SIPBackendTests: XCTestCase {
 
     /// A short AMI drop while the call is still up: Status finds it and the result comes as usual.
     func testConnectionDropWhileCallIsLive() async throws {
-        let h = try await Harness.make()
-        try await h.startConnected()
-        let call = try h.call("+15551230008", pages: 3)
-        let task = Task { await h.backend.send(call) }
-        await eventually("call answered") { await h.simulator.answeredCalls == [call.callID] }
+        let (h, _, task) = try await Harness.answeredCall("+15551230008", pages: 3)
         await h.simulator.dropConnections()
         let result = await task.value
         XCTAssertEqual(result.status, .sent)
@@ -267,11 +252,7 @@ final class SIPBackendTests: XCTestCase {
     }
 
     func testCancellingTheTaskHangsUp() async throws {
-        let h = try await Harness.make()
-        try await h.startConnected()
-        let call = try h.call("+15550100408", pages: 1)
-        let task = Task { await h.backend.send(call) }
-        await eventually("call answered") { await h.simulator.answeredCalls == [call.callID] }
+        let (h, _, task) = try await Harness.answeredCall("+15550100408", pages: 1)
         task.cancel()
         let result = await task.value
         XCTAssertEqual(result.status, .failed(.cancelled))
@@ -284,8 +265,7 @@ final class SIPBackendTests: XCTestCase {
     /// After a daemon restart: a journaled call is reconciled from AstDB, or, when Asterisk
     /// knows nothing of it, recorded as interrupted.
     func testReconcileAfterRestart() async throws {
-        let h = try await Harness.make()
-        try await h.startConnected()
+        let h = try await Harness.connected()
         let finished = try h.call("+15551230009", pages: 2)
         let sent = await h.backend.send(finished)
         XCTAssertEqual(sent.status, .sent)
@@ -305,11 +285,7 @@ final class SIPBackendTests: XCTestCase {
     /// The daemon stops mid-call: the call is not hung up, and the next daemon's reconcile
     /// finds it still running (Status) and waits for its FaxResult.
     func testShutdownLeavesTheCallRunningForTheNextStart() async throws {
-        let h = try await Harness.make()
-        try await h.startConnected()
-        let call = try h.call("+15551230011", pages: 3)
-        let task = Task { await h.backend.send(call) }
-        await eventually("call answered") { await h.simulator.answeredCalls == [call.callID] }
+        let (h, call, task) = try await Harness.answeredCall("+15551230011", pages: 3)
         await h.backend.shutdown()
         let stopped = await task.value
         XCTAssertEqual(stopped.status, .failed(.cancelled))
@@ -328,8 +304,7 @@ final class SIPBackendTests: XCTestCase {
     }
 
     func testSecretNeverLogged() async throws {
-        let h = try await Harness.make()
-        try await h.startConnected()
+        let h = try await Harness.connected()
         _ = await h.backend.send(try h.call("+15550100486", pages: 1))
         await h.simulator.dropConnections()
         _ = await h.backend.waitUntilConnected(timeout: .seconds(5))
@@ -339,5 +314,26 @@ final class SIPBackendTests: XCTestCase {
         XCTAssertTrue(logs.contains { $0.contains("AMI >>") && $0.contains("Secret: <redacted>") })
         XCTAssertTrue(logs.contains { $0.contains("job=") && $0.contains("busy") })
         await h.tearDown()
+    }
+}
+
+extension Harness {
+    /// A harness whose backend has connected to the simulator.
+    fileprivate static func connected() async throws -> Harness {
+        let h = try await make()
+        try await h.startConnected()
+        return h
+    }
+
+    /// A connected backend sending a fax of `pages` pages to `number`, once the simulator has
+    /// answered the call: the harness, the call, and the task that ends with the call's result.
+    fileprivate static func answeredCall(_ number: String, pages: Int) async throws -> (
+        Harness, CallRequest, Task<CallResult, Never>
+    ) {
+        let h = try await connected()
+        let call = try h.call(number, pages: pages)
+        let task = Task { await h.backend.send(call) }
+        await eventually("call answered") { await h.simulator.answeredCalls == [call.callID] }
+        return (h, call, task)
     }
 }

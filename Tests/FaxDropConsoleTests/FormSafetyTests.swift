@@ -10,8 +10,7 @@ import XCTest
 final class FormSafetyTests: XCTestCase {
     func testEveryConsoleResponseCarriesTheSecurityHeaders() async throws {
         let harness = try ConsoleHarness()
-        try await harness.run { client in
-            let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
+        try await harness.runSignedIn { client, browser in
             for path in [
                 "/login", "/static/console.js", "/static/console.css", "/outbox", "/history", "/inbox", "/errors",
                 "/send",
@@ -36,8 +35,7 @@ final class FormSafetyTests: XCTestCase {
         let harness = try ConsoleHarness()
         let failed = ConsoleHarness.newID()
         try harness.writeEnded(failed, status: .failed, destination: "+15550186", name: "labs.pdf", code: .busy)
-        try await harness.run { client in
-            let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
+        try await harness.runSignedIn { client, browser in
             for path in ["/login", "/outbox", "/history", "/inbox", "/errors", "/send", "/jobs/\(failed.value)"] {
                 // The sign-in page as a signed-out browser sees it; the others signed in.
                 let headers = path == "/login" ? HTTPFields() : browser.cookieHeader
@@ -55,8 +53,7 @@ final class FormSafetyTests: XCTestCase {
         let harness = try ConsoleHarness()
         let queued = ConsoleHarness.newID()
         try harness.writeActive(queued, state: .queued)
-        try await harness.run { client in
-            let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
+        try await harness.runSignedIn { client, browser in
             let uri = "/jobs/\(queued.value)/cancel"
             // A page elsewhere: SameSite=Strict keeps the cookie back, and it cannot know the token.
             let noCookie = try await client.execute(
@@ -85,8 +82,7 @@ final class FormSafetyTests: XCTestCase {
         let failed = ConsoleHarness.newID(1)
         try harness.writeActive(queued, state: .queued)
         try harness.writeEnded(failed, status: .failed, destination: "+15550186", name: "a.pdf", code: .busy)
-        try await harness.run { client in
-            let browser = try await Browser.signIn(client, key: ConsoleHarness.viewKey)
+        try await harness.runSignedIn(key: ConsoleHarness.viewKey) { client, browser in
             let outbox = String(
                 buffer: try await client.execute(uri: "/outbox", method: .get, headers: browser.cookieHeader).body)
             XCTAssertTrue(outbox.contains("frontdesk (view)"))

@@ -21,8 +21,7 @@ final class JobPagesTests: XCTestCase {
             $0.notBefore = Date().addingTimeInterval(600)
             $0.lastError = FaxErrorRecord(FaxError(.busy, "busy"))
         }
-        try await harness.run { client in
-            let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
+        try await harness.runSignedIn { client, browser in
             let response = try await client.execute(uri: "/outbox.json", method: .get, headers: browser.cookieHeader)
             XCTAssertEqual(response.status, .ok)
             struct Feed: Decodable { var jobs: [[String: String]] }
@@ -52,8 +51,7 @@ final class JobPagesTests: XCTestCase {
         try harness.writeEnded(
             other, status: .failed, destination: "+442071234567", name: "x.tif", code: .unallocatedNumber,
             queuedAt: base.addingTimeInterval(2 * 86_400))
-        try await harness.run { client in
-            let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
+        try await harness.runSignedIn { client, browser in
             func page(_ query: String) async throws -> String {
                 let response = try await client.execute(
                     uri: "/history" + query, method: .get, headers: browser.cookieHeader)
@@ -93,8 +91,7 @@ final class JobPagesTests: XCTestCase {
                 ConsoleHarness.newID(UInt64(i)), status: .sent, destination: "+15550100", name: "p\(i).pdf",
                 queuedAt: Date(timeIntervalSince1970: 1_790_000_000 + Double(i)))
         }
-        try await harness.run { client in
-            let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
+        try await harness.runSignedIn { client, browser in
             let first = String(
                 buffer: try await client.execute(uri: "/history", method: .get, headers: browser.cookieHeader).body)
             XCTAssertTrue(first.contains("55 jobs, page 1 of 2"))
@@ -111,8 +108,7 @@ final class JobPagesTests: XCTestCase {
         let harness = try ConsoleHarness()
         let failed = ConsoleHarness.newID()
         try harness.writeEnded(failed, status: .failed, destination: "+15550486", name: "labs.pdf", code: .busy)
-        try await harness.run { client in
-            let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
+        try await harness.runSignedIn { client, browser in
             let response = try await client.execute(
                 uri: "/jobs/\(failed.value)", method: .get, headers: browser.cookieHeader)
             XCTAssertEqual(response.status, .ok)
@@ -150,8 +146,7 @@ final class JobPagesTests: XCTestCase {
         let sent = ConsoleHarness.newID(1)
         try harness.writeEnded(failed, status: .failed, destination: "+15550486", name: "labs.pdf", code: .busy)
         try harness.writeEnded(sent, status: .sent, destination: "+15550100", name: "ok.pdf")
-        try await harness.run { client in
-            let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
+        try await harness.runSignedIn { client, browser in
             let (headers, body) = browser.form(["csrf": browser.csrf])
             let refused = try await client.execute(
                 uri: "/jobs/\(sent.value)/retry", method: .post, headers: headers, body: body)
@@ -173,8 +168,7 @@ final class JobPagesTests: XCTestCase {
     func testSendQueuesThroughTheSubmitPath() async throws {
         let harness = try ConsoleHarness()
         let document = Array("%PDF-1.4\n% a letter\n".utf8)
-        try await harness.run { client in
-            let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
+        try await harness.runSignedIn { client, browser in
             var headers = browser.cookieHeader
             headers[.contentType] = "multipart/form-data; boundary=b0und"
             let body = Multipart.body(
@@ -207,8 +201,7 @@ final class JobPagesTests: XCTestCase {
 
     func testAnUploadWithoutTheTokenFirstIsRefusedBeforeStoring() async throws {
         let harness = try ConsoleHarness()
-        try await harness.run { client in
-            let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
+        try await harness.runSignedIn { client, browser in
             var headers = browser.cookieHeader
             headers[.contentType] = "multipart/form-data; boundary=b0und"
             for fields in [
@@ -238,8 +231,7 @@ final class JobPagesTests: XCTestCase {
         XCTAssertTrue(
             ErrorExplanation.all.allSatisfy { !$0.words.isEmpty && !$0.whatToDo.isEmpty && $0.words != $0.whatToDo })
         let harness = try ConsoleHarness()
-        try await harness.run { client in
-            let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
+        try await harness.runSignedIn { client, browser in
             let html = String(
                 buffer: try await client.execute(uri: "/errors", method: .get, headers: browser.cookieHeader).body)
             for code in ErrorCode.allCases {
@@ -250,8 +242,7 @@ final class JobPagesTests: XCTestCase {
 
     func testTheInboxSaysWhenReceivingIsNotSetUp() async throws {
         let harness = try ConsoleHarness()
-        try await harness.run { client in
-            let browser = try await Browser.signIn(client, key: ConsoleHarness.apiKey)
+        try await harness.runSignedIn { client, browser in
             let html = String(
                 buffer: try await client.execute(uri: "/inbox", method: .get, headers: browser.cookieHeader).body)
             XCTAssertTrue(html.contains("Receiving is not set up"))

@@ -1,3 +1,4 @@
+import FaxDropTestSupport
 import Foundation
 import XCTest
 
@@ -6,11 +7,7 @@ extension XCTestCase {
     /// SIGTERM'd and waited for when the test ends, if it still runs.
     func runFaxdrop(_ spool: TestSpool, _ environment: [String: String]) throws -> Process {
         let process = Process()
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("faxdrop")
-        process.executableURL =
-            FileManager.default.isExecutableFile(atPath: binary.path)
-            ? binary : URL(fileURLWithPath: TestSpool.packageRoot + "/.build/debug/faxdrop")
+        process.executableURL = URL(fileURLWithPath: PackagePaths.executable("faxdrop"))
         process.arguments = ["run", "--spool", spool.root]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         try process.run()

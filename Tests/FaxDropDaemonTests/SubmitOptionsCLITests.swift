@@ -3,6 +3,7 @@ import FaxDropDaemon
 import FaxDropFaxImage
 import FaxDropRenderClient
 import FaxDropSystem
+import FaxDropTestSupport
 import Foundation
 import XCTest
 
@@ -15,22 +16,7 @@ final class SubmitOptionsCLITests: XCTestCase {
 
     /// Runs the real `faxdrop` binary built beside the tests.
     static func faxdrop(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
-            "faxdrop")
-        process.executableURL =
-            FileManager.default.isExecutableFile(atPath: binary.path)
-            ? binary : URL(fileURLWithPath: TestSpool.packageRoot + "/.build/debug/faxdrop")
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let error = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output, error)
+        try runProgram(PackagePaths.executable("faxdrop"), arguments)
     }
 
     func testSubmitWithOptionsToTwoNumbers() async throws {

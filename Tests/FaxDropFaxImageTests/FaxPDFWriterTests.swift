@@ -1,5 +1,6 @@
 import FaxDropCore
 import FaxDropFaxImage
+import FaxDropTestSupport
 import Foundation
 import XCTest
 
@@ -10,12 +11,7 @@ final class FaxPDFWriterTests: XCTestCase {
     var directory: URL!
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("faxpdf-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
+        directory = try makeScratchDirectory("faxpdf")
     }
 
     /// spandsp's received pages: G3 2-D, EOLs byte-aligned, FillOrder 2; fine, normal, and a
@@ -27,7 +23,7 @@ final class FaxPDFWriterTests: XCTestCase {
         let pages = try FaxPDFWriter.pages(ofTIFF: tiff)
         XCTAssertEqual(pages.map(\.k), [1, 1, 1])
         // Page size from the resolution: the normal page (half the rows) is as tall as the fine ones.
-        let info = try run("/usr/bin/pdfinfo", ["-f", "1", "-l", "3", try wrap(tiff)], output: true).stdout
+        let info = try runProgram("/usr/bin/pdfinfo", ["-f", "1", "-l", "3", try wrap(tiff)]).output
         let sizes = info.split(separator: "\n").filter { $0.hasPrefix("Page") && $0.contains("size:") }
         XCTAssertEqual(sizes.count, 3, info)
         for size in sizes { XCTAssertTrue(size.contains("609.882 x 792 pts"), String(size)) }
@@ -61,7 +57,7 @@ final class FaxPDFWriterTests: XCTestCase {
         let text = String(decoding: pdf, as: UTF8.self)
         XCTAssertTrue(text.contains("/Title (a\\) /JS \\(x\\\\\\) >>endobj)"), text)
         try Data(pdf).write(to: directory.appendingPathComponent("t.pdf"))
-        XCTAssertEqual(try run("/usr/bin/pdfinfo", [directory.appendingPathComponent("t.pdf").path]).status, 0)
+        XCTAssertEqual(try runProgram("/usr/bin/pdfinfo", [directory.appendingPathComponent("t.pdf").path]).status, 0)
     }
 
     func testNonCCITTPagesAreRefused() throws {
@@ -122,11 +118,5 @@ final class FaxPDFWriterTests: XCTestCase {
         let path = directory.appendingPathComponent(UUID().uuidString + ".pdf").path
         try Data(FaxPDFWriter.pdf(try FaxPDFWriter.pages(ofTIFF: tiff))).write(to: URL(fileURLWithPath: path))
         return path
-    }
-
-    func run(_ tool: String, _ arguments: [String], output: Bool = false) throws -> (
-        status: Int32, stderr: String, stdout: String
-    ) {
-        try PDFPixels.run(tool, arguments, output: output)
     }
 }

@@ -1,4 +1,5 @@
 import FaxDropFaxImage
+import FaxDropTestSupport
 import Foundation
 import XCTest
 
@@ -20,13 +21,13 @@ enum PDFPixels {
             let prefix = directory.appendingPathComponent("render-\(index)").path
             // Rendered at 4× the page's resolution, where poppler replicates image pixels instead
             // of interpolating them; each fax pixel is then read at the middle of its 4×4 block.
-            let result = try run(
+            let result = try runProgram(
                 "/usr/bin/pdftoppm",
                 [
                     "-gray", "-aa", "no", "-aaVector", "no", "-singlefile", "-f", "\(index + 1)", "-l", "\(index + 1)",
                     "-rx", "\(Int(page.horizontalDPI) * 4)", "-ry", "\(Int(page.verticalDPI) * 4)", pdfPath, prefix,
                 ])
-            XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
+            XCTAssertEqual(result.status, 0, result.error, file: file, line: line)
             let rendered = try PGM(path: prefix + ".pgm")
             XCTAssertEqual(rendered.width / 4, expected.width, "page \(index + 1) width", file: file, line: line)
             XCTAssertEqual(rendered.height / 4, expected.height, "page \(index + 1) height", file: file, line: line)
@@ -76,22 +77,5 @@ enum PDFPixels {
             bytes = Array(data[(i + 1)...])
         }
         func isBlack(x: Int, y: Int) -> Bool { bytes[y * width + x] < 128 }
-    }
-
-    static func run(_ tool: String, _ arguments: [String], output: Bool = false) throws -> (
-        status: Int32, stderr: String, stdout: String
-    ) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let err = Pipe()
-        let out = Pipe()
-        process.standardError = err
-        process.standardOutput = output ? out : FileHandle.nullDevice
-        try process.run()
-        let stdout = output ? String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) : ""
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text, stdout)
     }
 }

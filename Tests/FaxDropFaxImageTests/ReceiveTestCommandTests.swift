@@ -1,4 +1,5 @@
 import FaxDropFaxImage
+import FaxDropTestSupport
 import Foundation
 import XCTest
 
@@ -10,46 +11,20 @@ final class ReceiveTestCommandTests: XCTestCase {
     var directory: URL!
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("rxtest-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        directory = try makeScratchDirectory("rxtest")
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    static let packageRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
+    /// Runs the real `faxdrop` binary on the loopback line, `extra` over the test's environment.
     func faxdrop(_ arguments: [String], environment extra: [String: String]) throws -> (Int32, String, String) {
-        let process = Process()
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("faxdrop")
-        process.executableURL =
-            FileManager.default.isExecutableFile(atPath: binary.path)
-            ? binary : URL(fileURLWithPath: Self.packageRoot + "/.build/debug/faxdrop")
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["FAX_BACKEND"] = "loopback"
         environment.merge(extra) { _, new in new }
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, stdout, stderr)
+        return try runProgram(PackagePaths.executable("faxdrop"), arguments, environment: environment)
     }
 
     func testADocumentReceivedThroughReceiveTestRendersToTheReceivedPixels() throws {
         let spool = directory.appendingPathComponent("spool").path
-        let document = Self.packageRoot + "/../shared/corpus/pdf/23-onepage-letter.pdf"
+        let document = PackagePaths.root + "/../shared/corpus/pdf/23-onepage-letter.pdf"
         for resolution in ["fine", "normal"] {
             let (status, stdout, stderr) = try faxdrop(
                 [
@@ -74,12 +49,9 @@ final class ReceiveTestCommandTests: XCTestCase {
             XCTAssertEqual(Int(pages[0].verticalDPI.rounded()), resolution == "fine" ? 196 : 98)
             XCTAssertEqual((sidecar["pages"] as? [String: Int])?["received"], pages.count)
             try PDFPixels.assertSame(tiff: tiff, pdf: pdf, pageCount: pages.count, in: directory)
-            let validate = Process()
-            validate.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            validate.arguments = ["python3", Self.packageRoot + "/scripts/validate-sidecar.py", sidecarPath]
-            try validate.run()
-            validate.waitUntilExit()
-            XCTAssertEqual(validate.terminationStatus, 0, "schema-valid sidecar")
+            let validate = try runProgram(
+                "/usr/bin/env", ["python3", PackagePaths.root + "/scripts/validate-sidecar.py", sidecarPath])
+            XCTAssertEqual(validate.status, 0, "schema-valid sidecar: \(validate.output)\(validate.error)")
             for path in [pdf, tiff, sidecarPath] {
                 let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! NSNumber)
                     .intValue

@@ -167,20 +167,7 @@ final class FakeAMI {
                 conn, _ = server.accept()
                 threading.Thread(target=serve, args=(conn,), daemon=True).start()
             """
-        pid = try ChildProcess.spawn(
-            [python] + pythonPrefix + ["-c", script, portFile, banner], environment: ProcessInfo.processInfo.environment
-        )
-        let deadline = Date().addingTimeInterval(10)
-        var found: Int?
-        while found == nil && Date() < deadline {
-            found = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
-            if found == nil { usleep(20_000) }
-        }
-        guard let found else {
-            ChildProcess.signalGroup(pid, SIGKILL)
-            throw CancellationError()
-        }
-        port = found
+        (pid, port) = try startPythonServer(script, [portFile, banner], portFile: portFile)
     }
 
     deinit { stopChild(pid) }

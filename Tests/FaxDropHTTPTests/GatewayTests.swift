@@ -16,11 +16,10 @@ final class GatewayTests: XCTestCase {
         let hookOutput = spool.base + "/hook.out"
         let gateway = try await RunningGateway.start(
             spool,
-            settings: [
-                "API_KEY": "k", "FAXDROP_ON_RESULT": "printf '%s\\n' >> '\(hookOutput)'",
-                "FAXDROP_WEBHOOK_URL": "http://127.0.0.1:\(receiver.port)/fax-result?site=1",
-                "FAXDROP_WEBHOOK_SECRET": "webhook-secret-1",
-            ])
+            settings: RunningGateway.notifying(
+                apiKey: "k", onResult: "printf '%s\\n' >> '\(hookOutput)'", webhook: receiver,
+                path: "/fax-result?site=1",
+                secret: "webhook-secret-1"))
         let pdf = Fixtures.onePageLetter
         // Exactly the seed's command line, `localhost` included (curl tries ::1, then 127.0.0.1).
         let posted = try curl([

@@ -58,11 +58,8 @@ final class LogTests: XCTestCase {
         let receiver = try WebhookReceiver(statuses: [200], folder: spool.base)
         let gateway = try await RunningGateway.start(
             spool,
-            settings: [
-                "API_KEY": "api-key-123", "FAXDROP_ON_RESULT": "true",
-                "FAXDROP_WEBHOOK_URL": "http://127.0.0.1:\(receiver.port)/h",
-                "FAXDROP_WEBHOOK_SECRET": "hook-secret-789",
-            ],
+            settings: RunningGateway.notifying(
+                apiKey: "api-key-123", onResult: "true", webhook: receiver, path: "/h", secret: "hook-secret-789"),
             environment: ["PATH": "/usr/bin:/bin"], logger: logger)
         let posted = try curl([
             "-X", "POST", gateway.base + "/fax", "-H", "X-API-Key: api-key-123", "-F", "to=+15551234567",

@@ -25,6 +25,25 @@ func parsePrometheus(_ text: String, file: StaticString = #filePath, line: UInt 
     return object ?? [:]
 }
 
+/// Starts `python3 -c script arguments…`, a server that writes the port it listens on into
+/// `portFile` (renamed into place, so it is read whole), and waits up to 10 s for that port;
+/// a server that names none is killed.
+func startPythonServer(_ script: String, _ arguments: [String], portFile: String) throws -> (pid: pid_t, port: Int) {
+    let pid = try ChildProcess.spawn(
+        [python] + pythonPrefix + ["-c", script] + arguments, environment: ProcessInfo.processInfo.environment)
+    let deadline = Date().addingTimeInterval(10)
+    var port: Int?
+    while port == nil && Date() < deadline {
+        port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
+        if port == nil { usleep(20_000) }
+    }
+    guard let port else {
+        ChildProcess.signalGroup(pid, SIGKILL)
+        throw CancellationError()
+    }
+    return (pid, port)
+}
+
 /// A webhook receiver on loopback (Python's http.server): records each POST's headers and
 /// body as a JSON line and answers with the next status of `statuses` (the last repeats).
 final class WebhookReceiver {
@@ -65,21 +84,11 @@ final class WebhookReceiver {
             server.serve_forever()
             """
         let portFile = log + ".port"
-        pid = try ChildProcess.spawn(
-            [python] + pythonPrefix + ["-c", script, log, statuses.map(String.init).joined(separator: ","), portFile]
+        (pid, port) = try startPythonServer(
+            script,
+            [log, statuses.map(String.init).joined(separator: ","), portFile]
                 + (tls.map { [$0.certificate, $0.key] } ?? []),
-            environment: ProcessInfo.processInfo.environment)
-        let deadline = Date().addingTimeInterval(10)
-        var port: Int?
-        while port == nil && Date() < deadline {
-            port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
-            if port == nil { usleep(20_000) }
-        }
-        guard let port else {
-            ChildProcess.signalGroup(pid, SIGKILL)
-            throw CancellationError()
-        }
-        self.port = port
+            portFile: portFile)
     }
 
     struct Request {

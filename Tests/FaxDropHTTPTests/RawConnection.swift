@@ -1,3 +1,4 @@
+import FaxDropTestSupport
 import Foundation
 
 /// A plain TCP connection to the gateway on loopback, for clients curl cannot play: one
@@ -6,23 +7,7 @@ final class RawConnection {
     private(set) var fd: Int32
 
     init(port: Int) throws {
-        // Close-on-exec: a renderer worker spawned meanwhile must not keep the connection open.
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard result == 0 else {
-            let code = errno
-            Glibc.close(fd)
-            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
-        }
+        fd = try connectToLoopback(port: port)
     }
 
     /// Sends `text`; `false` once the gateway has closed the connection.

@@ -59,18 +59,9 @@ final class SambaScanToFolderTests: XCTestCase {
         try Data("x".utf8).write(to: URL(fileURLWithPath: local + "/litter"))
 
         // One SMB session; each `put` is an open, write and close of the same file on the server.
-        let client = Process()
-        client.executableURL = URL(fileURLWithPath: "/usr/bin/smbclient")
-        client.arguments = ["//127.0.0.1/fax", "-p", "\(port)", "-U", "root%scan-pw", "-m", "SMB3"]
-        let commands = Pipe()
-        let output = Pipe()
-        client.standardInput = commands
-        client.standardOutput = output
-        client.standardError = output
-        let collected = ErrorCollector(output.fileHandleForReading)
-        try client.run()
+        let client = try smbclient(port: port)
         func send(_ line: String) throws {
-            try commands.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+            try client.input.write(contentsOf: Data((line + "\n").utf8))
         }
         try send("lcd \(local)")
         try send("cd +15551234567")
@@ -84,10 +75,10 @@ final class SambaScanToFolderTests: XCTestCase {
         try send("put litter ._scan0001.pdf")
         try send("put litter Thumbs.db")
         try send("quit")
-        try commands.fileHandleForWriting.close()
-        client.waitUntilExit()
-        let transcript = collected.text()
-        XCTAssertEqual(client.terminationStatus, 0, transcript)
+        try client.input.close()
+        client.process.waitUntilExit()
+        let transcript = client.transcript.text()
+        XCTAssertEqual(client.process.terminationStatus, 0, transcript)
         XCTAssertTrue(
             transcript.contains("NT_STATUS_OBJECT_NAME_NOT_FOUND opening remote file \\+15551234567\\._scan0001.pdf"),
             transcript)
@@ -120,20 +111,8 @@ final class SambaScanToFolderTests: XCTestCase {
             spool, settings: ["FAXDROP_SETTLE_MS": "1000", "FAXDROP_RESCAN_SECONDS": "1"])
         let full = try AtomicFile.read(Fixtures.onePageLetter)
 
-        let client = Process()
-        client.executableURL = URL(fileURLWithPath: "/usr/bin/smbclient")
-        client.arguments = [
-            "//127.0.0.1/fax", "-p", "\(port)", "-U", "root%scan-pw", "-m", "SMB3", "-c",
-            "cd +15551234567; put - slow.pdf",
-        ]
-        let data = Pipe()
-        let output = Pipe()
-        client.standardInput = data
-        client.standardOutput = output
-        client.standardError = output
-        let collected = ErrorCollector(output.fileHandleForReading)
-        try client.run()
-        try data.fileHandleForWriting.write(contentsOf: Data(full.prefix(full.count / 2)))
+        let client = try smbclient(port: port, ["-c", "cd +15551234567; put - slow.pdf"])
+        try client.input.write(contentsOf: Data(full.prefix(full.count / 2)))
 
         // smbd creates the file and holds it open while smbclient waits for the rest.
         let path = destination + "/slow.pdf"
@@ -147,10 +126,10 @@ final class SambaScanToFolderTests: XCTestCase {
             XCTAssertNotNil(try Syscall.lstatIfExists(path), "claimed while smbd still had it open for writing")
             try await Task.sleep(for: .milliseconds(50))
         }
-        try data.fileHandleForWriting.write(contentsOf: Data(full.dropFirst(full.count / 2)))
-        try data.fileHandleForWriting.close()
-        client.waitUntilExit()
-        XCTAssertEqual(client.terminationStatus, 0, collected.text())
+        try client.input.write(contentsOf: Data(full.dropFirst(full.count / 2)))
+        try client.input.close()
+        client.process.waitUntilExit()
+        XCTAssertEqual(client.process.terminationStatus, 0, client.transcript.text())
 
         let sidecars = try await waitForSidecars(spool, 1, timeout: 60)
         XCTAssertEqual(sidecars.count, 1)
@@ -161,6 +140,24 @@ final class SambaScanToFolderTests: XCTestCase {
         let kept = try AtomicFile.read(spool.spool.done + "/" + (try XCTUnwrap(sidecar.document.storedAs)))
         XCTAssertEqual(SHA256.hex(kept), sidecar.document.sha256)
         await gateway.stop()
+    }
+
+    /// Starts `smbclient` on the `[fax]` share at `port` as the scanner's user, with `arguments`
+    /// after the login: its standard input a pipe the test writes, its output and errors collected.
+    private func smbclient(port: Int, _ arguments: [String] = []) throws -> (
+        process: Process, input: FileHandle, transcript: ErrorCollector
+    ) {
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/smbclient")
+        client.arguments = ["//127.0.0.1/fax", "-p", "\(port)", "-U", "root%scan-pw", "-m", "SMB3"] + arguments
+        let input = Pipe()
+        let output = Pipe()
+        client.standardInput = input
+        client.standardOutput = output
+        client.standardError = output
+        let transcript = ErrorCollector(output.fileHandleForReading)
+        try client.run()
+        return (client, input.fileHandleForWriting, transcript)
     }
 
     /// Starts `smbd` on a free loopback port serving the example's `[fax]` share on `spool`;

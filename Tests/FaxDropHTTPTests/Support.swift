@@ -4,6 +4,8 @@ import FaxDropHTTP
 import FaxDropNotify
 import FaxDropRenderClient
 import FaxDropSystem
+// Exported to every test file here: `runProgram` and the other helpers the test targets share.
+@_exported import FaxDropTestSupport
 import Foundation
 import Logging
 import XCTest
@@ -44,11 +46,7 @@ struct HTTPTestSpool {
 
 enum Fixtures {
     /// The package root (where Package.swift is).
-    static let packageRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let packageRoot = PackagePaths.root
 
     static let corpus = packageRoot + "/../shared/corpus"
     static let onePageLetter = corpus + "/pdf/23-onepage-letter.pdf"
@@ -77,51 +75,24 @@ enum Fixtures {
     }
 }
 
+extension Metrics {
+    /// The exposition (no jobs, no calls) once it contains `text`, or as it is after `timeout` seconds.
+    func exposition(containing text: String, timeout: Double) async throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var exposition = ""
+        while Date() < deadline {
+            exposition = self.exposition(.init(jobs: [], callsInProgress: 0, dropZoneFiles: 0, amiConnected: nil))
+            if exposition.contains(text) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return exposition
+    }
+}
+
 /// A logger for tests: warnings and worse on stderr.
 func quietLogger() -> Logger {
     Logger(label: "faxdrop-http-test") { _ in
         FaxDropLogHandler(label: "faxdrop-http-test", format: .text, level: .warning, secrets: [])
-    }
-}
-
-/// Runs a program and collects its standard output.
-@discardableResult
-func runProgram(_ executable: String, _ arguments: [String], input: Data? = nil) throws -> (
-    status: Int32, output: String, error: String
-) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let inPipe = Pipe()
-    process.standardInput = input == nil ? FileHandle.nullDevice : inPipe
-    try process.run()
-    if let input {
-        inPipe.fileHandleForWriting.write(input)
-        try inPipe.fileHandleForWriting.close()
-    }
-    let errorData = ErrorCollector(err.fileHandleForReading)
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self), errorData.text())
-}
-
-/// Reads a pipe on another thread so a chatty stderr cannot block the child.
-final class ErrorCollector: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-    func text() -> String {
-        done.wait()
-        return String(decoding: data, as: UTF8.self)
     }
 }
 
@@ -187,6 +158,17 @@ struct RunningGateway {
     }
 
     func stop() async { await daemon.stop() }
+
+    /// Settings of a gateway that takes `apiKey` and tells of each result twice: it runs the hook
+    /// `onResult` and posts to `path` on the `webhook` receiver, signed with `secret`.
+    static func notifying(
+        apiKey: String, onResult: String, webhook: WebhookReceiver, path: String, secret: String
+    ) -> [String: String] {
+        [
+            "API_KEY": apiKey, "FAXDROP_ON_RESULT": onResult,
+            "FAXDROP_WEBHOOK_URL": "http://127.0.0.1:\(webhook.port)\(path)", "FAXDROP_WEBHOOK_SECRET": secret,
+        ]
+    }
 }
 
 /// Stops a child started with `ChildProcess.spawn` and its process group: SIGTERM, a grace

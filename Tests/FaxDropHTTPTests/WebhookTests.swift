@@ -85,13 +85,7 @@ final class WebhookTests: XCTestCase {
             target: HTTPPost.Target("https://127.0.0.1:\(receiver.port)/h")!, secret: secret,
             backoff: backoff, metrics: metrics, logger: logger)
         untrusted.jobFinished(sidecar, sidecarPath: sidecarPath)
-        let deadline = Date().addingTimeInterval(20)
-        var text = ""
-        while Date() < deadline {
-            text = metrics.exposition(.init(jobs: [], callsInProgress: 0, dropZoneFiles: 0, amiConnected: nil))
-            if text.contains("result=\"abandoned\"} 1") { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let text = try await metrics.exposition(containing: "result=\"abandoned\"} 1", timeout: 20)
         await untrusted.stop()
         XCTAssertTrue(text.contains("faxdrop_webhook_deliveries_total{result=\"delivered\"} 1"), text)
         XCTAssertTrue(text.contains("faxdrop_webhook_deliveries_total{result=\"abandoned\"} 1"), text)
@@ -124,13 +118,7 @@ final class WebhookTests: XCTestCase {
             backoff: .init(first: .milliseconds(10), max: .milliseconds(20), attempts: 3), metrics: metrics,
             logger: quietLogger())
         unreachable.jobFinished(sidecar, sidecarPath: sidecarPath)
-        let deadline = Date().addingTimeInterval(20)
-        var text = ""
-        while Date() < deadline {
-            text = metrics.exposition(.init(jobs: [], callsInProgress: 0, dropZoneFiles: 0, amiConnected: nil))
-            if text.contains("result=\"abandoned\"} 2") { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let text = try await metrics.exposition(containing: "result=\"abandoned\"} 2", timeout: 20)
         XCTAssertTrue(text.contains("faxdrop_webhook_deliveries_total{result=\"abandoned\"} 2"), text)
         XCTAssertTrue(text.contains("faxdrop_webhook_deliveries_total{result=\"retried\"} 2"), text)
         XCTAssertEqual(receiver.requests.count, 1, "a 400 is not retried")

@@ -35,6 +35,15 @@ final class JobIndexTests: XCTestCase {
         return all
     }
 
+    /// Dates `done/` and `failed/` an hour back: folders that changed long ago, so the index's
+    /// stored mark of them is settled.
+    func settleEndedFolders(_ spool: IndexTestSpool) throws {
+        for folder in ["/done", "/failed"] {
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
+        }
+    }
+
     func testEverySidecarAppearsWithItsFields() throws {
         let spool = try IndexTestSpool()
         defer { spool.remove() }
@@ -104,10 +113,7 @@ final class JobIndexTests: XCTestCase {
     func testTextSearchFollowsEveryChange() throws {
         let spool = try IndexTestSpool()
         defer { spool.remove() }
-        for folder in ["/done", "/failed"] {
-            try FileManager.default.setAttributes(
-                [.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
-        }
+        try settleEndedFolders(spool)
         var journal = IndexTestSpool.journal(900, state: .queued, number: "+15558675309", queuedAt: day)
         journal.originalName = "Draft \"x\" copy.pdf"
         try spool.write(journal: journal)
@@ -219,11 +225,7 @@ final class JobIndexTests: XCTestCase {
         let spool = try IndexTestSpool()
         defer { spool.remove() }
         let sidecars = try writeHistory(spool)
-        // Folders last changed an hour ago: the stored mark is settled.
-        for folder in ["/done", "/failed"] {
-            try FileManager.default.setAttributes(
-                [.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
-        }
+        try settleEndedFolders(spool)
         do {
             let index = try JobIndex.open(spool: spool.root, logger: quietLogger())
             XCTAssertFalse(try index.isBehind())
@@ -247,10 +249,7 @@ final class JobIndexTests: XCTestCase {
         let spool = try IndexTestSpool()
         defer { spool.remove() }
         _ = try writeHistory(spool)
-        for folder in ["/done", "/failed"] {
-            try FileManager.default.setAttributes(
-                [.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
-        }
+        try settleEndedFolders(spool)
         let daemon = try JobIndex.open(spool: spool.root, catchUp: false, logger: quietLogger())
         XCTAssertEqual(try daemon.catchUp().compared, 30, "the first open lists every sidecar")
         XCTAssertEqual(try daemon.catchUp().compared, 0, "nothing changed: nothing listed")
@@ -310,10 +309,7 @@ final class JobIndexTests: XCTestCase {
     func testALiveRowWhoseJournalIsGoneTakesItsSidecar() throws {
         let spool = try IndexTestSpool()
         defer { spool.remove() }
-        for folder in ["/done", "/failed"] {
-            try FileManager.default.setAttributes(
-                [.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: spool.root + folder)
-        }
+        try settleEndedFolders(spool)
         let journal = IndexTestSpool.journal(620, state: .sending, number: "+15554440000", queuedAt: day)
         try spool.write(journal: journal)
         let daemon = try JobIndex.open(spool: spool.root, logger: quietLogger())

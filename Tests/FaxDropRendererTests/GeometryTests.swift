@@ -121,15 +121,12 @@ final class GeometryTests: XCTestCase {
     }
 
     func testMarksSurviveFittingInEveryPDFSizeAndOrientation() async throws {
-        try RenderTestSupport.checkExecutable()
-        let dir = try RenderTestSupport.scratch(self)
-        let pool = RenderTestSupport.makePool(workers: 2)
-        let input = "\(dir)/marks.pdf"
-        try writeFile(input, Self.makePDF(Self.pages))
+        let marks = try RenderFixture(self, input: "marks.pdf", Self.makePDF(Self.pages), workers: 2)
         for (resolution, paper) in [(Resolution.fine, Paper.letter), (.fine, .a4)] {
-            let output = "\(dir)/marks-\(paper).tif"
-            let reply = await pool.render(
-                RenderRequest(id: "marks-\(paper)", input: input, output: output, resolution: resolution, paper: paper),
+            let output = "\(marks.dir)/marks-\(paper).tif"
+            let reply = await marks.pool.render(
+                RenderRequest(
+                    id: "marks-\(paper)", input: marks.input, output: output, resolution: resolution, paper: paper),
                 logger: RenderTestSupport.logger)
             XCTAssertNil(reply.error, reply.error?.message ?? "")
             try assertClassF(output, pages: Self.pages.count, resolution: resolution, paper: paper)
@@ -137,24 +134,20 @@ final class GeometryTests: XCTestCase {
                 check(try FaxImage.readBitmap(output, page: index), spec, "\(paper) page \(index + 1) \(spec.shown)")
             }
         }
-        await pool.shutdown()
+        await marks.pool.shutdown()
     }
 
     func testMarksSurviveFittingInPostScript() async throws {
-        try RenderTestSupport.checkExecutable()
-        let dir = try RenderTestSupport.scratch(self)
-        let pool = RenderTestSupport.makePool(workers: 1)
-        let input = "\(dir)/marks.ps"
-        try writeFile(input, Self.makePostScript(Self.pages))
+        let marks = try RenderFixture(self, input: "marks.ps", Self.makePostScript(Self.pages))
         let specs = Self.pages.filter { $0.rotate == 0 }
-        let output = "\(dir)/marks-ps.tif"
-        let reply = await pool.render(
-            RenderRequest(id: "marks-ps", input: input, output: output), logger: RenderTestSupport.logger)
+        let output = "\(marks.dir)/marks-ps.tif"
+        let reply = await marks.pool.render(
+            RenderRequest(id: "marks-ps", input: marks.input, output: output), logger: RenderTestSupport.logger)
         XCTAssertNil(reply.error, reply.error?.message ?? "")
         try assertClassF(output, pages: specs.count)
         for (index, spec) in specs.enumerated() {
             check(try FaxImage.readBitmap(output, page: index), spec, "PostScript page \(index + 1) \(spec.shown)")
         }
-        await pool.shutdown()
+        await marks.pool.shutdown()
     }
 }

@@ -57,18 +57,14 @@ final class InputFormatTests: XCTestCase {
     }
 
     func testTrimBlankTailShortensMostlyEmptyPages() async throws {
-        try RenderTestSupport.checkExecutable()
-        let dir = try RenderTestSupport.scratch(self)
-        let pool = RenderTestSupport.makePool(workers: 1)
-        let input = "\(dir)/short.txt"
-        try writeFile(input, Data("Two lines\nof text.\n".utf8))
-        let request = RenderRequest(id: "trim", input: input, output: "\(dir)/t.tif", trimBlankTail: true)
-        let reply = await pool.render(request, logger: RenderTestSupport.logger)
+        let short = try RenderFixture(self, input: "short.txt", Data("Two lines\nof text.\n".utf8))
+        let request = RenderRequest(id: "trim", input: short.input, output: "\(short.dir)/t.tif", trimBlankTail: true)
+        let reply = await short.pool.render(request, logger: RenderTestSupport.logger)
         XCTAssertNil(reply.error)
-        try assertClassF("\(dir)/t.tif", pages: 1, trimmed: true)
-        let page = try XCTUnwrap(FaxImage.inspect("\(dir)/t.tif").first)
+        try assertClassF("\(short.dir)/t.tif", pages: 1, trimmed: true)
+        let page = try XCTUnwrap(FaxImage.inspect("\(short.dir)/t.tif").first)
         XCTAssertLessThan(page.height, 600, "a two-line page is chopped after its text")
-        await pool.shutdown()
+        await short.pool.shutdown()
     }
 
     /// Black pixels per row, blank rows at both ends cut off.

@@ -6,21 +6,19 @@ import XCTest
 /// A hang in one document fails that document only; the pool replaces the worker.
 final class IsolationTests: XCTestCase {
     func testInfiniteLoopTimesOutWhileOtherJobsKeepFlowing() async throws {
-        try RenderTestSupport.checkExecutable()
-        let dir = try RenderTestSupport.scratch(self)
-        let loop = "\(dir)/loop.ps"
-        try writeFile(loop, Data("%!PS\n{} loop\n".utf8))
-        let pool = RenderTestSupport.makePool(workers: 2, timeout: .seconds(4))
+        let loop = try RenderFixture(
+            self, input: "loop.ps", RenderFixture.endlessLoop, workers: 2, timeout: .seconds(4))
         let clock = ContinuousClock()
         let start = clock.now
-        async let hung = pool.render(
-            RenderRequest(id: "loop", input: loop, output: "\(dir)/loop.tif"), logger: RenderTestSupport.logger)
+        async let hung = loop.pool.render(
+            RenderRequest(id: "loop", input: loop.input, output: "\(loop.dir)/loop.tif"),
+            logger: RenderTestSupport.logger)
         // While the loop occupies one worker, the other keeps rendering documents.
         for n in 0..<3 {
-            let reply = await pool.render(
+            let reply = await loop.pool.render(
                 RenderRequest(
                     id: "ok-\(n)", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"),
-                    output: "\(dir)/ok-\(n).tif"),
+                    output: "\(loop.dir)/ok-\(n).tif"),
                 logger: RenderTestSupport.logger)
             XCTAssertNil(reply.error, reply.error?.message ?? "")
             XCTAssertEqual(reply.pages, 1)
@@ -28,40 +26,33 @@ final class IsolationTests: XCTestCase {
         let timedOut = await hung
         XCTAssertEqual(timedOut.error?.code, .conversionTimeout)
         XCTAssertGreaterThanOrEqual(start.duration(to: clock.now), .seconds(4))
-        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/loop.tif"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(loop.dir)/loop.tif"))
         // The killed worker is replaced: two jobs at once still both succeed.
-        async let a = pool.render(
+        async let a = loop.pool.render(
             RenderRequest(
-                id: "a", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(dir)/a.tif"),
+                id: "a", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(loop.dir)/a.tif"),
             logger: RenderTestSupport.logger)
-        async let b = pool.render(
+        async let b = loop.pool.render(
             RenderRequest(
-                id: "b", input: RenderTestSupport.corpusFile("pdf/15-form-schule.pdf"), output: "\(dir)/b.tif"),
+                id: "b", input: RenderTestSupport.corpusFile("pdf/15-form-schule.pdf"), output: "\(loop.dir)/b.tif"),
             logger: RenderTestSupport.logger)
         let (ra, rb) = await (a, b)
         XCTAssertNil(ra.error)
         XCTAssertNil(rb.error)
-        await pool.shutdown()
+        await loop.pool.shutdown()
     }
 
     func testMemoryBombFailsThatDocumentOnly() async throws {
-        try RenderTestSupport.checkExecutable()
-        let dir = try RenderTestSupport.scratch(self)
-        let bomb = "\(dir)/bomb.ps"
         // Grows an array of 64 MB strings until memory runs out.
-        try writeFile(bomb, Data("%!PS\n/a [ 0 1 100000 { pop 67108864 string } for ] def showpage\n".utf8))
-        let pool = RenderTestSupport.makePool(workers: 1, timeout: .seconds(60))
-        let reply = await pool.render(
-            RenderRequest(id: "bomb", input: bomb, output: "\(dir)/bomb.tif"), logger: RenderTestSupport.logger)
+        let bomb = try RenderFixture(
+            self, input: "bomb.ps", Data("%!PS\n/a [ 0 1 100000 { pop 67108864 string } for ] def showpage\n".utf8))
+        let reply = await bomb.pool.render(
+            RenderRequest(id: "bomb", input: bomb.input, output: "\(bomb.dir)/bomb.tif"),
+            logger: RenderTestSupport.logger)
         XCTAssertNotNil(reply.error)
         XCTAssertTrue(
             [.conversionFailed, .corruptDocument].contains(reply.error?.code), "\(String(describing: reply.error))")
-        let next = await pool.render(
-            RenderRequest(
-                id: "next", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(dir)/n.tif"),
-            logger: RenderTestSupport.logger)
-        XCTAssertNil(next.error)
-        await pool.shutdown()
+        await assertNextJobRenders(bomb)
     }
 
     func testWorkerThatDiedWhileIdleIsReplacedWithoutFailingTheNextJob() async throws {
@@ -95,13 +86,10 @@ final class IsolationTests: XCTestCase {
     }
 
     func testWorkerCrashMidJobFailsThatJobOnly() async throws {
-        try RenderTestSupport.checkExecutable()
-        let dir = try RenderTestSupport.scratch(self)
-        let loop = "\(dir)/loop.ps"
-        try writeFile(loop, Data("%!PS\n{} loop\n".utf8))
-        let pool = RenderTestSupport.makePool(workers: 1, timeout: .seconds(120))
-        async let crashed = pool.render(
-            RenderRequest(id: "crash", input: loop, output: "\(dir)/c.tif"), logger: RenderTestSupport.logger)
+        let loop = try RenderFixture(self, input: "loop.ps", RenderFixture.endlessLoop, timeout: .seconds(120))
+        async let crashed = loop.pool.render(
+            RenderRequest(id: "crash", input: loop.input, output: "\(loop.dir)/c.tif"), logger: RenderTestSupport.logger
+        )
         // Once the process rendering the job (the worker's confined per-job child, or the
         // worker itself with the sandbox off) has spent half a second of CPU it is inside the
         // loop: kill it.
@@ -115,11 +103,17 @@ final class IsolationTests: XCTestCase {
         let reply = await crashed
         XCTAssertEqual(reply.error?.code, .conversionFailed)
         XCTAssertTrue(reply.error?.message.contains("Segmentation") ?? false, reply.error?.message ?? "")
-        let next = await pool.render(
+        await assertNextJobRenders(loop)
+    }
+
+    /// After the failed job, the pool of `fixture` renders a plain letter; then it is shut down.
+    private func assertNextJobRenders(_ fixture: RenderFixture, line: UInt = #line) async {
+        let next = await fixture.pool.render(
             RenderRequest(
-                id: "next", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"), output: "\(dir)/n.tif"),
+                id: "next", input: RenderTestSupport.corpusFile("pdf/23-onepage-letter.pdf"),
+                output: "\(fixture.dir)/n.tif"),
             logger: RenderTestSupport.logger)
-        XCTAssertNil(next.error)
-        await pool.shutdown()
+        XCTAssertNil(next.error, line: line)
+        await fixture.pool.shutdown()
     }
 }

@@ -1,44 +1,31 @@
 import FaxDropCore
 import FaxDropFaxImage
 import FaxDropRenderClient
+import FaxDropTestSupport
 import Foundation
 import XCTest
 
 /// `faxdrop-render INPUT OUTPUT.tif [--resolution] [--paper]`, the one-shot mode behind
 /// previews, and paths as the daemon may pass them.
 final class OneShotCommandTests: XCTestCase {
-    private func runRenderer(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: RenderTestSupport.executable)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (
-            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
-        )
-    }
-
     func testOneShotPrintsPageCountOrErrorCode() throws {
         try RenderTestSupport.checkExecutable()
         let dir = try RenderTestSupport.scratch(self)
-        let ok = try runRenderer([
-            RenderTestSupport.corpusFile("pdf/13-octave-refcard-a4.pdf"), "\(dir)/a.tif", "--resolution", "normal",
-            "--paper", "a4",
-        ])
+        let ok = try runProgram(
+            RenderTestSupport.executable,
+            [
+                RenderTestSupport.corpusFile("pdf/13-octave-refcard-a4.pdf"), "\(dir)/a.tif", "--resolution", "normal",
+                "--paper", "a4",
+            ])
         XCTAssertEqual(ok.status, 0)
-        XCTAssertEqual(ok.stdout, "3\n")
+        XCTAssertEqual(ok.output, "3\n")
         try assertClassF("\(dir)/a.tif", pages: 3, resolution: .normal, paper: .a4)
 
-        let bad = try runRenderer([RenderTestSupport.corpusFile("pdf/25-enc-userpw.pdf"), "\(dir)/b.tif"])
+        let bad = try runProgram(
+            RenderTestSupport.executable, [RenderTestSupport.corpusFile("pdf/25-enc-userpw.pdf"), "\(dir)/b.tif"])
         XCTAssertEqual(bad.status, 1)
-        XCTAssertTrue(bad.stderr.hasPrefix("error: encrypted_document: "), bad.stderr)
-        XCTAssertEqual(bad.stdout, "")
+        XCTAssertTrue(bad.error.hasPrefix("error: encrypted_document: "), bad.error)
+        XCTAssertEqual(bad.output, "")
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/b.tif"))
     }
 
