@@ -234,7 +234,8 @@ let package = Package(
             name: "FaxDropFaxImageTests", dependencies: ["FaxDropFaxImage", "FaxDropCore", "FaxDropTestSupport"],
             swiftSettings: strict),
         .testTarget(
-            name: "FaxDropSchedulerTests", dependencies: ["FaxDropScheduler", "FaxDropCore"], swiftSettings: strict),
+            name: "FaxDropSchedulerTests", dependencies: ["FaxDropScheduler", "FaxDropCore", "FaxDropTestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "FaxDropWatcherTests",
             dependencies: [

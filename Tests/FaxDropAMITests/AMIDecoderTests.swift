@@ -1,4 +1,5 @@
 import FaxDropAMI
+import FaxDropTestSupport
 import XCTest
 
 final class AMIDecoderTests: XCTestCase {

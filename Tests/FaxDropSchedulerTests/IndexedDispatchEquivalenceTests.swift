@@ -1,5 +1,6 @@
 import FaxDropCore
 import FaxDropScheduler
+import FaxDropTestSupport
 import Foundation
 import XCTest
 

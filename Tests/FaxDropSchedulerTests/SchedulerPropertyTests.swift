@@ -1,5 +1,6 @@
 import FaxDropCore
 import FaxDropScheduler
+import FaxDropTestSupport
 import Foundation
 import XCTest
 
@@ -29,18 +30,6 @@ final class SchedulerPropertyTests: XCTestCase {
         XCTAssertGreaterThan(totals.crashes, 100)
         XCTAssertGreaterThan(totals.reconciled, 50)
         XCTAssertGreaterThan(totals.unavailable, 200)
-    }
-}
-
-/// SplitMix64: a small seeded generator, so a failing seed can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
