@@ -8,9 +8,10 @@ import Foundation
 public enum FolderOptionsFile {
     /// The folder's options: `nil` when it has no `.faxdrop` file.
     public static func read(in folderFD: Int32) -> Result<JobOptions?, FolderOptions.Problem> {
-        let fd: Int32
+        let fd: FileDescriptor
         do {
-            fd = try Syscall.openAt(folderFD, FolderOptions.fileName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+            fd = try Syscall.openAtOwned(
+                folderFD, FolderOptions.fileName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
         } catch let error as SystemError where error.isNotFound {
             return .success(nil)
         } catch let error as SystemError where error.errno == ELOOP {
@@ -18,16 +19,15 @@ public enum FolderOptionsFile {
         } catch {
             return .failure(FolderOptions.Problem(line: nil, "cannot be opened (\(error))"))
         }
-        defer { Syscall.close(fd) }
         do {
-            let status = try Syscall.fstat(fd)
+            let status = try Syscall.fstat(fd.rawValue)
             guard status.kind == .regular else {
                 return .failure(FolderOptions.Problem(line: nil, "is a \(status.kind.rawValue), not a regular file"))
             }
             var bytes: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 4096)
             while bytes.count <= FolderOptions.maxBytes {
-                let n = try chunk.withUnsafeMutableBytes { try Syscall.read(fd, into: $0) }
+                let n = try chunk.withUnsafeMutableBytes { try Syscall.read(fd.rawValue, into: $0) }
                 if n == 0 { break }
                 bytes += chunk[0..<n]
             }
@@ -39,13 +39,12 @@ public enum FolderOptionsFile {
 
     /// The options of the destination folder `outgoing/<name>`, for `faxdrop check`.
     public static func read(folder path: String) -> Result<JobOptions?, FolderOptions.Problem> {
-        let fd: Int32
+        let fd: FileDescriptor
         do {
-            fd = try Syscall.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            fd = try Syscall.openOwned(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
         } catch {
             return .success(nil)
         }
-        defer { Syscall.close(fd) }
-        return read(in: fd)
+        return read(in: fd.rawValue)
     }
 }
