@@ -8,10 +8,10 @@ import Foundation
 public enum FolderOptionsFile {
     /// The folder's options: `nil` when it has no `.faxdrop` file.
     public static func read(in folderFD: Int32) -> Result<JobOptions?, FolderOptions.Problem> {
-        let fd: FileDescriptor
         do {
-            fd = try Syscall.openAtOwned(
+            let fd = try Syscall.openAtOwned(
                 folderFD, FolderOptions.fileName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+            return read(opened: fd.rawValue)
         } catch let error as SystemError where error.isNotFound {
             return .success(nil)
         } catch let error as SystemError where error.errno == ELOOP {
@@ -19,15 +19,19 @@ public enum FolderOptionsFile {
         } catch {
             return .failure(FolderOptions.Problem(line: nil, "cannot be opened (\(error))"))
         }
+    }
+
+    /// The options in the file open as `fd`: a regular file of at most `FolderOptions.maxBytes`.
+    private static func read(opened fd: Int32) -> Result<JobOptions?, FolderOptions.Problem> {
         do {
-            let status = try Syscall.fstat(fd.rawValue)
+            let status = try Syscall.fstat(fd)
             guard status.kind == .regular else {
                 return .failure(FolderOptions.Problem(line: nil, "is a \(status.kind.rawValue), not a regular file"))
             }
             var bytes: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 4096)
             while bytes.count <= FolderOptions.maxBytes {
-                let n = try chunk.withUnsafeMutableBytes { try Syscall.read(fd.rawValue, into: $0) }
+                let n = try chunk.withUnsafeMutableBytes { try Syscall.read(fd, into: $0) }
                 if n == 0 { break }
                 bytes += chunk[0..<n]
             }
@@ -39,12 +43,11 @@ public enum FolderOptionsFile {
 
     /// The options of the destination folder `outgoing/<name>`, for `faxdrop check`.
     public static func read(folder path: String) -> Result<JobOptions?, FolderOptions.Problem> {
-        let fd: FileDescriptor
         do {
-            fd = try Syscall.openOwned(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            let fd = try Syscall.openOwned(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            return read(in: fd.rawValue)
         } catch {
             return .success(nil)
         }
-        return read(in: fd.rawValue)
     }
 }
