@@ -19,12 +19,8 @@ public final class SIPBackend: FaxBackend {
         /// After a call ended, how long to wait for its `FaxResult` before deciding from the
         /// AMI events alone (only matters with a dialplan that raises no FaxResult).
         public var resultGrace: Duration = .seconds(5)
-        public var reconnectInitialDelay: Duration = .milliseconds(500)
-        public var reconnectMaximumDelay: Duration = .seconds(30)
-        /// After Asterisk refused the login: wait this long before trying again.
-        public var authenticationRetryDelay: Duration = .seconds(300)
-        public var connectTimeout: Duration = .seconds(5)
-        public var tickInterval: Duration = .milliseconds(250)
+        /// Reconnecting, the connect timeout and the clock's tick: the AMI client's own options.
+        public var connection = AMIClient.Options()
         /// `reconcile` waits this long for the AMI connection before giving up (nil result).
         public var reconcileConnectionWait: Duration = .seconds(15)
         /// How long the AstDB copy of a journaled result is kept before it is deleted.
@@ -54,14 +50,8 @@ public final class SIPBackend: FaxBackend {
         settings.checkModules = true
         settings.reconcileReceives = true
         settings.storedResultRetention = options.storedResultRetention
-        var clientOptions = AMIClient.Options()
-        clientOptions.reconnectInitialDelay = options.reconnectInitialDelay
-        clientOptions.reconnectMaximumDelay = options.reconnectMaximumDelay
-        clientOptions.authenticationRetryDelay = options.authenticationRetryDelay
-        clientOptions.connectTimeout = options.connectTimeout
-        clientOptions.tickInterval = options.tickInterval
         self.client = AMIClient(
-            host: configuration.amiHost, port: configuration.amiPort, settings: settings, options: clientOptions,
+            host: configuration.amiHost, port: configuration.amiPort, settings: settings, options: options.connection,
             logger: logger)
     }
 
@@ -103,7 +93,7 @@ public final class SIPBackend: FaxBackend {
         async -> AMILoginProbe
     {
         var options = Options()
-        options.connectTimeout = timeout
+        options.connection.connectTimeout = timeout
         let backend = SIPBackend(configuration: configuration, logger: logger, options: options)
         await backend.start()
         // The first connection's end: logged in, refused, or gone (no retry is waited for).
@@ -136,7 +126,7 @@ public final class SIPBackend: FaxBackend {
         async -> (state: AMIConnectionState, report: AsteriskModuleReport?)
     {
         var options = Options()
-        options.connectTimeout = timeout
+        options.connection.connectTimeout = timeout
         let backend = SIPBackend(configuration: configuration, logger: logger, options: options)
         await backend.start()
         let report = await backend.client.waitForModuleReport(timeout: timeout)

@@ -8,9 +8,10 @@ import Foundation
 public enum FolderOptionsFile {
     /// The folder's options: `nil` when it has no `.faxdrop` file.
     public static func read(in folderFD: Int32) -> Result<JobOptions?, FolderOptions.Problem> {
-        let fd: Int32
         do {
-            fd = try Syscall.openAt(folderFD, FolderOptions.fileName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+            let fd = try Syscall.openAtOwned(
+                folderFD, FolderOptions.fileName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+            return read(opened: fd.rawValue)
         } catch let error as SystemError where error.isNotFound {
             return .success(nil)
         } catch let error as SystemError where error.errno == ELOOP {
@@ -18,7 +19,10 @@ public enum FolderOptionsFile {
         } catch {
             return .failure(FolderOptions.Problem(line: nil, "cannot be opened (\(error))"))
         }
-        defer { Syscall.close(fd) }
+    }
+
+    /// The options in the file open as `fd`: a regular file of at most `FolderOptions.maxBytes`.
+    private static func read(opened fd: Int32) -> Result<JobOptions?, FolderOptions.Problem> {
         do {
             let status = try Syscall.fstat(fd)
             guard status.kind == .regular else {
@@ -39,13 +43,11 @@ public enum FolderOptionsFile {
 
     /// The options of the destination folder `outgoing/<name>`, for `faxdrop check`.
     public static func read(folder path: String) -> Result<JobOptions?, FolderOptions.Problem> {
-        let fd: Int32
         do {
-            fd = try Syscall.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            let fd = try Syscall.openOwned(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            return read(in: fd.rawValue)
         } catch {
             return .success(nil)
         }
-        defer { Syscall.close(fd) }
-        return read(in: fd)
     }
 }

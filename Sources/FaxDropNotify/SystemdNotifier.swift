@@ -15,7 +15,7 @@ public final class SystemdNotifier: DaemonService {
     private let alive: @Sendable () async -> Bool
     private let logger: Logger
     private let socket: UnixDatagramSocket?
-    private let watchdog = Mutex<Task<Void, Never>?>(nil)
+    private let watchdog = BackgroundTask()
     /// Set after a failed send, so a run of failures is logged once.
     private let failing = Atomic<Bool>(false)
 
@@ -59,13 +59,12 @@ public final class SystemdNotifier: DaemonService {
     public func start() async throws {
         guard socketPath != nil, let interval = watchdogInterval else { return }
         let alive = self.alive
-        let task = Task { [weak self] in
+        watchdog.start { [weak self] in
             while !Task.isCancelled {
                 if await alive() { self?.notify("WATCHDOG=1") }
                 try? await Task.sleep(for: interval)
             }
         }
-        watchdog.withLock { $0 = task }
         logger.info(
             "systemd watchdog on",
             metadata: [
@@ -82,12 +81,5 @@ public final class SystemdNotifier: DaemonService {
         notify("STOPPING=1\nSTATUS=stopping: finishing calls in flight")
     }
 
-    public func stop() async {
-        let task = watchdog.withLock { t -> Task<Void, Never>? in
-            defer { t = nil }
-            return t
-        }
-        task?.cancel()
-        await task?.value
-    }
+    public func stop() async { await watchdog.stop() }
 }

@@ -77,20 +77,28 @@ public final class ConfinedRenderer {
             ]
 
         let channel: (read: Int32, write: Int32)
-        let child: pid_t
         do {
             channel = try Syscall.pipe()
-            child = try Syscall.fork()
         } catch {
             return Self.failure(request, .conversionFailed, "cannot start the confined renderer: \(error)")
         }
-        if child == 0 {
-            Syscall.close(channel.read)
-            runChild(inner, rules: rules, temporaryDirectory: jobDirectory, replyFD: channel.write)
+        let reader = FileDescriptor(owning: channel.read)
+        let child: pid_t
+        do {
+            // The parent's write end is closed when this block ends, so the child's exit is end of file.
+            let writer = FileDescriptor(owning: channel.write)
+            do {
+                child = try Syscall.fork()
+            } catch {
+                return Self.failure(request, .conversionFailed, "cannot start the confined renderer: \(error)")
+            }
+            if child == 0 {
+                // The child's copy of the read end; `runChild` never returns, so no owner closes it again.
+                Syscall.close(reader.rawValue)
+                runChild(inner, rules: rules, temporaryDirectory: jobDirectory, replyFD: writer.rawValue)
+            }
         }
-        Syscall.close(channel.write)
-        let answer = Self.readAll(channel.read)
-        Syscall.close(channel.read)
+        let answer = Self.readAll(reader.rawValue)
         let termination: Syscall.Termination
         do {
             termination = try Syscall.wait(for: child)
@@ -115,22 +123,7 @@ public final class ConfinedRenderer {
     /// in (as the renderer always did: readers see the whole file or none). Bytes only: the
     /// worker parses nothing the child wrote.
     private static func publish(_ image: String, as output: String) throws {
-        let bytes = try AtomicFile.read(image, limit: 1 << 30)
-        let staging = Renderer.stagingPaths(for: output).whole
-        let fd = try Syscall.open(staging, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644)
-        do {
-            defer { Syscall.close(fd) }
-            try bytes.withUnsafeBytes { try Syscall.writeAll(fd, $0) }
-        } catch {
-            try? Syscall.unlink(staging)
-            throw error
-        }
-        do {
-            try Syscall.rename(staging, output)
-        } catch {
-            try? Syscall.unlink(staging)
-            throw error
-        }
+        try AtomicFile.write(try AtomicFile.read(image, limit: 1 << 30), to: output, durable: false)
     }
 
     /// The geometry the worker's interpreter was last warmed for.

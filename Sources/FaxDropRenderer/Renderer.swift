@@ -122,13 +122,12 @@ public final class Renderer {
                 .fileTooLarge, "the file has \(status.size) bytes, more than \(request.maxBytes) (FAXDROP_MAX_BYTES)")
         }
         do {
-            let fd = try Syscall.openForReadingNoFollow(request.input)
-            defer { Syscall.close(fd) }
+            let fd = FileDescriptor(owning: try Syscall.openForReadingNoFollow(request.input))
             var head = [UInt8](repeating: 0, count: 4096)
             var filled = 0
             while filled < head.count {
                 let n = try head.withUnsafeMutableBytes { raw in
-                    try Syscall.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
+                    try Syscall.read(fd.rawValue, into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
                 }
                 if n == 0 { break }
                 filled += n

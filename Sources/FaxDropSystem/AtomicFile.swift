@@ -7,8 +7,8 @@
 /// `fsync` of the temp file before the rename and of the folder after it.
 public enum AtomicFile {
     /// Writes `bytes` to `path` through a temp file in `stagingDirectory` (which must be
-    /// on the same filesystem as `path`). On failure the temp file is removed and `path`
-    /// is left as it was.
+    /// on the same filesystem as `path`; by default `path`'s own folder). On failure the temp
+    /// file is removed and `path` is left as it was.
     ///
     /// With `durable` (the default) two `fsync`s are made: the temp file's, so its data is on
     /// disk before the rename makes it visible, and the folder of `path`'s, so the rename
@@ -21,11 +21,12 @@ public enum AtomicFile {
     /// that are rewritten often and whose older version is a safe state to resume from, and
     /// whose readers treat an unreadable one as missing (job journals).
     public static func write(
-        _ bytes: some Sequence<UInt8>, to path: String, stagingDirectory: String, mode: mode_t = 0o644,
+        _ bytes: some Sequence<UInt8>, to path: String, stagingDirectory: String? = nil, mode: mode_t = 0o644,
         durable: Bool = true
     ) throws {
         let data = Array(bytes)
-        let temp = "\(stagingDirectory)/.\(basename(path)).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let temp =
+            "\(stagingDirectory ?? dirname(path))/.\(basename(path)).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         let fd = try Syscall.openOwned(temp, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
         do {
             try data.withUnsafeBytes { raw in try Syscall.writeAll(fd.rawValue, raw) }

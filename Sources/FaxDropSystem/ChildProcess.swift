@@ -1,3 +1,5 @@
+import CFaxDropSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -7,7 +9,9 @@
 /// Unlike Foundation's `Process`, the child starts with an empty signal mask and default
 /// signal dispositions, so `SIGTERM` stops it and `SIGPIPE` behaves as shells expect, whatever
 /// thread of the daemon started it; by default it gets its own process group, so a timeout
-/// stops the hook and everything it started.
+/// stops the hook and everything it started. The child holds standard input, output and
+/// error and no other descriptor of the daemon's: not its listening sockets (SwiftNIO's are
+/// not close-on-exec), AMI connections or inotify instances, whoever opened them and however.
 public enum ChildProcess {
     public enum Termination: Sendable, Equatable {
         case exited(Int32)
@@ -17,7 +21,9 @@ public enum ChildProcess {
     /// The corresponding C function is `posix_spawn`. `argv[0]` is the program's absolute path;
     /// the environment is exactly `environment`. Standard input is `standardInput` (default
     /// `/dev/null`), standard output and error are `standardOutput` and `standardError`
-    /// (default: the daemon's own); the descriptors stay the caller's, which closes them.
+    /// (default: the daemon's own); the descriptors stay the caller's, which closes them. Every
+    /// other descriptor is closed in the child before the program starts
+    /// (`posix_spawn_file_actions_addclosefrom_np(3)`), close-on-exec or not.
     /// With `ownProcessGroup` false the child stays in the daemon's process group.
     public static func spawn(
         _ argv: [String], environment: [String: String], standardInput: Int32? = nil, standardOutput: Int32? = nil,
@@ -53,6 +59,8 @@ public enum ChildProcess {
         }
         if let standardOutput { posix_spawn_file_actions_adddup2(&actions, standardOutput, 1) }
         if let standardError { posix_spawn_file_actions_adddup2(&actions, standardError, 2) }
+        let closing = faxdrop_spawn_close_from(&actions, 3)
+        guard closing == 0 else { throw SystemError("posix_spawn_file_actions_addclosefrom_np", errno: closing) }
 
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]

@@ -79,14 +79,7 @@ public enum Landlock {
     }
 
     /// One rule: `access` beneath `path` (a directory and all it holds, or one file).
-    public struct Rule: Sendable, Equatable {
-        public var path: String
-        public var access: FileAccess
-        public init(_ path: String, _ access: FileAccess) {
-            self.path = path
-            self.access = access
-        }
-    }
+    public typealias Rule = (path: String, access: FileAccess)
 
     /// What `restrictSelf` applied.
     public struct Applied: Sendable, Equatable {
@@ -119,30 +112,28 @@ public enum Landlock {
             attr.scoped = 0b11  // LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL
             size += MemoryLayout<UInt64>.size
         }
-        let ruleset = try retryingOnInterrupt("landlock_create_ruleset") {
-            faxdrop_landlock_create_ruleset(&attr, size)
-        }
-        defer { Syscall.close(ruleset) }
+        let ruleset = FileDescriptor(
+            owning: try retryingOnInterrupt("landlock_create_ruleset") {
+                faxdrop_landlock_create_ruleset(&attr, size)
+            })
         var skipped: [String] = []
         for rule in rules {
-            let fd = faxdrop_open_path(rule.path)
-            if fd < 0 {
+            let opened = faxdrop_open_path(rule.path)
+            if opened < 0 {
                 let e = errno
                 guard e == ENOENT || e == ENOTDIR else { throw SystemError("open(O_PATH)", path: rule.path, errno: e) }
                 skipped.append(rule.path)
                 continue
             }
-            defer { Syscall.close(fd) }
-            var status = stat()
-            _ = try retryingOnInterrupt("fstat", path: rule.path) { Glibc.fstat(fd, &status) }
+            let fd = FileDescriptor(owning: opened)
             var access = rule.access.intersection(handled)
-            if FileStatus(status).kind != .directory { access = access.intersection(.onFile) }
+            if try Syscall.fstat(fd.rawValue).kind != .directory { access = access.intersection(.onFile) }
             _ = try retryingOnInterrupt("landlock_add_rule", path: rule.path) {
-                faxdrop_landlock_add_path_rule(ruleset, fd, access.rawValue)
+                faxdrop_landlock_add_path_rule(ruleset.rawValue, fd.rawValue, access.rawValue)
             }
         }
         _ = try retryingOnInterrupt("prctl(PR_SET_NO_NEW_PRIVS)") { faxdrop_set_no_new_privs() }
-        _ = try retryingOnInterrupt("landlock_restrict_self") { faxdrop_landlock_restrict_self(ruleset) }
+        _ = try retryingOnInterrupt("landlock_restrict_self") { faxdrop_landlock_restrict_self(ruleset.rawValue) }
         return Applied(abi: abi, networkDenied: abi >= 4, scoped: abi >= 6, skipped: skipped)
     }
 }

@@ -72,42 +72,46 @@ public enum Syscall {
 
     /// The corresponding C function is `lstat`: a symlink is described, never followed.
     public static func lstat(_ path: String) throws -> FileStatus {
-        var st = stat()
-        _ = try retryingOnInterrupt("lstat", path: path) { Glibc.lstat(path, &st) }
-        return FileStatus(st)
+        try status("lstat", path: path) { Glibc.lstat(path, $0) }
     }
 
     /// `lstat`, or `nil` when nothing is at `path`.
     public static func lstatIfExists(_ path: String) throws -> FileStatus? {
-        do {
-            return try lstat(path)
-        } catch let error as SystemError where error.errno == ENOENT {
-            return nil
-        }
+        try nilIfMissing { try lstat(path) }
     }
 
     /// The corresponding C function is `fstatat` (as `stat`): a symlink is followed (a
     /// configured file, not an entry of the drop zone).
     public static func statFollowing(_ path: String) throws -> FileStatus {
-        var st = stat()
-        _ = try retryingOnInterrupt("stat", path: path) { Glibc.fstatat(AT_FDCWD, path, &st, 0) }
-        return FileStatus(st)
+        try status("stat", path: path) { Glibc.fstatat(AT_FDCWD, path, $0, 0) }
     }
 
     /// `statFollowing`, or `nil` when nothing is at `path`.
     public static func statIfExists(_ path: String) throws -> FileStatus? {
-        do {
-            return try statFollowing(path)
-        } catch let error as SystemError where error.errno == ENOENT {
-            return nil
-        }
+        try nilIfMissing { try statFollowing(path) }
     }
 
     /// The corresponding C function is `fstat`.
-    public static func fstat(_ fd: Int32) throws -> FileStatus {
+    public static func fstat(_ fd: Int32) throws(SystemError) -> FileStatus {
+        try status("fstat") { Glibc.fstat(fd, $0) }
+    }
+
+    /// Fills a `stat` with `call` (`lstat`, `fstatat`, `fstat`).
+    private static func status(_ name: String, path: String? = nil, _ call: (UnsafeMutablePointer<stat>) -> Int32)
+        throws(SystemError) -> FileStatus
+    {
         var st = stat()
-        _ = try retryingOnInterrupt("fstat") { Glibc.fstat(fd, &st) }
+        _ = try retryingOnInterrupt(name, path: path) { call(&st) }
         return FileStatus(st)
+    }
+
+    /// `body`'s result, or `nil` when it fails with `ENOENT` (nothing at the path).
+    private static func nilIfMissing<T>(_ body: () throws -> T) throws -> T? {
+        do {
+            return try body()
+        } catch let error as SystemError where error.errno == ENOENT {
+            return nil
+        }
     }
 
     /// The corresponding C function is `open`, always with `O_CLOEXEC`.

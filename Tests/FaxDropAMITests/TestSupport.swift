@@ -127,10 +127,10 @@ struct Harness {
 
     static func backendOptions() -> SIPBackend.Options {
         var options = SIPBackend.Options()
-        options.reconnectInitialDelay = .milliseconds(50)
-        options.reconnectMaximumDelay = .milliseconds(200)
-        options.authenticationRetryDelay = .seconds(60)
-        options.tickInterval = .milliseconds(20)
+        options.connection.reconnectInitialDelay = .milliseconds(50)
+        options.connection.reconnectMaximumDelay = .milliseconds(200)
+        options.connection.authenticationRetryDelay = .seconds(60)
+        options.connection.tickInterval = .milliseconds(20)
         options.resultGrace = .milliseconds(300)
         options.pingInterval = .seconds(2)
         options.reconcileConnectionWait = .seconds(5)

@@ -92,6 +92,50 @@ final class ChildProcessTests: XCTestCase {
         XCTAssertEqual(String(decoding: ran.output, as: UTF8.self), "A=1\nB=2\n")
     }
 
+    /// A child holds standard input, output and error and nothing else, even descriptors the
+    /// parent opened without close-on-exec, as libraries do (SwiftNIO's sockets on Linux,
+    /// libinotifytools' `inotify_init`, libtiff's `TIFFOpen`): a listening socket, a file and an
+    /// inotify instance are open here, and `ls -ln /proc/self/fd` in the child lists none of them.
+    func testTheChildInheritsNoDescriptorButItsStandardOnes() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(listener, 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        XCTAssertEqual(bound, 0)
+        XCTAssertEqual(listen(listener, 4), 0)
+        let file = open("/etc/hostname", O_RDONLY)
+        XCTAssertGreaterThanOrEqual(file, 0)
+        defer { close(file) }
+        let inotify = inotify_init()
+        XCTAssertGreaterThanOrEqual(inotify, 0)
+        defer { close(inotify) }
+        for fd in [listener, file, inotify] {
+            XCTAssertEqual(
+                fcntl(fd, F_GETFD) & FD_CLOEXEC, 0, "descriptor \(fd) is inheritable, as a library leaves it")
+        }
+        let ran = try ChildProcess.run(["/bin/ls", "-ln", "/proc/self/fd/"], environment: [:])
+        XCTAssertEqual(ran.termination, .exited(0))
+        // Lines such as `lr-x------ 1 0 0 64 Nov 29 05:40 3 -> /proc/4242/fd`.
+        let held = String(decoding: ran.output, as: UTF8.self).split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard let arrow = parts.firstIndex(of: "->"), arrow > 0, let fd = Int32(parts[arrow - 1]) else {
+                return nil as (fd: Int32, target: String)?
+            }
+            return (fd, parts[(arrow + 1)...].joined(separator: " "))
+        }
+        XCTAssertEqual(held.filter { $0.fd <= 2 }.map(\.fd), [0, 1, 2])
+        // `ls` itself holds one descriptor above 2: the folder it lists, `/proc/<its pid>/fd`.
+        let inherited = held.filter { $0.fd > 2 && !($0.target.hasPrefix("/proc/") && $0.target.hasSuffix("/fd")) }
+        XCTAssertEqual(inherited.map { "\($0.fd) -> \($0.target)" }, [])
+    }
+
     func testAStandardInputDescriptorIsTheChildsInput() throws {
         let pipe = try Syscall.pipe()
         let reader = FileDescriptor(owning: pipe.read)

@@ -155,8 +155,8 @@ final class ClusterTests: XCTestCase {
                 prefixes: prefixes[$0]!)
         }
         var backendOptions = SIPBackend.Options()
-        backendOptions.reconnectInitialDelay = .milliseconds(100)
-        backendOptions.reconnectMaximumDelay = .milliseconds(500)
+        backendOptions.connection.reconnectInitialDelay = .milliseconds(100)
+        backendOptions.connection.reconnectMaximumDelay = .milliseconds(500)
         backendOptions.storedResultRetention = .milliseconds(50)
         backendOptions.reconcileConnectionWait = .seconds(1)
         var backends: [String: SIPBackend] = [:]

@@ -1,11 +1,12 @@
 import FaxDropCore
-import FaxDropDaemon
 import FaxDropFaxImage
 import FaxDropRenderClient
 import FaxDropSystem
 import Foundation
 import Logging
 import XCTest
+
+@testable import FaxDropDaemon
 
 /// The fax as it was sent is kept (issue 11): at completion the job's fax TIFF is moved to
 /// `images/<job-id>.tif` for sent and failed jobs that had pages, and swept after

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/prctl.h>
+#include <spawn.h>
 
 #ifndef F_SETLEASE
 #define F_SETLEASE 1024
@@ -139,6 +140,16 @@ static inline int faxdrop_set_parent_death_signal(int sig) {
 /// prctl(PR_SET_NAME, name): names the calling thread (at most 15 bytes are kept).
 static inline int faxdrop_set_thread_name(const char *name) {
     return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+}
+
+/// posix_spawn_file_actions_addclosefrom_np (glibc 2.34 and later), which <spawn.h> declares
+/// only under _GNU_SOURCE.
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
+
+/// Adds to `actions` the closing of every descriptor from `from` up (close_range(2) in the
+/// child), so a spawned program holds only the descriptors its file actions gave it.
+static inline int faxdrop_spawn_close_from(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }
 
 /// fork(2), which Swift's Glibc module does not offer.

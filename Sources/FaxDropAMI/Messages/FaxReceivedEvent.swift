@@ -29,11 +29,26 @@ public struct FaxReceivedEvent: Sendable, Equatable {
     /// The AstDB family of the copy (`FaxDropRx/<receive id>`).
     public static let databaseFamily = "FaxDropRx"
 
+    /// Where a field is kept: text, or a number written in decimal.
+    private enum Slot {
+        case text(WritableKeyPath<FaxReceivedEvent, String?>)
+        case number(WritableKeyPath<FaxReceivedEvent, Int?>)
+    }
+
+    /// Each field, in the order the dialplan raises them, and where it is kept: what reading
+    /// the event (`init(fields:)`) and writing it (`orderedFields`) both go by.
+    private static var slots: [(name: String, slot: Slot)] {
+        [
+            ("ReceiveID", .text(\.receiveID)), ("DID", .text(\.did)), ("Caller", .text(\.caller)),
+            ("RemoteStationID", .text(\.remoteStationID)), ("Pages", .number(\.pages)), ("Status", .text(\.status)),
+            ("Error", .text(\.error)), ("StatusString", .text(\.statusString)), ("BitRate", .number(\.bitRate)),
+            ("Resolution", .text(\.resolution)), ("Mode", .text(\.mode)), ("HangupCause", .number(\.hangupCause)),
+            ("Duration", .number(\.duration)), ("File", .text(\.file)),
+        ]
+    }
+
     /// The fields in the order the dialplan raises them (a test checks extensions.conf).
-    public static let fields = [
-        "ReceiveID", "DID", "Caller", "RemoteStationID", "Pages", "Status", "Error", "StatusString", "BitRate",
-        "Resolution", "Mode", "HangupCause", "Duration", "File",
-    ]
+    public static let fields = slots.map { $0.name }
 
     /// Fields the dialplan percent-encodes (`URIENCODE`): all the free text.
     public static let encodedFields: Set<String> = [
@@ -58,32 +73,23 @@ public struct FaxReceivedEvent: Sendable, Equatable {
 
     /// Reads the fields from any decoded key-value source.
     public init(fields: (String) -> String?) {
-        func text(_ key: String) -> String? { dialplanText(fields(key)) }
-        receiveID = text("ReceiveID")
-        did = text("DID")
-        caller = text("Caller")
-        remoteStationID = text("RemoteStationID")
-        pages = text("Pages").flatMap { Int($0) }
-        status = text("Status")?.uppercased()
-        error = text("Error")
-        statusString = text("StatusString")
-        bitRate = text("BitRate").flatMap { Int($0) }
-        resolution = text("Resolution")
-        mode = text("Mode")
-        hangupCause = text("HangupCause").flatMap { Int($0) }
-        duration = text("Duration").flatMap { Int($0) }
-        file = text("File")
+        for (name, slot) in Self.slots {
+            let text = dialplanText(fields(name))
+            switch slot {
+            case .text(let path): self[keyPath: path] = text
+            case .number(let path): self[keyPath: path] = text.flatMap { Int($0) }
+            }
+        }
+        status = status?.uppercased()
     }
 
     /// The event's fields as the dialplan writes them, in order, before encoding.
     public var orderedFields: [(String, String)] {
-        [
-            ("ReceiveID", receiveID ?? ""), ("DID", did ?? ""), ("Caller", caller ?? ""),
-            ("RemoteStationID", remoteStationID ?? ""), ("Pages", pages.map(String.init) ?? ""),
-            ("Status", status ?? ""), ("Error", error ?? ""), ("StatusString", statusString ?? ""),
-            ("BitRate", bitRate.map(String.init) ?? ""), ("Resolution", resolution ?? ""), ("Mode", mode ?? ""),
-            ("HangupCause", hangupCause.map(String.init) ?? ""), ("Duration", duration.map(String.init) ?? ""),
-            ("File", file ?? ""),
-        ]
+        Self.slots.map { name, slot in
+            switch slot {
+            case .text(let path): (name, self[keyPath: path] ?? "")
+            case .number(let path): (name, self[keyPath: path].map(String.init) ?? "")
+            }
+        }
     }
 }

@@ -31,18 +31,13 @@ extension AMISessionStateMachine {
             pingSentAt = nil
             return []
         case .originate(let callID):
-            guard calls[callID] != nil else { return [] }
-            if success {
-                calls[callID]?.originateQueued = true
-                return []
-            }
-            return [
-                finish(
-                    callID,
+            return callActionAnswered(
+                callID, success: success, accepted: { $0.originateQueued = true },
+                refused: { _ in
                     CallResult(
                         status: .failed(.internalError), pagesSent: 0,
-                        message: "Asterisk refused the Originate: \(text.isEmpty ? "error" : text)"))
-            ]
+                        message: "Asterisk refused the Originate: \(text.isEmpty ? "error" : text)")
+                })
         case .hangup:
             return []
         case .dialTechnology:
@@ -76,20 +71,8 @@ extension AMISessionStateMachine {
             }
             return [askStatus(callID, now: now)]
         case .status(let callID):
-            guard calls[callID] != nil else { return [] }
-            if success {
-                calls[callID]?.needsReconcile = false
-                return []
-            }
-            return [
-                finish(
-                    callID,
-                    CallResult(
-                        status: .failed(.interrupted), pagesSent: 0,
-                        message:
-                            "the call ended while FaxDrop was not connected to Asterisk, without a recorded result",
-                        details: details(of: calls[callID]!)))
-            ]
+            return callActionAnswered(
+                callID, success: success, accepted: { $0.needsReconcile = false }, refused: Self.lostWhileDisconnected)
         }
     }
 

@@ -37,16 +37,8 @@ extension AMISessionStateMachine {
     }
 
     mutating func deleteLandedReceives(now: Instant) -> [Action] {
-        guard state == .ready else { return [] }
-        var asked = Set<String>()
-        for case .receiveDelete(let receiveID) in pending.values { asked.insert(receiveID) }
-        var actions: [Action] = []
-        for receiveID in receivesToDelete.sorted() where !asked.contains(receiveID) {
-            let id = nextActionID("rxdel")
-            pending[id] = .receiveDelete(receiveID: receiveID)
-            actions.append(
-                send(.databaseDelete(family: FaxReceivedEvent.databaseFamily, key: receiveID), id: id, now: now))
-        }
-        return actions
+        deleteFromDatabase(
+            family: FaxReceivedEvent.databaseFamily, keys: receivesToDelete.sorted(), prefix: { _ in "rxdel" },
+            expecting: { .receiveDelete(receiveID: $0) }, now: now)
     }
 }

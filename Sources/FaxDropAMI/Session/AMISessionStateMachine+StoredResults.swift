@@ -10,16 +10,8 @@ extension AMISessionStateMachine {
 
     /// `DBDel` for every copy whose time has come and that is not being deleted already.
     mutating func deleteDueStoredResults(now: Instant) -> [Action] {
-        guard state == .ready else { return [] }
-        var asked = Set<String>()
-        for case .databaseDelete(let callID) in pending.values { asked.insert(callID) }
-        var actions: [Action] = []
-        for (callID, due) in storedResultsToDelete.sorted(by: { $0.key < $1.key })
-        where due <= now && !asked.contains(callID) {
-            let id = nextActionID("dbdel-\(callID)")
-            pending[id] = .databaseDelete(callID: callID)
-            actions.append(send(.databaseDelete(family: StoredResult.family, key: callID), id: id, now: now))
-        }
-        return actions
+        deleteFromDatabase(
+            family: StoredResult.family, keys: storedResultsToDelete.filter { $0.value <= now }.keys.sorted(),
+            prefix: { "dbdel-\($0)" }, expecting: { .databaseDelete(callID: $0) }, now: now)
     }
 }
