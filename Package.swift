@@ -13,6 +13,24 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny")
 ]
 
+// The products FaxDrop's targets use, named once.
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+
+/// A FaxDrop module (library, executable or tests), built with the strict settings.
+func module(_ name: String, _ dependencies: [Target.Dependency] = [], extra: [SwiftSetting] = []) -> Target {
+    .target(name: name, dependencies: dependencies, swiftSettings: strict + extra)
+}
+func executable(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .executableTarget(name: name, dependencies: dependencies, swiftSettings: strict)
+}
+func tests(_ name: String, _ dependencies: [Target.Dependency], exclude: [String] = []) -> Target {
+    .testTarget(name: name, dependencies: dependencies, exclude: exclude, swiftSettings: strict)
+}
+
 let package = Package(
     name: "FaxDrop",
     platforms: [.macOS(.v15)],
@@ -44,259 +62,133 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-gnutls-dev"])]),
 
         // MARK: Pure model: codes, numbers, ids, sidecar, configuration, render protocol.
-        .target(name: "FaxDropCore", swiftSettings: strict),
+        module("FaxDropCore"),
         // MARK: Every system call, wrapped once.
-        .target(name: "FaxDropSystem", dependencies: ["CFaxDropSystem", "CNettle"], swiftSettings: strict),
+        module("FaxDropSystem", ["CFaxDropSystem", "CNettle"]),
         // MARK: Scheduling as a pure, time-injected state machine.
-        .target(name: "FaxDropScheduler", dependencies: ["FaxDropCore"], swiftSettings: strict),
+        module("FaxDropScheduler", ["FaxDropCore"]),
         // MARK: Intake: inotify (GPL-2.0-only libinotifytools) — faxdrop only.
-        .target(
-            name: "FaxDropWatcher",
-            dependencies: [
-                "FaxDropCore", "FaxDropSystem", "CInotifyTools", .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
+        module("FaxDropWatcher", ["FaxDropCore", "FaxDropSystem", "CInotifyTools", logging]),
         // MARK: Reading fax TIFFs back (libtiff): page counts, Class F checks, pages as PNG (libpng).
-        .target(name: "FaxDropFaxImage", dependencies: ["FaxDropCore", "CTIFF", "CPNG"], swiftSettings: strict),
+        module("FaxDropFaxImage", ["FaxDropCore", "CTIFF", "CPNG"]),
         // MARK: Gray page to black and white (pure Swift, no C library): the renderer's image
         // decisions, linked by faxdrop-render and unit-tested on synthetic images.
         // Its per-pixel loops are optimised in debug builds too, so the renderer tests run the
         // debug `faxdrop-render` at release speed where it counts.
-        .target(name: "FaxDropBilevel", swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        module("FaxDropBilevel", extra: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // MARK: The renderer engine (AGPL libgs + libtiff) — faxdrop-render only.
-        .target(
-            name: "FaxDropRenderer",
-            dependencies: [
+        module(
+            "FaxDropRenderer",
+            [
                 "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropBilevel", "CGhostscript", "CTIFF", "CPNG",
                 "CJPEG",
-            ],
-            swiftSettings: strict
-        ),
+            ]),
         // MARK: The daemon's side of the renderer: a pool of `faxdrop-render` worker processes.
-        .target(
-            name: "FaxDropRenderClient",
-            dependencies: ["FaxDropCore", "FaxDropSystem", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict
-        ),
+        module("FaxDropRenderClient", ["FaxDropCore", "FaxDropSystem", logging]),
         // MARK: Asterisk Manager Interface: framing, typed messages, session state machine, NIO client.
-        .target(
-            name: "FaxDropAMI",
-            dependencies: [
-                "FaxDropCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
+        module("FaxDropAMI", ["FaxDropCore", nioCore, nioPosix, logging]),
         // MARK: FAX_BACKEND=sip: the engine-facing backend on the AMI client, and `check`'s probe.
-        .target(
-            name: "FaxDropAsterisk",
-            dependencies: ["FaxDropCore", "FaxDropAMI", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict
-        ),
+        module("FaxDropAsterisk", ["FaxDropCore", "FaxDropAMI", logging]),
         // MARK: The job index: SQLite (GRDB) mirroring sidecars and journals (issue 11).
-        .target(
-            name: "FaxDropIndex",
-            dependencies: [
-                "FaxDropCore", "FaxDropSystem", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
+        module(
+            "FaxDropIndex", ["FaxDropCore", "FaxDropSystem", .product(name: "GRDB", package: "GRDB.swift"), logging]),
         // MARK: The daemon: spool, journal, sidecars, engine, backends, render pool, HTTP.
-        .target(
-            name: "FaxDropDaemon",
-            dependencies: [
+        module(
+            "FaxDropDaemon",
+            [
                 "FaxDropCore", "FaxDropSystem", "FaxDropScheduler", "FaxDropWatcher", "FaxDropFaxImage", "FaxDropAMI",
-                "FaxDropAsterisk", "FaxDropIndex",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "FaxDropAsterisk", "FaxDropIndex", logging, nioPosix,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: strict
-        ),
+            ]),
         // MARK: Telling the world outside: systemd notifications, the result hook, the webhook (libcurl).
-        .target(
-            name: "FaxDropNotify",
-            dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "CCurl",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            swiftSettings: strict
-        ),
+        module("FaxDropNotify", ["FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "CCurl", logging, nioPosix]),
         // MARK: `faxdrop check`: what would stop the gateway from working here.
-        .target(
-            name: "FaxDropDiagnostics",
-            dependencies: [
+        module(
+            "FaxDropDiagnostics",
+            [
                 "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropAMI", "FaxDropAsterisk", "FaxDropFaxImage",
-                "FaxDropRenderClient", "FaxDropNotify",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            swiftSettings: strict
-        ),
+                "FaxDropRenderClient", "FaxDropNotify", logging, nioCore, nioPosix,
+            ]),
         // MARK: The HTTP API, metrics and health (issue 6), served by Hummingbird 2.
-        .target(
-            name: "FaxDropHTTP",
-            dependencies: [
-                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropNotify", "FaxDropIndex",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Hummingbird", package: "hummingbird"),
+        module(
+            "FaxDropHTTP",
+            [
+                "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropNotify", "FaxDropIndex", logging, nioCore,
+                nioPosix, .product(name: "NIOHTTP1", package: "swift-nio"), hummingbird,
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-            ],
-            swiftSettings: strict
-        ),
+            ]),
         // MARK: The web console (issue 11): Hummingbird routes and Mustache pages, mounted on the
         // daemon's HTTP server. Reads the spool; acts through the same requests as the CLI.
-        .target(
-            name: "FaxDropConsole",
-            dependencies: [
+        module(
+            "FaxDropConsole",
+            [
                 "FaxDropCore", "FaxDropSystem", "FaxDropDaemon", "FaxDropHTTP", "FaxDropIndex", "FaxDropFaxImage",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
+                hummingbird, .product(name: "Mustache", package: "swift-mustache"), nioCore, logging,
+            ]),
         // MARK: A fake Asterisk (AMI on loopback) that reproduces the captures.
-        .target(
-            name: "AsteriskSimulator",
-            dependencies: [
-                "FaxDropCore", "FaxDropAMI", "FaxDropFaxImage",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
+        module("AsteriskSimulator", ["FaxDropCore", "FaxDropAMI", "FaxDropFaxImage", nioCore, nioPosix, logging]),
 
         // MARK: Executables.
-        .executableTarget(
-            name: "faxdrop",
-            dependencies: [
+        executable(
+            "faxdrop",
+            [
                 "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropHTTP", "FaxDropAMI", "FaxDropAsterisk",
                 "FaxDropDiagnostics", "FaxDropRenderClient", "FaxDropFaxImage", "FaxDropIndex", "FaxDropConsole",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "faxdrop-render",
-            dependencies: ["FaxDropRenderer", "FaxDropCore", "FaxDropSystem"],
-            swiftSettings: strict
-        ),
+                argumentParser, hummingbird, logging,
+            ]),
+        executable("faxdrop-render", ["FaxDropRenderer", "FaxDropCore", "FaxDropSystem"]),
         // The rendering benchmark of issue 3 (a command in the README, not a test).
-        .executableTarget(
-            name: "faxdrop-render-bench",
-            dependencies: [
-                "FaxDropRenderClient", "FaxDropFaxImage", "FaxDropCore", "FaxDropSystem",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
+        executable(
+            "faxdrop-render-bench", ["FaxDropRenderClient", "FaxDropFaxImage", "FaxDropCore", "FaxDropSystem", logging]),
         // The scheduler benchmark of issue 14 (a command in the README, not a test).
-        .executableTarget(
-            name: "faxdrop-scheduler-bench", dependencies: ["FaxDropScheduler", "FaxDropCore"], swiftSettings: strict),
+        executable("faxdrop-scheduler-bench", ["FaxDropScheduler", "FaxDropCore"]),
         // The job index benchmark of issue 11 (a command in the README, not a test).
-        .executableTarget(
-            name: "faxdrop-index-bench",
-            dependencies: [
-                "FaxDropIndex", "FaxDropCore", "FaxDropSystem", .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "faxdrop-asterisk-sim",
-            dependencies: [
-                "AsteriskSimulator",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
+        executable("faxdrop-index-bench", ["FaxDropIndex", "FaxDropCore", "FaxDropSystem", logging]),
+        executable("faxdrop-asterisk-sim", ["AsteriskSimulator", argumentParser, logging]),
 
         // MARK: Tests.
-        // Helpers several test targets share (running built programs, loopback sockets); Foundation only.
+        // Helpers several test targets share (running built programs, loopback sockets, a seeded
+        // generator); Foundation only.
         .target(name: "FaxDropTestSupport", path: "Tests/FaxDropTestSupport", swiftSettings: strict),
-        .testTarget(name: "FaxDropCoreTests", dependencies: ["FaxDropCore", "FaxDropSystem"], swiftSettings: strict),
-        .testTarget(
-            name: "FaxDropFaxImageTests", dependencies: ["FaxDropFaxImage", "FaxDropCore", "FaxDropTestSupport"],
-            swiftSettings: strict),
-        .testTarget(
-            name: "FaxDropSchedulerTests", dependencies: ["FaxDropScheduler", "FaxDropCore", "FaxDropTestSupport"],
-            swiftSettings: strict),
-        .testTarget(
-            name: "FaxDropWatcherTests",
-            dependencies: [
-                "FaxDropWatcher", "FaxDropSystem", "FaxDropCore", .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
-        .testTarget(
-            name: "FaxDropRendererTests",
-            dependencies: [
+        tests("FaxDropCoreTests", ["FaxDropCore", "FaxDropSystem"]),
+        tests("FaxDropFaxImageTests", ["FaxDropFaxImage", "FaxDropCore", "FaxDropTestSupport"]),
+        tests("FaxDropSchedulerTests", ["FaxDropScheduler", "FaxDropCore", "FaxDropTestSupport"]),
+        tests("FaxDropWatcherTests", ["FaxDropWatcher", "FaxDropSystem", "FaxDropCore", logging]),
+        tests(
+            "FaxDropRendererTests",
+            [
                 "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "FaxDropRenderClient", "CPNG", "FaxDropTestSupport",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
-        .testTarget(name: "FaxDropBilevelTests", dependencies: ["FaxDropBilevel"], swiftSettings: strict),
-        .testTarget(
-            name: "FaxDropAMITests",
-            dependencies: [
+                logging,
+            ]),
+        tests("FaxDropBilevelTests", ["FaxDropBilevel"]),
+        tests(
+            "FaxDropAMITests",
+            [
                 "FaxDropAMI", "FaxDropAsterisk", "FaxDropCore", "FaxDropFaxImage", "AsteriskSimulator",
-                "FaxDropTestSupport", .product(name: "Logging", package: "swift-log"),
+                "FaxDropTestSupport", logging,
             ],
-            exclude: ["Fixtures"],
-            swiftSettings: strict
-        ),
-        .testTarget(
-            name: "FaxDropIndexTests",
-            dependencies: [
-                "FaxDropIndex", "FaxDropCore", "FaxDropSystem", .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
-        .testTarget(
-            name: "FaxDropHTTPTests",
-            dependencies: [
+            exclude: ["Fixtures"]),
+        tests("FaxDropIndexTests", ["FaxDropIndex", "FaxDropCore", "FaxDropSystem", logging]),
+        tests(
+            "FaxDropHTTPTests",
+            [
                 "FaxDropHTTP", "FaxDropNotify", "FaxDropDiagnostics", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem",
                 "FaxDropRenderClient", "FaxDropFaxImage", "FaxDropAMI", "AsteriskSimulator", "FaxDropIndex",
-                "FaxDropTestSupport", .product(name: "Logging", package: "swift-log"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-            ],
-            swiftSettings: strict
-        ),
-        .testTarget(
-            name: "FaxDropConsoleTests",
-            dependencies: [
-                "FaxDropConsole", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
-        .testTarget(
-            name: "FaxDropDaemonTests",
-            dependencies: [
+                "FaxDropTestSupport", logging,
+                hummingbird,
+            ]),
+        tests(
+            "FaxDropConsoleTests",
+            [
+                "FaxDropConsole", "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", hummingbird,
+                .product(name: "HummingbirdTesting", package: "hummingbird"), nioCore, logging,
+            ]),
+        tests(
+            "FaxDropDaemonTests",
+            [
                 "FaxDropDaemon", "FaxDropCore", "FaxDropSystem", "FaxDropFaxImage", "AsteriskSimulator",
-                "FaxDropRenderClient", "FaxDropAMI", "FaxDropAsterisk", "FaxDropTestSupport",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
+                "FaxDropRenderClient", "FaxDropAMI", "FaxDropAsterisk", "FaxDropTestSupport", logging,
+            ]),
     ]
 )

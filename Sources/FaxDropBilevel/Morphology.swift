@@ -24,6 +24,7 @@ enum Morphology {
         _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int, radius r: Int,
         _ op: Operation
     ) {
+        guard r > 0 else { return dst.update(from: src, count: width * height) }
         switch op {
         case .minimum: horizontal(src, dst, width: width, height: height, radius: r, Lowest.self)
         case .maximum: horizontal(src, dst, width: width, height: height, radius: r, Highest.self)
@@ -34,10 +35,19 @@ enum Morphology {
         _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int, radius r: Int,
         _ op: Operation, workspace: Workspace
     ) {
+        guard r > 0 else { return dst.update(from: src, count: width * height) }
         switch op {
         case .minimum: vertical(src, dst, width: width, height: height, radius: r, Lowest.self, workspace: workspace)
         case .maximum: vertical(src, dst, width: width, height: height, radius: r, Highest.self, workspace: workspace)
         }
+    }
+
+    /// The window's length, 2r+1, and a line of `count` with `r` identity cells on each side,
+    /// rounded up to whole windows (the blocks the prefix and suffix extrema run over).
+    @inline(__always)
+    private static func blocks(_ count: Int, radius r: Int) -> (window: Int, padded: Int) {
+        let w = 2 * r + 1
+        return (w, ((count + 2 * r + w - 1) / w) * w)
     }
 
     @inline(__always)
@@ -45,12 +55,7 @@ enum Morphology {
         _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int, radius r: Int,
         _: E.Type
     ) {
-        if r == 0 {
-            dst.update(from: src, count: width * height)
-            return
-        }
-        let w = 2 * r + 1
-        let padded = ((width + 2 * r + w - 1) / w) * w
+        let (w, padded) = blocks(width, radius: r)
         let identity = E.identity
         let line = UnsafeMutablePointer<UInt8>.allocate(capacity: padded)
         let prefix = UnsafeMutablePointer<UInt8>.allocate(capacity: padded)
@@ -92,12 +97,7 @@ enum Morphology {
         _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int, radius r: Int,
         _: E.Type, workspace: Workspace
     ) {
-        if r == 0 {
-            dst.update(from: src, count: width * height)
-            return
-        }
-        let w = 2 * r + 1
-        let paddedRows = ((height + 2 * r + w - 1) / w) * w
+        let (w, paddedRows) = blocks(height, radius: r)
         let identity = E.identity
         let prefix = workspace.take(paddedRows * width, slot: 0)
         let suffix = workspace.take(paddedRows * width, slot: 1)

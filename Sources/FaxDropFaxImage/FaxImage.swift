@@ -58,36 +58,31 @@ public enum FaxImage {
 
     /// The tags of the directory (page) `tif` is on now.
     static func currentPage(_ tif: OpaquePointer) -> FaxPageInfo {
-        var width: UInt32 = 0
-        var height: UInt32 = 0
-        var xres: Float = 0
-        var yres: Float = 0
-        var unit: UInt16 = 0
-        var compression: UInt16 = 0
-        var bps: UInt16 = 0
-        var spp: UInt16 = 0
-        var photometric: UInt16 = 0
-        var fillOrder: UInt16 = 0
+        /// `tag` through one of the shim's typed getters; 0 when it is not set (libtiff's
+        /// default with the `defaulted` getter).
+        func tag<T: Numeric>(_ tag: Int32, _ get: (OpaquePointer?, UInt32, UnsafeMutablePointer<T>?) -> Int32) -> T {
+            var value: T = 0
+            _ = get(tif, UInt32(tag), &value)
+            return value
+        }
+        let defaulted = faxdrop_tiff_get_defaulted_u16
         var pageNo: UInt16 = 0
         var pageTotal: UInt16 = 0
-        _ = faxdrop_tiff_get_u32(tif, UInt32(TIFFTAG_IMAGEWIDTH), &width)
-        _ = faxdrop_tiff_get_u32(tif, UInt32(TIFFTAG_IMAGELENGTH), &height)
-        _ = faxdrop_tiff_get_float(tif, UInt32(TIFFTAG_XRESOLUTION), &xres)
-        _ = faxdrop_tiff_get_float(tif, UInt32(TIFFTAG_YRESOLUTION), &yres)
-        _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_RESOLUTIONUNIT), &unit)
-        _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_COMPRESSION), &compression)
-        _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_BITSPERSAMPLE), &bps)
-        _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_SAMPLESPERPIXEL), &spp)
-        _ = faxdrop_tiff_get_u16(tif, UInt32(TIFFTAG_PHOTOMETRIC), &photometric)
-        _ = faxdrop_tiff_get_defaulted_u16(tif, UInt32(TIFFTAG_FILLORDER), &fillOrder)
         let hasPageNumber = faxdrop_tiff_get_u16_pair(tif, UInt32(TIFFTAG_PAGENUMBER), &pageNo, &pageTotal) == 1
         var encoded = 0
         let strips = TIFFNumberOfStrips(tif)
         for s in 0..<strips { encoded += Int(TIFFRawStripSize(tif, s)) }
         return FaxPageInfo(
-            width: Int(width), height: Int(height), xResolution: Double(xres), yResolution: Double(yres),
-            resolutionUnit: Int(unit), compression: Int(compression), bitsPerSample: Int(bps),
-            samplesPerPixel: Int(spp), photometric: Int(photometric), fillOrder: Int(fillOrder),
+            width: Int(tag(TIFFTAG_IMAGEWIDTH, faxdrop_tiff_get_u32)),
+            height: Int(tag(TIFFTAG_IMAGELENGTH, faxdrop_tiff_get_u32)),
+            xResolution: Double(tag(TIFFTAG_XRESOLUTION, faxdrop_tiff_get_float)),
+            yResolution: Double(tag(TIFFTAG_YRESOLUTION, faxdrop_tiff_get_float)),
+            resolutionUnit: Int(tag(TIFFTAG_RESOLUTIONUNIT, defaulted)),
+            compression: Int(tag(TIFFTAG_COMPRESSION, defaulted)),
+            bitsPerSample: Int(tag(TIFFTAG_BITSPERSAMPLE, defaulted)),
+            samplesPerPixel: Int(tag(TIFFTAG_SAMPLESPERPIXEL, defaulted)),
+            photometric: Int(tag(TIFFTAG_PHOTOMETRIC, faxdrop_tiff_get_u16)),
+            fillOrder: Int(tag(TIFFTAG_FILLORDER, defaulted)),
             pageNumber: hasPageNumber ? (Int(pageNo), Int(pageTotal)) : nil, encodedBytes: encoded)
     }
 

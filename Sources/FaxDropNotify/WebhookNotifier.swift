@@ -27,6 +27,8 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
         var tasks: [Int: Task<Void, Never>] = [:]
         var next = 0
         var stopped = false
+        /// Callers of `drained()` waiting for `tasks` to become empty, by a key of their own.
+        var drainWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
     }
 
     /// Retry delays: `first`, doubled each time up to `max`, for at most `attempts` tries.
@@ -79,12 +81,16 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
     }
 
     /// Gives deliveries in flight `stopGrace` to end (jobs that ended during the shutdown),
-    /// then drops the rest.
+    /// then drops the rest. Returns as soon as the last delivery ends, and at the latest when
+    /// the grace is over: a delivery still waiting to retry is cancelled; one whose transfer is
+    /// on the wire is cancelled too and runs out on its own, bounded by the client's timeout.
     public func stop() async {
-        let grace = stopGrace
-        let deadline = ContinuousClock.now + grace
-        while state.withLock({ !$0.tasks.isEmpty }) && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
+        let deadline = ContinuousClock.now + stopGrace
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.drained() }
+            group.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
+            await group.next()
+            group.cancelAll()
         }
         let pending = state.withLock { s -> [Task<Void, Never>] in
             s.stopped = true
@@ -95,7 +101,27 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
                 "stopping with webhook deliveries pending; they are dropped", metadata: ["count": "\(pending.count)"])
         }
         for task in pending { task.cancel() }
-        for task in pending { await task.value }
+    }
+
+    /// Returns once no delivery is in flight (at once when none is), or when the calling task
+    /// is cancelled. Woken by the last delivery task as it ends, not by polling.
+    func drained() async {
+        let key = state.withLock { s in
+            s.next += 1
+            return s.next
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let wait = state.withLock { s in
+                    guard !s.tasks.isEmpty, !Task.isCancelled else { return false }
+                    s.drainWaiters[key] = continuation
+                    return true
+                }
+                if !wait { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.drainWaiters.removeValue(forKey: key) }?.resume()
+        }
     }
 
     public func jobFinished(_ sidecar: Sidecar, sidecarPath: String) {
@@ -115,7 +141,13 @@ public final class WebhookNotifier: EngineObserver, DaemonService {
             s.next += 1
             s.tasks[key] = Task { [self] in
                 await deliver(job, sidecarPath: sidecarPath, event: event)
-                _ = state.withLock { $0.tasks.removeValue(forKey: key) }
+                let waiters = state.withLock { s in
+                    s.tasks[key] = nil
+                    guard s.tasks.isEmpty else { return [CheckedContinuation<Void, Never>]() }
+                    defer { s.drainWaiters = [:] }
+                    return Array(s.drainWaiters.values)
+                }
+                for waiter in waiters { waiter.resume() }
             }
         }
     }

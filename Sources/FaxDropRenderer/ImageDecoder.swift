@@ -72,15 +72,9 @@ enum ImageDecoder {
         var unit: Int32 = 0
         var xd: Int32 = 0
         var yd: Int32 = 0
-        var message = [CChar](repeating: 0, count: 256)
-        let count = message.count
-        guard
-            let pixels = message.withUnsafeMutableBufferPointer({
-                faxdrop_jpeg_decode_gray(path, maximumPixels, &width, &height, &unit, &xd, &yd, $0.baseAddress, count)
-            })
-        else { throw FaxError(.corruptDocument, "JPEG cannot be decoded: \(cText(message))") }
-        defer { free(pixels) }
-        let image = Array(UnsafeBufferPointer(start: pixels, count: Int(width) * Int(height)))
+        let image = try decodedGray("JPEG", width: &width, height: &height) {
+            faxdrop_jpeg_decode_gray(path, maximumPixels, &$0, &$1, &unit, &xd, &yd, $2, $3)
+        }
         var dpi: (x: Double, y: Double)?
         if unit == 1 || unit == 2, xd > 0, yd > 0 {
             let factor = unit == 2 ? 2.54 : 1
@@ -126,15 +120,9 @@ enum ImageDecoder {
     static func png(_ path: String, head: [UInt8]) throws(FaxError) -> GrayImage {
         var width: Int32 = 0
         var height: Int32 = 0
-        var message = [CChar](repeating: 0, count: 256)
-        let count = message.count
-        guard
-            let pixels = message.withUnsafeMutableBufferPointer({
-                faxdrop_png_decode_gray(path, maximumPixels, &width, &height, $0.baseAddress, count)
-            })
-        else { throw FaxError(.corruptDocument, "PNG cannot be decoded: \(cText(message))") }
-        defer { free(pixels) }
-        let image = Array(UnsafeBufferPointer(start: pixels, count: Int(width) * Int(height)))
+        let image = try decodedGray("PNG", width: &width, height: &height) {
+            faxdrop_png_decode_gray(path, maximumPixels, &$0, &$1, $2, $3)
+        }
         return GrayImage(width: Int(width), height: Int(height), pixels: image, dpi: pngDPI(head))
     }
 
@@ -190,6 +178,21 @@ extension GrayImage {
         page.paste(scaled, x: (pageWidth - targetWidth) / 2, y: 0)
         return page
     }
+}
+
+/// Runs one of the shims' `faxdrop_*_decode_gray` calls, handed the width and height to fill
+/// and a buffer for its error message, and copies out the gray pixels it allocated (and frees
+/// them); a `corruptDocument` error with the library's message when it returns none.
+private func decodedGray(
+    _ format: String, width: inout Int32, height: inout Int32,
+    _ decode: (inout Int32, inout Int32, UnsafeMutablePointer<CChar>?, Int) -> UnsafeMutablePointer<UInt8>?
+) throws(FaxError) -> [UInt8] {
+    var message = [CChar](repeating: 0, count: 256)
+    let count = message.count
+    guard let pixels = message.withUnsafeMutableBufferPointer({ decode(&width, &height, $0.baseAddress, count) })
+    else { throw FaxError(.corruptDocument, "\(format) cannot be decoded: \(cText(message))") }
+    defer { free(pixels) }
+    return Array(UnsafeBufferPointer(start: pixels, count: Int(width) * Int(height)))
 }
 
 /// The text of a NUL-terminated C buffer.

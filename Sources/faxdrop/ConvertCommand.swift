@@ -1,6 +1,5 @@
 import ArgumentParser
 import FaxDropCore
-import FaxDropDaemon
 import FaxDropFaxImage
 import Foundation
 
@@ -9,39 +8,26 @@ struct ConvertCommand: AsyncParsableCommand {
         commandName: "convert",
         abstract: "Render a document to a TIFF Class F fax image with the daemon's renderer (a preview).")
 
-    @OptionGroup var common: CommonOptions
-
-    @Argument(help: "The document: PDF, PostScript, TIFF, JPEG, PNG or UTF-8 text.")
-    var input: String
+    @OptionGroup var document: DocumentArguments
 
     @Argument(help: "The fax image to write (.tif).")
     var output: String
 
-    @Option(help: "fine (204x196 dpi) or normal (204x98).")
-    var resolution: Resolution?
-
-    @Option(help: "letter or a4.")
-    var paper: Paper?
+    @OptionGroup var page: PageOptions
 
     func run() async throws {
-        var configuration = try common.load()
-        configuration.renderWorkers = 1
+        let configuration = try document.common.load()
         let logger = configuration.makeLogger(label: "faxdrop-convert")
-        let absolute = { (path: String) in
-            path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let output = absolutePath(output)
+        let reply: RenderReply
+        do throws(FaxError) {
+            reply = try await document.render(
+                to: output, id: "convert", configuration, resolution: page.resolution ?? configuration.resolution,
+                paper: page.paper ?? configuration.paper, logger: logger)
+        } catch {
+            throw fail(error)
         }
-        let findings = DocumentInspector.inspect(absolute(input), maxBytes: configuration.maxBytes)
-        if let error = findings.error { throw fail(error) }
-        let renderer = RenderPoolService(configuration, logger: logger)
-        let request = RenderRequest(
-            id: "convert", input: absolute(input), output: absolute(output),
-            resolution: resolution ?? configuration.resolution, paper: paper ?? configuration.paper,
-            maxPages: configuration.maxPages, maxBytes: configuration.maxBytes,
-            trimBlankTail: configuration.trimBlankTail)
-        let reply = await renderer.render(request, logger: logger)
-        await renderer.stop()
-        if let failure = reply.error { throw fail(FaxError(failure.code, failure.message)) }
-        let pages = (try? FaxImage.inspect(request.output).count) ?? 0
+        let pages = (try? FaxImage.inspect(output).count) ?? 0
         guard pages == reply.pages, pages > 0 else {
             throw fail(FaxError(.conversionFailed, "the renderer reported \(reply.pages) pages but wrote \(pages)"))
         }
@@ -53,6 +39,3 @@ struct ConvertCommand: AsyncParsableCommand {
         return ExitCode(1)
     }
 }
-
-extension Resolution: ExpressibleByArgument {}
-extension Paper: ExpressibleByArgument {}

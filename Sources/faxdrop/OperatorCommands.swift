@@ -7,17 +7,13 @@ struct CancelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel", abstract: "Stop a queued or live job (its call is hung up); it ends `cancelled`.")
 
-    @OptionGroup var common: CommonOptions
-
-    @Argument(help: "The job id.")
-    var jobID: String
+    @OptionGroup var job: JobArgument
 
     @Option(help: "Seconds to wait for the daemon to end the job (0: do not wait).")
     var wait: Double = 30
 
     func run() throws {
-        let spool = Spool(root: try common.load().spool)
-        let id = try parseJobID(jobID)
+        let (spool, id) = try job.load()
         if let sidecar = StatusReport.sidecar(id, spool: spool) {
             printError("error: job \(id) has already ended (\(sidecar.status.rawValue))")
             throw ExitCode(1)
@@ -40,14 +36,10 @@ struct RetryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retry", abstract: "Queue a failed job again as a new job that names the old; prints the new id.")
 
-    @OptionGroup var common: CommonOptions
-
-    @Argument(help: "The failed job's id.")
-    var jobID: String
+    @OptionGroup var job: JobArgument
 
     func run() throws {
-        let spool = Spool(root: try common.load().spool)
-        let old = try parseJobID(jobID)
+        let (spool, old) = try job.load()
         guard let sidecar = StatusReport.sidecar(old, spool: spool), sidecar.status == .failed else {
             printError("error: job \(old) is not in \(spool.failed)")
             throw ExitCode(1)
@@ -56,6 +48,19 @@ struct RetryCommand: ParsableCommand {
         let new = generator.next(milliseconds: UInt64(Date().timeIntervalSince1970 * 1000))
         try ControlRequest.retry(old: old, new: new).post(to: spool)
         print(new.value)
+    }
+}
+
+/// `--spool`, `--config` and the id of the job a command acts on (`cancel`, `retry`).
+struct JobArgument: ParsableArguments {
+    @OptionGroup var common: CommonOptions
+
+    @Argument(help: "The job's id.")
+    var jobID: String
+
+    /// The spool and the job; an error and exit status 1 when the id is not one.
+    func load() throws -> (spool: Spool, id: JobID) {
+        (Spool(root: try common.load().spool), try parseJobID(jobID))
     }
 }
 

@@ -15,10 +15,7 @@ struct ReceiveTestCommand: AsyncParsableCommand {
         commandName: "receive-test",
         abstract: "Deliver a document as a received fax (loopback backend): incoming/<DID>/<id>.pdf and .json.")
 
-    @OptionGroup var common: CommonOptions
-
-    @Argument(help: "The document: PDF, PostScript, TIFF, JPEG, PNG or UTF-8 text.")
-    var input: String
+    @OptionGroup var document: DocumentArguments
 
     @Option(help: "The dialled number (DID) the fax arrives on, e.g. +15551002.")
     var did: String
@@ -33,33 +30,24 @@ struct ReceiveTestCommand: AsyncParsableCommand {
     var resolution: Resolution?
 
     func run() async throws {
-        let configuration = try common.load()
+        let configuration = try document.common.load()
         guard configuration.backend == .loopback else {
             throw ValidationError("receive-test needs FAX_BACKEND=loopback; with sip, call the trunk's DID instead")
         }
         guard InboundText.did(did) != nil else { throw ValidationError("--did must be + and 1 to 15 digits") }
-        var renderConfiguration = configuration
-        renderConfiguration.renderWorkers = 1
         let logger = configuration.makeLogger(label: "faxdrop-receive-test")
         let spool = Spool(root: configuration.spool)
         try spool.createLayout()
-        let absolute = input.hasPrefix("/") ? input : FileManager.default.currentDirectoryPath + "/" + input
-        if let error = DocumentInspector.inspect(absolute, maxBytes: configuration.maxBytes).error {
-            throw CodedFailure(error: error)
-        }
         let receiveID = "\(Int(Date().timeIntervalSince1970)).\(UInt32.random(in: 1...UInt32.max))"
         let rendered = spool.tmp + "/receive-test-\(receiveID).tif"
         defer { try? Syscall.unlink(rendered) }
-        let renderer = RenderPoolService(renderConfiguration, logger: logger)
-        let reply = await renderer.render(
-            RenderRequest(
-                id: "receive-test", input: absolute, output: rendered,
-                resolution: resolution ?? configuration.resolution,
-                paper: configuration.paper, maxPages: configuration.maxPages, maxBytes: configuration.maxBytes,
-                trimBlankTail: configuration.trimBlankTail),
-            logger: logger)
-        await renderer.stop()
-        if let failure = reply.error { throw CodedFailure(error: FaxError(failure.code, failure.message)) }
+        do throws(FaxError) {
+            _ = try await document.render(
+                to: rendered, id: "receive-test", configuration, resolution: resolution ?? configuration.resolution,
+                paper: configuration.paper, logger: logger)
+        } catch {
+            throw CodedFailure(error: error)
+        }
 
         // What spandsp writes: the pages re-coded as G3 2-D, FillOrder 2, into receiving/.
         let staged = spool.tmp + "/receive-test-\(receiveID).g3.tif"

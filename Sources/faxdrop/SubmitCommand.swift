@@ -36,11 +36,7 @@ struct SubmitCommand: ParsableCommand {
     @Option(name: .customLong("send-at"), help: "Not before this time, RFC 3339 (2026-11-29T14:30:00+01:00).")
     var sendAt: String?
 
-    @Option(help: "fine (204x196) or normal (204x98) (default: the gateway's FAXDROP_RESOLUTION).")
-    var resolution: Resolution?
-
-    @Option(help: "letter or a4 (default: the gateway's FAXDROP_PAPER).")
-    var paper: Paper?
+    @OptionGroup var page: PageOptions
 
     @Option(
         name: .customLong("max-attempts"),
@@ -64,7 +60,7 @@ struct SubmitCommand: ParsableCommand {
             options: JobOptions(
                 cover: cover, subject: subject, note: note.isEmpty ? nil : note, priority: priority,
                 maxAttempts: maxAttempts,
-                resolution: resolution, paper: paper))
+                resolution: page.resolution, paper: page.paper))
         guard !files.isEmpty, files.count <= JobDocument.maxCount else {
             printError("error: invalid_options: give 1 to \(JobDocument.maxCount) documents")
             throw ExitCode(1)

@@ -28,9 +28,11 @@ func parsePrometheus(_ text: String, file: StaticString = #filePath, line: UInt 
 /// Starts `python3 -c script arguments…`, a server that writes the port it listens on into
 /// `portFile` (renamed into place, so it is read whole), and waits up to 10 s for that port;
 /// a server that names none is killed.
-func startPythonServer(_ script: String, _ arguments: [String], portFile: String) throws -> (pid: pid_t, port: Int) {
-    let pid = try ChildProcess.spawn(
-        [python] + pythonPrefix + ["-c", script] + arguments, environment: ProcessInfo.processInfo.environment)
+func startPythonServer(
+    _ script: String, _ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
+    portFile: String
+) throws -> (pid: pid_t, port: Int) {
+    let pid = try ChildProcess.spawn([python] + pythonPrefix + ["-c", script] + arguments, environment: environment)
     let deadline = Date().addingTimeInterval(10)
     var port: Int?
     while port == nil && Date() < deadline {
@@ -46,16 +48,19 @@ func startPythonServer(_ script: String, _ arguments: [String], portFile: String
 
 /// A webhook receiver on loopback (Python's http.server): records each POST's headers and
 /// body as a JSON line and answers with the next status of `statuses` (the last repeats).
+/// With `holdUntil`, each answer waits until a file exists at that path: a delivery in flight.
 final class WebhookReceiver {
     let pid: pid_t
     let log: String
     let port: Int
 
     /// - Parameter tls: a certificate chain and key (PEM files): the receiver speaks https.
-    init(statuses: [Int], folder: String, tls: (certificate: String, key: String)? = nil) throws {
+    init(
+        statuses: [Int], folder: String, tls: (certificate: String, key: String)? = nil, holdUntil: String? = nil
+    ) throws {
         log = folder + "/webhook-\(UUID().uuidString).jsonl"
         let script = """
-            import os, sys, json, base64
+            import os, sys, json, base64, time
             from http.server import HTTPServer, BaseHTTPRequestHandler
             statuses = [int(s) for s in sys.argv[2].split(",")]
             count = [0]
@@ -65,6 +70,9 @@ final class WebhookReceiver {
                     with open(sys.argv[1], "a") as f:
                         f.write(json.dumps({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
                                             "body": base64.b64encode(body).decode()}) + "\\n")
+                    hold = os.environ.get("FAXDROP_TEST_HOLD_UNTIL")
+                    while hold and not os.path.exists(hold):
+                        time.sleep(0.01)
                     status = statuses[min(count[0], len(statuses) - 1)]
                     count[0] += 1
                     self.send_response(status)
@@ -88,6 +96,9 @@ final class WebhookReceiver {
             script,
             [log, statuses.map(String.init).joined(separator: ","), portFile]
                 + (tls.map { [$0.certificate, $0.key] } ?? []),
+            environment: ProcessInfo.processInfo.environment.merging(
+                holdUntil.map { ["FAXDROP_TEST_HOLD_UNTIL": $0] } ?? [:]
+            ) { $1 },
             portFile: portFile)
     }
 

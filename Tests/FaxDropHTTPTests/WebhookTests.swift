@@ -125,4 +125,57 @@ final class WebhookTests: XCTestCase {
         await webhook.stop()
         await unreachable.stop()
     }
+
+    /// `stop` waits for a delivery in flight and returns once it has ended, long before the
+    /// grace is over; a delivery that outlasts the grace is dropped when the grace is over,
+    /// not waited for until its transfer times out.
+    func testStopWaitsForADeliveryInFlightButNotPastTheGrace() async throws {
+        let spool = try HTTPTestSpool()
+        let sidecarPath = spool.base + "/s.json"
+        try Data("{\"job_id\":\"x\"}".utf8).write(to: URL(fileURLWithPath: sidecarPath))
+        let sidecar = Fixtures.sidecar(destination: "+15551234567")
+        let metrics = Metrics()
+        @Sendable func delivered() -> Bool {
+            metrics.exposition(.init(jobs: [], callsInProgress: 0, dropZoneFiles: 0, amiConnected: nil))
+                .contains("faxdrop_webhook_deliveries_total{result=\"delivered\"} 1")
+        }
+        let clock = ContinuousClock()
+
+        // Answered only when the test releases it, while `stop` waits (grace 60 s).
+        let release = spool.base + "/release"
+        let held = try WebhookReceiver(statuses: [200], folder: spool.base, holdUntil: release)
+        let webhook = WebhookNotifier(
+            target: HTTPPost.Target("http://127.0.0.1:\(held.port)/h")!, secret: nil, stopGrace: .seconds(60),
+            metrics: metrics, logger: quietLogger())
+        webhook.jobFinished(sidecar, sidecarPath: sidecarPath)
+        _ = try await held.waitFor(1, timeout: 20)
+        let started = clock.now
+        let stopping = Task { @Sendable in
+            await webhook.stop()
+            return delivered()
+        }
+        // A stop that does not wait would return in this time, before the answer is released;
+        // one that waits passes whatever this delay is.
+        try await Task.sleep(for: .milliseconds(300))
+        XCTAssertFalse(delivered())
+        XCTAssertTrue(FileManager.default.createFile(atPath: release, contents: nil))
+        let deliveredWhenStopped = await stopping.value
+        XCTAssertTrue(deliveredWhenStopped, "stop returned before the delivery in flight ended")
+        XCTAssertLessThan(clock.now - started, .seconds(30), "stop waited on after the last delivery ended")
+
+        // Never answered: stop returns when its 1 s grace is over, not when the 60 s transfer timeout is.
+        let stuck = try WebhookReceiver(statuses: [200], folder: spool.base, holdUntil: spool.base + "/never")
+        var client = HTTPPost()
+        client.timeout = .seconds(60)
+        let late = WebhookNotifier(
+            target: HTTPPost.Target("http://127.0.0.1:\(stuck.port)/h")!, secret: nil, client: client,
+            stopGrace: .seconds(1), metrics: metrics, logger: quietLogger())
+        late.jobFinished(sidecar, sidecarPath: sidecarPath)
+        _ = try await stuck.waitFor(1, timeout: 20)
+        let stopStarted = clock.now
+        await late.stop()
+        let took = clock.now - stopStarted
+        XCTAssertGreaterThanOrEqual(took, .seconds(1), "stop returned before the grace with a delivery in flight")
+        XCTAssertLessThan(took, .seconds(30), "stop waited past the grace for a delivery that does not end")
+    }
 }
