@@ -7,6 +7,7 @@
 // FaxDropWatcher; `faxdrop-render` links CGhostscript through FaxDropRenderer. No target
 // that one executable depends on may depend on the other's library. The test bundle
 // links the watcher but never libgs: renderer tests run the `faxdrop-render` executable.
+import CompilerPluginSupport
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -49,6 +50,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         // The job index (issue 11), over Debian's libsqlite3 (libsqlite3-dev).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // `@PublicInit`'s compiler plugin (build time only).
+        .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
     ],
     targets: [
         // MARK: C libraries, one shim target each.
@@ -62,7 +65,14 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-gnutls-dev"])]),
 
         // MARK: Pure model: codes, numbers, ids, sidecar, configuration, render protocol.
-        module("FaxDropCore"),
+        // `@PublicInit` (memberwise public inits), a compiler plugin: runs at build time only.
+        .macro(
+            name: "FaxDropMacros",
+            dependencies: [
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+            ]),
+        module("FaxDropCore", ["FaxDropMacros"]),
         // MARK: Every system call, wrapped once.
         module("FaxDropSystem", ["CFaxDropSystem", "CNettle"]),
         // MARK: Scheduling as a pure, time-injected state machine.

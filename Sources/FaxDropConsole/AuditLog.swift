@@ -31,14 +31,6 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     public var jobID: String?
     public var remote: String?
 
-    public init(when: Date, key: String, action: Action, jobID: String? = nil, remote: String? = nil) {
-        self.when = when
-        self.key = key
-        self.action = action
-        self.jobID = jobID
-        self.remote = remote
-    }
-
     enum CodingKeys: String, CodingKey {
         case when, key, action, remote
         case jobID = "job_id"

@@ -1,39 +1,23 @@
 import Foundation
 
 /// One Asterisk node of `FAXDROP_ASTERISK_NODES` (issue 14).
+@PublicInit
 public struct AsteriskNode: Sendable, Equatable {
     public var name: String
     public var host: String
-    public var port: Int
-    public var username: String
+    public var port: Int = 5038
+    public var username: String = "faxdrop"
     public var secret: Secret
     public var maxChannels: Int
     /// E.164 prefixes (`+` and digits) this node serves; `["*"]` (the default when none is
     /// given) makes it serve every destination no other node's longer prefix claims.
-    public var prefixes: [String]
-    public var weight: Int
+    public var prefixes: [String] = ["*"]
+    public var weight: Int = 1
     /// Calls started per second the node's trunk allows; 0 for no limit.
-    public var callsPerSecond: Double
+    public var callsPerSecond: Double = 0
     /// Where this node's `ReceiveFAX` writes (its `FAXDROP_RX_DIR`), as FaxDrop sees it;
     /// nil: the spool's `receiving/`, as with one node.
     public var receivingDir: String?
-
-    public init(
-        name: String, host: String, port: Int = 5038, username: String = "faxdrop", secret: Secret,
-        maxChannels: Int, prefixes: [String] = ["*"], weight: Int = 1, callsPerSecond: Double = 0,
-        receivingDir: String? = nil
-    ) {
-        self.name = name
-        self.host = host
-        self.port = port
-        self.username = username
-        self.secret = secret
-        self.maxChannels = maxChannels
-        self.prefixes = prefixes
-        self.weight = weight
-        self.callsPerSecond = callsPerSecond
-        self.receivingDir = receivingDir
-    }
 }
 
 /// The nodes file: one `[name]` section per node, `key = value` lines, `#` comments.

@@ -1,6 +1,7 @@
 import Foundation
 
 /// One call attempt, as the journal and the sidecar record it (SPEC §3 `attempts`).
+@PublicInit
 public struct AttemptRecord: Codable, Sendable, Equatable {
     public var number: Int
     public var startedAt: Date
@@ -8,27 +9,13 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
     public var endedAt: Date?
     /// `sent`, or the attempt's error code; `nil` while in flight.
     public var outcome: String?
-    public var pagesSent: Int
+    public var pagesSent: Int = 0
     /// The first page (1-based) this attempt sent; above 1 when resuming a partial send.
-    public var firstPage: Int
+    public var firstPage: Int = 1
     public var message: String?
-    public var details: CallDetails
+    public var details: CallDetails = CallDetails()
     /// The Asterisk node that carried the call, when several are configured (issue 14).
     public var node: String?
-
-    public init(
-        number: Int, startedAt: Date, endedAt: Date? = nil, outcome: String? = nil, pagesSent: Int = 0,
-        firstPage: Int = 1, message: String? = nil, details: CallDetails = CallDetails()
-    ) {
-        self.number = number
-        self.startedAt = startedAt
-        self.endedAt = endedAt
-        self.outcome = outcome
-        self.pagesSent = pagesSent
-        self.firstPage = firstPage
-        self.message = message
-        self.details = details
-    }
 
     enum CodingKeys: String, CodingKey {
         case number

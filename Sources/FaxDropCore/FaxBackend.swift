@@ -1,6 +1,7 @@
 import Foundation
 
 /// One call attempt the scheduler asks a backend to make.
+@PublicInit
 public struct CallRequest: Sendable, Equatable {
     public var jobID: JobID
     /// 1-based attempt number.
@@ -17,25 +18,12 @@ public struct CallRequest: Sendable, Equatable {
     /// The Asterisk node the scheduler placed the call on; `nil` with a single node.
     public var node: String?
 
-    public init(
-        jobID: JobID, attempt: Int, destination: E164Number, tiffPath: String, pages: Int, pageBytes: [Int],
-        header: String, localStationID: String
-    ) {
-        self.jobID = jobID
-        self.attempt = attempt
-        self.destination = destination
-        self.tiffPath = tiffPath
-        self.pages = pages
-        self.pageBytes = pageBytes
-        self.header = header
-        self.localStationID = localStationID
-    }
-
     /// `<job-id>-<attempt>`: the AMI ActionID and the name the far side echoes back.
     public var callID: String { "\(jobID.value)-\(attempt)" }
 }
 
 /// What a backend learnt about one call. Raw values are kept as the telephony side gave them.
+@PublicInit
 public struct CallResult: Sendable, Equatable {
     public enum Status: Sendable, Equatable {
         /// Every page was confirmed by the far end.
@@ -51,18 +39,12 @@ public struct CallResult: Sendable, Equatable {
     /// Pages the far end confirmed in this attempt.
     public var pagesSent: Int
     /// For people: why it ended.
-    public var message: String
-    public var details: CallDetails
-
-    public init(status: Status, pagesSent: Int, message: String = "", details: CallDetails = CallDetails()) {
-        self.status = status
-        self.pagesSent = pagesSent
-        self.message = message
-        self.details = details
-    }
+    public var message: String = ""
+    public var details: CallDetails = CallDetails()
 }
 
 /// What Asterisk (or the loopback line) reported about a call, verbatim.
+@PublicInit
 public struct CallDetails: Codable, Sendable, Equatable {
     public var faxStatus: String?
     public var faxError: String?
@@ -76,23 +58,6 @@ public struct CallDetails: Codable, Sendable, Equatable {
     public var channelUniqueID: String?
     /// `dial` or `fax`: which stage ended the call.
     public var endedIn: String?
-
-    public init(
-        faxStatus: String? = nil, faxError: String? = nil, statusString: String? = nil, hangupCause: Int? = nil,
-        dialStatus: String? = nil, mode: String? = nil, bitRate: Int? = nil, remoteStationID: String? = nil,
-        channelUniqueID: String? = nil, endedIn: String? = nil
-    ) {
-        self.faxStatus = faxStatus
-        self.faxError = faxError
-        self.statusString = statusString
-        self.hangupCause = hangupCause
-        self.dialStatus = dialStatus
-        self.mode = mode
-        self.bitRate = bitRate
-        self.remoteStationID = remoteStationID
-        self.channelUniqueID = channelUniqueID
-        self.endedIn = endedIn
-    }
 
     enum CodingKeys: String, CodingKey {
         case faxStatus = "fax_status"

@@ -17,6 +17,7 @@ public enum JobPriority: String, Codable, Sendable, CaseIterable, Comparable {
 /// A job's own options, from its destination folder's `.faxdrop` file or from its
 /// submission (CLI, HTTP). Every field is optional: `nil` keeps the gateway's setting.
 /// The sidecar carries them as its optional `options` object.
+@PublicInit
 public struct JobOptions: Codable, Sendable, Equatable {
     /// A cover page in front of the document.
     public var cover: Bool?
@@ -28,19 +29,6 @@ public struct JobOptions: Codable, Sendable, Equatable {
     public var maxAttempts: Int?
     public var resolution: Resolution?
     public var paper: Paper?
-
-    public init(
-        cover: Bool? = nil, subject: String? = nil, note: [String]? = nil, priority: JobPriority? = nil,
-        maxAttempts: Int? = nil, resolution: Resolution? = nil, paper: Paper? = nil
-    ) {
-        self.cover = cover
-        self.subject = subject
-        self.note = note
-        self.priority = priority
-        self.maxAttempts = maxAttempts
-        self.resolution = resolution
-        self.paper = paper
-    }
 
     /// These options with `cover` set from the gateway's default when they do not say.
     public func withCover(default on: Bool) -> JobOptions {

@@ -3,6 +3,7 @@ import Foundation
 /// The sidecar of a received fax, `incoming/<folder>/<id>.json` (SPEC §10), schema
 /// `faxdrop.received/v1`; `etc/faxdrop-received.schema.json` is its JSON Schema. Written
 /// last and atomically: when it exists the PDF beside it (if any) is whole.
+@PublicInit
 public struct ReceivedSidecar: Codable, Sendable, Equatable {
     public static let schemaID = "faxdrop.received/v1"
 
@@ -36,6 +37,7 @@ public struct ReceivedSidecar: Codable, Sendable, Equatable {
         }
     }
 
+    @PublicInit
     public struct Fax: Codable, Sendable, Equatable {
         /// `T38` or `audio`; nil when the fax never started.
         @ExplicitNull public var mode: String?
@@ -44,14 +46,6 @@ public struct ReceivedSidecar: Codable, Sendable, Equatable {
         @ExplicitNull public var resolution: String?
         @ExplicitNull public var durationSeconds: Int?
         @ExplicitNull public var hangupCause: Int?
-
-        public init(mode: String?, bitRate: Int?, resolution: String?, durationSeconds: Int?, hangupCause: Int?) {
-            self.mode = mode
-            self.bitRate = bitRate
-            self.resolution = resolution
-            self.durationSeconds = durationSeconds
-            self.hangupCause = hangupCause
-        }
 
         enum CodingKeys: String, CodingKey {
             case mode
@@ -62,17 +56,15 @@ public struct ReceivedSidecar: Codable, Sendable, Equatable {
         }
     }
 
+    @PublicInit
     public struct Pages: Codable, Sendable, Equatable {
         /// Pages in the PDF (read from the received file).
         public var received: Int
         /// Pages Asterisk reported (FAXPAGES).
         public var reported: Int
-        public init(received: Int, reported: Int) {
-            self.received = received
-            self.reported = reported
-        }
     }
 
+    @PublicInit
     public struct Failure: Codable, Sendable, Equatable {
         public var code: ErrorCode
         /// For people: FaxDrop's words, then Asterisk's status text (sanitised).
@@ -80,19 +72,13 @@ public struct ReceivedSidecar: Codable, Sendable, Equatable {
         /// Asterisk's FAXERROR, sanitised.
         public var asteriskError: String
 
-        public init(code: ErrorCode, message: String, asteriskError: String) {
-            self.code = code
-            self.message = message
-            self.asteriskError = asteriskError
-        }
-
         enum CodingKeys: String, CodingKey {
             case code, message
             case asteriskError = "asterisk_error"
         }
     }
 
-    public var schema = Self.schemaID
+    public var schema: String = Self.schemaID
     public var id: JobID
     public var status: Status
     /// The validated DID; nil when the dialled number was not one.
@@ -114,28 +100,6 @@ public struct ReceivedSidecar: Codable, Sendable, Equatable {
     /// The Asterisk node of `FAXDROP_ASTERISK_NODES` the fax came in on; absent (nil) with
     /// a single node.
     public var node: String?
-
-    public init(
-        id: JobID, status: Status, did: String?, folder: String, caller: String, remoteStationID: String,
-        pages: Pages, document: Document, fax: Fax, error: Failure?, receiveID: String?, receivedAt: Date,
-        completedAt: Date, gateway: Sidecar.Gateway, node: String? = nil
-    ) {
-        self.id = id
-        self.status = status
-        self.did = did
-        self.folder = folder
-        self.caller = caller
-        self.remoteStationID = remoteStationID
-        self.pages = pages
-        self.document = document
-        self.fax = fax
-        self.error = error
-        self.receiveID = receiveID
-        self.receivedAt = receivedAt
-        self.completedAt = completedAt
-        self.gateway = gateway
-        self.node = node
-    }
 
     enum CodingKeys: String, CodingKey {
         case schema, id, status, did, folder, caller

@@ -2,6 +2,7 @@ import Foundation
 
 /// The result file `done/<job-id>.json` / `failed/<job-id>.json` (SPEC §3), schema
 /// `faxdrop.result/v1`. `etc/faxdrop-result.schema.json` is its JSON Schema.
+@PublicInit
 public struct Sidecar: Codable, Sendable, Equatable {
     public static let schemaID = "faxdrop.result/v1"
 
@@ -9,6 +10,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
         case sent, failed
     }
 
+    @PublicInit
     public struct Document: Codable, Sendable, Equatable {
         public var originalName: String
         /// The original's file name beside the sidecar: `<job-id>.<ext>`, never `.json`;
@@ -19,14 +21,6 @@ public struct Sidecar: Codable, Sendable, Equatable {
         /// `nil` when the content is no accepted format.
         @ExplicitNull public var format: DocumentFormat?
 
-        public init(originalName: String, storedAs: String?, bytes: Int64, sha256: String, format: DocumentFormat?) {
-            self.originalName = originalName
-            self.storedAs = storedAs
-            self.bytes = bytes
-            self.sha256 = sha256
-            self.format = format
-        }
-
         enum CodingKeys: String, CodingKey {
             case originalName = "original_name"
             case storedAs = "stored_as"
@@ -34,27 +28,18 @@ public struct Sidecar: Codable, Sendable, Equatable {
         }
     }
 
+    @PublicInit
     public struct Pages: Codable, Sendable, Equatable {
         public var total: Int
         public var sent: Int
-        public init(total: Int, sent: Int) {
-            self.total = total
-            self.sent = sent
-        }
     }
 
+    @PublicInit
     public struct Fax: Codable, Sendable, Equatable {
         public var resolution: Resolution
         public var paper: Paper
         public var header: String
         public var localStationID: String
-
-        public init(resolution: Resolution, paper: Paper, header: String, localStationID: String) {
-            self.resolution = resolution
-            self.paper = paper
-            self.header = header
-            self.localStationID = localStationID
-        }
 
         enum CodingKeys: String, CodingKey {
             case resolution, paper, header
@@ -76,24 +61,18 @@ public struct Sidecar: Codable, Sendable, Equatable {
         }
     }
 
+    @PublicInit
     public struct Gateway: Codable, Sendable, Equatable {
         public var host: String
         public var version: String
-        public init(host: String, version: String) {
-            self.host = host
-            self.version = version
-        }
     }
 
     /// Who the fax is for: the dialled number and, when a folder label or a job named
     /// one, the recipient's name.
+    @PublicInit
     public struct Recipient: Codable, Sendable, Equatable {
         public var number: String
         public var name: String?
-        public init(number: String, name: String?) {
-            self.number = number
-            self.name = name
-        }
     }
 
     public var schema: String = Sidecar.schemaID
@@ -122,25 +101,6 @@ public struct Sidecar: Codable, Sendable, Equatable {
     /// Optional: every document of a job that faxed several, in order (the first is also
     /// `document`); absent for a job of one document.
     public var documents: [Document]?
-
-    public init(
-        jobID: JobID, status: Status, destination: String, document: Document, pages: Pages, fax: Fax,
-        attempts: [AttemptRecord], error: Failure?, queuedAt: Date, completedAt: Date, gateway: Gateway,
-        retryOf: JobID? = nil
-    ) {
-        self.jobID = jobID
-        self.status = status
-        self.destination = destination
-        self.document = document
-        self.pages = pages
-        self.fax = fax
-        self.attempts = attempts
-        self.error = error
-        self.queuedAt = queuedAt
-        self.completedAt = completedAt
-        self.gateway = gateway
-        self.retryOf = retryOf
-    }
 
     enum CodingKeys: String, CodingKey {
         case schema

@@ -74,25 +74,16 @@ public final class Metrics: EngineObserver, ReceiveObserver, NotificationCounter
     }
 
     /// What the scrape reads from the running daemon.
+    @PublicInit
     public struct Live: Sendable {
         public var jobs: [JobRecord]
         public var callsInProgress: Int
         public var dropZoneFiles: Int
         public var amiConnected: Bool?
         /// The Asterisk nodes of `FAXDROP_ASTERISK_NODES` (empty with one node).
-        public var nodes: [NodeReport]
+        public var nodes: [NodeReport] = []
         /// Sidecars by status and error code, from the job index; `nil` when it is not open.
         public var ended: [JobIndex.EndedCount]?
-
-        public init(
-            jobs: [JobRecord], callsInProgress: Int, dropZoneFiles: Int, amiConnected: Bool?, nodes: [NodeReport] = []
-        ) {
-            self.jobs = jobs
-            self.callsInProgress = callsInProgress
-            self.dropZoneFiles = dropZoneFiles
-            self.amiConnected = amiConnected
-            self.nodes = nodes
-        }
     }
 
     /// The text exposition.
