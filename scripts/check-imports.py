@@ -28,6 +28,9 @@ IMPORT = re.compile(
     re.M,
 )
 
+# A macro's implementation module is named by its declaration, not imported.
+EXTERNAL_MACRO = re.compile(r'#externalMacro\(\s*module:\s*"([A-Za-z_][A-Za-z0-9_]*)"')
+
 MULTILINE_STRING = re.compile(r'#*"""(?:.|\n)*?"""#*')
 
 
@@ -61,6 +64,7 @@ def imported(folder):
                     # Multi-line string literals (e.g. a Python script a test runs) hold no imports.
                     text = MULTILINE_STRING.sub("", source.read())
                     names.update(IMPORT.findall(text))
+                    names.update(EXTERNAL_MACRO.findall(text))
     return names
 
 
