@@ -38,14 +38,14 @@ final class RenderQueueTests: XCTestCase {
         let spool = try TestSpool()
         let renderer = HoldingRenderer()
         let recorder = CallRecorder()
-        _ = try await startDaemon(spool, ["FAXDROP_RENDER_WORKERS": "1"], renderer: renderer, backend: recorder)
+        let daemon = try await startDaemon(
+            spool, ["FAXDROP_RENDER_WORKERS": "1"], renderer: renderer, backend: recorder)
         let pdf = Array("%PDF-1.4\n".utf8) + Array(repeating: 0x20, count: 100)
         for i in 0..<12 { try spool.write(pdf, to: "+15551234567/doc-\(i).pdf") }
 
-        // Every job is claimed and journaled `converting` (admitted, its render asked for) …
-        let journal = JournalStore(spool: spool.spool)
+        // Every job is claimed and admitted: converting, its render asked for …
         let deadline = Date().addingTimeInterval(20)
-        while (try journal.scan()).filter({ $0.record?.state == .converting }).count < 12 {
+        while await daemon.engine.snapshot().filter({ $0.state == .converting }).count < 12 {
             if Date() > deadline { return XCTFail("the twelve jobs were not all admitted") }
             try await Task.sleep(for: .milliseconds(20))
         }
