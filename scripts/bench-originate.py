@@ -75,7 +75,10 @@ def percentile(values, p):
 
 
 binary = build(args.configuration)
-simulator_binary = ROOT / ".build" / args.configuration / "faxdrop-asterisk-sim"
+# The simulator beside $BIN when there is one there, else the build's.
+simulator_binary = binary.parent / "faxdrop-asterisk-sim"
+if not simulator_binary.exists():
+    simulator_binary = ROOT / ".build" / args.configuration / "faxdrop-asterisk-sim"
 spool = temp_spool("faxdrop-originate-", args.under)
 call_log = str(spool.parent / "calls.log")
 simulator = subprocess.Popen(
@@ -102,7 +105,8 @@ try:
     (staging / BLOCKED).rename(spool / "outgoing" / BLOCKED)
 
     def rendered_count():
-        return sum(1 for line in daemon_lines(spool) if line.get("msg") == "rendered")
+        # Jobs, not lines: a render is logged `rendered` by the worker pool and by the engine.
+        return len({line.get("job") for line in daemon_lines(spool) if line.get("msg") == "rendered"})
     wait_for(f"{args.queued} queued jobs rendered", lambda: rendered_count() >= args.queued, 900)
     wait_for(f"{args.channels} calls to {BLOCKED}",
              lambda: sum(n == BLOCKED for _, n in originates(call_log).values()) >= args.channels, 60)
@@ -119,7 +123,7 @@ try:
         folder.rename(spool / "outgoing" / number)
         time.sleep(args.gap)  # the drops' spacing: part of the workload, not a wait for a result
     wait_for(f"{args.drops} Originates to the free numbers",
-             lambda: sum(n in FREE for _, n in originates(call_log).values()) >= args.drops, 120)
+             lambda: sum(n in FREE for _, n in originates(call_log).values()) >= args.drops, 120 + 2 * args.drops)
 
     jobs = {}
     for line in daemon_lines(spool):

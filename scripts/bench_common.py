@@ -13,6 +13,10 @@ ONE_PAGE = ROOT.parent / "shared" / "corpus" / "pdf" / "23-onepage-letter.pdf"
 
 
 def build(configuration="release"):
+    """The `faxdrop` to run: $BIN when set (say, an older release build copied aside with its
+    `faxdrop-render`, to compare two builds under the same load), else a fresh build."""
+    if os.environ.get("BIN"):
+        return pathlib.Path(os.environ["BIN"]).resolve()
     subprocess.run(["swift", "build", "-c", configuration], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     return ROOT / ".build" / configuration / "faxdrop"
 

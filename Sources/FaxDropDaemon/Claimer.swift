@@ -46,11 +46,21 @@ public struct Claimer: Sendable {
 
     /// Claims `path` (an entry in `outgoing/` or `outgoing/<folder>/`).
     public func claim(_ path: String, now: Date, logger: Logger) throws -> Outcome {
+        try claim(path, now: now, inspectingUpTo: nil, logger: logger).outcome
+    }
+
+    /// Claims `path` and, given `maxBytes`, inspects the claimed document through the
+    /// descriptor the claim already holds, still under its read lease: nothing is opened or
+    /// leased again. `findings` is `nil` when nothing was inspected (not asked, not a
+    /// regular file, unreadable).
+    public func claim(_ path: String, now: Date, inspectingUpTo maxBytes: Int64?, logger: Logger) throws -> (
+        outcome: Outcome, findings: DocumentInspector.Findings?
+    ) {
         let relative = path.hasPrefix(spool.outgoing + "/") ? String(path.dropFirst(spool.outgoing.count + 1)) : path
         let parts = relative.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard (1...2).contains(parts.count), !parts.contains(".."), !parts.contains(".") else {
             logger.error("not an entry of the drop zone; not claimed", metadata: ["path": "\(path)"])
-            return .gone
+            return (.gone, nil)
         }
         let destination = parts.count == 2 ? parts[0] : ""
         let name = parts[parts.count - 1]
@@ -68,32 +78,29 @@ public struct Claimer: Sendable {
                         "destination folder is not a folder (a symlink?); not followed",
                         metadata: ["folder": "\(destination)"])
                 }
-                return .gone
+                return (.gone, nil)
             }
         } else {
             folderFD = outgoingFD
         }
         defer { if folderFD != outgoingFD { Syscall.close(folderFD) } }
-        guard let status = try Syscall.lstatAt(folderFD, name) else { return .gone }
+        guard let status = try Syscall.lstatAt(folderFD, name) else { return (.gone, nil) }
 
-        // A regular file with one name: hold a read lease across the rename.
-        var leased: Int32 = -1
-        defer { if leased >= 0 { Syscall.close(leased) } }
+        // A regular file with one name: hold a read lease across the rename (and the
+        // inspection); closing the descriptor releases it.
+        var leased: FileDescriptor? = nil
         if status.kind == .regular && status.linkCount == 1 {
-            let fd: Int32
             do {
-                fd = try Syscall.openAt(folderFD, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
-            } catch let error as SystemError where error.isNotFound {
-                return .gone
-            } catch let error as SystemError where error.errno == EACCES {
-                fd = -1  // unreadable: claimed all the same; the inspection reports `unreadable_file`
-            }
-            if fd >= 0 {
-                leased = fd
-                if case .openForWriting = writers.lease(fd, name: relative, logger: logger) {
+                let fd = try Syscall.openAtOwned(folderFD, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+                if case .openForWriting = writers.lease(fd.rawValue, name: relative, logger: logger) {
                     logger.debug("still open for writing; not claimed yet", metadata: ["path": "\(path)"])
-                    return .openForWriting
+                    return (.openForWriting, nil)
                 }
+                leased = consume fd
+            } catch let error as SystemError where error.isNotFound {
+                return (.gone, nil)
+            } catch let error as SystemError where error.errno == EACCES {
+                // Unreadable: claimed all the same; the inspection reports `unreadable_file`.
             }
         }
 
@@ -135,19 +142,19 @@ public struct Claimer: Sendable {
         do {
             jobFD = try Syscall.openDirectoryOwned(folder)
         } catch {
-            return try backOut(error)
+            return (try backOut(error), nil)
         }
         do {
             try journal.writeFirst(record, in: jobFD.rawValue)
         } catch {
-            return try backOut(error)
+            return (try backOut(error), nil)
         }
         do {
             try Syscall.renameNoReplace(from: folderFD, name, to: jobFD.rawValue, record.documentFile)
         } catch {
-            return try backOut(error)
+            return (try backOut(error), nil)
         }
-        if leased >= 0 { Syscall.releaseLease(leased) }
+        if maxBytes == nil { leased = nil }  // closed: the lease is released
         record.state = .queued
         var log = logger
         log[metadataKey: "job"] = "\(id)"
@@ -155,7 +162,10 @@ public struct Claimer: Sendable {
         if let label = record.recipientName { claimedMetadata["recipient"] = "\(label)" }
         log.info("claimed", metadata: claimedMetadata)
         // What was renamed is decided on now, in FaxDrop's own folder where nobody swaps it.
-        if let claimed = try Syscall.lstatAt(jobFD.rawValue, record.documentFile), let reason = Self.notAFile(claimed) {
+        guard let claimed = try Syscall.lstatAt(jobFD.rawValue, record.documentFile) else {
+            return (.claimed(record), nil)
+        }
+        if let reason = Self.notAFile(claimed) {
             if claimed.kind != .directory {
                 // A link, FIFO, socket or device: the entry itself is removed (never what it
                 // points to), nothing is stored. A hard link loses only this name.
@@ -164,8 +174,10 @@ public struct Claimer: Sendable {
             record.state = .failed
             record.lastError = FaxErrorRecord(FaxError(.notARegularFile, reason))
             log.warning("not a regular file", metadata: ["reason": "\(reason)"])
+            return (.claimed(record), nil)
         }
-        return .claimed(record)
+        guard let maxBytes, let fd = leased.take() else { return (.claimed(record), nil) }
+        return (.claimed(record), DocumentInspector.inspect(opened: fd, status: claimed, maxBytes: maxBytes))
     }
 
     /// Why an entry is not faxed as a document, or `nil` for a regular file with one name.

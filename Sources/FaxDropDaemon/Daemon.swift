@@ -178,7 +178,7 @@ struct IntakePart: DaemonService {
 
     func start() async throws {
         let engine = self.engine
-        try intake.start { path in await engine.take(path) }
+        try intake.start(onSettled: { paths in await engine.take(paths) })
     }
 
     func stop() async { await intake.stop() }

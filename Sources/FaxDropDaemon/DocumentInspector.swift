@@ -50,29 +50,36 @@ public enum DocumentInspector {
                     "the file has \(status.linkCount) hard links; only files with one name are faxed; it was not opened"
                 ))
         }
-        let fd: Int32
+        let fd: FileDescriptor
         do {
-            fd = try Syscall.openForReadingNoFollow(path)
+            fd = FileDescriptor(owning: try Syscall.openForReadingNoFollow(path))
         } catch {
             return Findings(
                 bytes: status.size, sha256: "", format: nil,
                 error: FaxError(.unreadableFile, "the document cannot be opened: \(error)"))
         }
-        defer { Syscall.close(fd) }  // also releases the lease
-        if let writers, let logger, case .openForWriting = writers.lease(fd, name: path, logger: logger) {
+        // Closing `fd` (when it goes out of scope) also releases the lease.
+        if let writers, let logger, case .openForWriting = writers.lease(fd.rawValue, name: path, logger: logger) {
             return Findings(bytes: status.size, sha256: "", format: nil, error: nil, openForWriting: true)
         }
+        return inspect(opened: fd, status: status, maxBytes: maxBytes)
+    }
+
+    /// Examines a document already open for reading (by the claim, which may still hold its
+    /// read lease): `status` is what `lstat` said of the entry, and the descriptor must be
+    /// that same regular file. Nothing is opened again.
+    public static func inspect(opened fd: borrowing FileDescriptor, status: FileStatus, maxBytes: Int64) -> Findings {
         do {
-            let opened = try Syscall.fstat(fd)
+            let opened = try Syscall.fstat(fd.rawValue)
             guard opened.kind == .regular, opened.inode == status.inode else {
                 return Findings(
                     bytes: 0, sha256: "", format: nil,
                     error: FaxError(.notARegularFile, "the entry changed while it was opened"))
             }
             var head = [UInt8](repeating: 0, count: 4096)
-            let n = try head.withUnsafeMutableBytes { try Syscall.read(fd, into: $0) }
-            _ = lseek(fd, 0, SEEK_SET)
-            let sha = try SHA256.hex(ofFileDescriptor: fd)
+            let n = try head.withUnsafeMutableBytes { try Syscall.read(fd.rawValue, into: $0) }
+            _ = lseek(fd.rawValue, 0, SEEK_SET)
+            let sha = try SHA256.hex(ofFileDescriptor: fd.rawValue)
             let format = DocumentFormat.sniff(head[0..<n])
             var error: FaxError?
             if opened.size == 0 {
@@ -84,7 +91,7 @@ public enum DocumentInspector {
                 error = FaxError(
                     .unsupportedFormat, "the content is none of PDF, PostScript, TIFF, JPEG, PNG or UTF-8 text")
             }
-            let after = try Syscall.fstat(fd)
+            let after = try Syscall.fstat(fd.rawValue)
             if after.size != opened.size || after.modifiedNanoseconds != opened.modifiedNanoseconds {
                 // Written to while being read (no lease here): the digest is of no one version.
                 return Findings(bytes: after.size, sha256: "", format: nil, error: nil, openForWriting: true)

@@ -111,7 +111,27 @@ extension Engine {
         return l
     }
 
+    /// Starts the job's render, or queues it while `rendersAtOnce` renders are in flight:
+    /// a burst of claims keeps thousands of jobs to render, and a task each, parked on
+    /// the renderer pool, took most of the daemon's memory (issue 14).
     func startRender(_ id: JobID) {
+        guard workTasks.count < settings.rendersAtOnce else {
+            renderQueue.append(id)
+            return
+        }
+        launchRender(id)
+    }
+
+    /// Starts queued renders while there is room; a job no longer converting (failed or
+    /// finished meanwhile) is skipped. A cancelled job still converts: it ends when its
+    /// render returns, as one in flight does.
+    func startQueuedRenders() {
+        while workTasks.count < settings.rendersAtOnce, let id = renderQueue.popFirst() {
+            if scheduler.jobs[id]?.state == .converting { launchRender(id) }
+        }
+    }
+
+    private func launchRender(_ id: JobID) {
         guard let record = scheduler.jobs[id] else { return }
         let request = RenderRequest(
             id: id.value, input: spool.document(id), output: spool.faxImage(id), resolution: record.fax.resolution,
@@ -145,6 +165,7 @@ extension Engine {
         workTasks[id] = nil
         // Stopping: the journal says `converting`, so the next start renders it again.
         guard !stopping else { return }
+        startQueuedRenders()
         let log = jobLogger(id)
         let now = clock()
         for observer in observers { observer.renderEnded(job: id, seconds: reply.seconds, error: reply.error?.code) }

@@ -7,37 +7,73 @@ import Logging
 
 /// Taking jobs in: claims from the drop zone, recovery from journals at start-up.
 extension Engine {
-    /// A settled entry of the drop zone: claim it and queue its job. The claim and the
-    /// look at the document happen on the caller's task; only the admission is the engine's.
-    /// Returns `false` when the entry was not taken because a process still has it open
-    /// for writing: the intake waits for it again.
+    /// A settled entry of the drop zone: claim it and queue its job. Returns `false` when
+    /// the entry was not taken because a process still has it open for writing.
     @discardableResult
     public nonisolated func take(_ path: String) async -> Bool {
+        await take([path]).isEmpty
+    }
+
+    /// The entries of the drop zone that settled together: each is claimed and its document
+    /// inspected on the caller's task, through the descriptor the claim opened; then they
+    /// are admitted to the engine together, a few hundred per turn. Returns the entries not
+    /// taken because a process still has them open for writing: the intake waits for
+    /// them again.
+    public nonisolated func take(_ paths: [String]) async -> [String] {
+        var notTaken: [String] = []
+        var ready: [JobRecord] = []
+        for path in paths {
+            switch claimAndInspect(path) {
+            case .handled: break
+            case .openForWriting: notTaken.append(path)
+            case .admit(let record):
+                ready.append(record)
+                if ready.count >= Self.admissionBatch {
+                    await admit(ready, now: clock())
+                    ready.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        if !ready.isEmpty { await admit(ready, now: clock()) }
+        return notTaken
+    }
+
+    /// The most claimed jobs admitted in one turn of the engine.
+    static let admissionBatch = 256
+
+    enum Claimed {
+        /// Gone, failed to claim, or left to wait for its writer on a task of its own.
+        case handled
+        case openForWriting
+        case admit(JobRecord)
+    }
+
+    nonisolated func claimAndInspect(_ path: String) -> Claimed {
         let now = clock()
         let claimed: JobRecord
+        let inspected: DocumentInspector.Findings?
         do {
-            switch try claimer.claim(path, now: now, logger: logger) {
-            case .gone: return true
-            case .openForWriting: return false
+            let taken = try claimer.claim(path, now: now, inspectingUpTo: settings.maxBytes, logger: logger)
+            switch taken.outcome {
+            case .gone: return .handled
+            case .openForWriting: return .openForWriting
             case .claimed(let record): claimed = record
             }
+            inspected = taken.findings
         } catch {
             logger.error("cannot claim", metadata: ["path": "\(path)", "error": "\(error)"])
-            return true
+            return .handled
         }
-        if claimed.state.isFinal {
-            await admit(claimed, now: now)
-            return true
-        }
-        let findings = inspect(claimed, waitingForWriters: true)
+        if claimed.state.isFinal { return .admit(claimed) }
+        // Not inspected by the claim (unreadable, say): looked at by its path.
+        let findings = inspected ?? inspect(claimed, waitingForWriters: true)
         if findings.openForWriting {
-            // A writer that opened the file just before the claim still holds it: the job
+            // A writer still holds it (possible only where no lease can be had): the job
             // waits for it to close, on its own task, so the intake goes on.
             Task { await self.admitOnceClosed(claimed, now: now) }
-            return true
+            return .handled
         }
-        await admit(Self.applying(findings, to: claimed), now: now)
-        return true
+        return .admit(Self.applying(findings, to: claimed))
     }
 
     /// Looks at a claimed document again each time a file in its job folder is closed after
@@ -77,6 +113,17 @@ extension Engine {
                 try? await Task.sleep(for: .milliseconds(200))
             }
         }
+    }
+
+    /// Admits claimed jobs together: one turn of the engine, one dispatch.
+    func admit(_ records: [JobRecord], now: Date) async {
+        for record in records { journaled[record.jobID] = .claiming }  // what the claims wrote
+        guard !stopping else {
+            for record in records { persist(record) }
+            return
+        }
+        for record in records where record.state.isFinal { persist(record) }
+        await apply(scheduler.admit(records, now: now))
     }
 
     func admit(_ record: JobRecord, now: Date) async {

@@ -25,6 +25,9 @@ public actor Engine {
         public var coverLetterhead: Letterhead?
         /// Days an ended job's fax image is kept in `images/`; 0 keeps none.
         public var keepImagesDays: Int
+        /// Renders in flight at once (twice the renderer workers, so none waits for work);
+        /// the other jobs to render wait in `renderQueue`, as ids, not as tasks.
+        public var rendersAtOnce: Int
 
         public init(_ c: Configuration) {
             policy = SchedulerPolicy(c)
@@ -40,6 +43,7 @@ public actor Engine {
             coverNotice = c.coverNotice
             coverLetterhead = c.coverLetterhead.map(Letterhead.init(path:))
             keepImagesDays = c.keepImagesDays
+            rendersAtOnce = max(2, 2 * c.renderWorkers)
         }
     }
 
@@ -55,6 +59,8 @@ public actor Engine {
     var scheduler: Scheduler
     var callTasks: [JobID: Task<Void, Never>] = [:]
     var workTasks: [JobID: Task<Void, Never>] = [:]
+    /// Jobs to render once a render in flight ends (see `Settings.rendersAtOnce`).
+    var renderQueue = JobQueue()
     var finishTasks: [JobID: Task<Void, Never>] = [:]
     /// The state each active job's journal on disk holds.
     var journaled: [JobID: JobState] = [:]
@@ -129,7 +135,7 @@ public actor Engine {
         wakeup.ring()
         await loop?.value
         for task in journalRetries.values { task.cancel() }
-        for id in workTasks.keys.sorted() {
+        for id in workTasks.keys.sorted() + renderQueue.drain() {
             jobLogger(id).info("render left unfinished by the stop; it runs again at the next start")
         }
         if !callTasks.isEmpty {

@@ -11,7 +11,6 @@ import Synchronization
 public final class Intake: Sendable {
     private let watcher: DropZoneWatcher
     private let tracker: Mutex<SettleTracker>
-    private let pollInterval: Duration
     private let logger: Logger
     private let pollTask = Mutex<Task<Void, Never>?>(nil)
     /// Rung by the watcher's reports: the settle loop sleeps on it while nothing is pending.
@@ -25,7 +24,6 @@ public final class Intake: Sendable {
     public init(outgoing: String, settle: Duration, rescanInterval: Double, logger: Logger) {
         self.watcher = DropZoneWatcher(outgoing: outgoing, rescanInterval: rescanInterval, logger: logger)
         self.tracker = Mutex(SettleTracker(settleSeconds: settle.timeInterval))
-        self.pollInterval = max(.milliseconds(20), min(.milliseconds(250), settle / 4))
         self.logger = logger
     }
 
@@ -33,6 +31,23 @@ public final class Intake: Sendable {
     /// `false` when it did not take it because a process still has it open for writing:
     /// its settle time then starts again.
     public func start(onReady: @escaping @Sendable (String) async -> Bool) throws {
+        try start(onSettled: { paths in
+            var notTaken: [String] = []
+            for path in paths {
+                if await !onReady(path) { notTaken.append(path) }
+            }
+            return notTaken
+        })
+    }
+
+    /// Starts watching; `onSettled` receives every entry that settled at one turn of the
+    /// settle loop, in one batch, and answers those it did not take because a process
+    /// still has them open for writing: their settle time starts again.
+    ///
+    /// The loop sleeps until the earliest settle deadline (or the watcher's next report)
+    /// and looks only at the entries whose deadline has come; their `lstat`s run outside
+    /// the tracker's lock, so the watcher thread is never held up by them.
+    public func start(onSettled: @escaping @Sendable ([String]) async -> [String]) throws {
         try watcher.start { [self] event in
             switch event {
             case .candidate(let path):
@@ -50,25 +65,32 @@ public final class Intake: Sendable {
         }
         let task = Task { [self] in
             while !Task.isCancelled {
-                let now = Self.monotonicSeconds()
-                let ready = tracker.withLock { t in
-                    t.poll(now: now) { path in try? Syscall.lstatIfExists(path) }
-                }
-                for path in ready {
-                    logger.debug("file settled", metadata: ["path": "\(path)"])
-                    if await !onReady(path) {
+                let ready = settled()
+                if !ready.isEmpty {
+                    for path in ready { logger.debug("file settled", metadata: ["path": "\(path)"]) }
+                    for path in await onSettled(ready) {
                         let status = try? Syscall.lstatIfExists(path)
                         let now = Self.monotonicSeconds()
                         tracker.withLock { $0.note(path, status: status, now: now) }
                     }
                 }
-                // Entries pending are looked at again every `pollInterval` (a writer may
-                // still be growing one); with none, the loop sleeps until the watcher reports.
-                let idle = tracker.withLock { $0.count == 0 }
-                await activity.wait(until: idle ? nil : .now + pollInterval)
+                // Sleep until the next entry is due, or, with none pending, until the
+                // watcher reports.
+                let next = tracker.withLock { $0.nextDeadline }
+                await activity.wait(until: next.map { .now + .seconds(max(0, $0 - Self.monotonicSeconds())) })
             }
         }
         pollTask.withLock { $0 = task }
+    }
+
+    /// The entries whose settle deadline has come and that are complete: only those are
+    /// looked at, each with one `lstat`, outside the lock.
+    private func settled() -> [String] {
+        let due = tracker.withLock { $0.takeDue(now: Self.monotonicSeconds()) }
+        guard !due.isEmpty else { return [] }
+        let looked = due.map { (due: $0, status: try? Syscall.lstatIfExists($0.path)) }
+        let now = Self.monotonicSeconds()
+        return tracker.withLock { $0.decide(looked, now: now) }
     }
 
     /// Asks for a full rescan of the drop zone.

@@ -32,6 +32,38 @@ final class ClaimerTests: XCTestCase {
         XCTAssertEqual(won[0].destination, "+15551234567")
     }
 
+    /// A claim that inspects its document does so through the descriptor it leased: it
+    /// opens nothing more than a claim alone, and the findings are the document's.
+    func testAClaimInspectsThroughTheDescriptorItAlreadyHolds() throws {
+        let spool = try TestSpool()
+        let claimer = Claimer(spool: spool.spool, fax: fax)
+        let content = Array("%PDF-1.4\n% inspected once\n".utf8)
+        try spool.write(content, to: "+15551234567/plain.pdf")
+        try spool.write(content, to: "+15551234567/inspected.pdf")
+        let folder = spool.spool.outgoing + "/+15551234567/"
+        let plain = SyscallTally()
+        let alone = try SyscallTally.$current.withValue(plain) {
+            try claimer.claim(folder + "plain.pdf", now: Date(), logger: Logger(label: "t"))
+        }
+        XCTAssertNotNil(alone.record)
+        let inspecting = SyscallTally()
+        let taken = try SyscallTally.$current.withValue(inspecting) {
+            try claimer.claim(
+                folder + "inspected.pdf", now: Date(), inspectingUpTo: 1 << 20, logger: Logger(label: "t"))
+        }
+        let record = try XCTUnwrap(taken.outcome.record)
+        let findings = try XCTUnwrap(taken.findings)
+        XCTAssertGreaterThan(plain["open"], 0)
+        XCTAssertEqual(inspecting["open"], plain["open"], "the inspection opened nothing again")
+        XCTAssertEqual(inspecting["close"], plain["close"], "and closed nothing more")
+        XCTAssertEqual(findings.sha256, SHA256.hex(content))
+        XCTAssertEqual(findings.bytes, Int64(content.count))
+        XCTAssertEqual(findings.format, .pdf)
+        XCTAssertNil(findings.error)
+        XCTAssertFalse(findings.openForWriting)
+        XCTAssertEqual(try AtomicFile.read(spool.spool.document(record.jobID)), content)
+    }
+
     /// A file removed between its event and its claim: nothing is claimed, nothing is left.
     func testAFileRemovedBeforeItsClaimLeavesNothing() throws {
         let spool = try TestSpool()

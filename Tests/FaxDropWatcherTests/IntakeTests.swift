@@ -75,6 +75,48 @@ final class IntakeTests: XCTestCase {
         await intake.stop()
     }
 
+    /// Entries that fall due while the previous batch is still being taken are handed over
+    /// together at the next turn, in one call, not one call each.
+    func testFilesThatSettledMeanwhileAreHandedOverInOneBatch() async throws {
+        try Syscall.mkdir(root + "/outgoing/+15551234567")
+        let folder = root + "/outgoing/+15551234567"
+        let batches = Mutex<[[String]]>([])
+        let release = Atomic<Bool>(false)
+        let intake = Intake(
+            outgoing: root + "/outgoing", settle: .milliseconds(100), rescanInterval: 0, logger: Logger(label: "t"))
+        try intake.start(onSettled: { paths in
+            batches.withLock { $0.append(paths) }
+            // The first batch is taken slowly: the test says when it is done.
+            while !release.load(ordering: .acquiring) { try? await Task.sleep(for: .milliseconds(5)) }
+            return []
+        })
+        try append(Array("%PDF-1.4 first".utf8), to: folder + "/first.pdf")
+        try await waitUntil(timeout: 10) { batches.withLock { $0.count } == 1 }
+        var expected: [String] = []
+        for i in 0..<20 {
+            try append(Array("%PDF-1.4 \(i)".utf8), to: folder + "/doc-\(i).pdf")
+            expected.append(folder + "/doc-\(i).pdf")
+        }
+        // Every file is tracked, then its settle time (100 ms) has passed since.
+        try await waitUntil(timeout: 10) { intake.pending == 20 }
+        let allNoted = Date()
+        try await waitUntil(timeout: 10) { Date().timeIntervalSince(allNoted) >= 0.2 }
+        release.store(true, ordering: .releasing)
+        try await waitUntil(timeout: 10) { batches.withLock { $0.count } == 2 }
+        let handed = batches.withLock { $0 }
+        XCTAssertEqual(handed[0], [folder + "/first.pdf"])
+        XCTAssertEqual(handed[1], expected.sorted(), "the twenty settled files come in one batch")
+        await intake.stop()
+    }
+
+    private func waitUntil(timeout: Double, _ condition: () -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !condition() {
+            if Date() > deadline { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     /// Only one libinotifytools instance per process: a second start is refused, not corrupted.
     func testOneWatcherPerProcess() async throws {
         let (intake, _) = try start()
