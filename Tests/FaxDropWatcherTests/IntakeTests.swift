@@ -3,6 +3,7 @@ import FaxDropSystem
 import FaxDropWatcher
 import Foundation
 import Logging
+import Synchronization
 import XCTest
 
 /// Real inotify on real folders.
