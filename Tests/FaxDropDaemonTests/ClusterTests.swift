@@ -78,21 +78,6 @@ final class ClusterTests: XCTestCase {
 
     // MARK: The run
 
-    /// A port below Linux's ephemeral range (32768 up): while b is down its backend keeps
-    /// reconnecting, and a connect to a free ephemeral port can bind that very port as its
-    /// own (TCP self-connect), which would keep b from listening there again.
-    func startBelowEphemeralPorts(_ simulator: AsteriskSimulator) async throws -> Int {
-        var lastError: (any Error)?
-        for _ in 0..<50 {
-            do {
-                return try await simulator.start(port: Int.random(in: 20_000..<30_000))
-            } catch {
-                lastError = error
-            }
-        }
-        throw lastError!
-    }
-
     /// Listens on `port` again; the killed listener's connections may hold the port for a
     /// moment after `stop()` (until the clients close their side), so retry for up to 10 s.
     func restart(_ simulator: AsteriskSimulator, port: Int) async throws {

@@ -12,41 +12,6 @@ import XCTest
 /// nodes is two faxes; with node a killed, node b still receives, and a fax a took while
 /// FaxDrop could not reach it lands from its AstDB copy once a is back.
 final class ReceiveNodesTests: XCTestCase {
-    /// A spandsp-like received document: G3 2-D, FillOrder 2, `pages` pages.
-    func document(_ folder: String, pages: Int) throws -> String {
-        let path = folder + "/sender-\(pages).tif"
-        let writer = try FaxImageWriter(path: path, coding: .g3TwoDimensional)
-        for page in 0..<pages {
-            var rows = [UInt8](repeating: 0, count: 216 * 300)
-            for i in stride(from: page * 11, to: rows.count, by: 89) { rows[i] = 0x0F }
-            try rows.withUnsafeBytes {
-                try writer.appendPage(
-                    rows: $0, bytesPerRow: 216, width: 1728, height: 300, resolution: .fine, pageNumber: page,
-                    pageCount: pages)
-            }
-        }
-        writer.close()
-        return path
-    }
-
-    /// Sidecars under incoming/, with their paths.
-    func receivedSidecars(_ spool: TestSpool) -> [(path: String, sidecar: ReceivedSidecar)] {
-        let incoming = spool.spool.incoming
-        var out: [(String, ReceivedSidecar)] = []
-        for folder in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: incoming + "/" + folder)) ?? []
-            where name.hasSuffix(".json") {
-                let path = incoming + "/" + folder + "/" + name
-                if let data = FileManager.default.contents(atPath: path),
-                    let sidecar = try? JSONDecoder.faxdrop().decode(ReceivedSidecar.self, from: data)
-                {
-                    out.append((path, sidecar))
-                }
-            }
-        }
-        return out
-    }
-
     func waitFor(_ what: String, timeout: Double, _ condition: () async -> Bool) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
@@ -57,25 +22,11 @@ final class ReceiveNodesTests: XCTestCase {
         throw CancellationError()
     }
 
-    /// A port below Linux's ephemeral range, so the daemon's reconnects to a stopped node
-    /// never bind it as their own (TCP self-connect) and the node can listen there again.
-    func startBelowEphemeralPorts(_ simulator: AsteriskSimulator) async throws -> Int {
-        var lastError: (any Error)?
-        for _ in 0..<50 {
-            do {
-                return try await simulator.start(port: Int.random(in: 20_000..<30_000))
-            } catch {
-                lastError = error
-            }
-        }
-        throw lastError!
-    }
-
     func testEveryNodeReceivesEachFaxLandsOnceAndNamesItsNode() async throws {
         let spool = try TestSpool()
         let folder = (spool.root as NSString).deletingLastPathComponent
         addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }
-        let sent = try document(folder, pages: 2)
+        let sent = try writeReceivedFax(at: folder + "/sender-2.tif", pages: 2)
 
         // Node a writes into the spool's receiving/ (the default); node b into its own folder.
         try FileManager.default.createDirectory(
@@ -126,8 +77,8 @@ final class ReceiveNodesTests: XCTestCase {
         var onB = AsteriskSimulator.InboundFax(did: "+15551201", caller: "5550101", remoteStationID: "B", tiff: sent)
         onB.uniqueID = "1764400000.1"
         try await b.receiveFax(onB)
-        try await waitFor("the fax received on b", timeout: 20) { receivedSidecars(spool).count == 1 }
-        let first = try XCTUnwrap(receivedSidecars(spool).first?.sidecar)
+        try await waitFor("the fax received on b", timeout: 20) { receivedSidecarFiles(spool).count == 1 }
+        let first = try XCTUnwrap(receivedSidecarFiles(spool).first?.sidecar)
         XCTAssertEqual(first.node, "b")
         XCTAssertEqual(first.receiveID, "1764400000.1")
         XCTAssertEqual(first.folder, "+15551201")
@@ -138,8 +89,8 @@ final class ReceiveNodesTests: XCTestCase {
         var onA = AsteriskSimulator.InboundFax(did: "+15551202", caller: "5550102", remoteStationID: "A", tiff: sent)
         onA.uniqueID = "1764400000.1"
         try await a.receiveFax(onA)
-        try await waitFor("the fax received on a with b's id", timeout: 20) { receivedSidecars(spool).count == 2 }
-        let sameID = receivedSidecars(spool).map(\.sidecar)
+        try await waitFor("the fax received on a with b's id", timeout: 20) { receivedSidecarFiles(spool).count == 2 }
+        let sameID = receivedSidecarFiles(spool).map(\.sidecar)
         XCTAssertEqual(Set(sameID.map(\.node)), ["a", "b"])
         XCTAssertEqual(Set(sameID.compactMap(\.receiveID)), ["1764400000.1"])
         XCTAssertEqual(sameID.first { $0.node == "a" }?.folder, "+15551202")
@@ -158,10 +109,10 @@ final class ReceiveNodesTests: XCTestCase {
         missed.uniqueID = "1764400000.2"
         try await a.receiveFax(missed)
         try await waitFor("b's fax while a is down", timeout: 20) {
-            receivedSidecars(spool).contains { $0.sidecar.folder == "+15551203" }
+            receivedSidecarFiles(spool).contains { $0.sidecar.folder == "+15551203" }
         }
-        XCTAssertEqual(receivedSidecars(spool).count, 3, "a's fax waits in a's AstDB while a is unreachable")
-        XCTAssertEqual(receivedSidecars(spool).first { $0.sidecar.folder == "+15551203" }?.sidecar.node, "b")
+        XCTAssertEqual(receivedSidecarFiles(spool).count, 3, "a's fax waits in a's AstDB while a is unreachable")
+        XCTAssertEqual(receivedSidecarFiles(spool).first { $0.sidecar.folder == "+15551203" }?.sidecar.node, "b")
 
         let restartDeadline = ContinuousClock.now + .seconds(10)
         while true {
@@ -172,7 +123,7 @@ final class ReceiveNodesTests: XCTestCase {
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
-        try await waitFor("a's copy landed after it came back", timeout: 30) { receivedSidecars(spool).count == 4 }
+        try await waitFor("a's copy landed after it came back", timeout: 30) { receivedSidecarFiles(spool).count == 4 }
         try await waitFor("the AstDB copies deleted on both nodes", timeout: 20) {
             let family = FaxReceivedEvent.databaseFamily + "/"
             let keys = await a.databaseKeys + b.databaseKeys
@@ -180,7 +131,7 @@ final class ReceiveNodesTests: XCTestCase {
         }
         try await Task.sleep(for: .milliseconds(300))
 
-        let all = receivedSidecars(spool)
+        let all = receivedSidecarFiles(spool)
         XCTAssertEqual(all.count, 4, "each receive exactly once")
         XCTAssertEqual(all.first { $0.sidecar.folder == "+15551204" }?.sidecar.node, "a")
         XCTAssertEqual(Set(all.map(\.sidecar.id)).count, 4)

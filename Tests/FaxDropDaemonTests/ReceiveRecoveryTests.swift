@@ -39,39 +39,6 @@ final class ReceiveRecoveryTests: XCTestCase {
         return (spool, simulator, port)
     }
 
-    /// A spandsp-like sent document: G3 2-D, FillOrder 2, `pages` pages.
-    func document(_ spool: TestSpool, pages: Int) throws -> String {
-        let path = (spool.root as NSString).deletingLastPathComponent + "/sender-\(pages).tif"
-        let writer = try FaxImageWriter(path: path, coding: .g3TwoDimensional)
-        for page in 0..<pages {
-            var rows = [UInt8](repeating: 0, count: 216 * 300)
-            for i in stride(from: page * 7, to: rows.count, by: 97) { rows[i] = 0xF0 }
-            try rows.withUnsafeBytes {
-                try writer.appendPage(
-                    rows: $0, bytesPerRow: 216, width: 1728, height: 300, resolution: .fine, pageNumber: page,
-                    pageCount: pages)
-            }
-        }
-        writer.close()
-        return path
-    }
-
-    func receivedSidecars(_ spool: TestSpool) -> [ReceivedSidecar] {
-        let incoming = spool.spool.incoming
-        var out: [ReceivedSidecar] = []
-        for folder in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: incoming + "/" + folder)) ?? []
-            where name.hasSuffix(".json") {
-                if let data = FileManager.default.contents(atPath: incoming + "/" + folder + "/" + name),
-                    let sidecar = try? JSONDecoder.faxdrop().decode(ReceivedSidecar.self, from: data)
-                {
-                    out.append(sidecar)
-                }
-            }
-        }
-        return out
-    }
-
     func waitFor(_ what: String, timeout: Double, _ condition: () async -> Bool) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
@@ -88,7 +55,8 @@ final class ReceiveRecoveryTests: XCTestCase {
     /// an old one whose copy is in AstDB is landed from the copy, with its DID.
     func testOldReceivedFilesWithoutAResultAreLandedAfterAstDBWasRead() async throws {
         let (spool, simulator, port) = try await spoolAndSimulator()
-        let sent = try document(spool, pages: 2)
+        let sent = try writeReceivedFax(
+            at: (spool.root as NSString).deletingLastPathComponent + "/sender-2.tif", pages: 2)
         let withCopy = try await simulator.receiveFax(
             .init(did: "+15551031", caller: "5550100", remoteStationID: "C", tiff: sent))
         let orphan = spool.spool.receiving + "/1700000000.7.tif"
@@ -99,21 +67,22 @@ final class ReceiveRecoveryTests: XCTestCase {
             try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: path)
         }
         _ = try daemonProcess(spool, port: port)
-        try await waitFor("two landings", timeout: 30) { receivedSidecars(spool).count == 2 }
-        let sidecars = receivedSidecars(spool)
+        try await waitFor("two landings", timeout: 30) { receivedSidecarFiles(spool).map(\.sidecar).count == 2 }
+        let sidecars = receivedSidecarFiles(spool).map(\.sidecar)
         let lost = try XCTUnwrap(sidecars.first { $0.receiveID == "1700000000.7" })
         XCTAssertEqual(lost.folder, "unknown")
         XCTAssertEqual(lost.status, .partial)
         XCTAssertEqual(lost.pages.received, 2)
         XCTAssertEqual(sidecars.first { $0.receiveID == withCopy }?.folder, "+15551031")
         try await Task.sleep(for: .milliseconds(300))
-        XCTAssertEqual(receivedSidecars(spool).count, 2)
+        XCTAssertEqual(receivedSidecarFiles(spool).map(\.sidecar).count, 2)
         XCTAssertNotNil(try Syscall.lstatIfExists(recent), "a recent file waits for its result")
     }
 
     func testKill9WhileFaxesArriveAndAnAMIOutageLoseNothing() async throws {
         let (spool, simulator, port) = try await spoolAndSimulator()
-        let sent = try document(spool, pages: 2)
+        let sent = try writeReceivedFax(
+            at: (spool.root as NSString).deletingLastPathComponent + "/sender-2.tif", pages: 2)
         var daemon = try daemonProcess(spool, port: port)
         try await waitFor("the daemon's AMI login", timeout: 30) { await simulator.connectedSessions > 0 }
 
@@ -142,9 +111,9 @@ final class ReceiveRecoveryTests: XCTestCase {
             timings.append(Date().timeIntervalSince(raised) * 1000)
         }
         print("receive timing: event to PDF rename (ms): \(timings.map { String(format: "%.1f", $0) })")
-        try await waitFor("the first landings", timeout: 20) { receivedSidecars(spool).count == 3 }
+        try await waitFor("the first landings", timeout: 20) { receivedSidecarFiles(spool).map(\.sidecar).count == 3 }
         try await simulator.receiveFax(.init(did: dids[0], caller: "5550100", remoteStationID: "A", tiff: sent))
-        try await waitFor("the fourth landing", timeout: 20) { receivedSidecars(spool).count == 4 }
+        try await waitFor("the fourth landing", timeout: 20) { receivedSidecarFiles(spool).map(\.sidecar).count == 4 }
         let arriving = Task {
             try await withThrowingTaskGroup(of: String.self) { group in
                 for (n, did) in dids[1...].enumerated() {
@@ -175,12 +144,12 @@ final class ReceiveRecoveryTests: XCTestCase {
         try await Task.sleep(for: .milliseconds(300))
         try await simulator.resumeManager()
 
-        try await waitFor("nine received faxes", timeout: 30) { receivedSidecars(spool).count >= 9 }
+        try await waitFor("nine received faxes", timeout: 30) { receivedSidecarFiles(spool).map(\.sidecar).count >= 9 }
         try await waitFor("the AstDB copies deleted", timeout: 20) {
             await simulator.databaseKeys.filter { $0.hasPrefix(FaxReceivedEvent.databaseFamily + "/") }.isEmpty
         }
         try await Task.sleep(for: .milliseconds(300))
-        let sidecars = receivedSidecars(spool)
+        let sidecars = receivedSidecarFiles(spool).map(\.sidecar)
         XCTAssertEqual(sidecars.count, 9, "each receive exactly once")
         XCTAssertEqual(Set(sidecars.compactMap(\.receiveID)).count, 9)
         XCTAssertEqual(sidecars.filter { $0.status == .received }.count, 8)
