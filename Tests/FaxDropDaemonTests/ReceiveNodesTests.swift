@@ -12,15 +12,6 @@ import XCTest
 /// nodes is two faxes; with node a killed, node b still receives, and a fax a took while
 /// FaxDrop could not reach it lands from its AstDB copy once a is back.
 final class ReceiveNodesTests: XCTestCase {
-    func waitFor(_ what: String, timeout: Double, _ condition: () async -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        XCTFail("timed out waiting for \(what)")
-        throw CancellationError()
-    }
 
     func testEveryNodeReceivesEachFaxLandsOnceAndNamesItsNode() async throws {
         let spool = try TestSpool()

@@ -39,16 +39,6 @@ final class ReceiveRecoveryTests: XCTestCase {
         return (spool, simulator, port)
     }
 
-    func waitFor(_ what: String, timeout: Double, _ condition: () async -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        XCTFail("timed out waiting for \(what)")
-        throw CancellationError()
-    }
-
     /// Asterisk stopped during a call (no event, no AstDB copy): once the copies were all
     /// read after the login, a received file older than FAXDROP_INCOMING_ORPHAN_MINUTES is
     /// landed on its own (incoming/unknown/, partial); a recent one is left for its result;

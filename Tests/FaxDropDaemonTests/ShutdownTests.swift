@@ -12,16 +12,6 @@ import XCTest
 /// within the stop deadline with the call handed back to Asterisk and journaled; a service
 /// that cannot start stops those started before it.
 final class ShutdownTests: XCTestCase {
-    private func waitFor(_ what: String, timeout: Double, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else {
-                XCTFail("timed out waiting for \(what)")
-                throw CancellationError()
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
 
     private func faxdrop(_ spool: TestSpool, _ env: [String: String]) throws -> Process {
         let defaults = [

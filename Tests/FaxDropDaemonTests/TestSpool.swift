@@ -168,3 +168,16 @@ func testLogger() -> Logger {
     logger.logLevel = .warning
     return logger
 }
+
+/// Waits until `condition` holds, checking every 20 ms; after `timeout` seconds the test
+/// fails naming `what` and the wait throws.
+func waitFor(_ what: String, timeout: Double, _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else {
+            XCTFail("timed out waiting for \(what)")
+            throw CancellationError()
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
