@@ -57,7 +57,9 @@ extension AMISessionStateMachine {
         family: String, keys: [String], prefix: (String) -> String, expecting: (String) -> PendingAction, now: Instant
     ) -> [Action] {
         guard state == .ready else { return [] }
-        let asked = pending.values
+        // A set: with many results waiting for deletion (a node back after an outage) a scan
+        // of `pending` per key made each call quadratic.
+        let asked = Set(pending.values)
         return keys.filter { !asked.contains(expecting($0)) }.map { key in
             ask(.databaseDelete(family: family, key: key), prefix: prefix(key), expecting: expecting(key), now: now)
         }

@@ -70,7 +70,7 @@ public struct AMISessionStateMachine: Sendable {
     }
 
     /// What an outstanding action's response means.
-    enum PendingAction: Sendable, Equatable {
+    enum PendingAction: Sendable, Hashable {
         case login, ping
         case originate(callID: String)
         case hangup(callID: String)
