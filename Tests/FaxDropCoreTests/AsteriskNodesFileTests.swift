@@ -68,6 +68,9 @@ final class AsteriskNodesFileTests: XCTestCase {
             ("host = h\n", "line 1: host before the first [node] section"),
             ("[a]\nhost = h\nsecret = hunter2\nmax_channels = 2\n[a]\n", "line 5: node a twice"),
             ("[a b]\n", "line 1: a node name is"),
+            // A node's name goes into a receive journal's file name (`<node>@<id>.json`).
+            ("[../x]\n", "line 1: a node name is"),
+            ("[a@b]\n", "line 1: a node name is"),
             ("# nothing\n", "no [node] section"),
             (
                 "[a]\nhost = h\nsecret_file = /missing\nmax_channels = 2\n",
